@@ -1,0 +1,17 @@
+# syntax=docker/dockerfile:1
+# Build a static slotpay binary, then ship it alone on a distroless, non-root base.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/slotpay . \
+ && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/imojesim ./cmd/imojesim
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/slotpay /usr/local/bin/slotpay
+COPY --from=build /out/imojesim /usr/local/bin/imojesim
+USER nonroot:nonroot
+ENV SLOTPAY_LISTEN_ADDR=0.0.0.0:8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/slotpay"]

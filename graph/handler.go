@@ -1,0 +1,207 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	coderws "github.com/coder/websocket"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/slotpay/slotpay/graph/generated"
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+)
+
+// Limits applied to every operation before any resolver runs.
+const (
+	MaxDepth        = 10
+	MaxComplexity   = 2000
+	MaxWSMessage    = 64 << 10
+	wsInitTimeout   = 10 * time.Second
+	wsKeepAlive     = 15 * time.Second
+	queryCacheSize  = 1000
+	persistedCacheN = 100
+)
+
+// HandlerOptions configure the GraphQL server.
+type HandlerOptions struct {
+	Development    bool
+	Logger         *slog.Logger
+	Tokens         *auth.Tokens
+	AllowedOrigins []string
+}
+
+// NewHandler builds the /graphql handler: GraphQL over HTTP (POST, and GET for queries only) and
+// over WebSocket, with the error presenter, panic recovery, and depth and complexity limits.
+func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
+	cfg := generated.Config{Resolvers: r}
+	cfg.Directives.HasRole = hasRole
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
+			OriginPatterns:     originPatterns(o.AllowedOrigins),
+			InsecureSkipVerify: len(o.AllowedOrigins) == 1 && o.AllowedOrigins[0] == "*",
+		}},
+		InitFunc:              wsInit(o.Tokens),
+		InitTimeout:           wsInitTimeout,
+		KeepAlivePingInterval: wsKeepAlive,
+		PayloadReadLimit:      ptr(int64(MaxWSMessage)),
+	})
+	srv.AddTransport(getQueriesOnly{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	if o.Development {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(DepthLimit{Max: MaxDepth})
+	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		o.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		return errPanic
+	})
+	return srv
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		} else {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// wsInit authenticates a WebSocket connection from its connection_init payload (the same bearer
+// token as HTTP), and ends the connection when the token expires.
+func wsInit(tokens *auth.Tokens) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		raw := strings.TrimSpace(payload.Authorization())
+		if raw == "" {
+			raw = payload.GetString("token")
+		}
+		raw = strings.TrimSpace(strings.TrimPrefix(raw, "Bearer "))
+		if raw == "" {
+			return auth.WithPrincipal(ctx, nil, nil), &payload, nil
+		}
+		p, err := tokens.Verify(raw)
+		if err != nil {
+			return ctx, nil, err
+		}
+		ctx = auth.WithPrincipal(ctx, p, nil)
+		ctx, cancel := context.WithDeadline(ctx, time.Unix(p.ExpiresAt, 0))
+		go func() { <-ctx.Done(); cancel() }()
+		return ctx, &payload, nil
+	}
+}
+
+// hasRole implements @hasRole: the caller must be signed-in staff with one of roles. Customers with
+// a reservation token are FORBIDDEN here; no token at all is UNAUTHENTICATED.
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, roles []models.Role) (any, error) {
+	if _, err := auth.Staff(ctx, roles...); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+var errPanic = errors.New("panic in resolver")
+
+// ErrorPresenter maps errors to what clients see, once: client-visible domain errors keep their
+// message and get extensions.code (and extensions.field for input errors); GraphQL's own errors
+// (validation, input coercion) pass through; anything else is logged and becomes INTERNAL, so
+// database and driver messages never reach a client.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		if ae, ok := apperr.As(err); ok {
+			out := graphql.DefaultErrorPresenter(ctx, err)
+			out.Message = ae.Message
+			out.Extensions = map[string]any{"code": string(ae.Code)}
+			if ae.Field != "" {
+				out.Extensions["field"] = ae.Field
+			}
+			return out
+		}
+		var gqlErr *gqlerror.Error
+		if !errors.Is(err, errPanic) && errors.As(err, &gqlErr) && gqlErr == err {
+			// An error gqlgen itself raised (argument coercion, validation): the input was wrong.
+			// gqlgen echoes an undecodable body in its message; keep only the reason.
+			if i := strings.Index(gqlErr.Message, " body:"); i > 0 {
+				gqlErr.Message = gqlErr.Message[:i]
+			}
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			if _, ok := gqlErr.Extensions["code"]; !ok {
+				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
+				if len(gqlErr.Path) > 1 {
+					gqlErr.Extensions["field"] = fieldOf(gqlErr.Path[1:])
+				}
+			}
+			return gqlErr
+		}
+		if !errors.Is(err, errPanic) && !errors.Is(err, context.Canceled) {
+			log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", graphql.GetPath(ctx).String())
+		}
+		return &gqlerror.Error{
+			Message:    "internal error",
+			Path:       graphql.GetPath(ctx),
+			Extensions: map[string]any{"code": string(apperr.Internal)},
+		}
+	}
+}
+
+func fieldOf(p ast.Path) string {
+	var parts []string
+	for _, el := range p {
+		switch v := el.(type) {
+		case ast.PathName:
+			parts = append(parts, string(v))
+		case ast.PathIndex:
+			parts = append(parts, fmt.Sprint(int(v)))
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// getQueriesOnly is gqlgen's GET transport, refusing mutations and subscriptions with 405 Method Not
+// Allowed as the GraphQL-over-HTTP specification requires (and before anything executes).
+type getQueriesOnly struct{ transport.GET }
+
+func (g getQueriesOnly) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	q := r.URL.Query()
+	if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
+			w.Header().Set("Allow", "POST")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"GET requests only allow query operations; use POST","extensions":{"code":"BAD_REQUEST"}}]}`))
+			return
+		}
+	}
+	g.GET.Do(w, r, exec)
+}

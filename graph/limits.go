@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/slotpay/slotpay/graph/generated"
+)
+
+// DepthLimit refuses operations nested deeper than Max before any resolver runs. Fragments count
+// where they are spread; introspection fields (__schema, __type) are not counted, since introspection
+// is available in development only.
+type DepthLimit struct{ Max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = DepthLimit{}
+
+// ExtensionName names the extension.
+func (DepthLimit) ExtensionName() string { return "DepthLimit" }
+
+// Validate accepts any schema.
+func (DepthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext measures the chosen operation.
+func (d DepthLimit) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	if depth := selectionDepth(op.Operation.SelectionSet, map[string]bool{}); depth > d.Max {
+		return &gqlerror.Error{
+			Message:    "operation is nested too deeply",
+			Extensions: map[string]any{"code": "DEPTH_LIMIT_EXCEEDED", "depth": depth, "maxDepth": d.Max},
+		}
+	}
+	return nil
+}
+
+func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
+	deepest := 0
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.Name) > 1 && s.Name[:2] == "__" {
+				continue
+			}
+			d = 1 + selectionDepth(s.SelectionSet, visiting)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, visiting)
+		case *ast.FragmentSpread:
+			if s.Definition == nil || visiting[s.Name] {
+				continue
+			}
+			visiting[s.Name] = true
+			d = selectionDepth(s.Definition.SelectionSet, visiting)
+			delete(visiting, s.Name)
+		}
+		if d > deepest {
+			deepest = d
+		}
+	}
+	return deepest
+}
+
+// setComplexity weighs list fields by the page size they ask for, so a wide query costs what it
+// would really cost. Domains add their list fields here.
+func setComplexity(c *generated.ComplexityRoot) {
+	_ = c
+}

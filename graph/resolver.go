@@ -1,0 +1,29 @@
+// Package graph is slotpay's GraphQL edge: schema files, generated code, thin resolvers that read the
+// principal, call one service method and convert the result.
+package graph
+
+import (
+	"github.com/slotpay/slotpay/services/tenancy"
+)
+
+// Resolver holds the services the resolvers call.
+type Resolver struct {
+	Tenancy *tenancy.Service
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// pointers adapts a slice of values to the []*T gqlgen expects for lists.
+func pointers[T any](in []T) []*T {
+	out := make([]*T, len(in))
+	for i := range in {
+		out[i] = &in[i]
+	}
+	return out
+}

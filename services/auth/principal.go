@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/slotpay/slotpay/models"
+
+	"github.com/slotpay/slotpay/services/apperr"
+)
+
+// Role is a member's role in a tenant (declared in models, shared with the GraphQL enum).
+type Role = models.Role
+
+// The roles, strongest first.
+const (
+	RoleOwner = models.RoleOwner
+	RoleAdmin = models.RoleAdmin
+	RoleStaff = models.RoleStaff
+)
+
+// Kind tells a staff member (JWT from log-in) from a customer holding one reservation's access token.
+type Kind string
+
+const (
+	KindStaff    Kind = "staff"
+	KindCustomer Kind = "customer"
+)
+
+// Principal is the verified caller. The tenant comes only from here, never from client input.
+type Principal struct {
+	Kind          Kind
+	UserID        uuid.UUID
+	TenantID      uuid.UUID
+	Role          Role
+	ReservationID uuid.UUID // KindCustomer only
+	TokenID       string
+	ExpiresAt     int64
+}
+
+// IsStaff reports a signed-in member of a tenant.
+func (p *Principal) IsStaff() bool { return p != nil && p.Kind == KindStaff }
+
+// HasRole reports whether the principal is staff with one of roles.
+func (p *Principal) HasRole(roles ...Role) bool {
+	if !p.IsStaff() {
+		return false
+	}
+	for _, r := range roles {
+		if p.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+type ctxKey struct{}
+
+type ctxValue struct {
+	p   *Principal
+	err error
+}
+
+// WithPrincipal stores the result of authenticating a request: a principal, or the reason a token
+// presented was refused (reported only when an operation needs authentication).
+func WithPrincipal(ctx context.Context, p *Principal, err error) context.Context {
+	return context.WithValue(ctx, ctxKey{}, ctxValue{p: p, err: err})
+}
+
+// FromContext returns the caller, or UNAUTHENTICATED (with the token's problem when one was given).
+func FromContext(ctx context.Context) (*Principal, error) {
+	v, _ := ctx.Value(ctxKey{}).(ctxValue)
+	if v.p != nil {
+		return v.p, nil
+	}
+	if v.err != nil {
+		return nil, v.err
+	}
+	return nil, apperr.ErrUnauthenticated
+}
+
+// Staff returns the caller if it is a staff member with one of roles (any role when none given).
+func Staff(ctx context.Context, roles ...Role) (*Principal, error) {
+	p, err := FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsStaff() {
+		return nil, apperr.ErrForbidden
+	}
+	if len(roles) > 0 && !p.HasRole(roles...) {
+		return nil, apperr.ErrForbidden
+	}
+	return p, nil
+}

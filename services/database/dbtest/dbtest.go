@@ -1,0 +1,164 @@
+// Package dbtest gives each test package its own PostgreSQL database, cloned from a template that
+// holds the migrated schema (pkgsite's pattern): the template is built once per set of migrations,
+// and CREATE DATABASE … TEMPLATE copies it in milliseconds.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/migrations"
+	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
+)
+
+// DB is a test database: OwnerURL is the migrating superuser's connection, AppURL the application
+// role's (RLS applies), App and Pool are open on AppURL.
+type DB struct {
+	Name     string
+	OwnerURL string
+	AppURL   string
+	App      *gorm.DB
+	Pool     *pgxpool.Pool
+}
+
+// BaseURL is the cluster the tests use; SLOTPAY_TEST_DATABASE_URL overrides it.
+func BaseURL() string {
+	if u := os.Getenv("SLOTPAY_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// New creates a fresh database for the calling test (or TestMain via NewForMain) and drops it at the end.
+func New(t testing.TB) *DB {
+	t.Helper()
+	d, cleanup, err := Create(context.Background(), strings.ToLower(sanitize(t.Name())))
+	if err != nil {
+		t.Fatalf("test database: %v", err)
+	}
+	t.Cleanup(cleanup)
+	return d
+}
+
+// Create makes a database cloned from the migrated template; cleanup closes and drops it.
+func Create(ctx context.Context, label string) (*DB, func(), error) {
+	base := BaseURL()
+	tmpl, err := ensureTemplate(ctx, base)
+	if err != nil {
+		return nil, nil, err
+	}
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	if len(label) > 30 {
+		label = label[:30]
+	}
+	name := fmt.Sprintf("slotpay_t_%s_%s", label, hex.EncodeToString(suffix))
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect %s: %w (is PostgreSQL running?)", base, err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{tmpl}.Sanitize())); err != nil {
+		return nil, nil, fmt.Errorf("clone template: %w", err)
+	}
+	ownerURL, _ := config.WithDatabase(base, name)
+	appURL, _ := config.WithUser(ownerURL, "slotpay_app")
+	gdb, pool, err := database.Open(ctx, appURL, 20)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &DB{Name: name, OwnerURL: ownerURL, AppURL: appURL, App: gdb, Pool: pool}
+	cleanup := func() {
+		pool.Close()
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	}
+	return d, cleanup, nil
+}
+
+// ensureTemplate builds slotpay_tmpl_<hash of migrations> once, serialised across test processes by
+// an advisory lock on the maintenance database.
+func ensureTemplate(ctx context.Context, base string) (string, error) {
+	sum, err := migrationsHash()
+	if err != nil {
+		return "", err
+	}
+	tmpl := "slotpay_tmpl_" + sum[:16]
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", fmt.Errorf("connect %s: %w (is PostgreSQL running?)", base, err)
+	}
+	defer admin.Close(ctx)
+	lockCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := admin.Exec(lockCtx, `SELECT pg_advisory_lock(727274)`); err != nil {
+		return "", err
+	}
+	defer admin.Exec(context.Background(), `SELECT pg_advisory_unlock(727274)`)
+	var ready bool
+	err = admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, tmpl).Scan(&ready)
+	if err != nil || ready {
+		return tmpl, err
+	}
+	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{tmpl}.Sanitize()+" WITH (FORCE)")
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
+		return "", err
+	}
+	url, _ := config.WithDatabase(base, tmpl)
+	if _, err := database.Migrate(ctx, url, nil); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{tmpl}.Sanitize()+" WITH is_template true ALLOW_CONNECTIONS false"); err != nil {
+		return "", err
+	}
+	return tmpl, nil
+}
+
+func migrationsHash() (string, error) {
+	h := sha256.New()
+	entries, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(entries)
+	for _, e := range entries {
+		b, err := fs.ReadFile(migrations.FS, e)
+		if err != nil {
+			return "", err
+		}
+		h.Write([]byte(e))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,156 @@
+// Package server assembles slotpay: configuration → database → services → routes. server.go (package
+// main) only loads the configuration and runs it; tests build the same server on their own database.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/tenancy"
+	"github.com/slotpay/slotpay/services/web"
+)
+
+// MaxBodyBytes caps request bodies on /graphql.
+const MaxBodyBytes = 1 << 20
+
+// Server is a running slotpay instance's parts.
+type Server struct {
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *gorm.DB
+	Pool    *pgxpool.Pool
+	Tokens  *auth.Tokens
+	Tenancy *tenancy.Service
+	Handler http.Handler
+
+	// baseCtx is the parent of every request; cancelling it ends long-lived WebSocket connections on
+	// shutdown (http.Server.Shutdown does not close hijacked connections itself).
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+	closeOnce  sync.Once
+}
+
+// Options let tests adjust what configuration cannot (password cost, clock).
+type Options struct {
+	Argon2 auth.Argon2Params
+	Now    func() time.Time
+}
+
+// New prepares the database (creating it and applying migrations as the owner) and builds the
+// HTTP handler on the application role's connection pool.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
+	created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if created {
+		log.Info("database created", "database", mustName(cfg.DatabaseURL))
+	}
+	if _, err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+		return nil, err
+	}
+	db, pool, err := database.Open(ctx, cfg.AppDatabaseURL, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open application pool: %w", err)
+	}
+	if err := database.Ready(ctx, db); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("application role %q cannot use the database: %w", cfg.AppRole, err)
+	}
+	tokens, err := auth.NewTokens(cfg.JWTIssuer, cfg.JWTKeys, cfg.AccessTokenTTL, opt.Now)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := &Server{Config: cfg, Log: log, DB: db, Pool: pool, Tokens: tokens}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now})
+	s.Handler = s.routes()
+	return s, nil
+}
+
+func mustName(u string) string {
+	n, _ := config.DatabaseName(u)
+	return n
+}
+
+func (s *Server) routes() http.Handler {
+	dev := s.Config.Env == config.Development
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy}, graph.HandlerOptions{
+		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, gql)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := database.Ready(ctx, s.DB); err != nil {
+			s.Log.WarnContext(ctx, "not ready", "error", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable"}`)
+			return
+		}
+		writeJSON(w, http.StatusOK, `{"status":"ready"}`)
+	})
+	if dev {
+		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
+	}
+	return web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// Close releases the database pool and ends background work.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.cancelBase()
+		s.Pool.Close()
+	})
+}
+
+// Run serves on the listener until ctx ends, then shuts down gracefully: it stops accepting, lets
+// in-flight requests finish (up to ShutdownTimeout), and closes WebSocket connections.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
+	}
+	srv.RegisterOnShutdown(s.cancelBase)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Log.Info("shutting down", "timeout", s.Config.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return err
+}

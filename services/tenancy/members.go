@@ -1,0 +1,264 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
+)
+
+// canManage: a member may grant or manage roles up to its own, and only an OWNER manages OWNERs.
+func canManage(actor auth.Role, target auth.Role) bool {
+	return actor.Rank() >= target.Rank() && (target != auth.RoleOwner || actor == auth.RoleOwner)
+}
+
+// Invited is a new invitation and its one-time token (to put in the link sent to the invitee).
+type Invited struct {
+	Invitation models.Invitation
+	Token      string
+}
+
+// InviteStaff invites an e-mail address to the caller's business with a role.
+func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email string, role auth.Role) (*Invited, error) {
+	email, err := NormalizeEmail(email, "input.email")
+	if err != nil {
+		return nil, err
+	}
+	if !role.Valid() {
+		return nil, apperr.Invalid("input.role", "unknown role")
+	}
+	if !canManage(p.Role, role) {
+		return nil, ErrRoleTooHigh
+	}
+	token, hash := newOpaqueToken("inv", p.TenantID)
+	inv := models.Invitation{TenantID: p.TenantID, ID: uuid.New(), Email: email, Role: role, TokenHash: hash,
+		InvitedBy: p.UserID, ExpiresAt: s.now().Add(s.inviteTTL)}
+	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		var members int64
+		err := tx.Raw(`SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = ? AND lower(u.email) = ?`, p.TenantID, email).Scan(&members).Error
+		if err != nil {
+			return err
+		}
+		if members > 0 {
+			return ErrAlreadyMember.WithField("input.email")
+		}
+		// An expired open invitation makes way for the new one.
+		if err := tx.Exec(`UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND lower(email) = ?
+			AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= ?`, s.now(), p.TenantID, email, s.now()).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&inv).Error; err != nil {
+			if ok, _ := database.IsCode(err, database.CodeUniqueViolation); ok {
+				return ErrOpenInvitation.WithField("input.email").Wrap(err)
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("invite staff", err)
+	}
+	return &Invited{Invitation: inv, Token: token}, nil
+}
+
+// Invitations lists the open invitations of the caller's business.
+func (s *Service) Invitations(ctx context.Context, p *auth.Principal) ([]models.Invitation, error) {
+	var out []models.Invitation
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		return tx.Where("tenant_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.TenantID, s.now()).
+			Order("created_at").Limit(500).Find(&out).Error
+	})
+	return out, wrap("invitations", err)
+}
+
+// RevokeInvitation withdraws an open invitation.
+func (s *Service) RevokeInvitation(ctx context.Context, p *auth.Principal, id uuid.UUID) error {
+	return wrap("revoke invitation", database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		var inv models.Invitation
+		err := tx.Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", p.TenantID, id).First(&inv).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrInviteNotFound.WithField("id")
+		}
+		if err != nil {
+			return err
+		}
+		if !canManage(p.Role, inv.Role) {
+			return ErrRoleTooHigh
+		}
+		return tx.Model(&inv).Where("tenant_id = ? AND id = ?", p.TenantID, id).Update("revoked_at", s.now()).Error
+	}))
+}
+
+// AcceptInvitation joins the invitation's business. A new person gives a name and a password; a
+// person who already has an account proves it with its password.
+func (s *Service) AcceptInvitation(ctx context.Context, token, name, password string) (*Session, error) {
+	tenantID, hash, ok := parseOpaqueToken("inv", token)
+	if !ok {
+		return nil, ErrBadInvitation.WithField("input.token")
+	}
+	// Hash outside the transaction: argon2id takes tens of milliseconds.
+	var existing []userRow
+	var inv models.Invitation
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrBadInvitation.WithField("input.token")
+	}
+	if err != nil {
+		return nil, wrap("accept invitation", err)
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, inv.Email).Scan(&existing).Error; err != nil {
+		return nil, wrap("accept invitation", err)
+	}
+	user := models.User{ID: uuid.New(), Email: inv.Email}
+	if len(existing) == 1 {
+		ok, err := auth.VerifyPassword(password, existing[0].PasswordHash)
+		if err != nil || !ok {
+			return nil, ErrBadCredentials.WithField("input.password")
+		}
+		user.ID = existing[0].ID
+	} else {
+		if user.Name, err = ValidateName(name, "input.name"); err != nil {
+			return nil, err
+		}
+		if err := auth.CheckPasswordStrength(password, inv.Email, "input.password"); err != nil {
+			return nil, err
+		}
+		if user.PasswordHash, err = auth.HashPassword(password, s.argon); err != nil {
+			return nil, wrap("accept invitation", err)
+		}
+	}
+	var sess *Session
+	err = database.AsUser(ctx, s.db, tenantID, user.ID, func(tx *gorm.DB) error {
+		// Claim the invitation first, under lock, so two acceptances cannot both succeed.
+		res := tx.Model(&models.Invitation{}).
+			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", tenantID, inv.ID).
+			Update("accepted_at", s.now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrBadInvitation.WithField("input.token")
+		}
+		if len(existing) == 0 {
+			if err := tx.Create(&user).Error; err != nil {
+				return translateUnique(err)
+			}
+		}
+		m := models.Membership{TenantID: tenantID, UserID: user.ID, Role: inv.Role}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+			return err
+		}
+		var tenant models.Tenant
+		if err := tx.First(&tenant, "id = ?", tenantID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&user, "id = ?", user.ID).Error; err != nil {
+			return err
+		}
+		var role string
+		if err := tx.Raw(`SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, user.ID).Scan(&role).Error; err != nil {
+			return err
+		}
+		sess, err = s.startSession(tx, tenant, user, auth.Role(role), uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, wrap("accept invitation", err)
+	}
+	return sess, nil
+}
+
+// Members lists the caller's business's members with their users.
+func (s *Service) Members(ctx context.Context, p *auth.Principal) ([]models.Membership, error) {
+	var out []models.Membership
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		return tx.Preload("User").Where("tenant_id = ?", p.TenantID).Order("created_at").Limit(1000).Find(&out).Error
+	})
+	return out, wrap("members", err)
+}
+
+// UpdateMemberRole changes a member's role, keeping at least one OWNER.
+func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userID uuid.UUID, role auth.Role) (*models.Membership, error) {
+	if !role.Valid() {
+		return nil, apperr.Invalid("input.role", "unknown role")
+	}
+	var m models.Membership
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if err := s.lockMember(tx, p, userID, &m); err != nil {
+			return err
+		}
+		if !canManage(p.Role, m.Role) || !canManage(p.Role, role) {
+			return ErrRoleTooHigh
+		}
+		if m.Role == auth.RoleOwner && role != auth.RoleOwner {
+			if err := ensureAnotherOwner(tx, p.TenantID, userID); err != nil {
+				return err
+			}
+		}
+		m.Role = role
+		m.UpdatedAt = s.now()
+		if err := tx.Model(&models.Membership{}).Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).
+			Updates(map[string]any{"role": m.Role, "updated_at": m.UpdatedAt}).Error; err != nil {
+			return err
+		}
+		// A changed role takes effect at the next refresh; older access tokens expire within minutes.
+		return tx.Preload("User").First(&m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
+	})
+	if err != nil {
+		return nil, wrap("update member role", err)
+	}
+	return &m, nil
+}
+
+// RemoveMember takes a person out of the business; its refresh tokens go with the membership.
+func (s *Service) RemoveMember(ctx context.Context, p *auth.Principal, userID uuid.UUID) error {
+	return wrap("remove member", database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		var m models.Membership
+		if err := s.lockMember(tx, p, userID, &m); err != nil {
+			return err
+		}
+		if !canManage(p.Role, m.Role) {
+			return ErrRoleTooHigh
+		}
+		if m.Role == auth.RoleOwner {
+			if err := ensureAnotherOwner(tx, p.TenantID, userID); err != nil {
+				return err
+			}
+		}
+		return tx.Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Delete(&models.Membership{}).Error
+	}))
+}
+
+func (s *Service) lockMember(tx *gorm.DB, p *auth.Principal, userID uuid.UUID, m *models.Membership) error {
+	// Lock every OWNER row too, so two owners demoting each other concurrently cannot leave none.
+	if err := tx.Exec(`SELECT 1 FROM memberships WHERE tenant_id = ? AND role = 'OWNER' FOR UPDATE`, p.TenantID).Error; err != nil {
+		return err
+	}
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrMemberNotFound.WithField("input.userId")
+	}
+	return err
+}
+
+func ensureAnotherOwner(tx *gorm.DB, tenantID, userID uuid.UUID) error {
+	var others int64
+	if err := tx.Raw(`SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = 'OWNER' AND user_id <> ?`, tenantID, userID).
+		Scan(&others).Error; err != nil {
+		return err
+	}
+	if others == 0 {
+		return ErrLastOwner
+	}
+	return nil
+}

@@ -1,0 +1,460 @@
+// Package tenancy holds tenants, their members and sessions: sign-up, log-in, rotating refresh
+// tokens, invitations and roles.
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
+)
+
+// Errors of this domain.
+var (
+	ErrBadCredentials   = apperr.New(apperr.Unauthenticated, "invalid e-mail or password")
+	ErrBadRefreshToken  = apperr.New(apperr.Unauthenticated, "invalid or expired refresh token")
+	ErrSlugTaken        = apperr.New(apperr.Conflict, "this slug is already taken")
+	ErrEmailTaken       = apperr.New(apperr.Conflict, "an account with this e-mail already exists")
+	ErrAlreadyMember    = apperr.New(apperr.Conflict, "this person is already a member")
+	ErrOpenInvitation   = apperr.New(apperr.Conflict, "an invitation for this e-mail is already open")
+	ErrBadInvitation    = apperr.New(apperr.NotFound, "invitation not found, expired or already used")
+	ErrLastOwner        = apperr.New(apperr.Conflict, "a business must keep at least one owner")
+	ErrRoleTooHigh      = apperr.New(apperr.Forbidden, "you cannot grant or manage a role above your own")
+	ErrNoMembership     = apperr.New(apperr.Unauthenticated, "this account is not a member of that business")
+	ErrChooseTenant     = apperr.New(apperr.BadUserInput, "this account belongs to several businesses: give tenantSlug")
+	ErrTenantNotFound   = apperr.New(apperr.NotFound, "business not found")
+	ErrMemberNotFound   = apperr.New(apperr.NotFound, "member not found")
+	ErrInviteNotFound   = apperr.New(apperr.NotFound, "invitation not found")
+	ErrCannotRemoveSelf = apperr.New(apperr.Conflict, "use another owner's account to remove yourself")
+)
+
+// Service implements the tenancy rules.
+type Service struct {
+	db         *gorm.DB
+	tokens     *auth.Tokens
+	refreshTTL time.Duration
+	inviteTTL  time.Duration
+	argon      auth.Argon2Params
+	now        func() time.Time
+}
+
+// Options tune the service (tests lower argon2's cost and control the clock).
+type Options struct {
+	RefreshTTL time.Duration
+	InviteTTL  time.Duration
+	Argon2     auth.Argon2Params
+	Now        func() time.Time
+}
+
+// NewService builds the tenancy service on the application's database handle.
+func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
+	if o.RefreshTTL == 0 {
+		o.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if o.InviteTTL == 0 {
+		o.InviteTTL = 7 * 24 * time.Hour
+	}
+	if o.Argon2.Memory == 0 {
+		o.Argon2 = auth.DefaultArgon2
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: db, tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now}
+}
+
+// Session is what a successful sign-up, log-in or refresh returns.
+type Session struct {
+	AccessToken          string
+	AccessTokenExpiresAt time.Time
+	RefreshToken         string
+	RefreshExpiresAt     time.Time
+	User                 models.User
+	Tenant               models.Tenant
+	Role                 auth.Role
+}
+
+// SignUpInput creates a business and its owner.
+type SignUpInput struct {
+	TenantName string
+	Slug       string
+	TimeZone   string
+	Currency   string
+	Locale     string
+	OwnerName  string
+	Email      string
+	Password   string
+}
+
+// SignUp creates a tenant with its OWNER and signs the owner in. Nothing is written on bad input.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) {
+	tenant := models.Tenant{ID: uuid.New(), Slug: strings.TrimSpace(in.Slug)}
+	user := models.User{ID: uuid.New()}
+	var err error
+	if tenant.Name, err = ValidateName(in.TenantName, "input.tenantName"); err != nil {
+		return nil, err
+	}
+	if err = ValidateSlug(tenant.Slug, "input.slug"); err != nil {
+		return nil, err
+	}
+	if _, err = ValidateTimeZone(in.TimeZone, "input.timeZone"); err != nil {
+		return nil, err
+	}
+	tenant.TimeZone = in.TimeZone
+	if in.Currency == "" {
+		in.Currency = "PLN"
+	}
+	if tenant.Currency, err = ValidateCurrency(in.Currency, "input.currency"); err != nil {
+		return nil, err
+	}
+	if in.Locale == "" {
+		in.Locale = "pl-PL"
+	}
+	if tenant.Locale, err = ValidateLocale(in.Locale, "input.locale"); err != nil {
+		return nil, err
+	}
+	if user.Name, err = ValidateName(in.OwnerName, "input.ownerName"); err != nil {
+		return nil, err
+	}
+	if user.Email, err = NormalizeEmail(in.Email, "input.email"); err != nil {
+		return nil, err
+	}
+	if err = auth.CheckPasswordStrength(in.Password, user.Email, "input.password"); err != nil {
+		return nil, err
+	}
+	if user.PasswordHash, err = auth.HashPassword(in.Password, s.argon); err != nil {
+		return nil, fmt.Errorf("sign up: %w", err)
+	}
+	var sess *Session
+	err = database.AsUser(ctx, s.db, tenant.ID, user.ID, func(tx *gorm.DB) error {
+		var taken bool
+		if err := tx.Raw(`SELECT public_slug_taken(?)`, tenant.Slug).Scan(&taken).Error; err != nil {
+			return err
+		}
+		if taken {
+			return ErrSlugTaken.WithField("input.slug")
+		}
+		if err := tx.Create(&tenant).Error; err != nil {
+			return translateUnique(err)
+		}
+		if err := tx.Create(&user).Error; err != nil {
+			return translateUnique(err)
+		}
+		if err := tx.Create(&models.Membership{TenantID: tenant.ID, UserID: user.ID, Role: auth.RoleOwner}).Error; err != nil {
+			return err
+		}
+		sess, err = s.startSession(tx, tenant, user, auth.RoleOwner, uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, wrap("sign up", err)
+	}
+	return sess, nil
+}
+
+func translateUnique(err error) error {
+	if ok, constraint := database.IsCode(err, database.CodeUniqueViolation); ok {
+		switch constraint {
+		case "tenants_slug_key":
+			return ErrSlugTaken.WithField("input.slug").Wrap(err)
+		case "users_email_key":
+			return ErrEmailTaken.WithField("input.email").Wrap(err)
+		}
+	}
+	return err
+}
+
+// startSession issues an access token and the first refresh token of a family (inside tx).
+func (s *Service) startSession(tx *gorm.DB, tenant models.Tenant, user models.User, role auth.Role, family uuid.UUID) (*Session, error) {
+	access, exp, err := s.tokens.IssueStaff(user.ID, tenant.ID, role)
+	if err != nil {
+		return nil, err
+	}
+	refresh, hash := newOpaqueToken("rt", tenant.ID)
+	rt := models.RefreshToken{TenantID: tenant.ID, ID: uuid.New(), UserID: user.ID, FamilyID: family,
+		TokenHash: hash, ExpiresAt: s.now().Add(s.refreshTTL)}
+	if err := tx.Create(&rt).Error; err != nil {
+		return nil, err
+	}
+	return &Session{AccessToken: access, AccessTokenExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: rt.ExpiresAt,
+		User: user, Tenant: tenant, Role: role}, nil
+}
+
+type userRow struct {
+	ID           uuid.UUID
+	PasswordHash string
+}
+
+type membershipRow struct {
+	TenantID   uuid.UUID
+	TenantSlug string
+	Role       string
+}
+
+// LogIn checks an e-mail and password and signs the user in to one of its tenants. An unknown
+// e-mail spends the time of a password check and answers exactly like a wrong password.
+func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string) (*Session, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var found []userRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, email).Scan(&found).Error; err != nil {
+		return nil, wrap("log in", err)
+	}
+	if len(found) == 0 {
+		auth.BurnPasswordCheck(password)
+		return nil, ErrBadCredentials
+	}
+	ok, err := auth.VerifyPassword(password, found[0].PasswordHash)
+	if err != nil {
+		return nil, wrap("log in", err)
+	}
+	if !ok {
+		return nil, ErrBadCredentials
+	}
+	var memberships []membershipRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, found[0].ID).Scan(&memberships).Error; err != nil {
+		return nil, wrap("log in", err)
+	}
+	var chosen *membershipRow
+	switch {
+	case tenantSlug != "":
+		for i := range memberships {
+			if memberships[i].TenantSlug == tenantSlug {
+				chosen = &memberships[i]
+			}
+		}
+		if chosen == nil {
+			return nil, ErrNoMembership.WithField("tenantSlug")
+		}
+	case len(memberships) == 1:
+		chosen = &memberships[0]
+	case len(memberships) == 0:
+		return nil, ErrNoMembership
+	default:
+		return nil, ErrChooseTenant.WithField("tenantSlug")
+	}
+	var sess *Session
+	err = database.AsUser(ctx, s.db, chosen.TenantID, found[0].ID, func(tx *gorm.DB) error {
+		var tenant models.Tenant
+		var user models.User
+		if err := tx.First(&tenant, "id = ?", chosen.TenantID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&user, "id = ?", found[0].ID).Error; err != nil {
+			return err
+		}
+		sess, err = s.startSession(tx, tenant, user, auth.Role(chosen.Role), uuid.New())
+		return err
+	})
+	if err != nil {
+		return nil, wrap("log in", err)
+	}
+	return sess, nil
+}
+
+// errReuse ends a refresh transaction that must still commit (the family revocation).
+var errReuse = errors.New("refresh token reuse")
+
+// Refresh rotates a refresh token: the presented one is spent and a new one of the same family is
+// issued with a fresh access token. Presenting a spent token again means it was stolen (or the client
+// is confused): the whole family is revoked, and both holders must log in again.
+func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+	tenantID, hash, ok := parseOpaqueToken("rt", token)
+	if !ok {
+		return nil, ErrBadRefreshToken
+	}
+	var sess *Session
+	reused := false
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		var rt models.RefreshToken
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).First(&rt).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrBadRefreshToken
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case rt.RevokedAt != nil, !rt.ExpiresAt.After(now):
+			return ErrBadRefreshToken
+		case rt.UsedAt != nil:
+			reused = true
+			return tx.Model(&models.RefreshToken{}).
+				Where("family_id = ? AND revoked_at IS NULL", rt.FamilyID).Update("revoked_at", now).Error
+		}
+		if err := tx.Model(&rt).Update("used_at", now).Error; err != nil {
+			return err
+		}
+		var m models.Membership
+		if err := tx.Preload("User").First(&m, "user_id = ?", rt.UserID).Error; err != nil {
+			return err
+		}
+		var tenant models.Tenant
+		if err := tx.First(&tenant, "id = ?", tenantID).Error; err != nil {
+			return err
+		}
+		sess, err = s.startSession(tx, tenant, *m.User, m.Role, rt.FamilyID)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("refresh", err)
+	}
+	if reused {
+		return nil, ErrBadRefreshToken.Wrap(errReuse)
+	}
+	return sess, nil
+}
+
+// LogOut revokes the refresh-token family of token. Unknown tokens are ignored (log-out is idempotent).
+func (s *Service) LogOut(ctx context.Context, token string) error {
+	tenantID, hash, ok := parseOpaqueToken("rt", token)
+	if !ok {
+		return nil
+	}
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id =
+			(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)`, s.now(), hash).Error
+	})
+	return wrap("log out", err)
+}
+
+// LogOutEverywhere revokes every refresh token of the caller in its tenant.
+func (s *Service) LogOutEverywhere(ctx context.Context, p *auth.Principal) error {
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		return tx.Model(&models.RefreshToken{}).Where("tenant_id = ? AND user_id = ? AND revoked_at IS NULL", p.TenantID, p.UserID).
+			Update("revoked_at", s.now()).Error
+	})
+	return wrap("log out", err)
+}
+
+// Tenant returns the caller's tenant.
+func (s *Service) Tenant(ctx context.Context, tenantID uuid.UUID) (*models.Tenant, error) {
+	var t models.Tenant
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.First(&t, "id = ?", tenantID).Error
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrTenantNotFound
+	}
+	return &t, wrap("tenant", err)
+}
+
+// TenantIDBySlug resolves a public slug (no login); unknown slugs are NOT_FOUND.
+func (s *Service) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	var id *uuid.UUID
+	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)`, slug).Scan(&id).Error; err != nil {
+		return uuid.Nil, wrap("tenant by slug", err)
+	}
+	if id == nil || *id == uuid.Nil {
+		return uuid.Nil, ErrTenantNotFound.WithField("tenantSlug")
+	}
+	return *id, nil
+}
+
+// Me is the signed-in user with every business it belongs to.
+type Me struct {
+	User        models.User
+	Role        auth.Role
+	Memberships []MembershipSummary
+}
+
+// MembershipSummary names one business a user belongs to.
+type MembershipSummary struct {
+	TenantID   uuid.UUID
+	TenantSlug string
+	Role       auth.Role
+}
+
+// Me returns the caller's profile.
+func (s *Service) Me(ctx context.Context, p *auth.Principal) (*Me, error) {
+	me := &Me{Role: p.Role}
+	err := database.AsUser(ctx, s.db, p.TenantID, p.UserID, func(tx *gorm.DB) error {
+		if err := tx.First(&me.User, "id = ?", p.UserID).Error; err != nil {
+			return err
+		}
+		var rows []membershipRow
+		if err := tx.Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, p.UserID).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			me.Memberships = append(me.Memberships, MembershipSummary{TenantID: r.TenantID, TenantSlug: r.TenantSlug, Role: auth.Role(r.Role)})
+		}
+		return nil
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.ErrUnauthenticated
+	}
+	return me, wrap("me", err)
+}
+
+// UpdateTenantInput changes a business's settings; nil fields stay.
+type UpdateTenantInput struct {
+	Name     *string
+	TimeZone *string
+	Currency *string
+	Locale   *string
+}
+
+// UpdateTenant changes the caller's business (OWNER/ADMIN).
+func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in UpdateTenantInput) (*models.Tenant, error) {
+	updates := map[string]any{}
+	if in.Name != nil {
+		name, err := ValidateName(*in.Name, "input.name")
+		if err != nil {
+			return nil, err
+		}
+		updates["name"] = name
+	}
+	if in.TimeZone != nil {
+		if _, err := ValidateTimeZone(*in.TimeZone, "input.timeZone"); err != nil {
+			return nil, err
+		}
+		updates["time_zone"] = *in.TimeZone
+	}
+	if in.Currency != nil {
+		c, err := ValidateCurrency(*in.Currency, "input.currency")
+		if err != nil {
+			return nil, err
+		}
+		updates["currency"] = c
+	}
+	if in.Locale != nil {
+		l, err := ValidateLocale(*in.Locale, "input.locale")
+		if err != nil {
+			return nil, err
+		}
+		updates["locale"] = l
+	}
+	var t models.Tenant
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if len(updates) > 0 {
+			updates["updated_at"] = s.now()
+			if err := tx.Model(&models.Tenant{}).Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
+				return err
+			}
+		}
+		return tx.First(&t, "id = ?", p.TenantID).Error
+	})
+	return &t, wrap("update tenant", err)
+}
+
+// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
