@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ type DB struct {
 	AppURL   string
 	App      *gorm.DB
 	Pool     *pgxpool.Pool
+
+	ownerOnce sync.Once
+	owner     *pgxpool.Pool
+	ownerErr  error
 }
 
 // BaseURL is the cluster the tests use; SLOTPAY_TEST_DATABASE_URL overrides it.
@@ -84,6 +89,9 @@ func Create(ctx context.Context, label string) (*DB, func(), error) {
 	d := &DB{Name: name, OwnerURL: ownerURL, AppURL: appURL, App: gdb, Pool: pool}
 	cleanup := func() {
 		pool.Close()
+		if d.owner != nil {
+			d.owner.Close()
+		}
 		c, err := pgx.Connect(context.Background(), base)
 		if err != nil {
 			return
@@ -161,4 +169,13 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Owner returns a pool on the superuser connection (RLS does not apply), opened once and closed with
+// the database. Tests use it to check what was written, whatever the policies say.
+func (d *DB) Owner() (*pgxpool.Pool, error) {
+	d.ownerOnce.Do(func() {
+		d.owner, d.ownerErr = pgxpool.New(context.Background(), d.OwnerURL)
+	})
+	return d.owner, d.ownerErr
 }
