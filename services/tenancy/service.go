@@ -46,6 +46,9 @@ type Service struct {
 	inviteTTL  time.Duration
 	argon      auth.Argon2Params
 	now        func() time.Time
+	// dummyHash is verified against when an e-mail is unknown, so an unknown account costs the same
+	// time as a wrong password and log-in does not reveal which e-mails exist.
+	dummyHash string
 }
 
 // Options tune the service (tests lower argon2's cost and control the clock).
@@ -70,7 +73,11 @@ func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: db, tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now}
+	dummy, err := auth.HashPassword("slotpay-timing-equaliser", o.Argon2)
+	if err != nil {
+		panic(err) // only crypto/rand failing
+	}
+	return &Service{db: db, tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now, dummyHash: dummy}
 }
 
 // Session is what a successful sign-up, log-in or refresh returns.
@@ -210,7 +217,7 @@ func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string)
 		return nil, wrap("log in", err)
 	}
 	if len(found) == 0 {
-		auth.BurnPasswordCheck(password)
+		_, _ = auth.VerifyPassword(password, s.dummyHash)
 		return nil, ErrBadCredentials
 	}
 	ok, err := auth.VerifyPassword(password, found[0].PasswordHash)
