@@ -23,8 +23,8 @@ const (
 	FaultDrop FaultKind = "drop"
 	// FaultAPIError answers the chosen API calls with StatusCode (default 500) and changes nothing.
 	FaultAPIError FaultKind = "apiError"
-	// FaultAPISlow waits Delay before handling the chosen API calls (a client timeout); the call
-	// itself then proceeds, as a real slow call would.
+	// FaultAPISlow waits Delay before handling the chosen API calls, so a client times out; the
+	// call itself then proceeds (and takes effect) as a real slow call would.
 	FaultAPISlow FaultKind = "apiSlow"
 )
 
@@ -196,11 +196,12 @@ func (s *Simulator) injectAPIFault(w http.ResponseWriter, r *http.Request, call,
 	if slow != nil {
 		t := time.NewTimer(time.Duration(slow.Delay))
 		defer t.Stop()
+		// The wait ignores the client going away: imoje does not know the shop gave up, so the
+		// call still takes effect, which is the case a client's timeout handling must survive.
 		select {
 		case <-t.C:
-		case <-r.Context().Done():
-			return true
 		case <-s.ctx.Done():
+			writeAPIError(w, r, http.StatusServiceUnavailable, "SIMULATOR_CLOSED", "the simulator is shutting down")
 			return true
 		}
 	}

@@ -223,3 +223,8 @@ func statuses(ns []Notification) []string {
 	}
 	return out
 }
+
+func jsonBody(v any) (io.Reader, error) {
+	raw, err := json.Marshal(v)
+	return bytes.NewReader(raw), err
+}
