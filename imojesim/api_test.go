@@ -2,8 +2,8 @@ package imojesim
 
 import (
 	"maps"
-	"reflect"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
