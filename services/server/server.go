@@ -37,8 +37,8 @@ type Server struct {
 	Tenancy *tenancy.Service
 	Handler http.Handler
 
-	// baseCtx is the parent of every request; cancelling it ends long-lived WebSocket connections on
-	// shutdown (http.Server.Shutdown does not close hijacked connections itself).
+	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections and
+	// background workers (http.Server.Shutdown does not close hijacked connections itself).
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
 	closeOnce  sync.Once
@@ -94,7 +94,7 @@ func (s *Server) routes() http.Handler {
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, gql)))
+	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.endOnShutdown(gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
 	})
@@ -112,6 +112,22 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
 	}
 	return web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))
+}
+
+// endOnShutdown gives WebSocket connections a context that ends when the server shuts down (gqlgen
+// then closes the socket); ordinary requests keep theirs, so in-flight requests finish.
+func (s *Server) endOnShutdown(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s.baseCtx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {
@@ -135,7 +151,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		Handler:           s.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
 	}
 	srv.RegisterOnShutdown(s.cancelBase)
 	errc := make(chan error, 1)
