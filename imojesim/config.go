@@ -140,6 +140,9 @@ func LoadConfig(r io.Reader) (Config, error) {
 	if err := dec.Decode(&fc); err != nil {
 		return Config{}, fmt.Errorf("imojesim config: %w", err)
 	}
+	if fc.TimeFactor < 0 {
+		return Config{}, fmt.Errorf("imojesim config: timeFactor must be positive")
+	}
 	cfg := Config{
 		BaseURL:                fc.BaseURL,
 		TimeFactor:             fc.TimeFactor,

@@ -382,9 +382,9 @@ func (t *transaction) redirectURL() string {
 // newLinkTransactionLocked builds (but does not store) the transaction of a payer who picked a
 // channel on a payment link's paywall.
 func (s *Simulator) newLinkTransactionLocked(l *paymentLink, o Outcome) (*transaction, error) {
-	code := o.PaymentMethodCode
+	code := cmp.Or(o.PaymentMethodCode, l.preselect)
 	if code == "" {
-		code = l.preselect
+		return nil, fmt.Errorf("choose a payment method: %w", ErrInvalidOption)
 	}
 	var ch ChannelConfig
 	found := false

@@ -68,10 +68,7 @@ func RetrySchedule() []time.Duration {
 
 type delivery struct {
 	Delivery
-	body   []byte
-	key    string // where out-of-order holding groups notifications
-	final  bool
-	header string
+	key string // the transaction or link whose notifications an out-of-order fault holds together
 }
 
 type deliveryQueue struct {
@@ -130,7 +127,7 @@ func (s *Simulator) enqueueNotificationLocked(sh *shop, url string, n Notificati
 				TransactionID: transactionID, PaymentID: paymentID, Event: event, URL: url,
 				Body: string(body), SignatureHeader: header, Copy: i, CreatedAt: now, Attempts: []Attempt{},
 			},
-			body: body, key: key, final: final, header: header,
+			key: key,
 		}
 		d.Faults = f.names()
 		s.deliveries = append(s.deliveries, d)
@@ -168,6 +165,7 @@ func (s *Simulator) enqueueNotificationLocked(sh *shop, url string, n Notificati
 // retries run on their own timers and are not ordered.
 func (s *Simulator) enqueueLocked(d *delivery) {
 	if s.closed {
+		d.State = DeliveryFailed
 		return
 	}
 	q := s.queues[d.ServiceID]
@@ -208,7 +206,7 @@ func (s *Simulator) attempt(d *delivery) {
 	s.mu.Unlock()
 
 	start := time.Now()
-	status, respBody, err := s.post(d.URL, d.body, d.header)
+	status, respBody, err := s.post(d.URL, []byte(d.Body), d.SignatureHeader)
 	elapsed := time.Since(start)
 
 	s.mu.Lock()

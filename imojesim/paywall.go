@@ -143,6 +143,10 @@ func (s *Simulator) submitPaywall(w http.ResponseWriter, r *http.Request) {
 	}
 	if o.Outcome != "settle" {
 		o.BlikCode, o.CardNumber = "", "" // Reject and Cancel need no code
+	} else if o.BlikCode == "" && s.needsBlikCode(id, o) {
+		// The test endpoint settles BLIK without a code for convenience; a payer must type one.
+		s.renderPaywall(w, id, "Enter the 6-digit BLIK code.", http.StatusUnprocessableEntity)
+		return
 	}
 	res, err := s.ApplyOutcome(id, o)
 	if err != nil {
@@ -160,4 +164,15 @@ func (s *Simulator) submitPaywall(w http.ResponseWriter, r *http.Request) {
 func userMessage(err error) string {
 	msg, _, _ := strings.Cut(err.Error(), ": imojesim: ")
 	return msg
+}
+
+// needsBlikCode reports whether paying id with o is a BLIK payment whose code nobody has entered.
+func (s *Simulator) needsBlikCode(id string, o Outcome) bool {
+	if o.PaymentMethod != "" {
+		return o.PaymentMethod == "blik"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.transactions[id]
+	return ok && t.method == "blik" && t.blikCode == ""
 }

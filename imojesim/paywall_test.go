@@ -56,6 +56,12 @@ func TestPaywallLink(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("no channel: %d", resp.StatusCode)
 	}
+	// Reject without choosing a method, or BLIK without a code: the page asks again.
+	for _, form := range []url.Values{{"outcome": {"reject"}}, {"outcome": {"settle"}, "channel": {"blik:blik"}}} {
+		if resp := submit(t, p["url"].(string), form); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%v: %d", form, resp.StatusCode)
+		}
+	}
 	// Pay-later above the provider's limit: rejected, payer sent to the failure URL.
 	resp = submit(t, p["url"].(string), url.Values{"outcome": {"settle"}, "channel": {"imoje_paylater:imoje_twisto"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://shop.example/fail" {
@@ -125,6 +131,13 @@ func TestPaywallTransaction(t *testing.T) {
 	}
 	if tx, _ := e.sim.Transaction(id); tx.Status != "new" {
 		t.Fatalf("bad code changed the transaction: %s", tx.Status)
+	}
+	// A payer must type a BLIK code; the form says so and nothing changes.
+	if resp := submit(t, e.srv.URL+"/paywall/"+id, url.Values{"outcome": {"settle"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("no code: %d", resp.StatusCode)
+	}
+	if tx, _ := e.sim.Transaction(id); tx.Status != "new" {
+		t.Fatalf("missing code changed the transaction: %s", tx.Status)
 	}
 	if resp, _ := http.Get(e.srv.URL + "/paywall/nope"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown paywall: %d", resp.StatusCode)

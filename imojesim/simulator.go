@@ -146,6 +146,12 @@ func (s *Simulator) Close() {
 		}
 	}
 	clear(s.timers)
+	for _, d := range s.deliveries {
+		switch d.State {
+		case DeliveryQueued, DeliveryScheduled, DeliveryRetrying, DeliveryHeld:
+			d.State, d.NextAttemptAt = DeliveryFailed, time.Time{} // nothing will send it any more
+		}
+	}
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
