@@ -1,0 +1,345 @@
+package models
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// BookingSettings are a tenant's booking rules (columns of tenants).
+type BookingSettings struct {
+	TenantID           uuid.UUID `gorm:"column:id;type:uuid;primaryKey"`
+	TimeZone           string
+	Currency           string
+	MinNoticeMinutes   int
+	BookingHorizonDays int
+	SlotStepMinutes    int
+	DefaultHoldMinutes int
+}
+
+// TableName maps the settings onto tenants.
+func (BookingSettings) TableName() string { return "tenants" }
+
+// PaymentPolicy says whether a service is paid online.
+type PaymentPolicy string
+
+// Payment policies.
+const (
+	PaymentPolicyNone     PaymentPolicy = "NONE"     // pay on site
+	PaymentPolicyOptional PaymentPolicy = "OPTIONAL" // the customer may pay online
+	PaymentPolicyRequired PaymentPolicy = "REQUIRED" // prepayment; unpaid reservations expire
+)
+
+// Valid reports a known policy.
+func (p PaymentPolicy) Valid() bool {
+	return p == PaymentPolicyNone || p == PaymentPolicyOptional || p == PaymentPolicyRequired
+}
+
+// MarshalGQL writes the enum value.
+func (p PaymentPolicy) MarshalGQL(w io.Writer) { writeEnum(w, string(p)) }
+
+// UnmarshalGQL reads the enum value.
+func (p *PaymentPolicy) UnmarshalGQL(v any) error { return readEnum(v, p, "PaymentPolicy") }
+
+// ReservationStatus is where a reservation is in its lifecycle (services/booking holds the rules).
+type ReservationStatus string
+
+// Reservation statuses.
+const (
+	StatusPendingPayment ReservationStatus = "PENDING_PAYMENT"
+	StatusConfirmed      ReservationStatus = "CONFIRMED"
+	StatusCancelled      ReservationStatus = "CANCELLED"
+	StatusCompleted      ReservationStatus = "COMPLETED"
+	StatusNoShow         ReservationStatus = "NO_SHOW"
+	StatusExpired        ReservationStatus = "EXPIRED"
+)
+
+// Valid reports a known status.
+func (s ReservationStatus) Valid() bool {
+	switch s {
+	case StatusPendingPayment, StatusConfirmed, StatusCancelled, StatusCompleted, StatusNoShow, StatusExpired:
+		return true
+	}
+	return false
+}
+
+// Active statuses occupy a slot.
+func (s ReservationStatus) Active() bool { return s == StatusPendingPayment || s == StatusConfirmed }
+
+// MarshalGQL writes the enum value.
+func (s ReservationStatus) MarshalGQL(w io.Writer) { writeEnum(w, string(s)) }
+
+// UnmarshalGQL reads the enum value.
+func (s *ReservationStatus) UnmarshalGQL(v any) error {
+	return readEnum(v, s, "ReservationStatus")
+}
+
+// PaymentStatus is the state of a reservation's payment (driven by the payments domain).
+type PaymentStatus string
+
+// Payment statuses.
+const (
+	PaymentNotRequired       PaymentStatus = "NOT_REQUIRED"
+	PaymentUnpaid            PaymentStatus = "UNPAID"
+	PaymentPending           PaymentStatus = "PENDING"
+	PaymentPaid              PaymentStatus = "PAID"
+	PaymentPartiallyRefunded PaymentStatus = "PARTIALLY_REFUNDED"
+	PaymentRefunded          PaymentStatus = "REFUNDED"
+	PaymentFailed            PaymentStatus = "FAILED"
+)
+
+// Valid reports a known payment status.
+func (s PaymentStatus) Valid() bool {
+	switch s {
+	case PaymentNotRequired, PaymentUnpaid, PaymentPending, PaymentPaid, PaymentPartiallyRefunded, PaymentRefunded, PaymentFailed:
+		return true
+	}
+	return false
+}
+
+// MarshalGQL writes the enum value.
+func (s PaymentStatus) MarshalGQL(w io.Writer) { writeEnum(w, string(s)) }
+
+// UnmarshalGQL reads the enum value.
+func (s *PaymentStatus) UnmarshalGQL(v any) error { return readEnum(v, s, "PaymentStatus") }
+
+type validEnum interface {
+	~string
+	Valid() bool
+}
+
+func writeEnum(w io.Writer, s string) { _, _ = io.WriteString(w, strconv.Quote(s)) }
+
+func readEnum[T validEnum](v any, dst *T, name string) error {
+	s, ok := v.(string)
+	if !ok || !T(s).Valid() {
+		return fmt.Errorf("%v is not a valid %s", v, name)
+	}
+	*dst = T(s)
+	return nil
+}
+
+// Service is something a tenant sells: a duration of a staff member's time at a price.
+type Service struct {
+	TenantID            uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID                  uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Name                string
+	Description         string
+	Category            *string
+	DurationMinutes     int
+	PriceAmount         int64
+	Currency            string
+	BufferBeforeMinutes int
+	BufferAfterMinutes  int
+	Capacity            int
+	PaymentPolicy       PaymentPolicy
+	HoldMinutes         *int
+	Active              bool
+	ArchivedAt          *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// Duration is the service's length.
+func (s *Service) Duration() time.Duration { return time.Duration(s.DurationMinutes) * time.Minute }
+
+// Bookable reports whether new reservations may be made for the service.
+func (s *Service) Bookable() bool { return s.Active && s.ArchivedAt == nil }
+
+// StaffMember is a worker who performs services; UserID links a member account.
+type StaffMember struct {
+	TenantID   uuid.UUID  `gorm:"type:uuid;primaryKey"`
+	ID         uuid.UUID  `gorm:"type:uuid;primaryKey"`
+	Name       string
+	UserID     *uuid.UUID `gorm:"type:uuid"`
+	Active     bool
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// StaffService says a staff member performs a service.
+type StaffService struct {
+	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	StaffMemberID uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ServiceID     uuid.UUID `gorm:"type:uuid;primaryKey"`
+}
+
+// WeeklyInterval is working time on a weekday, in local minutes since midnight [StartMinute, EndMinute).
+type WeeklyInterval struct {
+	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID            uuid.UUID `gorm:"type:uuid;primaryKey"`
+	StaffMemberID uuid.UUID `gorm:"type:uuid"`
+	Weekday       int
+	StartMinute   int
+	EndMinute     int
+}
+
+// ScheduleException replaces a local date's working hours; nil minutes mean a day off.
+type ScheduleException struct {
+	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID            uuid.UUID `gorm:"type:uuid;primaryKey"`
+	StaffMemberID uuid.UUID `gorm:"type:uuid"`
+	Date          Date
+	StartMinute   *int
+	EndMinute     *int
+}
+
+// TimeOff is an absolute range a staff member does not work.
+type TimeOff struct {
+	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID            uuid.UUID `gorm:"type:uuid;primaryKey"`
+	StaffMemberID uuid.UUID `gorm:"type:uuid"`
+	StartsAt      time.Time
+	EndsAt        time.Time
+	Reason        string
+	CreatedAt     time.Time
+}
+
+// TableName is time_off, not time_offs.
+func (TimeOff) TableName() string { return "time_off" }
+
+// Reservation is a customer's booking of a service with a staff member.
+type Reservation struct {
+	TenantID       uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID             uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ServiceID      uuid.UUID `gorm:"type:uuid"`
+	StaffMemberID  uuid.UUID `gorm:"type:uuid"`
+	OccupationID   uuid.UUID `gorm:"type:uuid"`
+	StartsAt       time.Time
+	EndsAt         time.Time
+	Status         ReservationStatus
+	PaymentStatus  PaymentStatus
+	PriceAmount    int64
+	Currency       string
+	HoldExpiresAt  *time.Time
+	CustomerName   string
+	CustomerEmail  string
+	CustomerPhone  string
+	Note           string
+	Source         string
+	CreatedBy      *uuid.UUID `gorm:"type:uuid"`
+	CancelReason   *string
+	IdempotencyKey *string
+	RequestHash    []byte
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Reservation sources.
+const (
+	SourcePublic = "PUBLIC"
+	SourceStaff  = "STAFF"
+)
+
+// ReservationHistory is one transition of a reservation. Actor is a user id, "customer" or "system".
+type ReservationHistory struct {
+	TenantID          uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID                uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ReservationID     uuid.UUID `gorm:"type:uuid"`
+	FromStatus        *ReservationStatus
+	ToStatus          ReservationStatus
+	FromPaymentStatus *PaymentStatus
+	ToPaymentStatus   PaymentStatus
+	Actor             string
+	Reason            string
+	CreatedAt         time.Time
+}
+
+// TableName is reservation_history.
+func (ReservationHistory) TableName() string { return "reservation_history" }
+
+// Date is a calendar date without a zone (a local date in some IANA zone). It is the GraphQL scalar
+// Date ("2026-03-29") and a PostgreSQL date.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf is t's calendar date in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{Year: y, Month: m, Day: d}
+}
+
+// ParseDate reads YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+	}
+	return DateOf(t), nil
+}
+
+// String formats YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// In is the instant the date starts in loc (its first existing wall-clock time).
+func (d Date) In(loc *time.Location) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc) }
+
+// AddDays moves by calendar days.
+func (d Date) AddDays(n int) Date {
+	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 0, 0, 0, 0, time.UTC))
+}
+
+// Weekday of the date.
+func (d Date) Weekday() time.Weekday {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Weekday()
+}
+
+// Before orders dates.
+func (d Date) Before(o Date) bool {
+	if d.Year != o.Year {
+		return d.Year < o.Year
+	}
+	if d.Month != o.Month {
+		return d.Month < o.Month
+	}
+	return d.Day < o.Day
+}
+
+// IsZero reports the zero date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// MarshalGQL writes "YYYY-MM-DD".
+func (d Date) MarshalGQL(w io.Writer) { writeEnum(w, d.String()) }
+
+// UnmarshalGQL reads "YYYY-MM-DD".
+func (d *Date) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("%v is not a date (YYYY-MM-DD)", v)
+	}
+	parsed, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = parsed
+	return nil
+}
+
+// Scan reads a PostgreSQL date.
+func (d *Date) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*d = DateOf(v.UTC())
+		return nil
+	case string:
+		p, err := ParseDate(v)
+		*d = p
+		return err
+	case []byte:
+		p, err := ParseDate(string(v))
+		*d = p
+		return err
+	}
+	return fmt.Errorf("cannot scan %T into Date", src)
+}
+
+// Value writes a PostgreSQL date.
+func (d Date) Value() (driver.Value, error) { return d.String(), nil }

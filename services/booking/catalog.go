@@ -1,0 +1,468 @@
+package booking
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/tenancy"
+)
+
+// This file is the catalogue: booking settings, services and staff members (OWNER/ADMIN).
+
+// BookingSettings returns the tenant's booking rules.
+func (s *Service) BookingSettings(ctx context.Context, tenantID uuid.UUID) (*models.BookingSettings, error) {
+	var out models.BookingSettings
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.First(&out, "id = ?", tenantID).Error
+	})
+	return &out, wrap("booking settings", notFound(err, tenancy.ErrTenantNotFound, ""))
+}
+
+// SettingsInput changes booking settings; nil fields stay.
+type SettingsInput struct {
+	MinNoticeMinutes   *int
+	BookingHorizonDays *int
+	SlotStepMinutes    *int
+	DefaultHoldMinutes *int
+}
+
+// UpdateBookingSettings changes the caller's booking rules (OWNER/ADMIN).
+func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, in SettingsInput) (*models.BookingSettings, error) {
+	updates := map[string]any{}
+	checks := []struct {
+		v      *int
+		col    string
+		lo, hi int
+		field  string
+	}{
+		{in.MinNoticeMinutes, "min_notice_minutes", 0, 43200, "input.minNoticeMinutes"},
+		{in.BookingHorizonDays, "booking_horizon_days", 1, 730, "input.bookingHorizonDays"},
+		{in.SlotStepMinutes, "slot_step_minutes", 5, 240, "input.slotStepMinutes"},
+		{in.DefaultHoldMinutes, "default_hold_minutes", 1, 1440, "input.defaultHoldMinutes"},
+	}
+	for _, c := range checks {
+		if c.v == nil {
+			continue
+		}
+		if err := intIn(*c.v, c.lo, c.hi, c.field); err != nil {
+			return nil, err
+		}
+		updates[c.col] = *c.v
+	}
+	var out models.BookingSettings
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if len(updates) > 0 {
+			updates["updated_at"] = s.Now()
+			if err := tx.Table("tenants").Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
+				return err
+			}
+		}
+		return tx.First(&out, "id = ?", p.TenantID).Error
+	})
+	return &out, wrap("update booking settings", err)
+}
+
+// ServiceInput creates or changes a service; on update nil fields stay.
+type ServiceInput struct {
+	Name                *string
+	Description         *string
+	Category            *string
+	DurationMinutes     *int
+	PriceAmount         *int64
+	Currency            *string
+	BufferBeforeMinutes *int
+	BufferAfterMinutes  *int
+	Capacity            *int
+	PaymentPolicy       *models.PaymentPolicy
+	HoldMinutes         *int
+	Active              *bool
+}
+
+// apply validates in onto svc.
+func (in ServiceInput) apply(svc *models.Service, creating bool) error {
+	var err error
+	if in.Name != nil || creating {
+		if svc.Name, err = tenancy.ValidateName(deref(in.Name), "input.name"); err != nil {
+			return err
+		}
+	}
+	if in.Description != nil {
+		if svc.Description, err = text(*in.Description, "input.description", 5000); err != nil {
+			return err
+		}
+	}
+	if in.Category != nil {
+		c, err := text(*in.Category, "input.category", 100)
+		if err != nil {
+			return err
+		}
+		svc.Category = nil
+		if c != "" {
+			svc.Category = &c
+		}
+	}
+	if in.DurationMinutes == nil && creating {
+		return apperr.Invalid("input.durationMinutes", "duration is required")
+	}
+	if in.DurationMinutes != nil {
+		if err := intIn(*in.DurationMinutes, 5, 1440, "input.durationMinutes"); err != nil {
+			return err
+		}
+		svc.DurationMinutes = *in.DurationMinutes
+	}
+	if in.PriceAmount == nil && creating {
+		return apperr.Invalid("input.priceAmount", "price is required (0 for free)")
+	}
+	if in.PriceAmount != nil {
+		if *in.PriceAmount < 0 || *in.PriceAmount > 100_000_000 {
+			return apperr.Invalid("input.priceAmount", "price must be between 0 and 100000000 minor units")
+		}
+		svc.PriceAmount = *in.PriceAmount
+	}
+	if in.Currency != nil {
+		if svc.Currency, err = tenancy.ValidateCurrency(*in.Currency, "input.currency"); err != nil {
+			return err
+		}
+	}
+	for _, b := range []struct {
+		v     *int
+		dst   *int
+		field string
+	}{{in.BufferBeforeMinutes, &svc.BufferBeforeMinutes, "input.bufferBeforeMinutes"}, {in.BufferAfterMinutes, &svc.BufferAfterMinutes, "input.bufferAfterMinutes"}} {
+		if b.v != nil {
+			if err := intIn(*b.v, 0, 240, b.field); err != nil {
+				return err
+			}
+			*b.dst = *b.v
+		}
+	}
+	if in.Capacity != nil {
+		if err := intIn(*in.Capacity, 1, 1000, "input.capacity"); err != nil {
+			return err
+		}
+		svc.Capacity = *in.Capacity
+	}
+	if in.PaymentPolicy != nil {
+		if !in.PaymentPolicy.Valid() {
+			return apperr.Invalid("input.paymentPolicy", "unknown payment policy")
+		}
+		svc.PaymentPolicy = *in.PaymentPolicy
+	}
+	if in.HoldMinutes != nil {
+		if *in.HoldMinutes == 0 {
+			svc.HoldMinutes = nil // back to the tenant's default
+		} else {
+			if err := intIn(*in.HoldMinutes, 1, 1440, "input.holdMinutes"); err != nil {
+				return err
+			}
+			svc.HoldMinutes = in.HoldMinutes
+		}
+	}
+	if in.Active != nil {
+		svc.Active = *in.Active
+	}
+	return nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// CreateService adds a service to the caller's business (OWNER/ADMIN).
+func (s *Service) CreateService(ctx context.Context, p *auth.Principal, in ServiceInput) (*models.Service, error) {
+	svc := models.Service{TenantID: p.TenantID, ID: uuid.New(), Capacity: 1, PaymentPolicy: models.PaymentPolicyNone, Active: true}
+	if err := in.apply(&svc, true); err != nil {
+		return nil, err
+	}
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if svc.Currency == "" {
+			var settings models.BookingSettings
+			if err := tx.First(&settings, "id = ?", p.TenantID).Error; err != nil {
+				return err
+			}
+			svc.Currency = settings.Currency
+		}
+		svc.CreatedAt, svc.UpdatedAt = s.Now(), s.Now()
+		return tx.Create(&svc).Error
+	})
+	return &svc, wrap("create service", err)
+}
+
+// UpdateService changes a service (OWNER/ADMIN). Existing reservations keep their price and times.
+func (s *Service) UpdateService(ctx context.Context, p *auth.Principal, id uuid.UUID, in ServiceInput) (*models.Service, error) {
+	var svc models.Service
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&svc, "id = ?", id).Error; err != nil {
+			return notFound(err, ErrServiceNotFound, "id")
+		}
+		if err := in.apply(&svc, false); err != nil {
+			return err
+		}
+		svc.UpdatedAt = s.Now()
+		return tx.Save(&svc).Error
+	})
+	if err != nil {
+		return nil, wrap("update service", err)
+	}
+	return &svc, nil
+}
+
+// ArchiveService stops a service from being booked; its past reservations stay intact.
+func (s *Service) ArchiveService(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.Service, error) {
+	var svc models.Service
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		now := s.Now()
+		res := tx.Model(&models.Service{}).Where("id = ? AND archived_at IS NULL", id).
+			Updates(map[string]any{"archived_at": now, "active": false, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		return notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id")
+	})
+	if err != nil {
+		return nil, wrap("archive service", err)
+	}
+	return &svc, nil
+}
+
+// Services lists the tenant's services, archived ones only when asked.
+func (s *Service) Services(ctx context.Context, tenantID uuid.UUID, includeArchived bool) ([]models.Service, error) {
+	var out []models.Service
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		q := tx.Order("category NULLS FIRST, name, id").Limit(1000)
+		if !includeArchived {
+			q = q.Where("archived_at IS NULL")
+		}
+		return q.Find(&out).Error
+	})
+	return out, wrap("services", err)
+}
+
+// PublicServices lists the bookable services of a business by its slug (no login).
+func (s *Service) PublicServices(ctx context.Context, tenantSlug string) ([]models.Service, error) {
+	tenantID, err := s.tenantIDBySlug(ctx, tenantSlug)
+	if err != nil {
+		return nil, err
+	}
+	var out []models.Service
+	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("active AND archived_at IS NULL").Order("category NULLS FIRST, name, id").Limit(1000).Find(&out).Error
+	})
+	return out, wrap("public services", err)
+}
+
+// ServiceByID returns one service of the tenant.
+func (s *Service) ServiceByID(ctx context.Context, tenantID, id uuid.UUID) (*models.Service, error) {
+	var svc models.Service
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id")
+	})
+	if err != nil {
+		return nil, wrap("service", err)
+	}
+	return &svc, nil
+}
+
+// StaffInput creates or changes a staff member; on update nil fields stay.
+type StaffInput struct {
+	Name       *string
+	UserID     *uuid.UUID
+	UnlinkUser bool
+	ServiceIDs *[]uuid.UUID
+	Active     *bool
+}
+
+// CreateStaffMember adds a worker (OWNER/ADMIN).
+func (s *Service) CreateStaffMember(ctx context.Context, p *auth.Principal, in StaffInput) (*models.StaffMember, error) {
+	m := models.StaffMember{TenantID: p.TenantID, ID: uuid.New(), Active: true, UserID: in.UserID}
+	var err error
+	if m.Name, err = tenancy.ValidateName(deref(in.Name), "input.name"); err != nil {
+		return nil, err
+	}
+	if in.Active != nil {
+		m.Active = *in.Active
+	}
+	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		m.CreatedAt, m.UpdatedAt = s.Now(), s.Now()
+		if err := tx.Create(&m).Error; err != nil {
+			return translateStaffError(err)
+		}
+		if in.ServiceIDs != nil {
+			return setStaffServices(tx, p.TenantID, m.ID, *in.ServiceIDs)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("create staff member", err)
+	}
+	return &m, nil
+}
+
+// UpdateStaffMember changes a worker (OWNER/ADMIN).
+func (s *Service) UpdateStaffMember(ctx context.Context, p *auth.Principal, id uuid.UUID, in StaffInput) (*models.StaffMember, error) {
+	var m models.StaffMember
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&m, "id = ?", id).Error; err != nil {
+			return notFound(err, ErrStaffNotFound, "id")
+		}
+		if in.Name != nil {
+			name, err := tenancy.ValidateName(*in.Name, "input.name")
+			if err != nil {
+				return err
+			}
+			m.Name = name
+		}
+		if in.UserID != nil {
+			m.UserID = in.UserID
+		}
+		if in.UnlinkUser {
+			m.UserID = nil
+		}
+		if in.Active != nil {
+			m.Active = *in.Active
+		}
+		m.UpdatedAt = s.Now()
+		if err := tx.Save(&m).Error; err != nil {
+			return translateStaffError(err)
+		}
+		if in.ServiceIDs != nil {
+			return setStaffServices(tx, p.TenantID, m.ID, *in.ServiceIDs)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("update staff member", err)
+	}
+	return &m, nil
+}
+
+// ArchiveStaffMember stops a worker from being booked; past reservations stay intact.
+func (s *Service) ArchiveStaffMember(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.StaffMember, error) {
+	var m models.StaffMember
+	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		now := s.Now()
+		if err := tx.Model(&models.StaffMember{}).Where("id = ? AND archived_at IS NULL", id).
+			Updates(map[string]any{"archived_at": now, "active": false, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return notFound(tx.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
+	})
+	if err != nil {
+		return nil, wrap("archive staff member", err)
+	}
+	return &m, nil
+}
+
+func translateStaffError(err error) error {
+	if ok, name := database.IsCode(err, database.CodeUniqueViolation); ok && name == "staff_members_user_key" {
+		return ErrUserAlreadyLinked.WithField("input.userId").Wrap(err)
+	}
+	if ok, _ := database.IsCode(err, database.CodeForeignKeyViolation); ok {
+		return ErrUserNotMember.WithField("input.userId").Wrap(err)
+	}
+	return err
+}
+
+// setStaffServices replaces the services a staff member performs; every id must be a service of the
+// tenant (RLS hides other tenants' services, so they count as unknown).
+func setStaffServices(tx *gorm.DB, tenantID, staffID uuid.UUID, ids []uuid.UUID) error {
+	ids = uniqueIDs(ids)
+	if len(ids) > 0 {
+		var found int64
+		if err := tx.Model(&models.Service{}).Where("id IN ?", ids).Count(&found).Error; err != nil {
+			return err
+		}
+		if int(found) != len(ids) {
+			return ErrServiceNotFound.WithField("input.serviceIds")
+		}
+	}
+	if err := tx.Where("staff_member_id = ?", staffID).Delete(&models.StaffService{}).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows := make([]models.StaffService, len(ids))
+	for i, id := range ids {
+		rows[i] = models.StaffService{TenantID: tenantID, StaffMemberID: staffID, ServiceID: id}
+	}
+	return tx.Create(&rows).Error
+}
+
+// StaffMembers lists the tenant's staff, archived ones only when asked.
+func (s *Service) StaffMembers(ctx context.Context, tenantID uuid.UUID, includeArchived bool) ([]models.StaffMember, error) {
+	var out []models.StaffMember
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		q := tx.Order("name, id").Limit(1000)
+		if !includeArchived {
+			q = q.Where("archived_at IS NULL")
+		}
+		return q.Find(&out).Error
+	})
+	return out, wrap("staff members", err)
+}
+
+// PublicStaff lists the bookable staff of a business by its slug, optionally those performing one
+// service (no login).
+func (s *Service) PublicStaff(ctx context.Context, tenantSlug string, serviceID *uuid.UUID) ([]models.StaffMember, error) {
+	tenantID, err := s.tenantIDBySlug(ctx, tenantSlug)
+	if err != nil {
+		return nil, err
+	}
+	var out []models.StaffMember
+	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		q := tx.Where("active AND archived_at IS NULL").Order("name, id").Limit(1000)
+		if serviceID != nil {
+			q = q.Where("id IN (SELECT staff_member_id FROM staff_services WHERE service_id = ?)", *serviceID)
+		}
+		return q.Find(&out).Error
+	})
+	return out, wrap("public staff", err)
+}
+
+// StaffMemberByID returns one staff member of the tenant.
+func (s *Service) StaffMemberByID(ctx context.Context, tenantID, id uuid.UUID) (*models.StaffMember, error) {
+	var m models.StaffMember
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return notFound(tx.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
+	})
+	if err != nil {
+		return nil, wrap("staff member", err)
+	}
+	return &m, nil
+}
+
+// loadStaffForEdit finds a staff member whose schedule the caller may change: OWNER and ADMIN any,
+// STAFF only the one linked to their own account.
+func loadStaffForEdit(tx *gorm.DB, p *auth.Principal, staffID uuid.UUID, field string) (*models.StaffMember, error) {
+	var m models.StaffMember
+	if err := tx.First(&m, "id = ?", staffID).Error; err != nil {
+		return nil, notFound(err, ErrStaffNotFound, field)
+	}
+	if p.HasRole(auth.RoleOwner, auth.RoleAdmin) {
+		return &m, nil
+	}
+	if p.HasRole(auth.RoleStaff) && m.UserID != nil && *m.UserID == p.UserID {
+		return &m, nil
+	}
+	return nil, apperr.ErrForbidden
+}
+
+// validDate guards against absurd dates far in the past or future.
+func validDate(d models.Date, field string) error {
+	if d.Year < 2000 || d.Year > 2100 {
+		return apperr.Invalid(field, "date must be between 2000 and 2100")
+	}
+	return nil
+}

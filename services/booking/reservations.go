@@ -1,0 +1,529 @@
+package booking
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/tenancy"
+)
+
+// CreateInput is a reservation request. TenantSlug set means a public booking from the widget;
+// without it the caller must be staff and books in its own business.
+type CreateInput struct {
+	TenantSlug     string
+	ServiceID      uuid.UUID
+	StaffMemberID  *uuid.UUID
+	StartsAt       time.Time
+	CustomerName   string
+	CustomerEmail  string
+	CustomerPhone  string
+	Note           string
+	IdempotencyKey string
+}
+
+// Created is a new (or replayed) reservation with its customer access token.
+type Created struct {
+	Reservation         models.Reservation
+	CustomerAccessToken string
+	// Replayed is true when the idempotency key returned an earlier reservation.
+	Replayed bool
+}
+
+// requestHash fingerprints the content of a request, so a reused idempotency key with different
+// content is told apart from a retry.
+func (in *CreateInput) requestHash() []byte {
+	h := sha256.New()
+	field := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	field(in.ServiceID.String())
+	if in.StaffMemberID != nil {
+		field(in.StaffMemberID.String())
+	} else {
+		field("")
+	}
+	field(in.StartsAt.UTC().Format(time.RFC3339Nano))
+	field(in.CustomerName)
+	field(in.CustomerEmail)
+	field(in.CustomerPhone)
+	field(in.Note)
+	return h.Sum(nil)
+}
+
+// normalize validates everything that needs no database; nothing is written on error.
+func (in *CreateInput) normalize() error {
+	var err error
+	if in.CustomerName, err = tenancy.ValidateName(in.CustomerName, "input.customer.name"); err != nil {
+		return err
+	}
+	if in.CustomerEmail, err = tenancy.NormalizeEmail(in.CustomerEmail, "input.customer.email"); err != nil {
+		return err
+	}
+	if in.CustomerPhone, err = normalizePhone(in.CustomerPhone, "input.customer.phone"); err != nil {
+		return err
+	}
+	if in.Note, err = text(in.Note, "input.note", 2000); err != nil {
+		return err
+	}
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	if len(in.IdempotencyKey) > 200 {
+		return apperr.Invalid("input.idempotencyKey", "must be at most 200 characters")
+	}
+	if in.StartsAt.IsZero() {
+		return apperr.Invalid("input.startsAt", "start time is required")
+	}
+	if in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0 {
+		return ErrMisaligned.WithField("input.startsAt")
+	}
+	in.StartsAt = in.StartsAt.UTC()
+	return nil
+}
+
+// CreateReservation books a slot. The database has the last word on overlaps and capacity
+// (SLOT_UNAVAILABLE); everything else is checked first so bad input writes nothing.
+func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in CreateInput) (*Created, error) {
+	var tenantID uuid.UUID
+	source := models.SourcePublic
+	var createdBy *uuid.UUID
+	var err error
+	switch {
+	case strings.TrimSpace(in.TenantSlug) != "":
+		if tenantID, err = s.tenantIDBySlug(ctx, strings.TrimSpace(in.TenantSlug)); err != nil {
+			return nil, asField(err, "input.tenantSlug")
+		}
+	case p.IsStaff():
+		tenantID, source, createdBy = p.TenantID, models.SourceStaff, &p.UserID
+	case p == nil:
+		return nil, apperr.Invalid("input.tenantSlug", "tenantSlug is required to book without signing in")
+	default:
+		return nil, apperr.ErrForbidden
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	hash := in.requestHash()
+	var out Created
+	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		out = Created{}
+		now := s.Now()
+		if in.IdempotencyKey != "" {
+			// Serialise requests carrying the same key: the second waits here until the first
+			// commits, then finds its reservation below.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "reservation:"+tenantID.String()+":"+in.IdempotencyKey).Error; err != nil {
+				return err
+			}
+			var existing models.Reservation
+			err := tx.Where("idempotency_key = ?", in.IdempotencyKey).Take(&existing).Error
+			if err == nil {
+				if !bytes.Equal(existing.RequestHash, hash) {
+					return ErrIdempotencyMismatch.WithField("input.idempotencyKey")
+				}
+				out.Reservation, out.Replayed = existing, true
+				return nil
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+		}
+		var settings models.BookingSettings
+		if err := tx.First(&settings, "id = ?", tenantID).Error; err != nil {
+			return err
+		}
+		loc, err := time.LoadLocation(settings.TimeZone)
+		if err != nil {
+			return err
+		}
+		svc, err := loadService(tx, in.ServiceID, "input.serviceId")
+		if err != nil {
+			return err
+		}
+		switch {
+		case !in.StartsAt.After(now):
+			return ErrStartInPast.WithField("input.startsAt")
+		case in.StartsAt.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
+			return ErrStartTooSoon.WithField("input.startsAt")
+		case in.StartsAt.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
+			return ErrStartTooFar.WithField("input.startsAt")
+		}
+		var staff []models.StaffMember
+		if in.StaffMemberID != nil {
+			m, err := checkStaffFor(tx, *in.StaffMemberID, svc.ID, "input.staffMemberId")
+			if err != nil {
+				return err
+			}
+			staff = []models.StaffMember{*m}
+		} else if staff, err = bookableStaff(tx, svc.ID, nil); err != nil {
+			return err
+		}
+		spec := specOf(svc)
+		rules := Rules{Location: loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute}
+		window := TimeRange{From: in.StartsAt.Add(-spec.BufferBefore - spec.Duration), To: in.StartsAt.Add(2*spec.Duration + spec.BufferAfter)}
+		schedules, err := loadSchedules(tx, staff, window, loc, now)
+		if err != nil {
+			return err
+		}
+		staffID, err := chooseStaff(rules, spec, schedules, in.StartsAt)
+		if err != nil {
+			return err
+		}
+		// Expired holds never block: free the ones in the way before claiming the range.
+		blockedFrom, blockedTo := in.StartsAt.Add(-spec.BufferBefore), in.StartsAt.Add(spec.Duration+spec.BufferAfter)
+		if err := tx.Exec(`SELECT booking_expire_overlapping_holds(?, ?, ?, ?, ?)`, tenantID, staffID, blockedFrom, blockedTo, now).Error; err != nil {
+			return err
+		}
+		occupationID, err := claimOccupation(tx, tenantID, staffID, svc, in.StartsAt, now)
+		if err != nil {
+			return translateBookingConflict(err)
+		}
+		r := models.Reservation{
+			TenantID: tenantID, ID: uuid.New(), ServiceID: svc.ID, StaffMemberID: staffID, OccupationID: occupationID,
+			StartsAt: in.StartsAt, EndsAt: in.StartsAt.Add(spec.Duration),
+			Status: models.StatusConfirmed, PaymentStatus: models.PaymentNotRequired,
+			PriceAmount: svc.PriceAmount, Currency: svc.Currency,
+			CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone, Note: in.Note,
+			Source: source, CreatedBy: createdBy, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.IdempotencyKey != "" {
+			r.IdempotencyKey = &in.IdempotencyKey
+		}
+		applyPaymentPolicy(&r, svc, settings, now)
+		if err := tx.Create(&r).Error; err != nil {
+			return translateBookingConflict(err)
+		}
+		actor := HistoryActorCustomer
+		if createdBy != nil {
+			actor = createdBy.String()
+		}
+		if err := recordTransition(tx, &r, nil, nil, actor, "created", events.ReservationCreated, now); err != nil {
+			return err
+		}
+		out.Reservation = r
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("create reservation", err)
+	}
+	if out.CustomerAccessToken, err = s.customerToken(&out.Reservation); err != nil {
+		return nil, wrap("create reservation", err)
+	}
+	return &out, nil
+}
+
+// applyPaymentPolicy sets the initial status: NONE and OPTIONAL confirm at once, REQUIRED holds the
+// slot until the customer pays (never past the start). A free service needs no payment.
+func applyPaymentPolicy(r *models.Reservation, svc *models.Service, settings models.BookingSettings, now time.Time) {
+	switch {
+	case svc.PriceAmount == 0 || svc.PaymentPolicy == models.PaymentPolicyNone:
+		r.Status, r.PaymentStatus = models.StatusConfirmed, models.PaymentNotRequired
+	case svc.PaymentPolicy == models.PaymentPolicyOptional:
+		r.Status, r.PaymentStatus = models.StatusConfirmed, models.PaymentUnpaid
+	default:
+		hold := time.Duration(settings.DefaultHoldMinutes) * time.Minute
+		if svc.HoldMinutes != nil {
+			hold = time.Duration(*svc.HoldMinutes) * time.Minute
+		}
+		expires := now.Add(hold)
+		if expires.After(r.StartsAt) {
+			expires = r.StartsAt
+		}
+		r.Status, r.PaymentStatus, r.HoldExpiresAt = models.StatusPendingPayment, models.PaymentUnpaid, &expires
+	}
+}
+
+func specOf(svc *models.Service) ServiceSpec {
+	return ServiceSpec{ID: svc.ID, Duration: svc.Duration(), Capacity: svc.Capacity,
+		BufferBefore: time.Duration(svc.BufferBeforeMinutes) * time.Minute,
+		BufferAfter:  time.Duration(svc.BufferAfterMinutes) * time.Minute}
+}
+
+// chooseStaff picks the first staff member free at start, or explains the most specific reason
+// nobody is: a start that is in hours and aligned for someone but taken is SLOT_UNAVAILABLE; one
+// that is in hours but off the grid is misaligned; otherwise it is outside working hours.
+func chooseStaff(rules Rules, spec ServiceSpec, schedules []StaffSchedule, start time.Time) (uuid.UUID, error) {
+	if len(schedules) == 0 {
+		return uuid.Nil, ErrNoStaffForService.WithField("input.serviceId")
+	}
+	worst := VerdictFree
+	for i := range schedules {
+		v, _ := Check(rules, spec, &schedules[i], start)
+		if v == VerdictFree {
+			return schedules[i].StaffMemberID, nil
+		}
+		worst = max(worst, v)
+	}
+	switch worst {
+	case VerdictOutsideHours:
+		return uuid.Nil, ErrOutsideWorkingHours.WithField("input.startsAt")
+	case VerdictMisaligned:
+		return uuid.Nil, ErrMisaligned.WithField("input.startsAt")
+	default:
+		return uuid.Nil, ErrSlotUnavailable.WithField("input.startsAt")
+	}
+}
+
+// customerToken is the capability for one reservation, valid until some time after it ends.
+func (s *Service) customerToken(r *models.Reservation) (string, error) {
+	exp := r.EndsAt
+	if now := s.Now(); exp.Before(now) {
+		exp = now
+	}
+	return s.tokens.IssueCustomer(r.TenantID, r.ID, exp.Add(s.customerTokenTTL))
+}
+
+// asField names the input field of a tenant-not-found error.
+func asField(err error, field string) error {
+	if ae, ok := apperr.As(err); ok {
+		return ae.WithField(field)
+	}
+	return err
+}
+
+// scope returns the tenant a caller may read reservation id in: staff their tenant, a customer only
+// the reservation its token names (any other id is NOT_FOUND, exactly like a missing one).
+func scope(p *auth.Principal, id uuid.UUID) (uuid.UUID, error) {
+	switch {
+	case p == nil:
+		return uuid.Nil, apperr.ErrUnauthenticated
+	case p.IsStaff():
+		return p.TenantID, nil
+	case p.Kind == auth.KindCustomer && p.ReservationID == id:
+		return p.TenantID, nil
+	case p.Kind == auth.KindCustomer:
+		return uuid.Nil, ErrReservationNotFound.WithField("id")
+	}
+	return uuid.Nil, apperr.ErrForbidden
+}
+
+// Reservation returns one reservation to staff of its tenant or to the holder of its customer token.
+// An overdue hold is expired on the way (the worker may be late).
+func (s *Service) Reservation(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.Reservation, error) {
+	tenantID, err := scope(p, id)
+	if err != nil {
+		return nil, err
+	}
+	var r models.Reservation
+	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		if err := tx.First(&r, "id = ?", id).Error; err != nil {
+			return notFound(err, ErrReservationNotFound, "id")
+		}
+		if r.Status == models.StatusPendingPayment && r.HoldExpiresAt != nil && !r.HoldExpiresAt.After(s.Now()) {
+			locked, err := lockReservation(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := expireIfOverdue(tx, locked, s.Now()); err != nil {
+				return err
+			}
+			r = *locked
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("reservation", err)
+	}
+	return &r, nil
+}
+
+// Transition is a lifecycle change asked for by a person.
+type Transition struct {
+	To     models.ReservationStatus
+	Reason string
+}
+
+// ChangeStatus moves a reservation along the state machine on behalf of staff or its customer:
+// CANCELLED (staff or customer, the customer only before it starts), CONFIRMED (staff, e.g. paid on
+// site), COMPLETED and NO_SHOW (staff, once it has started).
+func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.UUID, t Transition) (*models.Reservation, error) {
+	tenantID, err := scope(p, id)
+	if err != nil {
+		return nil, err
+	}
+	actorKind, actor := ActorCustomer, HistoryActorCustomer
+	if p.IsStaff() {
+		actorKind, actor = ActorStaff, p.UserID.String()
+	}
+	reason, err := text(t.Reason, "reason", 500)
+	if err != nil {
+		return nil, err
+	}
+	var r *models.Reservation
+	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		now := s.Now()
+		if r, err = lockReservation(tx, id); err != nil {
+			return asField(err, "id")
+		}
+		if err := expireIfOverdue(tx, r, now); err != nil {
+			return err
+		}
+		if !CanTransition(r.Status, t.To, actorKind) {
+			if actorKind == ActorCustomer && CanTransition(r.Status, t.To, ActorStaff) {
+				return ErrCustomerCannotChange
+			}
+			return ErrIllegalTransition
+		}
+		switch {
+		case actorKind == ActorCustomer && t.To == models.StatusCancelled && !now.Before(r.StartsAt):
+			return ErrAlreadyStarted
+		case (t.To == models.StatusCompleted || t.To == models.StatusNoShow) && now.Before(r.StartsAt):
+			return ErrNotStarted
+		}
+		from := r.Status
+		updates := map[string]any{"status": t.To, "updated_at": now}
+		if t.To == models.StatusCancelled {
+			updates["cancel_reason"] = reason
+		}
+		if err := tx.Model(r).Updates(updates).Error; err != nil {
+			return err
+		}
+		r.Status, r.UpdatedAt = t.To, now
+		if t.To == models.StatusCancelled {
+			r.CancelReason = &reason
+		}
+		return recordTransition(tx, r, &from, &r.PaymentStatus, actor, reason, events.ReservationUpdated, now)
+	})
+	if err != nil {
+		return nil, wrap("change reservation status", err)
+	}
+	return r, nil
+}
+
+// ReservationFilter narrows the staff list of reservations.
+type ReservationFilter struct {
+	From            *time.Time // starts at or after
+	To              *time.Time // starts before
+	Statuses        []models.ReservationStatus
+	PaymentStatuses []models.PaymentStatus
+	StaffMemberID   *uuid.UUID
+	ServiceID       *uuid.UUID
+	// Search matches the customer's name, e-mail or phone (case-insensitive substring).
+	Search string
+}
+
+// MaxPageSize is the hard cap on one page of reservations.
+const MaxPageSize = 100
+
+// ReservationPage is one page of reservations in (startsAt, id) order.
+type ReservationPage struct {
+	Reservations    []models.Reservation
+	HasNextPage     bool
+	HasPreviousPage bool
+}
+
+// Reservations lists the caller's reservations (staff only) with keyset pagination.
+func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f ReservationFilter, first int, after string) (*ReservationPage, error) {
+	if !p.IsStaff() {
+		return nil, apperr.ErrForbidden
+	}
+	if first < 1 || first > MaxPageSize {
+		return nil, apperr.Invalid("first", "first must be between 1 and 100")
+	}
+	var cursor *pageCursor
+	if after != "" {
+		c, err := decodeCursor(after)
+		if err != nil {
+			return nil, apperr.Invalid("after", "invalid cursor")
+		}
+		cursor = &c
+	}
+	search, err := text(f.Search, "filter.search", 200)
+	if err != nil {
+		return nil, err
+	}
+	var rows []models.Reservation
+	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+		q := tx.Model(&models.Reservation{})
+		if f.From != nil {
+			q = q.Where("starts_at >= ?", *f.From)
+		}
+		if f.To != nil {
+			q = q.Where("starts_at < ?", *f.To)
+		}
+		if len(f.Statuses) > 0 {
+			q = q.Where("status IN ?", f.Statuses)
+		}
+		if len(f.PaymentStatuses) > 0 {
+			q = q.Where("payment_status IN ?", f.PaymentStatuses)
+		}
+		if f.StaffMemberID != nil {
+			q = q.Where("staff_member_id = ?", *f.StaffMemberID)
+		}
+		if f.ServiceID != nil {
+			q = q.Where("service_id = ?", *f.ServiceID)
+		}
+		if search != "" {
+			like := "%" + escapeLike(strings.ToLower(search)) + "%"
+			q = q.Where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
+		}
+		if cursor != nil {
+			q = q.Where("(starts_at, id) > (?, ?)", cursor.StartsAt, cursor.ID)
+		}
+		return q.Order("starts_at, id").Limit(first + 1).Find(&rows).Error
+	})
+	if err != nil {
+		return nil, wrap("reservations", err)
+	}
+	page := &ReservationPage{Reservations: rows, HasPreviousPage: cursor != nil}
+	if len(rows) > first {
+		page.Reservations, page.HasNextPage = rows[:first], true
+	}
+	return page, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ServicesByIDs loads services of one tenant by id (for the GraphQL loaders), archived ones too.
+func (s *Service) ServicesByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Service, error) {
+	var rows []models.Service
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("id IN ?", ids).Find(&rows).Error
+	})
+	out := make(map[uuid.UUID]models.Service, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, wrap("services by id", err)
+}
+
+// StaffByIDs loads staff members of one tenant by id (for the GraphQL loaders).
+func (s *Service) StaffByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.StaffMember, error) {
+	var rows []models.StaffMember
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("id IN ?", ids).Find(&rows).Error
+	})
+	out := make(map[uuid.UUID]models.StaffMember, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, wrap("staff by id", err)
+}
+
+// HistoryByReservations loads the history of several reservations of one tenant, oldest first.
+func (s *Service) HistoryByReservations(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.ReservationHistory, error) {
+	var rows []models.ReservationHistory
+	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("reservation_id IN ?", ids).Order("seq").Find(&rows).Error
+	})
+	out := make(map[uuid.UUID][]models.ReservationHistory, len(ids))
+	for _, r := range rows {
+		out[r.ReservationID] = append(out[r.ReservationID], r)
+	}
+	return out, wrap("reservation history", err)
+}

@@ -1,0 +1,157 @@
+// Package booking holds what a business sells and when: services, staff members and their
+// schedules, availability, and reservations with their lifecycle. Double booking is made impossible
+// by the database (see migrations/00002_booking.sql); this package validates input, computes
+// availability, drives the reservation state machine and translates the database's refusals into
+// its sentinels.
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/tenancy"
+)
+
+// Errors of this domain.
+var (
+	ErrSlotUnavailable      = apperr.New(apperr.SlotUnavailable, "this time is no longer available")
+	ErrServiceNotFound      = apperr.New(apperr.NotFound, "service not found")
+	ErrServiceNotBookable   = apperr.New(apperr.BadUserInput, "this service is not offered any more")
+	ErrStaffNotFound        = apperr.New(apperr.NotFound, "staff member not found")
+	ErrStaffNotBookable     = apperr.New(apperr.BadUserInput, "this staff member does not take bookings")
+	ErrStaffNotPerforming   = apperr.New(apperr.BadUserInput, "this staff member does not perform this service")
+	ErrReservationNotFound  = apperr.New(apperr.NotFound, "reservation not found")
+	ErrTimeOffNotFound      = apperr.New(apperr.NotFound, "time off not found")
+	ErrIllegalTransition    = apperr.New(apperr.Conflict, "this change is not possible in the reservation's current status")
+	ErrIdempotencyMismatch  = apperr.New(apperr.Conflict, "this idempotency key was already used for a different reservation")
+	ErrNotStarted           = apperr.New(apperr.Conflict, "the reservation has not started yet")
+	ErrAlreadyStarted       = apperr.New(apperr.Conflict, "the reservation has already started; contact the business")
+	ErrUserAlreadyLinked    = apperr.New(apperr.Conflict, "this account is already linked to another staff member")
+	ErrUserNotMember        = apperr.New(apperr.BadUserInput, "this account is not a member of the business")
+	ErrScheduleOverlap      = apperr.New(apperr.BadUserInput, "working intervals overlap")
+	ErrStartInPast          = apperr.New(apperr.BadUserInput, "the start time is in the past")
+	ErrStartTooSoon         = apperr.New(apperr.BadUserInput, "the start time is sooner than the business's minimum notice")
+	ErrStartTooFar          = apperr.New(apperr.BadUserInput, "the start time is beyond the business's booking horizon")
+	ErrOutsideWorkingHours  = apperr.New(apperr.BadUserInput, "the start time is outside working hours")
+	ErrMisaligned           = apperr.New(apperr.BadUserInput, "the start time is not on the slot grid")
+	ErrNoStaffForService    = apperr.New(apperr.SlotUnavailable, "no staff member is free at this time")
+	ErrCustomerCannotChange = apperr.New(apperr.Forbidden, "only the business can make this change")
+)
+
+// CustomerTokens issues the customer access token of a reservation (auth.Tokens implements it).
+type CustomerTokens interface {
+	IssueCustomer(tenantID, reservationID uuid.UUID, exp time.Time) (string, error)
+}
+
+// Service implements the booking rules.
+type Service struct {
+	db      *gorm.DB
+	tokens  CustomerTokens
+	now     func() time.Time
+	log     *slog.Logger
+	// customerTokenTTL is how long after a reservation ends its customer link keeps working.
+	customerTokenTTL time.Duration
+}
+
+// Options tune the service; Now lets tests control the clock.
+type Options struct {
+	Now              func() time.Time
+	Logger           *slog.Logger
+	CustomerTokenTTL time.Duration
+}
+
+// NewService builds the booking service on the application's database handle.
+func NewService(db *gorm.DB, tokens CustomerTokens, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.CustomerTokenTTL == 0 {
+		o.CustomerTokenTTL = 30 * 24 * time.Hour
+	}
+	return &Service{db: db, tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL}
+}
+
+// Now is the service's clock (UTC).
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// inTenant runs fn in a transaction scoped to tenantID, retrying the whole transaction when
+// PostgreSQL aborted it as a deadlock victim or a serialization failure: two bookings racing for
+// overlapping ranges can wait on each other's exclusion-index entries, and the retry then sees the
+// winner's row and fails cleanly with SLOT_UNAVAILABLE.
+func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = database.InTenant(ctx, s.db, tenantID, fn)
+		if ok, _ := database.IsCode(err, database.CodeDeadlock); ok {
+			continue
+		}
+		if ok, _ := database.IsCode(err, database.CodeSerialization); ok {
+			continue
+		}
+		return err
+	}
+	return err
+}
+
+// tenantIDBySlug resolves a public slug (no login) through the foundation's SECURITY DEFINER
+// look-up; an unknown slug is NOT_FOUND.
+func (s *Service) tenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	var id *string
+	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, strings.TrimSpace(slug)).Scan(&id).Error; err != nil {
+		return uuid.Nil, wrap("tenant by slug", err)
+	}
+	if id == nil {
+		return uuid.Nil, tenancy.ErrTenantNotFound
+	}
+	parsed, err := uuid.Parse(*id)
+	if err != nil {
+		return uuid.Nil, wrap("tenant by slug", err)
+	}
+	return parsed, nil
+}
+
+// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// notFound turns gorm's "no row" into a domain sentinel.
+func notFound(err error, sentinel *apperr.Error, field string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		if field != "" {
+			return sentinel.WithField(field).Wrap(err)
+		}
+		return sentinel.Wrap(err)
+	}
+	return err
+}
+
+// translateBookingConflict turns the database's refusals of a booking into SLOT_UNAVAILABLE: the
+// overlap exclusion (another occupation of the staff member), the seats check (the class is full).
+func translateBookingConflict(err error) error {
+	if ok, name := database.IsCode(err, database.CodeExclusionViolation); ok && name == "occupations_no_overlap" {
+		return ErrSlotUnavailable.Wrap(err)
+	}
+	if ok, name := database.IsCode(err, database.CodeCheckViolation); ok && name == "occupations_seats_check" {
+		return ErrSlotUnavailable.Wrap(err)
+	}
+	return err
+}

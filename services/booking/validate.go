@@ -1,0 +1,84 @@
+package booking
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/slotpay/slotpay/services/apperr"
+)
+
+// ParseClock reads a local time of day "HH:MM" into minutes since midnight; "24:00" is the end of
+// the day and only allowed when end is true.
+func ParseClock(s, field string, end bool) (int, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 {
+		return 0, apperr.Invalid(field, "time of day must be HH:MM, e.g. 09:30")
+	}
+	minute := hh*60 + mm
+	if minute > 1440 || (minute == 1440 && !end) || (hh == 24 && mm != 0) {
+		return 0, apperr.Invalid(field, "time of day must be between 00:00 and 24:00")
+	}
+	return minute, nil
+}
+
+// FormatClock writes minutes since midnight as "HH:MM".
+func FormatClock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
+
+// text checks an optional free text.
+func text(s, field string, maxRunes int) (string, error) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > maxRunes {
+		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", maxRunes))
+	}
+	return s, nil
+}
+
+// intIn checks an integer's range.
+func intIn(v int, lo, hi int, field string) error {
+	if v < lo || v > hi {
+		return apperr.Invalid(field, fmt.Sprintf("must be between %d and %d", lo, hi))
+	}
+	return nil
+}
+
+// normalizePhone accepts digits, spaces, dashes, dots, parentheses and a leading +.
+func normalizePhone(s, field string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		case r == '+' && i == 0:
+		default:
+			return "", apperr.Invalid(field, "phone number may contain only digits, spaces, dashes and a leading +")
+		}
+	}
+	if digits < 6 || digits > 15 || len(s) > 32 {
+		return "", apperr.Invalid(field, "phone number must have 6 to 15 digits")
+	}
+	return s, nil
+}
+
+// uniqueIDs drops duplicates, keeping order.
+func uniqueIDs(ids []uuid.UUID) []uuid.UUID {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
