@@ -152,8 +152,8 @@ func (s *Service) Bookable() bool { return s.Active && s.ArchivedAt == nil }
 
 // StaffMember is a worker who performs services; UserID links a member account.
 type StaffMember struct {
-	TenantID   uuid.UUID  `gorm:"type:uuid;primaryKey"`
-	ID         uuid.UUID  `gorm:"type:uuid;primaryKey"`
+	TenantID   uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID         uuid.UUID `gorm:"type:uuid;primaryKey"`
 	Name       string
 	UserID     *uuid.UUID `gorm:"type:uuid"`
 	Active     bool
@@ -280,7 +280,9 @@ func ParseDate(s string) (Date, error) {
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
 // In is the instant the date starts in loc (its first existing wall-clock time).
-func (d Date) In(loc *time.Location) time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc) }
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
 
 // AddDays moves by calendar days.
 func (d Date) AddDays(n int) Date {

@@ -54,10 +54,10 @@ type CustomerTokens interface {
 
 // Service implements the booking rules.
 type Service struct {
-	db      *gorm.DB
-	tokens  CustomerTokens
-	now     func() time.Time
-	log     *slog.Logger
+	db     *gorm.DB
+	tokens CustomerTokens
+	now    func() time.Time
+	log    *slog.Logger
 	// customerTokenTTL is how long after a reservation ends its customer link keeps working.
 	customerTokenTTL time.Duration
 }
