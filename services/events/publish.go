@@ -7,6 +7,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,8 +44,29 @@ type Event struct {
 	To   time.Time `json:"u,omitzero"`
 }
 
-// Publish queues e for delivery when tx commits (pg_notify is transactional).
+// ErrInvalidEvent reports an event without a tenant or kind, or a Resync on the wire: such an event
+// could be delivered to nobody (no tenant) or to everybody (Resync), so it is refused at both ends.
+var ErrInvalidEvent = errors.New("invalid event")
+
+func (e Event) validate() error {
+	switch {
+	case e.Kind == "":
+		return fmt.Errorf("%w: no kind", ErrInvalidEvent)
+	case e.Kind == Resync:
+		return fmt.Errorf("%w: %s is sent by listeners, never published", ErrInvalidEvent, Resync)
+	case e.TenantID == uuid.Nil:
+		return fmt.Errorf("%w: no tenant", ErrInvalidEvent)
+	}
+	return nil
+}
+
+// Publish queues e for delivery when tx commits (pg_notify is transactional). PostgreSQL folds
+// identical payloads sent on one channel within one transaction into one notification, which is
+// harmless here: subscribers read the current object again anyway.
 func Publish(tx *gorm.DB, e Event) error {
+	if err := e.validate(); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
 	payload, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -55,9 +77,16 @@ func Publish(tx *gorm.DB, e Event) error {
 	return nil
 }
 
-// Decode parses a NOTIFY payload.
+// Decode parses a NOTIFY payload. Anyone allowed to NOTIFY on the channel can send one, so it is
+// validated as Publish validates; kinds this version does not know are kept (a newer instance may
+// publish them during a rolling deploy) and subscribers ignore what they do not handle.
 func Decode(payload string) (Event, error) {
 	var e Event
-	err := json.Unmarshal([]byte(payload), &e)
-	return e, err
+	if err := json.Unmarshal([]byte(payload), &e); err != nil {
+		return Event{}, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	}
+	if err := e.validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
 }

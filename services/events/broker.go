@@ -1,0 +1,287 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// DefaultBufferSize is how many undelivered events a subscriber may have before it is disconnected.
+const DefaultBufferSize = 64
+
+// Why a subscription ended (Subscription.Err).
+var (
+	// ErrSlowConsumer: the subscriber's buffer was full when an event arrived. Waiting for it would
+	// delay every other subscriber and the listener, and dropping the event silently would let its
+	// screen go stale, so it is disconnected instead and must subscribe again (and refetch).
+	ErrSlowConsumer = errors.New("subscriber could not keep up")
+	// ErrBrokerClosed: the instance is shutting down.
+	ErrBrokerClosed = errors.New("event broker closed")
+	// ErrNoTenant: Subscribe was called without Filter.TenantID.
+	ErrNoTenant = errors.New("subscription filter has no tenant")
+)
+
+// Filter selects the events a subscriber receives. TenantID is mandatory; every other field narrows
+// the selection when set and matches anything when zero. Resync events match every filter.
+type Filter struct {
+	TenantID      uuid.UUID
+	ReservationID uuid.UUID
+	ServiceID     uuid.UUID
+	StaffMemberID uuid.UUID
+	// Kinds, when not empty, lists the kinds wanted.
+	Kinds []Kind
+	// From and To, when set, select events whose time range overlaps [From, To). An event that
+	// carries no range matches: a widget refetching once too often is cheaper than a stale slot.
+	From, To time.Time
+}
+
+func (f *Filter) matches(e *Event) bool {
+	switch {
+	case e.Kind == Resync:
+		return true
+	case e.TenantID != f.TenantID:
+		return false
+	case f.ReservationID != uuid.Nil && e.ReservationID != f.ReservationID:
+		return false
+	case f.ServiceID != uuid.Nil && e.ServiceID != f.ServiceID:
+		return false
+	case f.StaffMemberID != uuid.Nil && e.StaffMemberID != f.StaffMemberID:
+		return false
+	case len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.Kind):
+		return false
+	}
+	if e.From.IsZero() && e.To.IsZero() {
+		return true
+	}
+	startsBeforeEnd := f.To.IsZero() || e.From.IsZero() || e.From.Before(f.To)
+	endsAfterStart := f.From.IsZero() || e.To.IsZero() || e.To.After(f.From)
+	return startsBeforeEnd && endsAfterStart
+}
+
+// Subscription is one subscriber's bounded queue of events.
+type Subscription struct {
+	broker *Broker
+	filter Filter
+	// The channel carries pointers so that an idle subscriber's buffer costs 8 bytes a slot rather
+	// than the size of an Event (~150 bytes): 10,000 idle subscribers hold ~5 MB, not ~90 MB. Each
+	// subscriber receives its own copy, so a receiver may keep or modify it.
+	ch chan *Event
+
+	// Guarded by broker.mu.
+	closed bool
+	err    error
+}
+
+// Events delivers the subscriber's events in the order the listener received them. It is closed
+// when the subscription ends; Err then says why.
+func (s *Subscription) Events() <-chan *Event { return s.ch }
+
+// Err is nil while the subscription is open and after the subscriber's own Close; ErrSlowConsumer
+// or ErrBrokerClosed when the broker ended it.
+func (s *Subscription) Err() error {
+	s.broker.mu.Lock()
+	defer s.broker.mu.Unlock()
+	return s.err
+}
+
+// Filter returns the filter the subscription was made with.
+func (s *Subscription) Filter() Filter {
+	f := s.filter
+	f.Kinds = slices.Clone(f.Kinds)
+	return f
+}
+
+// Close ends the subscription and closes its channel. It may be called more than once, from any
+// goroutine, also after the broker ended the subscription.
+func (s *Subscription) Close() {
+	s.broker.mu.Lock()
+	defer s.broker.mu.Unlock()
+	s.broker.removeLocked(s, nil)
+}
+
+// BrokerOptions configure a Broker; the zero value is ready to use.
+type BrokerOptions struct {
+	BufferSize int // DefaultBufferSize when zero
+	Log        *slog.Logger
+}
+
+// Broker fans events out to this instance's subscribers. Delivery never blocks: it only ever does a
+// non-blocking send, under one mutex, to the subscribers of the event's tenant. There is no
+// goroutine per subscriber; the subscriber's own goroutine (the GraphQL resolver) reads its channel.
+type Broker struct {
+	bufferSize int
+	log        *slog.Logger
+
+	mu      sync.Mutex
+	tenants map[uuid.UUID]*tenantSubscribers
+	count   int
+	closed  bool
+}
+
+// tenantSubscribers splits a tenant's subscribers so that an event about one reservation visits
+// only that reservation's watchers (a customer page each) plus the tenant-wide ones (dashboards).
+type tenantSubscribers struct {
+	wide          map[*Subscription]struct{}
+	byReservation map[uuid.UUID]map[*Subscription]struct{}
+}
+
+// NewBroker returns an empty broker.
+func NewBroker(opt BrokerOptions) *Broker {
+	if opt.BufferSize <= 0 {
+		opt.BufferSize = DefaultBufferSize
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Broker{bufferSize: opt.BufferSize, log: opt.Log, tenants: make(map[uuid.UUID]*tenantSubscribers)}
+}
+
+// Subscribe registers a subscriber for the events f selects. The caller must Close the
+// subscription when it is done with it (typically deferred in the resolver's goroutine).
+func (b *Broker) Subscribe(f Filter) (*Subscription, error) {
+	if f.TenantID == uuid.Nil {
+		return nil, ErrNoTenant
+	}
+	f.Kinds = slices.Clone(f.Kinds)
+	s := &Subscription{broker: b, filter: f, ch: make(chan *Event, b.bufferSize)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrBrokerClosed
+	}
+	ts := b.tenants[f.TenantID]
+	if ts == nil {
+		ts = &tenantSubscribers{wide: make(map[*Subscription]struct{})}
+		b.tenants[f.TenantID] = ts
+	}
+	if f.ReservationID == uuid.Nil {
+		ts.wide[s] = struct{}{}
+	} else {
+		if ts.byReservation == nil {
+			ts.byReservation = make(map[uuid.UUID]map[*Subscription]struct{})
+		}
+		set := ts.byReservation[f.ReservationID]
+		if set == nil {
+			set = make(map[*Subscription]struct{})
+			ts.byReservation[f.ReservationID] = set
+		}
+		set[s] = struct{}{}
+	}
+	b.count++
+	return s, nil
+}
+
+// Deliver hands e to this instance's matching subscribers. It does not reach other instances: a
+// change is published with Publish inside its transaction, and each instance's Listener calls
+// Deliver. A Resync goes to every subscriber of every tenant.
+func (b *Broker) Deliver(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	var slow []*Subscription
+	send := func(set map[*Subscription]struct{}) {
+		for s := range set {
+			if !s.filter.matches(&e) {
+				continue
+			}
+			copied := e
+			select {
+			case s.ch <- &copied:
+			default:
+				slow = append(slow, s)
+			}
+		}
+	}
+	if e.Kind == Resync {
+		for _, ts := range b.tenants {
+			send(ts.wide)
+			for _, set := range ts.byReservation {
+				send(set)
+			}
+		}
+	} else if ts := b.tenants[e.TenantID]; ts != nil {
+		send(ts.wide)
+		if e.ReservationID != uuid.Nil {
+			send(ts.byReservation[e.ReservationID])
+		}
+	}
+	// Removed after the loops so the maps are not changed while they are being walked.
+	for _, s := range slow {
+		b.removeLocked(s, ErrSlowConsumer)
+		b.log.Warn("event subscriber disconnected", "reason", ErrSlowConsumer.Error(),
+			"tenant_id", s.filter.TenantID.String(), "buffer", cap(s.ch))
+	}
+}
+
+// Resync tells every subscriber that events may have been missed and it should read the current
+// state again.
+func (b *Broker) Resync() { b.Deliver(Event{Kind: Resync}) }
+
+// Len is the number of open subscriptions.
+func (b *Broker) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.count
+}
+
+// Close ends every subscription with ErrBrokerClosed and refuses new ones. Idempotent.
+func (b *Broker) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.closed = true
+	for _, ts := range b.tenants {
+		for s := range ts.wide {
+			s.closeLocked(ErrBrokerClosed)
+		}
+		for _, set := range ts.byReservation {
+			for s := range set {
+				s.closeLocked(ErrBrokerClosed)
+			}
+		}
+	}
+	b.tenants = nil
+	b.count = 0
+}
+
+// removeLocked unregisters s and closes its channel with reason err; b.mu must be held. The channel
+// is closed only under b.mu, and sends happen only under b.mu, so no send can hit a closed channel.
+func (b *Broker) removeLocked(s *Subscription, err error) {
+	if s.closed {
+		return
+	}
+	s.closeLocked(err)
+	b.count--
+	f := &s.filter
+	ts := b.tenants[f.TenantID]
+	if ts == nil {
+		panic(fmt.Sprintf("events: open subscription of tenant %s not registered", f.TenantID))
+	}
+	if f.ReservationID == uuid.Nil {
+		delete(ts.wide, s)
+	} else {
+		set := ts.byReservation[f.ReservationID]
+		delete(set, s)
+		if len(set) == 0 {
+			delete(ts.byReservation, f.ReservationID)
+		}
+	}
+	if len(ts.wide) == 0 && len(ts.byReservation) == 0 {
+		delete(b.tenants, f.TenantID)
+	}
+}
+
+func (s *Subscription) closeLocked(err error) {
+	s.closed = true
+	s.err = err
+	close(s.ch)
+}
