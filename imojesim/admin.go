@@ -197,7 +197,7 @@ func (s *Simulator) dashboard(w http.ResponseWriter, r *http.Request) {
 	slices.Reverse(transactions)
 	data := map[string]any{
 		"Now": s.Now(), "TimeFactor": s.cfg.TimeFactor, "Merchants": s.Merchants(),
-		"Transactions": transactions, "Faults": s.Faults(), "Deliveries": deliveries,
+		"Transactions": transactions, "Payments": s.Payments(), "Faults": s.Faults(), "Deliveries": deliveries,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := templates.ExecuteTemplate(w, "dashboard", data); err != nil {

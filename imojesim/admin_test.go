@@ -112,7 +112,7 @@ func TestAdminOutcomeEndpoint(t *testing.T) {
 	}
 	e.idle(t)
 	page := getPage(t, e.srv.URL+"/_sim/")
-	for _, want := range []string{"Notification log", id, "sale settled", e.merchant.Token, "delivered"} {
+	for _, want := range []string{"Notification log", id, linkID, "sale settled", e.merchant.Token, "delivered"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

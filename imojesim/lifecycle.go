@@ -507,3 +507,17 @@ func (s *Simulator) Transactions() []Transaction {
 	}
 	return out
 }
+
+// Payments lists every payment link, newest first.
+func (s *Simulator) Payments() []Payment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Payment, 0, len(s.payments))
+	for _, l := range s.payments {
+		out = append(out, l.view())
+	}
+	slices.SortFunc(out, func(a, b Payment) int {
+		return cmp.Or(cmp.Compare(b.Created, a.Created), strings.Compare(a.ID, b.ID))
+	})
+	return out
+}
