@@ -143,4 +143,3 @@ func decide(t *transaction, o Outcome, ch ChannelConfig) (status, code, desc str
 	}
 	return StatusSettled, "", "", nil
 }
-
