@@ -7,7 +7,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/google/uuid"
+
 	"github.com/slotpay/slotpay/graph/generated"
+	"github.com/slotpay/slotpay/graph/model"
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/booking"
 )
 
 // DepthLimit refuses operations nested deeper than Max before any resolver runs. Fragments count
@@ -70,5 +75,24 @@ func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
 // setComplexity weighs list fields by the page size they ask for, so a wide query costs what it
 // would really cost. Domains add their list fields here.
 func setComplexity(c *generated.ComplexityRoot) {
-	_ = c
+	c.Query.Reservations = func(child int, _ *model.ReservationFilter, first *int, _ *string) int {
+		n := 20
+		if first != nil && *first > 0 {
+			n = min(*first, booking.MaxPageSize)
+		}
+		return 1 + child*n
+	}
+	c.Query.Availability = func(child int, _ string, _ uuid.UUID, from, to models.Date, _ *uuid.UUID, _ *string) int {
+		days := 1
+		for d := from; d.Before(to) && days < booking.MaxAvailabilityDays; d = d.AddDays(1) {
+			days++
+		}
+		return 1 + child*days
+	}
+	// Catalogue lists are short; weigh them as a typical business's.
+	const catalogue = 20
+	c.Query.Services = func(child int, _ *bool) int { return 1 + child*catalogue }
+	c.Query.StaffMembers = func(child int, _ *bool) int { return 1 + child*catalogue }
+	c.Query.PublicServices = func(child int, _ string) int { return 1 + child*catalogue }
+	c.Query.PublicStaff = func(child int, _ string, _ *uuid.UUID) int { return 1 + child*catalogue }
 }

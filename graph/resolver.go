@@ -3,12 +3,14 @@
 package graph
 
 import (
+	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
 	Tenancy *tenancy.Service
+	Booking *booking.Service
 }
 
 func deref[T any](p *T) T {

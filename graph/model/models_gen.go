@@ -3,8 +3,15 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/google/uuid"
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/booking"
 )
 
 type AcceptInvitationInput struct {
@@ -13,6 +20,65 @@ type AcceptInvitationInput struct {
 	Name *string `json:"name,omitempty"`
 	// A new account's password, or the existing account's password.
 	Password string `json:"password"`
+}
+
+type Availability struct {
+	// The zone in which days and local times are given.
+	TimeZone string             `json:"timeZone"`
+	Days     []*AvailabilityDay `json:"days"`
+}
+
+type AvailabilityDay struct {
+	// A date in the requested time zone.
+	Date  models.Date      `json:"date"`
+	Slots []*AvailableSlot `json:"slots"`
+}
+
+// A bookable start.
+type AvailableSlot struct {
+	StartsAt time.Time `json:"startsAt"`
+	EndsAt   time.Time `json:"endsAt"`
+	// The start as local wall-clock time in the requested zone, HH:MM.
+	LocalStart string `json:"localStart"`
+	// Staff members free then (with 'any staff member', all of them).
+	Staff []*booking.FreeStaff `json:"staff"`
+}
+
+type BookingSettingsInput struct {
+	MinNoticeMinutes   *int `json:"minNoticeMinutes,omitempty"`
+	BookingHorizonDays *int `json:"bookingHorizonDays,omitempty"`
+	SlotStepMinutes    *int `json:"slotStepMinutes,omitempty"`
+	DefaultHoldMinutes *int `json:"defaultHoldMinutes,omitempty"`
+}
+
+type ClockIntervalInput struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type CreateReservationInput struct {
+	// The business, for public bookings from the widget. Staff booking in their own business leave it out.
+	TenantSlug *string   `json:"tenantSlug,omitempty"`
+	ServiceID  uuid.UUID `json:"serviceId"`
+	// Leave out for any free staff member.
+	StaffMemberID *uuid.UUID     `json:"staffMemberId,omitempty"`
+	StartsAt      time.Time      `json:"startsAt"`
+	Customer      *CustomerInput `json:"customer"`
+	Note          *string        `json:"note,omitempty"`
+	// A client-chosen key: retrying with it returns the same reservation instead of a second one.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type Customer struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+}
+
+type CustomerInput struct {
+	Name  string  `json:"name"`
+	Email string  `json:"email"`
+	Phone *string `json:"phone,omitempty"`
 }
 
 type Health struct {
@@ -52,6 +118,43 @@ type PageInfo struct {
 type Query struct {
 }
 
+type ReservationEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *models.Reservation `json:"node"`
+}
+
+type ReservationFilter struct {
+	// Reservations starting at or after.
+	From *time.Time `json:"from,omitempty"`
+	// Reservations starting before.
+	To              *time.Time                 `json:"to,omitempty"`
+	Statuses        []models.ReservationStatus `json:"statuses,omitempty"`
+	PaymentStatuses []models.PaymentStatus     `json:"paymentStatuses,omitempty"`
+	StaffMemberID   *uuid.UUID                 `json:"staffMemberId,omitempty"`
+	ServiceID       *uuid.UUID                 `json:"serviceId,omitempty"`
+	// Matches the customer's name, e-mail or phone.
+	Search *string `json:"search,omitempty"`
+}
+
+type ServiceInput struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Empty clears it.
+	Category        *string `json:"category,omitempty"`
+	DurationMinutes *int    `json:"durationMinutes,omitempty"`
+	// Minor units (grosze for PLN).
+	PriceAmount *int `json:"priceAmount,omitempty"`
+	// ISO 4217; the business's currency when omitted on creation.
+	Currency            *string               `json:"currency,omitempty"`
+	BufferBeforeMinutes *int                  `json:"bufferBeforeMinutes,omitempty"`
+	BufferAfterMinutes  *int                  `json:"bufferAfterMinutes,omitempty"`
+	Capacity            *int                  `json:"capacity,omitempty"`
+	PaymentPolicy       *models.PaymentPolicy `json:"paymentPolicy,omitempty"`
+	// 0 returns to the business's default.
+	HoldMinutes *int  `json:"holdMinutes,omitempty"`
+	Active      *bool `json:"active,omitempty"`
+}
+
 type SignUpInput struct {
 	TenantName string `json:"tenantName"`
 	Slug       string `json:"slug"`
@@ -65,6 +168,24 @@ type SignUpInput struct {
 	Password  string  `json:"password"`
 }
 
+type StaffMemberInput struct {
+	Name *string `json:"name,omitempty"`
+	// Link a member account (its owner may then edit this schedule).
+	UserID *uuid.UUID `json:"userId,omitempty"`
+	// Remove the link to a member account.
+	UnlinkUser *bool `json:"unlinkUser,omitempty"`
+	// Replaces the services this staff member performs.
+	ServiceIds []uuid.UUID `json:"serviceIds,omitempty"`
+	Active     *bool       `json:"active,omitempty"`
+}
+
+type TimeOffInput struct {
+	StaffMemberID uuid.UUID `json:"staffMemberId"`
+	StartsAt      time.Time `json:"startsAt"`
+	EndsAt        time.Time `json:"endsAt"`
+	Reason        *string   `json:"reason,omitempty"`
+}
+
 type UpdateMemberRoleInput struct {
 	UserID uuid.UUID   `json:"userId"`
 	Role   models.Role `json:"role"`
@@ -75,4 +196,77 @@ type UpdateTenantInput struct {
 	TimeZone *string `json:"timeZone,omitempty"`
 	Currency *string `json:"currency,omitempty"`
 	Locale   *string `json:"locale,omitempty"`
+}
+
+type WeeklyIntervalInput struct {
+	Weekday Weekday `json:"weekday"`
+	// HH:MM
+	Start string `json:"start"`
+	// HH:MM, 24:00 for midnight
+	End string `json:"end"`
+}
+
+type Weekday string
+
+const (
+	WeekdayMonday    Weekday = "MONDAY"
+	WeekdayTuesday   Weekday = "TUESDAY"
+	WeekdayWednesday Weekday = "WEDNESDAY"
+	WeekdayThursday  Weekday = "THURSDAY"
+	WeekdayFriday    Weekday = "FRIDAY"
+	WeekdaySaturday  Weekday = "SATURDAY"
+	WeekdaySunday    Weekday = "SUNDAY"
+)
+
+var AllWeekday = []Weekday{
+	WeekdayMonday,
+	WeekdayTuesday,
+	WeekdayWednesday,
+	WeekdayThursday,
+	WeekdayFriday,
+	WeekdaySaturday,
+	WeekdaySunday,
+}
+
+func (e Weekday) IsValid() bool {
+	switch e {
+	case WeekdayMonday, WeekdayTuesday, WeekdayWednesday, WeekdayThursday, WeekdayFriday, WeekdaySaturday, WeekdaySunday:
+		return true
+	}
+	return false
+}
+
+func (e Weekday) String() string {
+	return string(e)
+}
+
+func (e *Weekday) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Weekday(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Weekday", str)
+	}
+	return nil
+}
+
+func (e Weekday) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Weekday) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Weekday) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -77,6 +77,7 @@ type Slot struct {
 
 // FreeStaff is one staff member free for a slot and the seats left there.
 type FreeStaff struct {
+	TenantID      uuid.UUID // set by Service.Availability, so the staff member can be looked up
 	StaffMemberID uuid.UUID
 	SeatsLeft     int
 }

@@ -49,6 +49,12 @@ func (w *ExpiryWorker) run(ctx context.Context) {
 	ticker := time.NewTicker(w.interval)
 	defer ticker.Stop()
 	for {
+		// The first round waits one interval too: expiry on read and on booking covers the gap.
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
 		for {
 			n, err := w.svc.ExpireDueHolds(ctx, ExpiryBatch)
 			if err != nil {
@@ -63,11 +69,6 @@ func (w *ExpiryWorker) run(ctx context.Context) {
 			if n < ExpiryBatch || ctx.Err() != nil {
 				break
 			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
 		}
 	}
 }

@@ -99,6 +99,11 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 			MinNotice: time.Duration(settings.MinNoticeMinutes) * time.Minute,
 			Horizon:   time.Duration(settings.BookingHorizonDays) * 24 * time.Hour}
 		out.Slots = ComputeSlots(rules, spec, schedules, window.From, window.To)
+		for i := range out.Slots {
+			for j := range out.Slots[i].Staff {
+				out.Slots[i].Staff[j].TenantID = tenantID
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slotpay/slotpay/graph"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -35,7 +36,10 @@ type Server struct {
 	Pool    *pgxpool.Pool
 	Tokens  *auth.Tokens
 	Tenancy *tenancy.Service
+	Booking *booking.Service
 	Handler http.Handler
+
+	expiry *booking.ExpiryWorker
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections and
 	// background workers (http.Server.Shutdown does not close hijacked connections itself).
@@ -48,6 +52,8 @@ type Server struct {
 type Options struct {
 	Argon2 auth.Argon2Params
 	Now    func() time.Time
+	// HoldExpiryInterval is how often unpaid holds are expired (15 s when zero).
+	HoldExpiryInterval time.Duration
 }
 
 // New prepares the database (creating it and applying migrations as the owner) and builds the
@@ -79,7 +85,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s := &Server{Config: cfg, Log: log, DB: db, Pool: pool, Tokens: tokens}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now})
+	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log})
 	s.Handler = s.routes()
+	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
 	return s, nil
 }
 
@@ -90,9 +98,10 @@ func mustName(u string) string {
 
 func (s *Server) routes() http.Handler {
 	dev := s.Config.Env == config.Development
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy}, graph.HandlerOptions{
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
 	})
+	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.endOnShutdown(gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -140,6 +149,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancelBase()
+		s.expiry.Stop()
 		s.Pool.Close()
 	})
 }

@@ -1,0 +1,87 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/slotpay/slotpay/graph/model"
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/booking"
+)
+
+// Conversions between the booking schema and the booking service, kept out of the generated
+// resolver file.
+
+func (r *Resolver) staffTransition(ctx context.Context, id uuid.UUID, to models.ReservationStatus, reason string) (*models.Reservation, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: to, Reason: reason})
+}
+
+func serviceInput(in model.ServiceInput) booking.ServiceInput {
+	out := booking.ServiceInput{Name: in.Name, Description: in.Description, Category: in.Category,
+		DurationMinutes: in.DurationMinutes, Currency: in.Currency, BufferBeforeMinutes: in.BufferBeforeMinutes,
+		BufferAfterMinutes: in.BufferAfterMinutes, Capacity: in.Capacity, PaymentPolicy: in.PaymentPolicy,
+		HoldMinutes: in.HoldMinutes, Active: in.Active}
+	if in.PriceAmount != nil {
+		out.PriceAmount = ptr(int64(*in.PriceAmount))
+	}
+	return out
+}
+
+func staffInput(in model.StaffMemberInput) booking.StaffInput {
+	out := booking.StaffInput{Name: in.Name, UserID: in.UserID, UnlinkUser: deref(in.UnlinkUser), Active: in.Active}
+	if in.ServiceIds != nil {
+		out.ServiceIDs = &in.ServiceIds
+	}
+	return out
+}
+
+var weekdays = map[model.Weekday]time.Weekday{
+	model.WeekdayMonday: time.Monday, model.WeekdayTuesday: time.Tuesday, model.WeekdayWednesday: time.Wednesday,
+	model.WeekdayThursday: time.Thursday, model.WeekdayFriday: time.Friday, model.WeekdaySaturday: time.Saturday,
+	model.WeekdaySunday: time.Sunday,
+}
+
+func goWeekday(w model.Weekday) time.Weekday {
+	if d, ok := weekdays[w]; ok {
+		return d
+	}
+	return -1
+}
+
+func graphWeekday(d time.Weekday) model.Weekday {
+	for w, gd := range weekdays {
+		if gd == d {
+			return w
+		}
+	}
+	return ""
+}
+
+// availabilityModel groups slots by date in the requested zone, listing every date asked for (days
+// without slots too), so a calendar can be drawn straight from it.
+func availabilityModel(a *booking.Availability, from, to models.Date) *model.Availability {
+	out := &model.Availability{TimeZone: a.Location.String()}
+	index := map[models.Date]*model.AvailabilityDay{}
+	for d := from; !to.Before(d); d = d.AddDays(1) {
+		day := &model.AvailabilityDay{Date: d, Slots: []*model.AvailableSlot{}}
+		index[d] = day
+		out.Days = append(out.Days, day)
+	}
+	for _, s := range a.Slots {
+		local := s.StartsAt.In(a.Location)
+		day, ok := index[models.DateOf(local)]
+		if !ok {
+			continue
+		}
+		day.Slots = append(day.Slots, &model.AvailableSlot{StartsAt: s.StartsAt, EndsAt: s.EndsAt,
+			LocalStart: local.Format("15:04"), Staff: pointers(s.Staff)})
+	}
+	return out
+}
