@@ -37,7 +37,7 @@ type Loaders struct {
 
 // loaderWait is how long a loader collects keys before it queries: gqlgen resolves sibling fields
 // concurrently, so a page's worth of keys arrives well within it.
-const loaderWait = 2 * time.Millisecond
+const loaderWait = 5 * time.Millisecond
 
 // NewLoaders builds the loaders of one response.
 func NewLoaders(b *booking.Service) *Loaders {
