@@ -4,13 +4,15 @@ package graph
 
 import (
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Tenancy *tenancy.Service
-	Booking *booking.Service
+	Tenancy  *tenancy.Service
+	Booking  *booking.Service
+	Payments *payments.Service
 }
 
 func deref[T any](p *T) T {

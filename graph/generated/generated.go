@@ -18,6 +18,7 @@ import (
 	"github.com/slotpay/slotpay/graph/model"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,8 +35,12 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	FreeStaffMember() FreeStaffMemberResolver
+	ImojeSetup() ImojeSetupResolver
 	Mutation() MutationResolver
+	Payment() PaymentResolver
+	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
+	Refund() RefundResolver
 	Reservation() ReservationResolver
 	ReservationConnection() ReservationConnectionResolver
 	ScheduleException() ScheduleExceptionResolver
@@ -76,6 +81,13 @@ type ComplexityRoot struct {
 		StartsAt   func(childComplexity int) int
 	}
 
+	BankTransferDetails struct {
+		AccountHolder func(childComplexity int) int
+		AccountNumber func(childComplexity int) int
+		BankName      func(childComplexity int) int
+		TitleTemplate func(childComplexity int) int
+	}
+
 	BookingSettings struct {
 		BookingHorizonDays func(childComplexity int) int
 		Currency           func(childComplexity int) int
@@ -104,6 +116,34 @@ type ComplexityRoot struct {
 	Health struct {
 		Authenticated func(childComplexity int) int
 		Status        func(childComplexity int) int
+	}
+
+	ImojeChannel struct {
+		Active      func(childComplexity int) int
+		Code        func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		Description func(childComplexity int) int
+		MaxAmount   func(childComplexity int) int
+		Method      func(childComplexity int) int
+		MinAmount   func(childComplexity int) int
+		Online      func(childComplexity int) int
+	}
+
+	ImojeSetup struct {
+		AuthorizationTokenHint func(childComplexity int) int
+		AuthorizationTokenSet  func(childComplexity int) int
+		Channels               func(childComplexity int) int
+		Configured             func(childComplexity int) int
+		Environment            func(childComplexity int) int
+		LastNotificationAt     func(childComplexity int) int
+		MerchantID             func(childComplexity int) int
+		NotificationURL        func(childComplexity int) int
+		SetupWarnings          func(childComplexity int) int
+		ShopChannels           func(childComplexity int) int
+		ShopID                 func(childComplexity int) int
+		ShopKeyHint            func(childComplexity int) int
+		ShopKeySet             func(childComplexity int) int
+		VerifiedAt             func(childComplexity int) int
 	}
 
 	Invitation struct {
@@ -145,28 +185,35 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation        func(childComplexity int, input model.AcceptInvitationInput) int
 		AddTimeOff              func(childComplexity int, input model.TimeOffInput) int
+		ArchivePaymentMethod    func(childComplexity int, id uuid.UUID) int
 		ArchiveService          func(childComplexity int, id uuid.UUID) int
 		ArchiveStaffMember      func(childComplexity int, id uuid.UUID) int
 		CancelReservation       func(childComplexity int, id uuid.UUID, reason *string) int
 		CompleteReservation     func(childComplexity int, id uuid.UUID) int
 		ConfirmReservation      func(childComplexity int, id uuid.UUID) int
+		CreatePaymentMethod     func(childComplexity int, input model.PaymentMethodInput) int
 		CreateReservation       func(childComplexity int, input model.CreateReservationInput) int
 		CreateService           func(childComplexity int, input model.ServiceInput) int
 		CreateStaffMember       func(childComplexity int, input model.StaffMemberInput) int
+		InitiatePayment         func(childComplexity int, input model.InitiatePaymentInput) int
 		InviteStaff             func(childComplexity int, input model.InviteStaffInput) int
 		LogIn                   func(childComplexity int, input model.LogInInput) int
 		LogOut                  func(childComplexity int, refreshToken *string, everywhere *bool) int
 		MarkNoShow              func(childComplexity int, id uuid.UUID, reason *string) int
+		MarkReservationPaid     func(childComplexity int, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) int
 		RefreshToken            func(childComplexity int, refreshToken string) int
+		RefundPayment           func(childComplexity int, input model.RefundPaymentInput) int
 		RemoveMember            func(childComplexity int, userID uuid.UUID) int
 		RemoveScheduleException func(childComplexity int, staffMemberID uuid.UUID, date models.Date) int
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
+		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
 		SetWeeklySchedule       func(childComplexity int, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) int
 		SignUp                  func(childComplexity int, input model.SignUpInput) int
 		UpdateBookingSettings   func(childComplexity int, input model.BookingSettingsInput) int
 		UpdateMemberRole        func(childComplexity int, input model.UpdateMemberRoleInput) int
+		UpdatePaymentMethod     func(childComplexity int, id uuid.UUID, input model.PaymentMethodInput) int
 		UpdateService           func(childComplexity int, id uuid.UUID, input model.ServiceInput) int
 		UpdateStaffMember       func(childComplexity int, id uuid.UUID, input model.StaffMemberInput) int
 		UpdateTenant            func(childComplexity int, input model.UpdateTenantInput) int
@@ -179,22 +226,70 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Payment struct {
+		Amount             func(childComplexity int) int
+		Channel            func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		FailureCode        func(childComplexity int) int
+		FailureMessage     func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		ImojeTransactionID func(childComplexity int) int
+		PaidAt             func(childComplexity int) int
+		RedirectURL        func(childComplexity int) int
+		RefundedAmount     func(childComplexity int) int
+		Refunds            func(childComplexity int) int
+		ReservationID      func(childComplexity int) int
+		Status             func(childComplexity int) int
+	}
+
+	PaymentMethod struct {
+		BankTransfer func(childComplexity int) int
+		Description  func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		Enabled      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Imoje        func(childComplexity int) int
+		IsDefault    func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		SortOrder    func(childComplexity int) int
+	}
+
+	PaymentOption struct {
+		Channel          func(childComplexity int) int
+		Code             func(childComplexity int) int
+		Description      func(childComplexity int) int
+		PayLaterProvider func(childComplexity int) int
+	}
+
 	Query struct {
-		Availability    func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
-		BookingSettings func(childComplexity int) int
-		Health          func(childComplexity int) int
-		Invitations     func(childComplexity int) int
-		Me              func(childComplexity int) int
-		Members         func(childComplexity int) int
-		PublicServices  func(childComplexity int, tenantSlug string) int
-		PublicStaff     func(childComplexity int, tenantSlug string, serviceID *uuid.UUID) int
-		Reservation     func(childComplexity int, id uuid.UUID) int
-		Reservations    func(childComplexity int, filter *model.ReservationFilter, first *int, after *string) int
-		Service         func(childComplexity int, id uuid.UUID) int
-		Services        func(childComplexity int, includeArchived *bool) int
-		StaffMember     func(childComplexity int, id uuid.UUID) int
-		StaffMembers    func(childComplexity int, includeArchived *bool) int
-		Tenant          func(childComplexity int) int
+		Availability         func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
+		BookingSettings      func(childComplexity int) int
+		Health               func(childComplexity int) int
+		Invitations          func(childComplexity int) int
+		Me                   func(childComplexity int) int
+		Members              func(childComplexity int) int
+		Payment              func(childComplexity int, id uuid.UUID) int
+		PaymentMethods       func(childComplexity int) int
+		PaymentOptions       func(childComplexity int, reservationID uuid.UUID) int
+		PublicPaymentMethods func(childComplexity int, tenantSlug string) int
+		PublicServices       func(childComplexity int, tenantSlug string) int
+		PublicStaff          func(childComplexity int, tenantSlug string, serviceID *uuid.UUID) int
+		Reservation          func(childComplexity int, id uuid.UUID) int
+		Reservations         func(childComplexity int, filter *model.ReservationFilter, first *int, after *string) int
+		Service              func(childComplexity int, id uuid.UUID) int
+		Services             func(childComplexity int, includeArchived *bool) int
+		StaffMember          func(childComplexity int, id uuid.UUID) int
+		StaffMembers         func(childComplexity int, includeArchived *bool) int
+		Tenant               func(childComplexity int) int
+	}
+
+	Refund struct {
+		Amount         func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		FailureMessage func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	Reservation struct {
@@ -207,6 +302,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Note          func(childComplexity int) int
 		PaymentStatus func(childComplexity int) int
+		Payments      func(childComplexity int) int
 		Price         func(childComplexity int) int
 		Service       func(childComplexity int) int
 		StaffMember   func(childComplexity int) int
@@ -307,6 +403,17 @@ type ComplexityRoot struct {
 type FreeStaffMemberResolver interface {
 	StaffMember(ctx context.Context, obj *booking.FreeStaff) (*models.StaffMember, error)
 }
+type ImojeSetupResolver interface {
+	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
+	ShopID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
+	Environment(ctx context.Context, obj *payments.ImojeSetup) (*model.ImojeEnvironment, error)
+	AuthorizationTokenSet(ctx context.Context, obj *payments.ImojeSetup) (bool, error)
+	AuthorizationTokenHint(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
+	ShopKeySet(ctx context.Context, obj *payments.ImojeSetup) (bool, error)
+	ShopKeyHint(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
+	Channels(ctx context.Context, obj *payments.ImojeSetup) ([]model.PaymentChannel, error)
+	ShopChannels(ctx context.Context, obj *payments.ImojeSetup) ([]*model.ImojeChannel, error)
+}
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
 	CancelReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
@@ -325,6 +432,13 @@ type MutationResolver interface {
 	RemoveScheduleException(ctx context.Context, staffMemberID uuid.UUID, date models.Date) (bool, error)
 	AddTimeOff(ctx context.Context, input model.TimeOffInput) (*models.TimeOff, error)
 	RemoveTimeOff(ctx context.Context, id uuid.UUID) (bool, error)
+	CreatePaymentMethod(ctx context.Context, input model.PaymentMethodInput) (*models.PaymentMethod, error)
+	UpdatePaymentMethod(ctx context.Context, id uuid.UUID, input model.PaymentMethodInput) (*models.PaymentMethod, error)
+	ArchivePaymentMethod(ctx context.Context, id uuid.UUID) (bool, error)
+	SaveImojeCredentials(ctx context.Context, input model.ImojeCredentialsInput) (*models.PaymentMethod, error)
+	InitiatePayment(ctx context.Context, input model.InitiatePaymentInput) (*models.Payment, error)
+	RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*models.Refund, error)
+	MarkReservationPaid(ctx context.Context, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) (*models.Reservation, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*tenancy.Session, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*tenancy.Session, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*tenancy.Session, error)
@@ -335,6 +449,22 @@ type MutationResolver interface {
 	UpdateMemberRole(ctx context.Context, input model.UpdateMemberRoleInput) (*models.Membership, error)
 	RemoveMember(ctx context.Context, userID uuid.UUID) (bool, error)
 	UpdateTenant(ctx context.Context, input model.UpdateTenantInput) (*models.Tenant, error)
+}
+type PaymentResolver interface {
+	Channel(ctx context.Context, obj *models.Payment) (model.PaymentChannel, error)
+	Amount(ctx context.Context, obj *models.Payment) (*model.Money, error)
+	Status(ctx context.Context, obj *models.Payment) (model.PaymentState, error)
+
+	ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error)
+
+	RefundedAmount(ctx context.Context, obj *models.Payment) (*model.Money, error)
+	Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error)
+}
+type PaymentMethodResolver interface {
+	Kind(ctx context.Context, obj *models.PaymentMethod) (model.PaymentMethodKind, error)
+
+	BankTransfer(ctx context.Context, obj *models.PaymentMethod) (*model.BankTransferDetails, error)
+	Imoje(ctx context.Context, obj *models.PaymentMethod) (*payments.ImojeSetup, error)
 }
 type QueryResolver interface {
 	Health(ctx context.Context) (*model.Health, error)
@@ -348,10 +478,18 @@ type QueryResolver interface {
 	StaffMembers(ctx context.Context, includeArchived *bool) ([]*models.StaffMember, error)
 	StaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error)
 	BookingSettings(ctx context.Context) (*models.BookingSettings, error)
+	PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error)
+	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
+	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
+	Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error)
 	Me(ctx context.Context) (*tenancy.Me, error)
 	Tenant(ctx context.Context) (*models.Tenant, error)
 	Members(ctx context.Context) ([]*models.Membership, error)
 	Invitations(ctx context.Context) ([]*models.Invitation, error)
+}
+type RefundResolver interface {
+	Amount(ctx context.Context, obj *models.Refund) (*model.Money, error)
+	Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error)
 }
 type ReservationResolver interface {
 	Service(ctx context.Context, obj *models.Reservation) (*models.Service, error)
@@ -362,6 +500,7 @@ type ReservationResolver interface {
 	Customer(ctx context.Context, obj *models.Reservation) (*model.Customer, error)
 
 	History(ctx context.Context, obj *models.Reservation) ([]*models.ReservationHistory, error)
+	Payments(ctx context.Context, obj *models.Reservation) ([]*models.Payment, error)
 }
 type ReservationConnectionResolver interface {
 	Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error)
@@ -498,6 +637,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AvailableSlot.StartsAt(childComplexity), true
 
+	case "BankTransferDetails.accountHolder":
+		if e.ComplexityRoot.BankTransferDetails.AccountHolder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferDetails.AccountHolder(childComplexity), true
+	case "BankTransferDetails.accountNumber":
+		if e.ComplexityRoot.BankTransferDetails.AccountNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferDetails.AccountNumber(childComplexity), true
+	case "BankTransferDetails.bankName":
+		if e.ComplexityRoot.BankTransferDetails.BankName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferDetails.BankName(childComplexity), true
+	case "BankTransferDetails.titleTemplate":
+		if e.ComplexityRoot.BankTransferDetails.TitleTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferDetails.TitleTemplate(childComplexity), true
+
 	case "BookingSettings.bookingHorizonDays":
 		if e.ComplexityRoot.BookingSettings.BookingHorizonDays == nil {
 			break
@@ -592,6 +756,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Health.Status(childComplexity), true
+
+	case "ImojeChannel.active":
+		if e.ComplexityRoot.ImojeChannel.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Active(childComplexity), true
+	case "ImojeChannel.code":
+		if e.ComplexityRoot.ImojeChannel.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Code(childComplexity), true
+	case "ImojeChannel.currency":
+		if e.ComplexityRoot.ImojeChannel.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Currency(childComplexity), true
+	case "ImojeChannel.description":
+		if e.ComplexityRoot.ImojeChannel.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Description(childComplexity), true
+	case "ImojeChannel.maxAmount":
+		if e.ComplexityRoot.ImojeChannel.MaxAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.MaxAmount(childComplexity), true
+	case "ImojeChannel.method":
+		if e.ComplexityRoot.ImojeChannel.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Method(childComplexity), true
+	case "ImojeChannel.minAmount":
+		if e.ComplexityRoot.ImojeChannel.MinAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.MinAmount(childComplexity), true
+	case "ImojeChannel.online":
+		if e.ComplexityRoot.ImojeChannel.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeChannel.Online(childComplexity), true
+
+	case "ImojeSetup.authorizationTokenHint":
+		if e.ComplexityRoot.ImojeSetup.AuthorizationTokenHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.AuthorizationTokenHint(childComplexity), true
+	case "ImojeSetup.authorizationTokenSet":
+		if e.ComplexityRoot.ImojeSetup.AuthorizationTokenSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.AuthorizationTokenSet(childComplexity), true
+	case "ImojeSetup.channels":
+		if e.ComplexityRoot.ImojeSetup.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.Channels(childComplexity), true
+	case "ImojeSetup.configured":
+		if e.ComplexityRoot.ImojeSetup.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.Configured(childComplexity), true
+	case "ImojeSetup.environment":
+		if e.ComplexityRoot.ImojeSetup.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.Environment(childComplexity), true
+	case "ImojeSetup.lastNotificationAt":
+		if e.ComplexityRoot.ImojeSetup.LastNotificationAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.LastNotificationAt(childComplexity), true
+	case "ImojeSetup.merchantId":
+		if e.ComplexityRoot.ImojeSetup.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.MerchantID(childComplexity), true
+	case "ImojeSetup.notificationUrl":
+		if e.ComplexityRoot.ImojeSetup.NotificationURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.NotificationURL(childComplexity), true
+	case "ImojeSetup.setupWarnings":
+		if e.ComplexityRoot.ImojeSetup.SetupWarnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.SetupWarnings(childComplexity), true
+	case "ImojeSetup.shopChannels":
+		if e.ComplexityRoot.ImojeSetup.ShopChannels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.ShopChannels(childComplexity), true
+	case "ImojeSetup.shopId":
+		if e.ComplexityRoot.ImojeSetup.ShopID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.ShopID(childComplexity), true
+	case "ImojeSetup.shopKeyHint":
+		if e.ComplexityRoot.ImojeSetup.ShopKeyHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.ShopKeyHint(childComplexity), true
+	case "ImojeSetup.shopKeySet":
+		if e.ComplexityRoot.ImojeSetup.ShopKeySet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.ShopKeySet(childComplexity), true
+	case "ImojeSetup.verifiedAt":
+		if e.ComplexityRoot.ImojeSetup.VerifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.VerifiedAt(childComplexity), true
 
 	case "Invitation.createdAt":
 		if e.ComplexityRoot.Invitation.CreatedAt == nil {
@@ -729,6 +1027,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTimeOff(childComplexity, args["input"].(model.TimeOffInput)), true
+	case "Mutation.archivePaymentMethod":
+		if e.ComplexityRoot.Mutation.ArchivePaymentMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archivePaymentMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchivePaymentMethod(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.archiveService":
 		if e.ComplexityRoot.Mutation.ArchiveService == nil {
 			break
@@ -784,6 +1093,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmReservation(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.createPaymentMethod":
+		if e.ComplexityRoot.Mutation.CreatePaymentMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPaymentMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePaymentMethod(childComplexity, args["input"].(model.PaymentMethodInput)), true
 	case "Mutation.createReservation":
 		if e.ComplexityRoot.Mutation.CreateReservation == nil {
 			break
@@ -817,6 +1137,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateStaffMember(childComplexity, args["input"].(model.StaffMemberInput)), true
+	case "Mutation.initiatePayment":
+		if e.ComplexityRoot.Mutation.InitiatePayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_initiatePayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InitiatePayment(childComplexity, args["input"].(model.InitiatePaymentInput)), true
 	case "Mutation.inviteStaff":
 		if e.ComplexityRoot.Mutation.InviteStaff == nil {
 			break
@@ -861,6 +1192,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNoShow(childComplexity, args["id"].(uuid.UUID), args["reason"].(*string)), true
+	case "Mutation.markReservationPaid":
+		if e.ComplexityRoot.Mutation.MarkReservationPaid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markReservationPaid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkReservationPaid(childComplexity, args["reservationId"].(uuid.UUID), args["paymentMethodId"].(uuid.UUID), args["note"].(*string)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -872,6 +1214,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshToken(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.refundPayment":
+		if e.ComplexityRoot.Mutation.RefundPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refundPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefundPayment(childComplexity, args["input"].(model.RefundPaymentInput)), true
 	case "Mutation.removeMember":
 		if e.ComplexityRoot.Mutation.RemoveMember == nil {
 			break
@@ -916,6 +1269,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.saveImojeCredentials":
+		if e.ComplexityRoot.Mutation.SaveImojeCredentials == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveImojeCredentials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveImojeCredentials(childComplexity, args["input"].(model.ImojeCredentialsInput)), true
 	case "Mutation.setScheduleException":
 		if e.ComplexityRoot.Mutation.SetScheduleException == nil {
 			break
@@ -971,6 +1335,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMemberRole(childComplexity, args["input"].(model.UpdateMemberRoleInput)), true
+	case "Mutation.updatePaymentMethod":
+		if e.ComplexityRoot.Mutation.UpdatePaymentMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePaymentMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePaymentMethod(childComplexity, args["id"].(uuid.UUID), args["input"].(model.PaymentMethodInput)), true
 	case "Mutation.updateService":
 		if e.ComplexityRoot.Mutation.UpdateService == nil {
 			break
@@ -1030,6 +1405,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Payment.amount":
+		if e.ComplexityRoot.Payment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.channel":
+		if e.ComplexityRoot.Payment.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Channel(childComplexity), true
+	case "Payment.createdAt":
+		if e.ComplexityRoot.Payment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.failureCode":
+		if e.ComplexityRoot.Payment.FailureCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.FailureCode(childComplexity), true
+	case "Payment.failureMessage":
+		if e.ComplexityRoot.Payment.FailureMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.FailureMessage(childComplexity), true
+	case "Payment.id":
+		if e.ComplexityRoot.Payment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ID(childComplexity), true
+	case "Payment.imojeTransactionId":
+		if e.ComplexityRoot.Payment.ImojeTransactionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ImojeTransactionID(childComplexity), true
+	case "Payment.paidAt":
+		if e.ComplexityRoot.Payment.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.PaidAt(childComplexity), true
+	case "Payment.redirectUrl":
+		if e.ComplexityRoot.Payment.RedirectURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.RedirectURL(childComplexity), true
+	case "Payment.refundedAmount":
+		if e.ComplexityRoot.Payment.RefundedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.RefundedAmount(childComplexity), true
+	case "Payment.refunds":
+		if e.ComplexityRoot.Payment.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Refunds(childComplexity), true
+	case "Payment.reservationId":
+		if e.ComplexityRoot.Payment.ReservationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ReservationID(childComplexity), true
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
+
+	case "PaymentMethod.bankTransfer":
+		if e.ComplexityRoot.PaymentMethod.BankTransfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.BankTransfer(childComplexity), true
+	case "PaymentMethod.description":
+		if e.ComplexityRoot.PaymentMethod.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Description(childComplexity), true
+	case "PaymentMethod.displayName":
+		if e.ComplexityRoot.PaymentMethod.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.DisplayName(childComplexity), true
+	case "PaymentMethod.enabled":
+		if e.ComplexityRoot.PaymentMethod.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Enabled(childComplexity), true
+	case "PaymentMethod.id":
+		if e.ComplexityRoot.PaymentMethod.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.ID(childComplexity), true
+	case "PaymentMethod.imoje":
+		if e.ComplexityRoot.PaymentMethod.Imoje == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Imoje(childComplexity), true
+	case "PaymentMethod.isDefault":
+		if e.ComplexityRoot.PaymentMethod.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.IsDefault(childComplexity), true
+	case "PaymentMethod.kind":
+		if e.ComplexityRoot.PaymentMethod.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Kind(childComplexity), true
+	case "PaymentMethod.sortOrder":
+		if e.ComplexityRoot.PaymentMethod.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.SortOrder(childComplexity), true
+
+	case "PaymentOption.channel":
+		if e.ComplexityRoot.PaymentOption.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentOption.Channel(childComplexity), true
+	case "PaymentOption.code":
+		if e.ComplexityRoot.PaymentOption.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentOption.Code(childComplexity), true
+	case "PaymentOption.description":
+		if e.ComplexityRoot.PaymentOption.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentOption.Description(childComplexity), true
+	case "PaymentOption.payLaterProvider":
+		if e.ComplexityRoot.PaymentOption.PayLaterProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentOption.PayLaterProvider(childComplexity), true
+
 	case "Query.availability":
 		if e.ComplexityRoot.Query.Availability == nil {
 			break
@@ -1072,6 +1606,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Members(childComplexity), true
+	case "Query.payment":
+		if e.ComplexityRoot.Query.Payment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_payment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Payment(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.paymentMethods":
+		if e.ComplexityRoot.Query.PaymentMethods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PaymentMethods(childComplexity), true
+	case "Query.paymentOptions":
+		if e.ComplexityRoot.Query.PaymentOptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paymentOptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PaymentOptions(childComplexity, args["reservationId"].(uuid.UUID)), true
+	case "Query.publicPaymentMethods":
+		if e.ComplexityRoot.Query.PublicPaymentMethods == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicPaymentMethods_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicPaymentMethods(childComplexity, args["tenantSlug"].(string)), true
 	case "Query.publicServices":
 		if e.ComplexityRoot.Query.PublicServices == nil {
 			break
@@ -1167,6 +1740,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Tenant(childComplexity), true
 
+	case "Refund.amount":
+		if e.ComplexityRoot.Refund.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Amount(childComplexity), true
+	case "Refund.createdAt":
+		if e.ComplexityRoot.Refund.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.CreatedAt(childComplexity), true
+	case "Refund.failureMessage":
+		if e.ComplexityRoot.Refund.FailureMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.FailureMessage(childComplexity), true
+	case "Refund.id":
+		if e.ComplexityRoot.Refund.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.ID(childComplexity), true
+	case "Refund.reason":
+		if e.ComplexityRoot.Refund.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Reason(childComplexity), true
+	case "Refund.status":
+		if e.ComplexityRoot.Refund.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Status(childComplexity), true
+
 	case "Reservation.cancelReason":
 		if e.ComplexityRoot.Reservation.CancelReason == nil {
 			break
@@ -1221,6 +1831,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.PaymentStatus(childComplexity), true
+	case "Reservation.payments":
+		if e.ComplexityRoot.Reservation.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.Payments(childComplexity), true
 	case "Reservation.price":
 		if e.ComplexityRoot.Reservation.Price == nil {
 			break
@@ -1611,8 +2227,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClockIntervalInput", ec.unmarshalInputClockIntervalInput),
 			graphql.NewInputUnmarshaler("CreateReservationInput", ec.unmarshalInputCreateReservationInput),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
+			graphql.NewInputUnmarshaler("ImojeCredentialsInput", ec.unmarshalInputImojeCredentialsInput),
+			graphql.NewInputUnmarshaler("InitiatePaymentInput", ec.unmarshalInputInitiatePaymentInput),
 			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
+			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ServiceInput", ec.unmarshalInputServiceInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
@@ -2066,6 +2686,218 @@ type Health {
   authenticated: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../schema/payments.graphqls", Input: `enum PaymentMethodKind {
+  "Online payments through imoje (BLIK, fast transfer, pay later, card)."
+  IMOJE
+  "Pay at the venue."
+  ON_SITE
+  "A manual bank transfer; staff mark the reservation paid when the money arrives."
+  BANK_TRANSFER
+}
+
+enum ImojeEnvironment {
+  PRODUCTION
+  SANDBOX
+  "A custom API base URL, e.g. a local imoje simulator."
+  CUSTOM
+}
+
+enum PaymentChannel {
+  "BLIK: with a 6-digit code entered here, or on imoje's page without one."
+  BLIK
+  "Fast online bank transfer (szybki przelew); needs a bank code."
+  PBL
+  "Pay within 30 days (Twisto, PayPo, BLIK Płacę Później, PragmaGO); the business is paid at once."
+  PAY_LATER
+  "Card, through an imoje payment link."
+  CARD
+  "An imoje payment link where the payer chooses among the offered channels."
+  CHOOSE
+}
+
+enum PayLaterProvider {
+  TWISTO
+  PAYPO
+  BLIK_PAY_LATER
+  PRAGMA_GO
+}
+
+enum PaymentState {
+  CREATED
+  PENDING
+  PAID
+  FAILED
+  CANCELLED
+}
+
+enum RefundStatus {
+  REQUESTED
+  PENDING
+  SETTLED
+  FAILED
+}
+
+type BankTransferDetails {
+  accountHolder: String!
+  accountNumber: String!
+  bankName: String
+  "Transfer title with {reservation}, {customer} and {date} placeholders."
+  titleTemplate: String!
+}
+
+"A channel of the tenant's imoje shop, as imoje reports it."
+type ImojeChannel {
+  method: String!
+  code: String!
+  active: Boolean!
+  online: Boolean!
+  currency: String
+  description: String
+  minAmount: Int
+  maxAmount: Int
+}
+
+"The imoje integration of a payment method. Secrets are write-only: only whether they are set and their last 4 characters."
+type ImojeSetup {
+  configured: Boolean!
+  merchantId: String
+  shopId: String
+  environment: ImojeEnvironment
+  authorizationTokenSet: Boolean!
+  authorizationTokenHint: String
+  shopKeySet: Boolean!
+  shopKeyHint: String
+  channels: [PaymentChannel!]!
+  shopChannels: [ImojeChannel!]!
+  "Paste exactly this into imoje's panel: Shops → Details → Integration data → Notification URL."
+  notificationUrl: String!
+  lastNotificationAt: Time
+  verifiedAt: Time
+  "What looks wrong, e.g. payments pending with no notification ever received."
+  setupWarnings: [String!]!
+}
+
+type PaymentMethod {
+  id: UUID!
+  kind: PaymentMethodKind!
+  displayName: String!
+  "Shown to customers."
+  description: String!
+  enabled: Boolean!
+  sortOrder: Int!
+  isDefault: Boolean!
+  bankTransfer: BankTransferDetails
+  imoje: ImojeSetup @hasRole(roles: [OWNER, ADMIN])
+}
+
+"A way a customer may pay one reservation online now."
+type PaymentOption {
+  channel: PaymentChannel!
+  "imoje's channel code: a bank for PBL, a provider's code for PAY_LATER."
+  code: String!
+  payLaterProvider: PayLaterProvider
+  description: String!
+}
+
+type Refund {
+  id: UUID!
+  amount: Money!
+  status: RefundStatus!
+  reason: String!
+  failureMessage: String
+  createdAt: Time!
+}
+
+type Payment {
+  id: UUID!
+  reservationId: UUID!
+  channel: PaymentChannel!
+  amount: Money!
+  status: PaymentState!
+  "Where to send the payer (imoje's page); absent for BLIK with a code (confirm in the bank's app)."
+  redirectUrl: String
+  imojeTransactionId: String
+  failureCode: String
+  failureMessage: String
+  refundedAmount: Money!
+  refunds: [Refund!]!
+  createdAt: Time!
+  paidAt: Time
+}
+
+extend type Reservation {
+  "Online payment attempts, newest first."
+  payments: [Payment!]!
+}
+
+input PaymentMethodInput {
+  "Required when creating; cannot change afterwards."
+  kind: PaymentMethodKind
+  displayName: String
+  description: String
+  enabled: Boolean
+  sortOrder: Int
+  isDefault: Boolean
+  accountHolder: String
+  accountNumber: String
+  bankName: String
+  titleTemplate: String
+}
+
+input ImojeCredentialsInput {
+  paymentMethodId: UUID!
+  "Token autoryzacyjny (Settings → API keys)."
+  authorizationToken: String!
+  "Identyfikator klienta."
+  merchantId: String!
+  "Identyfikator sklepu (a UUID)."
+  shopId: String!
+  "Klucz sklepu."
+  shopKey: String!
+  environment: ImojeEnvironment!
+  customBaseUrl: String
+  channels: [PaymentChannel!]!
+}
+
+input InitiatePaymentInput {
+  reservationId: UUID!
+  channel: PaymentChannel!
+  blikCode: String
+  bankCode: String
+  payLaterProvider: PayLaterProvider
+  idempotencyKey: String!
+  returnUrl: String
+}
+
+input RefundPaymentInput {
+  paymentId: UUID!
+  "Minor units; the whole refundable amount when omitted."
+  amount: Int
+  reason: String
+}
+
+extend type Query {
+  paymentMethods: [PaymentMethod!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Enabled payment methods in display order, for the booking widget."
+  publicPaymentMethods(tenantSlug: String!): [PaymentMethod!]!
+  "Online channels available for a reservation's amount (staff, or the reservation's customer token)."
+  paymentOptions(reservationId: UUID!): [PaymentOption!]!
+  "One payment (staff, or the customer token of its reservation)."
+  payment(id: UUID!): Payment!
+}
+
+extend type Mutation {
+  createPaymentMethod(input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  updatePaymentMethod(id: UUID!, input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  archivePaymentMethod(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  saveImojeCredentials(input: ImojeCredentialsInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation."
+  initiatePayment(input: InitiatePaymentInput!): Payment!
+  refundPayment(input: RefundPaymentInput!): Refund! @hasRole(roles: [OWNER, ADMIN])
+  "Record an on-site or bank-transfer payment."
+  markReservationPaid(reservationId: UUID!, paymentMethodId: UUID!, note: String): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
 type Tenant {
   id: UUID!
@@ -2260,6 +3092,20 @@ func (ec *executionContext) childFields_AvailableSlot(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AvailableSlot", field.Name)
 }
 
+func (ec *executionContext) childFields_BankTransferDetails(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountHolder":
+		return ec.fieldContext_BankTransferDetails_accountHolder(ctx, field)
+	case "accountNumber":
+		return ec.fieldContext_BankTransferDetails_accountNumber(ctx, field)
+	case "bankName":
+		return ec.fieldContext_BankTransferDetails_bankName(ctx, field)
+	case "titleTemplate":
+		return ec.fieldContext_BankTransferDetails_titleTemplate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransferDetails", field.Name)
+}
+
 func (ec *executionContext) childFields_BookingSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "timeZone":
@@ -2318,6 +3164,62 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 		return ec.fieldContext_Health_authenticated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Health", field.Name)
+}
+
+func (ec *executionContext) childFields_ImojeChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_ImojeChannel_method(ctx, field)
+	case "code":
+		return ec.fieldContext_ImojeChannel_code(ctx, field)
+	case "active":
+		return ec.fieldContext_ImojeChannel_active(ctx, field)
+	case "online":
+		return ec.fieldContext_ImojeChannel_online(ctx, field)
+	case "currency":
+		return ec.fieldContext_ImojeChannel_currency(ctx, field)
+	case "description":
+		return ec.fieldContext_ImojeChannel_description(ctx, field)
+	case "minAmount":
+		return ec.fieldContext_ImojeChannel_minAmount(ctx, field)
+	case "maxAmount":
+		return ec.fieldContext_ImojeChannel_maxAmount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImojeChannel", field.Name)
+}
+
+func (ec *executionContext) childFields_ImojeSetup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "configured":
+		return ec.fieldContext_ImojeSetup_configured(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_ImojeSetup_merchantId(ctx, field)
+	case "shopId":
+		return ec.fieldContext_ImojeSetup_shopId(ctx, field)
+	case "environment":
+		return ec.fieldContext_ImojeSetup_environment(ctx, field)
+	case "authorizationTokenSet":
+		return ec.fieldContext_ImojeSetup_authorizationTokenSet(ctx, field)
+	case "authorizationTokenHint":
+		return ec.fieldContext_ImojeSetup_authorizationTokenHint(ctx, field)
+	case "shopKeySet":
+		return ec.fieldContext_ImojeSetup_shopKeySet(ctx, field)
+	case "shopKeyHint":
+		return ec.fieldContext_ImojeSetup_shopKeyHint(ctx, field)
+	case "channels":
+		return ec.fieldContext_ImojeSetup_channels(ctx, field)
+	case "shopChannels":
+		return ec.fieldContext_ImojeSetup_shopChannels(ctx, field)
+	case "notificationUrl":
+		return ec.fieldContext_ImojeSetup_notificationUrl(ctx, field)
+	case "lastNotificationAt":
+		return ec.fieldContext_ImojeSetup_lastNotificationAt(ctx, field)
+	case "verifiedAt":
+		return ec.fieldContext_ImojeSetup_verifiedAt(ctx, field)
+	case "setupWarnings":
+		return ec.fieldContext_ImojeSetup_setupWarnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImojeSetup", field.Name)
 }
 
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2406,6 +3308,94 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Payment_id(ctx, field)
+	case "reservationId":
+		return ec.fieldContext_Payment_reservationId(ctx, field)
+	case "channel":
+		return ec.fieldContext_Payment_channel(ctx, field)
+	case "amount":
+		return ec.fieldContext_Payment_amount(ctx, field)
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	case "redirectUrl":
+		return ec.fieldContext_Payment_redirectUrl(ctx, field)
+	case "imojeTransactionId":
+		return ec.fieldContext_Payment_imojeTransactionId(ctx, field)
+	case "failureCode":
+		return ec.fieldContext_Payment_failureCode(ctx, field)
+	case "failureMessage":
+		return ec.fieldContext_Payment_failureMessage(ctx, field)
+	case "refundedAmount":
+		return ec.fieldContext_Payment_refundedAmount(ctx, field)
+	case "refunds":
+		return ec.fieldContext_Payment_refunds(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Payment_createdAt(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_Payment_paidAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentMethod_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_PaymentMethod_kind(ctx, field)
+	case "displayName":
+		return ec.fieldContext_PaymentMethod_displayName(ctx, field)
+	case "description":
+		return ec.fieldContext_PaymentMethod_description(ctx, field)
+	case "enabled":
+		return ec.fieldContext_PaymentMethod_enabled(ctx, field)
+	case "sortOrder":
+		return ec.fieldContext_PaymentMethod_sortOrder(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_PaymentMethod_isDefault(ctx, field)
+	case "bankTransfer":
+		return ec.fieldContext_PaymentMethod_bankTransfer(ctx, field)
+	case "imoje":
+		return ec.fieldContext_PaymentMethod_imoje(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_PaymentOption_channel(ctx, field)
+	case "code":
+		return ec.fieldContext_PaymentOption_code(ctx, field)
+	case "payLaterProvider":
+		return ec.fieldContext_PaymentOption_payLaterProvider(ctx, field)
+	case "description":
+		return ec.fieldContext_PaymentOption_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentOption", field.Name)
+}
+
+func (ec *executionContext) childFields_Refund(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Refund_id(ctx, field)
+	case "amount":
+		return ec.fieldContext_Refund_amount(ctx, field)
+	case "status":
+		return ec.fieldContext_Refund_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_Refund_reason(ctx, field)
+	case "failureMessage":
+		return ec.fieldContext_Refund_failureMessage(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Refund_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
+}
+
 func (ec *executionContext) childFields_Reservation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2438,6 +3428,8 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_updatedAt(ctx, field)
 	case "history":
 		return ec.fieldContext_Reservation_history(ctx, field)
+	case "payments":
+		return ec.fieldContext_Reservation_payments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reservation", field.Name)
 }
@@ -2768,6 +3760,20 @@ func (ec *executionContext) field_Mutation_addTimeOff_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archivePaymentMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2846,6 +3852,20 @@ func (ec *executionContext) field_Mutation_confirmReservation_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPaymentMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentMethodInput, error) {
+			return ec.unmarshalNPaymentMethodInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2880,6 +3900,20 @@ func (ec *executionContext) field_Mutation_createStaffMember_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.StaffMemberInput, error) {
 			return ec.unmarshalNStaffMemberInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_initiatePayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InitiatePaymentInput, error) {
+			return ec.unmarshalNInitiatePaymentInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐInitiatePaymentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2960,6 +3994,36 @@ func (ec *executionContext) field_Mutation_markNoShow_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markReservationPaid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reservationId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reservationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "paymentMethodId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paymentMethodId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2971,6 +4035,20 @@ func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context
 		return nil, err
 	}
 	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refundPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RefundPaymentInput, error) {
+			return ec.unmarshalNRefundPaymentInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundPaymentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3035,6 +4113,20 @@ func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveImojeCredentials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImojeCredentialsInput, error) {
+			return ec.unmarshalNImojeCredentialsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeCredentialsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3129,6 +4221,28 @@ func (ec *executionContext) field_Mutation_updateMemberRole_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePaymentMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentMethodInput, error) {
+			return ec.unmarshalNPaymentMethodInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -3255,6 +4369,48 @@ func (ec *executionContext) field_Query_availability_args(ctx context.Context, r
 		return nil, err
 	}
 	args["timeZone"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paymentOptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reservationId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reservationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_payment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicPaymentMethods_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenantSlug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenantSlug"] = arg0
 	return args, nil
 }
 
@@ -3880,6 +5036,98 @@ func (ec *executionContext) fieldContext_AvailableSlot_staff(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _BankTransferDetails_accountHolder(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferDetails_accountHolder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountHolder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferDetails_accountHolder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferDetails", field, false, false, "String")
+}
+
+func (ec *executionContext) _BankTransferDetails_accountNumber(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferDetails_accountNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferDetails_accountNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferDetails", field, false, false, "String")
+}
+
+func (ec *executionContext) _BankTransferDetails_bankName(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferDetails_bankName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferDetails_bankName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferDetails", field, false, false, "String")
+}
+
+func (ec *executionContext) _BankTransferDetails_titleTemplate(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferDetails_titleTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TitleTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferDetails_titleTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferDetails", field, false, false, "String")
+}
+
 func (ec *executionContext) _BookingSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4241,6 +5489,521 @@ func (ec *executionContext) _Health_authenticated(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Health_authenticated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Health", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImojeChannel_method(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeChannel_code(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeChannel_active(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImojeChannel_online(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_online(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Online, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_online(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImojeChannel_currency(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeChannel_description(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeChannel_minAmount(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_minAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_minAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImojeChannel_maxAmount(ctx context.Context, field graphql.CollectedField, obj *model.ImojeChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeChannel_maxAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeChannel_maxAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeChannel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImojeSetup_configured(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImojeSetup_merchantId(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_merchantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().MerchantID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_merchantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_shopId(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_shopId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().ShopID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_shopId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_environment(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().Environment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImojeEnvironment) graphql.Marshaler {
+			return ec.marshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "ImojeEnvironment")
+}
+
+func (ec *executionContext) _ImojeSetup_authorizationTokenSet(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_authorizationTokenSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().AuthorizationTokenSet(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_authorizationTokenSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ImojeSetup_authorizationTokenHint(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_authorizationTokenHint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().AuthorizationTokenHint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_authorizationTokenHint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_shopKeySet(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_shopKeySet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().ShopKeySet(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_shopKeySet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ImojeSetup_shopKeyHint(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_shopKeyHint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().ShopKeyHint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_shopKeyHint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_channels(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().Channels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, true, true, "PaymentChannel")
+}
+
+func (ec *executionContext) _ImojeSetup_shopChannels(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_shopChannels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().ShopChannels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImojeChannel) graphql.Marshaler {
+			return ec.marshalNImojeChannel2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_shopChannels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImojeSetup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImojeChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImojeSetup_notificationUrl(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_notificationUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotificationURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_notificationUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_lastNotificationAt(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_lastNotificationAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastNotificationAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_lastNotificationAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImojeSetup_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_verifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_verifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ImojeSetup_setupWarnings(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_setupWarnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SetupWarnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_setupWarnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "String")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *models.Invitation) (ret graphql.Marshaler) {
@@ -5711,6 +7474,422 @@ func (ec *executionContext) fieldContext_Mutation_removeTimeOff(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPaymentMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPaymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePaymentMethod(ctx, fc.Args["input"].(model.PaymentMethodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPaymentMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPaymentMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePaymentMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePaymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePaymentMethod(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.PaymentMethodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePaymentMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePaymentMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archivePaymentMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archivePaymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchivePaymentMethod(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archivePaymentMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archivePaymentMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveImojeCredentials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveImojeCredentials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveImojeCredentials(ctx, fc.Args["input"].(model.ImojeCredentialsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.PaymentMethod
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveImojeCredentials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveImojeCredentials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_initiatePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_initiatePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InitiatePayment(ctx, fc.Args["input"].(model.InitiatePaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_initiatePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_initiatePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundPayment(ctx, fc.Args["input"].(model.RefundPaymentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.Refund
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Refund
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Refund) graphql.Marshaler {
+			return ec.marshalNRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefund(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markReservationPaid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markReservationPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkReservationPaid(ctx, fc.Args["reservationId"].(uuid.UUID), fc.Args["paymentMethodId"].(uuid.UUID), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Reservation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Reservation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markReservationPaid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markReservationPaid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6333,6 +8512,667 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _Payment_reservationId(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_reservationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_reservationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _Payment_channel(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Channel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, "PaymentChannel")
+}
+
+func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
+			return ec.marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, "PaymentState")
+}
+
+func (ec *executionContext) _Payment_redirectUrl(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_redirectUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_redirectUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_imojeTransactionId(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_imojeTransactionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().ImojeTransactionID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_imojeTransactionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Payment_failureCode(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_failureCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_failureCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_failureMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_refundedAmount(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_refundedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().RefundedAmount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_refundedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_refunds(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Refunds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Refund) graphql.Marshaler {
+			return ec.marshalNRefund2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefundᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Payment_paidAt(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PaymentMethod_id(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentMethod_kind(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentMethod().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentMethodKind) graphql.Marshaler {
+			return ec.marshalNPaymentMethodKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, true, true, "PaymentMethodKind")
+}
+
+func (ec *executionContext) _PaymentMethod_displayName(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentMethod_description(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentMethod_enabled(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PaymentMethod_sortOrder(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_sortOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_sortOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PaymentMethod_isDefault(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_isDefault(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PaymentMethod_bankTransfer(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_bankTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentMethod().BankTransfer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankTransferDetails) graphql.Marshaler {
+			return ec.marshalOBankTransferDetails2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBankTransferDetails(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_bankTransfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferDetails(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentMethod_imoje(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_imoje(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentMethod().Imoje(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *payments.ImojeSetup
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *payments.ImojeSetup
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *payments.ImojeSetup) graphql.Marshaler {
+			return ec.marshalOImojeSetup2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋpaymentsᚐImojeSetup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_imoje(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImojeSetup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentOption_channel(ctx context.Context, field graphql.CollectedField, obj *model.PaymentOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentOption_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentOption_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentOption", field, false, false, "PaymentChannel")
+}
+
+func (ec *executionContext) _PaymentOption_code(ctx context.Context, field graphql.CollectedField, obj *model.PaymentOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentOption_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentOption_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentOption_payLaterProvider(ctx context.Context, field graphql.CollectedField, obj *model.PaymentOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentOption_payLaterProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayLaterProvider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PayLaterProvider) graphql.Marshaler {
+			return ec.marshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentOption_payLaterProvider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentOption", field, false, false, "PayLaterProvider")
+}
+
+func (ec *executionContext) _PaymentOption_description(ctx context.Context, field graphql.CollectedField, obj *model.PaymentOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentOption_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentOption_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentOption", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_health(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6901,6 +9741,188 @@ func (ec *executionContext) fieldContext_Query_bookingSettings(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_paymentMethods(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paymentMethods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PaymentMethods(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal []*models.PaymentMethod
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*models.PaymentMethod
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paymentMethods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicPaymentMethods(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicPaymentMethods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicPaymentMethods(ctx, fc.Args["tenantSlug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicPaymentMethods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicPaymentMethods_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paymentOptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paymentOptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PaymentOptions(ctx, fc.Args["reservationId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PaymentOption) graphql.Marshaler {
+			return ec.marshalNPaymentOption2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paymentOptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentOption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paymentOptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_payment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Payment(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7175,6 +10197,153 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Refund_id(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _Refund_amount(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Refund().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Refund",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Refund_status(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Refund().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RefundStatus) graphql.Marshaler {
+			return ec.marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, true, true, "RefundStatus")
+}
+
+func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "String")
+}
+
+func (ec *executionContext) _Refund_failureMessage(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_failureMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "String")
+}
+
+func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Reservation_id(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
@@ -7562,6 +10731,38 @@ func (ec *executionContext) fieldContext_Reservation_history(_ context.Context, 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReservationHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_payments(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().Payments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_payments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10346,6 +13547,181 @@ func UnmarshalCustomerInput(ctx context.Context, raw any) (model.CustomerInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImojeCredentialsInput(ctx context.Context, obj any) (model.ImojeCredentialsInput, error) {
+	var it model.ImojeCredentialsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"paymentMethodId", "authorizationToken", "merchantId", "shopId", "shopKey", "environment", "customBaseUrl", "channels"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "paymentMethodId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethodId"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethodID = data
+		case "authorizationToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizationToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizationToken = data
+		case "merchantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantID = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "shopKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopKey = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalNImojeEnvironment2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		case "customBaseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customBaseUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomBaseURL = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImojeCredentialsInput unmarshals raw into the ImojeCredentialsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImojeCredentialsInput(ctx context.Context, raw any) (model.ImojeCredentialsInput, error) {
+	var out model.ImojeCredentialsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImojeCredentialsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInitiatePaymentInput(ctx context.Context, obj any) (model.InitiatePaymentInput, error) {
+	var it model.InitiatePaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reservationId", "channel", "blikCode", "bankCode", "payLaterProvider", "idempotencyKey", "returnUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reservationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservationId"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReservationID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "blikCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("blikCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BlikCode = data
+		case "bankCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankCode = data
+		case "payLaterProvider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payLaterProvider"))
+			data, err := ec.unmarshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PayLaterProvider = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "returnUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInitiatePaymentInput unmarshals raw into the InitiatePaymentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInitiatePaymentInput(ctx context.Context, raw any) (model.InitiatePaymentInput, error) {
+	var out model.InitiatePaymentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InitiatePaymentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInviteStaffInput(ctx context.Context, obj any) (model.InviteStaffInput, error) {
 	var it model.InviteStaffInput
 	if obj == nil {
@@ -10448,6 +13824,167 @@ func (ec *executionContext) unmarshalInputLogInInput(ctx context.Context, obj an
 func UnmarshalLogInInput(ctx context.Context, raw any) (model.LogInInput, error) {
 	var out model.LogInInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context, obj any) (model.PaymentMethodInput, error) {
+	var it model.PaymentMethodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "displayName", "description", "enabled", "sortOrder", "isDefault", "accountHolder", "accountNumber", "bankName", "titleTemplate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "sortOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sortOrder"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SortOrder = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "accountHolder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountHolder"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountHolder = data
+		case "accountNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountNumber = data
+		case "bankName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankName = data
+		case "titleTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleTemplate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentMethodInput unmarshals raw into the PaymentMethodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentMethodInput(ctx context.Context, raw any) (model.PaymentMethodInput, error) {
+	var out model.PaymentMethodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentMethodInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRefundPaymentInput(ctx context.Context, obj any) (model.RefundPaymentInput, error) {
+	var it model.RefundPaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"paymentId", "amount", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "paymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentId"))
+			data, err := ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRefundPaymentInput unmarshals raw into the RefundPaymentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaymentInput, error) {
+	var out model.RefundPaymentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefundPaymentInput", raw, &out)
 	return out, err
 }
 
@@ -11241,6 +14778,54 @@ func (ec *executionContext) _AvailableSlot(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var bankTransferDetailsImplementors = []string{"BankTransferDetails"}
+
+func (ec *executionContext) _BankTransferDetails(ctx context.Context, sel ast.SelectionSet, obj *model.BankTransferDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferDetailsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransferDetails")
+		case "accountHolder":
+			out.Values[i] = ec._BankTransferDetails_accountHolder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountNumber":
+			out.Values[i] = ec._BankTransferDetails_accountNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bankName":
+			out.Values[i] = ec._BankTransferDetails_bankName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "titleTemplate":
+			out.Values[i] = ec._BankTransferDetails_titleTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var bookingSettingsImplementors = []string{"BookingSettings"}
 
 func (ec *executionContext) _BookingSettings(ctx context.Context, sel ast.SelectionSet, obj *models.BookingSettings) graphql.Marshaler {
@@ -11439,6 +15024,181 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = ec._Health_authenticated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imojeChannelImplementors = []string{"ImojeChannel"}
+
+func (ec *executionContext) _ImojeChannel(ctx context.Context, sel ast.SelectionSet, obj *model.ImojeChannel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imojeChannelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImojeChannel")
+		case "method":
+			out.Values[i] = ec._ImojeChannel_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ImojeChannel_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ImojeChannel_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "online":
+			out.Values[i] = ec._ImojeChannel_online(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._ImojeChannel_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ImojeChannel_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minAmount":
+			out.Values[i] = ec._ImojeChannel_minAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxAmount":
+			out.Values[i] = ec._ImojeChannel_maxAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imojeSetupImplementors = []string{"ImojeSetup"}
+
+func (ec *executionContext) _ImojeSetup(ctx context.Context, sel ast.SelectionSet, obj *payments.ImojeSetup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imojeSetupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImojeSetup")
+		case "configured":
+			out.Values[i] = ec._ImojeSetup_configured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "merchantId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_merchantId(ctx, field, obj)
+				})
+		case "shopId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_shopId(ctx, field, obj)
+				})
+		case "environment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_environment(ctx, field, obj)
+				})
+		case "authorizationTokenSet":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_authorizationTokenSet(ctx, field, obj)
+				})
+		case "authorizationTokenHint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_authorizationTokenHint(ctx, field, obj)
+				})
+		case "shopKeySet":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_shopKeySet(ctx, field, obj)
+				})
+		case "shopKeyHint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_shopKeyHint(ctx, field, obj)
+				})
+		case "channels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_channels(ctx, field, obj)
+				})
+		case "shopChannels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_shopChannels(ctx, field, obj)
+				})
+		case "notificationUrl":
+			out.Values[i] = ec._ImojeSetup_notificationUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastNotificationAt":
+			out.Values[i] = ec._ImojeSetup_lastNotificationAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verifiedAt":
+			out.Values[i] = ec._ImojeSetup_verifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "setupWarnings":
+			out.Values[i] = ec._ImojeSetup_setupWarnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11853,6 +15613,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPaymentMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPaymentMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePaymentMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePaymentMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archivePaymentMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archivePaymentMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveImojeCredentials":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveImojeCredentials(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "initiatePayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_initiatePayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markReservationPaid":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markReservationPaid(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -11988,6 +15797,229 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var paymentImplementors = []string{"Payment"}
+
+func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *models.Payment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payment")
+		case "id":
+			out.Values[i] = ec._Payment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservationId":
+			out.Values[i] = ec._Payment_reservationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_channel(ctx, field, obj)
+				})
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_amount(ctx, field, obj)
+				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_status(ctx, field, obj)
+				})
+		case "redirectUrl":
+			out.Values[i] = ec._Payment_redirectUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "imojeTransactionId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_imojeTransactionId(ctx, field, obj)
+				})
+		case "failureCode":
+			out.Values[i] = ec._Payment_failureCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureMessage":
+			out.Values[i] = ec._Payment_failureMessage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refundedAmount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_refundedAmount(ctx, field, obj)
+				})
+		case "refunds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_refunds(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Payment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidAt":
+			out.Values[i] = ec._Payment_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentMethodImplementors = []string{"PaymentMethod"}
+
+func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentMethod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentMethodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentMethod")
+		case "id":
+			out.Values[i] = ec._PaymentMethod_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentMethod_kind(ctx, field, obj)
+				})
+		case "displayName":
+			out.Values[i] = ec._PaymentMethod_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._PaymentMethod_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._PaymentMethod_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sortOrder":
+			out.Values[i] = ec._PaymentMethod_sortOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isDefault":
+			out.Values[i] = ec._PaymentMethod_isDefault(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankTransfer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentMethod_bankTransfer(ctx, field, obj)
+				})
+		case "imoje":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentMethod_imoje(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentOptionImplementors = []string{"PaymentOption"}
+
+func (ec *executionContext) _PaymentOption(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentOption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentOption")
+		case "channel":
+			out.Values[i] = ec._PaymentOption_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._PaymentOption_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payLaterProvider":
+			out.Values[i] = ec._PaymentOption_payLaterProvider(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._PaymentOption_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -12073,6 +16105,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_bookingSettings(ctx, field)
 				})
+		case "paymentMethods":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paymentMethods(ctx, field)
+				})
+		case "publicPaymentMethods":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicPaymentMethods(ctx, field)
+				})
+		case "paymentOptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paymentOptions(ctx, field)
+				})
+		case "payment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_payment(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -12108,6 +16164,66 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refundImplementors = []string{"Refund"}
+
+func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, obj *models.Refund) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Refund")
+		case "id":
+			out.Values[i] = ec._Refund_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Refund_amount(ctx, field, obj)
+				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Refund_status(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._Refund_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureMessage":
+			out.Values[i] = ec._Refund_failureMessage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Refund_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -12218,6 +16334,12 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reservation_history(ctx, field, obj)
+				})
+		case "payments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_payments(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13343,6 +17465,50 @@ func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Health(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNImojeChannel2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImojeChannel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImojeChannel2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImojeChannel2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeChannel(ctx context.Context, sel ast.SelectionSet, v *model.ImojeChannel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImojeChannel!")
+		return graphql.Null
+	}
+	return ec._ImojeChannel(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImojeCredentialsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeCredentialsInput(ctx context.Context, v any) (model.ImojeCredentialsInput, error) {
+	res, err := ec.unmarshalInputImojeCredentialsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImojeEnvironment2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, v any) (model.ImojeEnvironment, error) {
+	var res model.ImojeEnvironment
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImojeEnvironment2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, sel ast.SelectionSet, v model.ImojeEnvironment) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNInitiatePaymentInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐInitiatePaymentInput(ctx context.Context, v any) (model.InitiatePaymentInput, error) {
+	res, err := ec.unmarshalInputInitiatePaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13471,6 +17637,133 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpay
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPayment2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Payment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx context.Context, sel ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Payment!")
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx context.Context, v any) (model.PaymentChannel, error) {
+	var res model.PaymentChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx context.Context, sel ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, v any) ([]model.PaymentChannel, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.PaymentChannel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentMethod) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *models.PaymentMethod) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentMethod!")
+		return graphql.Null
+	}
+	return ec._PaymentMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodInput(ctx context.Context, v any) (model.PaymentMethodInput, error) {
+	res, err := ec.unmarshalInputPaymentMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, v any) (model.PaymentMethodKind, error) {
+	var res model.PaymentMethodKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentMethodKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, sel ast.SelectionSet, v model.PaymentMethodKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPaymentOption2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PaymentOption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentOption2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentOption2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentOption(ctx context.Context, sel ast.SelectionSet, v *model.PaymentOption) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentOption!")
+		return graphql.Null
+	}
+	return ec._PaymentOption(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPaymentPolicy2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentPolicy(ctx context.Context, v any) (models.PaymentPolicy, error) {
 	var res models.PaymentPolicy
 	err := res.UnmarshalGQL(v)
@@ -13481,6 +17774,16 @@ func (ec *executionContext) marshalNPaymentPolicy2githubᚗcomᚋslotpayᚋslotp
 	return v
 }
 
+func (ec *executionContext) unmarshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx context.Context, v any) (model.PaymentState, error) {
+	var res model.PaymentState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx context.Context, sel ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStatus(ctx context.Context, v any) (models.PaymentStatus, error) {
 	var res models.PaymentStatus
 	err := res.UnmarshalGQL(v)
@@ -13488,6 +17791,45 @@ func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋslotpayᚋslo
 }
 
 func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStatus(ctx context.Context, sel ast.SelectionSet, v models.PaymentStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Refund) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefund(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefund(ctx context.Context, sel ast.SelectionSet, v *models.Refund) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Refund!")
+		return graphql.Null
+	}
+	return ec._Refund(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRefundPaymentInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundPaymentInput(ctx context.Context, v any) (model.RefundPaymentInput, error) {
+	res, err := ec.unmarshalInputRefundPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx context.Context, v any) (model.RefundStatus, error) {
+	var res model.RefundStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx context.Context, sel ast.SelectionSet, v model.RefundStatus) graphql.Marshaler {
 	return v
 }
 
@@ -13708,6 +18050,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTenant2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx context.Context, sel ast.SelectionSet, v models.Tenant) graphql.Marshaler {
@@ -13996,6 +18367,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOBankTransferDetails2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBankTransferDetails(ctx context.Context, sel ast.SelectionSet, v *model.BankTransferDetails) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BankTransferDetails(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14026,6 +18404,29 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, v any) (*model.ImojeEnvironment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ImojeEnvironment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, sel ast.SelectionSet, v *model.ImojeEnvironment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOImojeSetup2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋpaymentsᚐImojeSetup(ctx context.Context, sel ast.SelectionSet, v *payments.ImojeSetup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ImojeSetup(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -14042,6 +18443,38 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx context.Context, v any) (*model.PayLaterProvider, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PayLaterProvider)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx context.Context, sel ast.SelectionSet, v *model.PayLaterProvider) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, v any) (*model.PaymentMethodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PaymentMethodKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, sel ast.SelectionSet, v *model.PaymentMethodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOPaymentPolicy2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentPolicy(ctx context.Context, v any) (*models.PaymentPolicy, error) {

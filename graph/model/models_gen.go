@@ -44,6 +44,14 @@ type AvailableSlot struct {
 	Staff []*booking.FreeStaff `json:"staff"`
 }
 
+type BankTransferDetails struct {
+	AccountHolder string  `json:"accountHolder"`
+	AccountNumber string  `json:"accountNumber"`
+	BankName      *string `json:"bankName,omitempty"`
+	// Transfer title with {reservation}, {customer} and {date} placeholders.
+	TitleTemplate string `json:"titleTemplate"`
+}
+
 type BookingSettingsInput struct {
 	MinNoticeMinutes   *int `json:"minNoticeMinutes,omitempty"`
 	BookingHorizonDays *int `json:"bookingHorizonDays,omitempty"`
@@ -86,6 +94,43 @@ type Health struct {
 	Authenticated bool   `json:"authenticated"`
 }
 
+// A channel of the tenant's imoje shop, as imoje reports it.
+type ImojeChannel struct {
+	Method      string  `json:"method"`
+	Code        string  `json:"code"`
+	Active      bool    `json:"active"`
+	Online      bool    `json:"online"`
+	Currency    *string `json:"currency,omitempty"`
+	Description *string `json:"description,omitempty"`
+	MinAmount   *int    `json:"minAmount,omitempty"`
+	MaxAmount   *int    `json:"maxAmount,omitempty"`
+}
+
+type ImojeCredentialsInput struct {
+	PaymentMethodID uuid.UUID `json:"paymentMethodId"`
+	// Token autoryzacyjny (Settings → API keys).
+	AuthorizationToken string `json:"authorizationToken"`
+	// Identyfikator klienta.
+	MerchantID string `json:"merchantId"`
+	// Identyfikator sklepu (a UUID).
+	ShopID string `json:"shopId"`
+	// Klucz sklepu.
+	ShopKey       string           `json:"shopKey"`
+	Environment   ImojeEnvironment `json:"environment"`
+	CustomBaseURL *string          `json:"customBaseUrl,omitempty"`
+	Channels      []PaymentChannel `json:"channels"`
+}
+
+type InitiatePaymentInput struct {
+	ReservationID    uuid.UUID         `json:"reservationId"`
+	Channel          PaymentChannel    `json:"channel"`
+	BlikCode         *string           `json:"blikCode,omitempty"`
+	BankCode         *string           `json:"bankCode,omitempty"`
+	PayLaterProvider *PayLaterProvider `json:"payLaterProvider,omitempty"`
+	IdempotencyKey   string            `json:"idempotencyKey"`
+	ReturnURL        *string           `json:"returnUrl,omitempty"`
+}
+
 type InviteStaffInput struct {
 	Email string      `json:"email"`
 	Role  models.Role `json:"role"`
@@ -115,7 +160,37 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PaymentMethodInput struct {
+	// Required when creating; cannot change afterwards.
+	Kind          *PaymentMethodKind `json:"kind,omitempty"`
+	DisplayName   *string            `json:"displayName,omitempty"`
+	Description   *string            `json:"description,omitempty"`
+	Enabled       *bool              `json:"enabled,omitempty"`
+	SortOrder     *int               `json:"sortOrder,omitempty"`
+	IsDefault     *bool              `json:"isDefault,omitempty"`
+	AccountHolder *string            `json:"accountHolder,omitempty"`
+	AccountNumber *string            `json:"accountNumber,omitempty"`
+	BankName      *string            `json:"bankName,omitempty"`
+	TitleTemplate *string            `json:"titleTemplate,omitempty"`
+}
+
+// A way a customer may pay one reservation online now.
+type PaymentOption struct {
+	Channel PaymentChannel `json:"channel"`
+	// imoje's channel code: a bank for PBL, a provider's code for PAY_LATER.
+	Code             string            `json:"code"`
+	PayLaterProvider *PayLaterProvider `json:"payLaterProvider,omitempty"`
+	Description      string            `json:"description"`
+}
+
 type Query struct {
+}
+
+type RefundPaymentInput struct {
+	PaymentID uuid.UUID `json:"paymentId"`
+	// Minor units; the whole refundable amount when omitted.
+	Amount *int    `json:"amount,omitempty"`
+	Reason *string `json:"reason,omitempty"`
 }
 
 type ReservationEdge struct {
@@ -204,6 +279,369 @@ type WeeklyIntervalInput struct {
 	Start string `json:"start"`
 	// HH:MM, 24:00 for midnight
 	End string `json:"end"`
+}
+
+type ImojeEnvironment string
+
+const (
+	ImojeEnvironmentProduction ImojeEnvironment = "PRODUCTION"
+	ImojeEnvironmentSandbox    ImojeEnvironment = "SANDBOX"
+	// A custom API base URL, e.g. a local imoje simulator.
+	ImojeEnvironmentCustom ImojeEnvironment = "CUSTOM"
+)
+
+var AllImojeEnvironment = []ImojeEnvironment{
+	ImojeEnvironmentProduction,
+	ImojeEnvironmentSandbox,
+	ImojeEnvironmentCustom,
+}
+
+func (e ImojeEnvironment) IsValid() bool {
+	switch e {
+	case ImojeEnvironmentProduction, ImojeEnvironmentSandbox, ImojeEnvironmentCustom:
+		return true
+	}
+	return false
+}
+
+func (e ImojeEnvironment) String() string {
+	return string(e)
+}
+
+func (e *ImojeEnvironment) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImojeEnvironment(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImojeEnvironment", str)
+	}
+	return nil
+}
+
+func (e ImojeEnvironment) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImojeEnvironment) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImojeEnvironment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PayLaterProvider string
+
+const (
+	PayLaterProviderTwisto       PayLaterProvider = "TWISTO"
+	PayLaterProviderPaypo        PayLaterProvider = "PAYPO"
+	PayLaterProviderBlikPayLater PayLaterProvider = "BLIK_PAY_LATER"
+	PayLaterProviderPragmaGo     PayLaterProvider = "PRAGMA_GO"
+)
+
+var AllPayLaterProvider = []PayLaterProvider{
+	PayLaterProviderTwisto,
+	PayLaterProviderPaypo,
+	PayLaterProviderBlikPayLater,
+	PayLaterProviderPragmaGo,
+}
+
+func (e PayLaterProvider) IsValid() bool {
+	switch e {
+	case PayLaterProviderTwisto, PayLaterProviderPaypo, PayLaterProviderBlikPayLater, PayLaterProviderPragmaGo:
+		return true
+	}
+	return false
+}
+
+func (e PayLaterProvider) String() string {
+	return string(e)
+}
+
+func (e *PayLaterProvider) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PayLaterProvider(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PayLaterProvider", str)
+	}
+	return nil
+}
+
+func (e PayLaterProvider) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PayLaterProvider) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PayLaterProvider) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentChannel string
+
+const (
+	// BLIK: with a 6-digit code entered here, or on imoje's page without one.
+	PaymentChannelBlik PaymentChannel = "BLIK"
+	// Fast online bank transfer (szybki przelew); needs a bank code.
+	PaymentChannelPbl PaymentChannel = "PBL"
+	// Pay within 30 days (Twisto, PayPo, BLIK Płacę Później, PragmaGO); the business is paid at once.
+	PaymentChannelPayLater PaymentChannel = "PAY_LATER"
+	// Card, through an imoje payment link.
+	PaymentChannelCard PaymentChannel = "CARD"
+	// An imoje payment link where the payer chooses among the offered channels.
+	PaymentChannelChoose PaymentChannel = "CHOOSE"
+)
+
+var AllPaymentChannel = []PaymentChannel{
+	PaymentChannelBlik,
+	PaymentChannelPbl,
+	PaymentChannelPayLater,
+	PaymentChannelCard,
+	PaymentChannelChoose,
+}
+
+func (e PaymentChannel) IsValid() bool {
+	switch e {
+	case PaymentChannelBlik, PaymentChannelPbl, PaymentChannelPayLater, PaymentChannelCard, PaymentChannelChoose:
+		return true
+	}
+	return false
+}
+
+func (e PaymentChannel) String() string {
+	return string(e)
+}
+
+func (e *PaymentChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentChannel", str)
+	}
+	return nil
+}
+
+func (e PaymentChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentMethodKind string
+
+const (
+	// Online payments through imoje (BLIK, fast transfer, pay later, card).
+	PaymentMethodKindImoje PaymentMethodKind = "IMOJE"
+	// Pay at the venue.
+	PaymentMethodKindOnSite PaymentMethodKind = "ON_SITE"
+	// A manual bank transfer; staff mark the reservation paid when the money arrives.
+	PaymentMethodKindBankTransfer PaymentMethodKind = "BANK_TRANSFER"
+)
+
+var AllPaymentMethodKind = []PaymentMethodKind{
+	PaymentMethodKindImoje,
+	PaymentMethodKindOnSite,
+	PaymentMethodKindBankTransfer,
+}
+
+func (e PaymentMethodKind) IsValid() bool {
+	switch e {
+	case PaymentMethodKindImoje, PaymentMethodKindOnSite, PaymentMethodKindBankTransfer:
+		return true
+	}
+	return false
+}
+
+func (e PaymentMethodKind) String() string {
+	return string(e)
+}
+
+func (e *PaymentMethodKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentMethodKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentMethodKind", str)
+	}
+	return nil
+}
+
+func (e PaymentMethodKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentMethodKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentMethodKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentState string
+
+const (
+	PaymentStateCreated   PaymentState = "CREATED"
+	PaymentStatePending   PaymentState = "PENDING"
+	PaymentStatePaid      PaymentState = "PAID"
+	PaymentStateFailed    PaymentState = "FAILED"
+	PaymentStateCancelled PaymentState = "CANCELLED"
+)
+
+var AllPaymentState = []PaymentState{
+	PaymentStateCreated,
+	PaymentStatePending,
+	PaymentStatePaid,
+	PaymentStateFailed,
+	PaymentStateCancelled,
+}
+
+func (e PaymentState) IsValid() bool {
+	switch e {
+	case PaymentStateCreated, PaymentStatePending, PaymentStatePaid, PaymentStateFailed, PaymentStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e PaymentState) String() string {
+	return string(e)
+}
+
+func (e *PaymentState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentState", str)
+	}
+	return nil
+}
+
+func (e PaymentState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RefundStatus string
+
+const (
+	RefundStatusRequested RefundStatus = "REQUESTED"
+	RefundStatusPending   RefundStatus = "PENDING"
+	RefundStatusSettled   RefundStatus = "SETTLED"
+	RefundStatusFailed    RefundStatus = "FAILED"
+)
+
+var AllRefundStatus = []RefundStatus{
+	RefundStatusRequested,
+	RefundStatusPending,
+	RefundStatusSettled,
+	RefundStatusFailed,
+}
+
+func (e RefundStatus) IsValid() bool {
+	switch e {
+	case RefundStatusRequested, RefundStatusPending, RefundStatusSettled, RefundStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e RefundStatus) String() string {
+	return string(e)
+}
+
+func (e *RefundStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RefundStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RefundStatus", str)
+	}
+	return nil
+}
+
+func (e RefundStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RefundStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RefundStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type Weekday string

@@ -17,10 +17,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/imojesim"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
 	"github.com/slotpay/slotpay/services/web"
 )
@@ -30,16 +33,21 @@ const MaxBodyBytes = 1 << 20
 
 // Server is a running slotpay instance's parts.
 type Server struct {
-	Config  config.Config
-	Log     *slog.Logger
-	DB      *gorm.DB
-	Pool    *pgxpool.Pool
-	Tokens  *auth.Tokens
-	Tenancy *tenancy.Service
-	Booking *booking.Service
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *gorm.DB
+	Pool     *pgxpool.Pool
+	Tokens   *auth.Tokens
+	Tenancy  *tenancy.Service
+	Booking  *booking.Service
+	Payments *payments.Service
+	// Imoje is the built-in imoje simulator, mounted under /_imoje in development when no imoje base
+	// URL is configured; nil otherwise.
+	Imoje   *imojesim.Simulator
 	Handler http.Handler
 
-	expiry *booking.ExpiryWorker
+	expiry     *booking.ExpiryWorker
+	reconciler *payments.Worker
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections and
 	// background workers (http.Server.Shutdown does not close hijacked connections itself).
@@ -54,6 +62,12 @@ type Options struct {
 	Now    func() time.Time
 	// HoldExpiryInterval is how often unpaid holds are expired (15 s when zero).
 	HoldExpiryInterval time.Duration
+	// ReconcileInterval is how often payments still open are checked with imoje (30 s when zero);
+	// ReconcileAfter is how old they must be (3 min when zero).
+	ReconcileInterval time.Duration
+	ReconcileAfter    time.Duration
+	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s when zero).
+	RefundSpacing time.Duration
 }
 
 // New prepares the database (creating it and applying migrations as the owner) and builds the
@@ -86,8 +100,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now})
 	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log})
+	box, err := secrets.NewBox(cfg.CredentialKeys)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	defaultImoje := cfg.ImojeBaseURL
+	if defaultImoje == "" && cfg.Env == config.Development {
+		s.Imoje = s.developmentImoje()
+		defaultImoje = cfg.PublicBaseURL + "/_imoje/v1/merchant"
+	}
+	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
+		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, RefundSpacing: opt.RefundSpacing,
+		ReconcileAfter: opt.ReconcileAfter, Now: opt.Now, Log: log,
+	})
 	s.Handler = s.routes()
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
+	if opt.ReconcileInterval == 0 {
+		opt.ReconcileInterval = 30 * time.Second
+	}
+	s.reconciler = s.Payments.StartReconciler(s.baseCtx, opt.ReconcileInterval)
 	return s, nil
 }
 
@@ -98,12 +130,17 @@ func mustName(u string) string {
 
 func (s *Server) routes() http.Handler {
 	dev := s.Config.Env == config.Development
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking}, graph.HandlerOptions{
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
 	})
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
+	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.endOnShutdown(gql))))
+	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, graph.WithClientIP(s.endOnShutdown(gql)))))
+	mux.Handle("POST "+payments.WebhookPath, s.Payments)
+	if s.Imoje != nil {
+		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
 	})
@@ -150,6 +187,10 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancelBase()
 		s.expiry.Stop()
+		s.reconciler.Stop()
+		if s.Imoje != nil {
+			s.Imoje.Close()
+		}
 		s.Pool.Close()
 	})
 }

@@ -358,14 +358,18 @@ func (s *Service) Tenant(ctx context.Context, tenantID uuid.UUID) (*models.Tenan
 
 // TenantIDBySlug resolves a public slug (no login); unknown slugs are NOT_FOUND.
 func (s *Service) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
-	var id *uuid.UUID
-	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)`, slug).Scan(&id).Error; err != nil {
+	var raw *string
+	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, slug).Scan(&raw).Error; err != nil {
 		return uuid.Nil, wrap("tenant by slug", err)
 	}
-	if id == nil || *id == uuid.Nil {
+	if raw == nil {
 		return uuid.Nil, ErrTenantNotFound.WithField("tenantSlug")
 	}
-	return *id, nil
+	id, err := uuid.Parse(*raw)
+	if err != nil {
+		return uuid.Nil, wrap("tenant by slug", err)
+	}
+	return id, nil
 }
 
 // Me is the signed-in user with every business it belongs to.

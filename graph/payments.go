@@ -1,0 +1,91 @@
+package graph
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/slotpay/slotpay/graph/model"
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/payments"
+)
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func imojeChannel(m imoje.ServiceMethod) *model.ImojeChannel {
+	c := &model.ImojeChannel{Method: m.PaymentMethod, Code: m.PaymentMethodCode, Active: m.IsActive, Online: m.IsOnline,
+		Currency: optional(m.Currency), Description: optional(m.Description)}
+	if v := int(m.TransactionLimits.MinTransaction.Value); v > 0 {
+		c.MinAmount = &v
+	}
+	if v := int(m.TransactionLimits.MaxTransaction.Value); v > 0 {
+		c.MaxAmount = &v
+	}
+	return c
+}
+
+func methodInput(in model.PaymentMethodInput) payments.MethodInput {
+	return payments.MethodInput{DisplayName: in.DisplayName, Description: in.Description, Enabled: in.Enabled,
+		SortOrder: in.SortOrder, IsDefault: in.IsDefault, AccountHolder: in.AccountHolder, AccountNumber: in.AccountNumber,
+		BankName: in.BankName, TitleTemplate: in.TitleTemplate}
+}
+
+type clientIPKey struct{}
+
+// WithClientIP remembers the caller's address for imoje (a BLIK code payment needs the payer's IP).
+func WithClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, host)))
+	})
+}
+
+func clientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
+// PaymentLoaders batch a page's payments and refunds (one query per kind per response).
+type PaymentLoaders struct {
+	Payments *dataloadgen.Loader[tenantKey, []models.Payment]
+	Refunds  *dataloadgen.Loader[tenantKey, []models.Refund]
+	Payment  *dataloadgen.Loader[tenantKey, *models.Payment]
+}
+
+// NewPaymentLoaders builds the payment loaders of one response.
+func NewPaymentLoaders(p *payments.Service) *PaymentLoaders {
+	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait)}
+	return &PaymentLoaders{
+		Payments: dataloadgen.NewLoader(listByTenant(p.PaymentsOf), opts...),
+		Refunds:  dataloadgen.NewLoader(listByTenant(p.Refunds), opts...),
+		Payment:  dataloadgen.NewMappedLoader(byTenant(p.PaymentsByIDs, ptrTo[models.Payment]), opts...),
+	}
+}
+
+type paymentLoadersKey struct{}
+
+// WithPaymentLoaders gives every response its own payment loaders.
+func WithPaymentLoaders(p *payments.Service) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(context.WithValue(ctx, paymentLoadersKey{}, NewPaymentLoaders(p)))
+	}
+}
+
+func (r *Resolver) paymentLoaders(ctx context.Context) *PaymentLoaders {
+	if l, ok := ctx.Value(paymentLoadersKey{}).(*PaymentLoaders); ok {
+		return l
+	}
+	return NewPaymentLoaders(r.Payments)
+}

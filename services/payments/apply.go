@@ -1,0 +1,287 @@
+package payments
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/imoje"
+)
+
+// Outcomes of applying what imoje says (also stored with each notification).
+const (
+	OutcomeApplied      = "APPLIED"
+	OutcomeNoChange     = "NO_CHANGE"
+	OutcomeStale        = "STALE"
+	OutcomeUnknownOrder = "UNKNOWN_ORDER"
+	OutcomeMismatch     = "MISMATCH"
+)
+
+// saleTarget maps an imoje transaction status onto our payment state.
+func saleTarget(status string) models.PaymentState {
+	switch status {
+	case imoje.StatusSettled:
+		return models.PaymentStatePaid
+	case imoje.StatusRejected, imoje.StatusError, imoje.StatusCancelled:
+		return models.PaymentStateFailed
+	}
+	return models.PaymentStatePending
+}
+
+// isLink reports a payment made through a payment link: the payer may try several transactions on
+// imoje's page, so a rejected attempt does not end the payment.
+func isLink(p *models.Payment) bool {
+	return p.ImojePaymentID != nil || p.Channel == ChannelCard || p.Channel == ChannelChoose
+}
+
+// findPayment locks the payment an imoje transaction belongs to: by our order id, else by imoje's
+// transaction id. Only the tenant's own payments are searched (the transaction is tenant-scoped).
+func findPayment(tx *gorm.DB, tenantID uuid.UUID, orderID, transactionID, linkID string) (*models.Payment, error) {
+	var pay models.Payment
+	q := tx.Clauses(lockUpdate).Where("tenant_id = ?", tenantID)
+	switch id, err := uuid.Parse(orderID); {
+	case err == nil:
+		q = q.Where("id = ?", id)
+	default:
+		tid, terr := uuid.Parse(transactionID)
+		lid, lerr := uuid.Parse(linkID)
+		switch {
+		case terr == nil:
+			q = q.Where("imoje_transaction_id = ?", tid)
+		case lerr == nil:
+			q = q.Where("imoje_payment_id = ?", lid)
+		default:
+			return nil, nil
+		}
+	}
+	err := q.First(&pay).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &pay, err
+}
+
+// applySale applies imoje's word about a sale to a locked payment, forward only: a later PENDING
+// never undoes PAID, final states never change, and PAID — the only state that means money arrived
+// — wins over a FAILED or CANCELLED we recorded ourselves. The reservation's payment status and
+// status change in the same transaction, with history and a live event.
+func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, source string) (string, string, error) {
+	if !strings.EqualFold(t.ServiceID, serviceID.String()) || t.Amount != pay.Amount || !strings.EqualFold(t.Currency, pay.Currency) {
+		return OutcomeMismatch, fmt.Sprintf("transaction %s: service %s amount %d %s does not match payment %d %s",
+			t.ID, t.ServiceID, t.Amount, t.Currency, pay.Amount, pay.Currency), nil
+	}
+	target := saleTarget(t.Status)
+	updates := map[string]any{}
+	txID, perr := uuid.Parse(t.ID)
+	if perr == nil && pay.ImojeTransactionID == nil {
+		updates["imoje_transaction_id"] = txID
+	}
+	if t.StatusCode != "" {
+		updates["failure_code"] = t.StatusCode
+		updates["failure_message"] = truncate(t.StatusCodeDescription, 500)
+	}
+	if target == models.PaymentStateFailed && isLink(pay) {
+		// One failed attempt on imoje's page; the link stays open for another.
+		target = models.PaymentStatePending
+	}
+	cur := pay.Status
+	switch {
+	case target == cur:
+		return s.saveNoChange(tx, pay, updates, t.Status)
+	case cur == models.PaymentStatePaid:
+		return OutcomeStale, "payment already PAID; imoje said " + t.Status, nil
+	case target == models.PaymentStatePaid:
+	case cur.Final(), target.Rank() < cur.Rank():
+		return OutcomeStale, fmt.Sprintf("payment is %s; imoje said %s", cur, t.Status), nil
+	}
+	now := s.now()
+	updates["status"] = target
+	updates["imoje_status"] = t.Status
+	updates["updated_at"] = now
+	if target == models.PaymentStatePaid {
+		updates["paid_at"] = now
+		updates["next_check_at"] = nil
+	}
+	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
+		return "", "", err
+	}
+	pay.Status = target
+	var ps models.PaymentStatus
+	switch target {
+	case models.PaymentStatePaid:
+		ps = models.PaymentPaid
+	case models.PaymentStateFailed:
+		ps = models.PaymentFailed
+	default:
+		ps = models.PaymentPending
+	}
+	detail := ""
+	if err := s.reservationFollows(tx, pay, ps, "imoje "+source+": "+t.Status+codeSuffix(t.StatusCode), &detail); err != nil {
+		return "", "", err
+	}
+	return OutcomeApplied, detail, nil
+}
+
+func codeSuffix(code string) string {
+	if code == "" {
+		return ""
+	}
+	return " (" + code + ")"
+}
+
+func (s *Service) saveNoChange(tx *gorm.DB, pay *models.Payment, updates map[string]any, imojeStatus string) (string, string, error) {
+	if len(updates) > 0 {
+		updates["imoje_status"] = imojeStatus
+		updates["updated_at"] = s.now()
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
+			return "", "", err
+		}
+	}
+	return OutcomeNoChange, "", nil
+}
+
+// reservationFollows moves the reservation's payment status (PAID also confirms it) and publishes
+// the payment's change. A payment that arrives for a reservation that already ended is kept and
+// flagged: the money must be refunded.
+func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models.PaymentStatus, reason string, detail *string) error {
+	view, err := s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID)
+	if err != nil {
+		return err
+	}
+	if view.PaymentStatus != ps && !(ps == models.PaymentFailed && (view.PaymentStatus == models.PaymentPaid || view.PaymentStatus == models.PaymentPartiallyRefunded || view.PaymentStatus == models.PaymentRefunded)) {
+		if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, ps, "system", reason); err != nil {
+			return err
+		}
+	}
+	if ps == models.PaymentPaid && view.Status != models.StatusPendingPayment && view.Status != models.StatusConfirmed {
+		*detail = "paid after the reservation became " + string(view.Status) + ": refund needed"
+		s.o.Log.Warn("payment settled for a reservation that is no longer active", "tenant_id", pay.TenantID.String(),
+			"payment_id", pay.ID.String(), "reservation_status", string(view.Status))
+	}
+	return events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+}
+
+// applyLinkClosed handles a payment link that expired or was cancelled (a payment-only notification).
+func (s *Service) applyLinkClosed(tx *gorm.DB, pay *models.Payment, status string) (string, string, error) {
+	if status != imoje.StatusCancelled && status != "expired" {
+		return OutcomeNoChange, "payment link is " + status, nil
+	}
+	if pay.Status.Final() {
+		return OutcomeStale, "payment is already " + string(pay.Status), nil
+	}
+	now := s.now()
+	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+		Updates(map[string]any{"status": models.PaymentStateCancelled, "imoje_status": status, "updated_at": now, "next_check_at": nil}).Error; err != nil {
+		return "", "", err
+	}
+	pay.Status = models.PaymentStateCancelled
+	detail := ""
+	return OutcomeApplied, detail, s.reservationFollows(tx, pay, models.PaymentFailed, "imoje payment link "+status, &detail)
+}
+
+// refundTarget maps an imoje refund status onto ours.
+func refundTarget(status string) string {
+	switch status {
+	case imoje.StatusSettled:
+		return "SETTLED"
+	case imoje.StatusRejected, imoje.StatusError, imoje.StatusCancelled:
+		return "FAILED"
+	}
+	return "PENDING"
+}
+
+// applyRefund applies imoje's word about a refund. A refund we did not ask for (made in imoje's
+// panel) is recorded too; one we asked for but whose id we have not stored yet is recognised by its
+// payment and amount.
+func (s *Service) applyRefund(tx *gorm.DB, tenantID, serviceID uuid.UUID, t *imoje.Transaction) (string, string, *uuid.UUID, error) {
+	refundID, err := uuid.Parse(t.ID)
+	if err != nil {
+		return OutcomeUnknownOrder, "refund id is not a UUID", nil, nil
+	}
+	var ref models.Refund
+	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", "", nil, err
+	}
+	pay, perr := findPayment(tx, tenantID, t.OrderID, "", "")
+	if perr != nil {
+		return "", "", nil, perr
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		if pay == nil {
+			return OutcomeUnknownOrder, "refund of an unknown order " + t.OrderID, nil, nil
+		}
+		// Our own request whose answer we have not recorded yet, or a refund made in the panel.
+		err = tx.Clauses(lockUpdate).Where("tenant_id = ? AND payment_id = ? AND imoje_refund_id IS NULL AND amount = ? AND status = 'REQUESTED'",
+			tenantID, pay.ID, t.Amount).Order("created_at").First(&ref).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			now := s.now()
+			ref = models.Refund{TenantID: tenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: t.Amount, Status: "PENDING",
+				Reason: "refund made in imoje's panel", NotBefore: now, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&ref).Error; err != nil {
+				return "", "", nil, err
+			}
+		} else if err != nil {
+			return "", "", nil, err
+		}
+		if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", refundID).Error; err != nil {
+			return "", "", nil, err
+		}
+	}
+	if pay == nil || pay.ID != ref.PaymentID {
+		var p models.Payment
+		if err := tx.Clauses(lockUpdate).First(&p, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+			return "", "", nil, err
+		}
+		pay = &p
+	}
+	if !strings.EqualFold(t.ServiceID, serviceID.String()) || t.Amount != ref.Amount || !strings.EqualFold(t.Currency, pay.Currency) {
+		return OutcomeMismatch, "refund amount, currency or shop does not match", &pay.ID, nil
+	}
+	outcome, detail, err := s.moveRefund(tx, pay, &ref, refundTarget(t.Status), t.StatusCodeDescription)
+	return outcome, detail, &pay.ID, err
+}
+
+// moveRefund moves a locked refund forward; a SETTLED refund adds to the payment's refunded amount
+// once, and the reservation becomes PARTIALLY_REFUNDED or REFUNDED.
+func (s *Service) moveRefund(tx *gorm.DB, pay *models.Payment, ref *models.Refund, target, message string) (string, string, error) {
+	rank := map[string]int{"REQUESTED": 0, "PENDING": 1, "SETTLED": 2, "FAILED": 2}
+	if ref.Status == target {
+		return OutcomeNoChange, "", nil
+	}
+	if rank[ref.Status] == 2 || rank[target] < rank[ref.Status] {
+		return OutcomeStale, "refund is already " + ref.Status, nil
+	}
+	now := s.now()
+	upd := map[string]any{"status": target, "updated_at": now}
+	if target == "FAILED" && message != "" {
+		upd["failure_message"] = truncate(message, 500)
+	}
+	if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", ref.TenantID, ref.ID).Updates(upd).Error; err != nil {
+		return "", "", err
+	}
+	ref.Status = target
+	if target != "SETTLED" {
+		return OutcomeApplied, "", events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+	}
+	refunded := pay.RefundedAmount + ref.Amount
+	if refunded > pay.Amount {
+		return OutcomeMismatch, "refunds would exceed the payment", nil
+	}
+	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+		Updates(map[string]any{"refunded_amount": refunded, "updated_at": now}).Error; err != nil {
+		return "", "", err
+	}
+	pay.RefundedAmount = refunded
+	ps := models.PaymentPartiallyRefunded
+	if refunded == pay.Amount {
+		ps = models.PaymentRefunded
+	}
+	detail := ""
+	return OutcomeApplied, detail, s.reservationFollows(tx, pay, ps, fmt.Sprintf("refund of %d settled", ref.Amount), &detail)
+}

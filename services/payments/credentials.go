@@ -1,0 +1,286 @@
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/secrets"
+)
+
+// Channels a tenant may offer through imoje.
+const (
+	ChannelBlik     = "BLIK"
+	ChannelPBL      = "PBL"
+	ChannelPayLater = "PAY_LATER"
+	ChannelCard     = "CARD"
+	// ChannelChoose sends the payer to imoje's page to choose among the offered channels.
+	ChannelChoose = "CHOOSE"
+)
+
+var allChannels = []string{ChannelBlik, ChannelPBL, ChannelPayLater, ChannelCard}
+
+// imoje's method names for our channels.
+var channelMethod = map[string]string{ChannelBlik: "blik", ChannelPBL: "pbl", ChannelPayLater: "imoje_paylater", ChannelCard: "card"}
+
+// Pay-later providers and their imoje channel codes.
+var payLaterCodes = map[string]string{"TWISTO": "imoje_twisto", "PAYPO": "paypo", "BLIK_PAY_LATER": "blik_paylater", "PRAGMA_GO": "pragma_go"}
+
+// Environments of a tenant's imoje shop.
+const (
+	EnvProduction = "PRODUCTION"
+	EnvSandbox    = "SANDBOX"
+	EnvCustom     = "CUSTOM"
+)
+
+// Sealed fields (associated data binds each ciphertext to its tenant and field).
+const (
+	fieldToken      = "imoje.token"
+	fieldServiceKey = "imoje.serviceKey"
+)
+
+// CredentialsInput is what the tenant copies from imoje's panel.
+type CredentialsInput struct {
+	PaymentMethodID uuid.UUID
+	Token           string
+	MerchantID      string
+	ServiceID       string
+	ServiceKey      string
+	Environment     string
+	CustomBaseURL   string
+	Channels        []string
+}
+
+var (
+	merchantIDPattern = regexp.MustCompile(`^[a-z0-9]{4,64}$`)
+	opaquePattern     = regexp.MustCompile(`^[A-Za-z0-9._~+/=-]{8,512}$`)
+)
+
+func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err error) {
+	in.Token, in.MerchantID = strings.TrimSpace(in.Token), strings.TrimSpace(in.MerchantID)
+	in.ServiceID, in.ServiceKey = strings.ToLower(strings.TrimSpace(in.ServiceID)), strings.TrimSpace(in.ServiceKey)
+	if !opaquePattern.MatchString(in.Token) {
+		return "", apperr.Invalid("input.authorizationToken", "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
+	}
+	if !merchantIDPattern.MatchString(in.MerchantID) {
+		return "", apperr.Invalid("input.merchantId", "merchant id (Identyfikator klienta) must be lowercase letters and digits")
+	}
+	if _, err := uuid.Parse(in.ServiceID); err != nil || len(in.ServiceID) != 36 {
+		return "", apperr.Invalid("input.shopId", "shop id (Identyfikator sklepu) must be a UUID")
+	}
+	if !opaquePattern.MatchString(in.ServiceKey) {
+		return "", apperr.Invalid("input.shopKey", "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
+	}
+	if len(in.Channels) == 0 {
+		return "", apperr.Invalid("input.channels", "choose at least one channel to offer")
+	}
+	for _, c := range in.Channels {
+		if !slices.Contains(allChannels, c) {
+			return "", apperr.Invalid("input.channels", "unknown channel "+c)
+		}
+	}
+	slices.Sort(in.Channels)
+	in.Channels = slices.Compact(in.Channels)
+	switch in.Environment {
+	case EnvProduction:
+		return imoje.ProductionBaseURL, nil
+	case EnvSandbox, "":
+		in.Environment = EnvSandbox
+		if s.o.DefaultImojeBaseURL != "" {
+			return s.o.DefaultImojeBaseURL, nil
+		}
+		return imoje.SandboxBaseURL, nil
+	case EnvCustom:
+		u, err := url.Parse(in.CustomBaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			return "", apperr.Invalid("input.customBaseUrl", "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
+		}
+		return strings.TrimRight(in.CustomBaseURL, "/"), nil
+	}
+	return "", apperr.Invalid("input.environment", "environment must be PRODUCTION, SANDBOX or CUSTOM")
+}
+
+// SaveImojeCredentials checks the four values with imoje (GET service/{shopId} proves that token,
+// merchant and shop fit together), then stores them sealed with the shop's channels. Nothing is
+// stored when imoje refuses them.
+func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, in CredentialsInput) (*models.PaymentMethod, error) {
+	baseURL, err := s.validateCredentials(&in)
+	if err != nil {
+		return nil, err
+	}
+	var method models.PaymentMethod
+	if err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error { return lockMethod(tx, p.TenantID, in.PaymentMethodID, &method) }); err != nil {
+		if errors.Is(err, ErrMethodNotFound) {
+			return nil, ErrMethodNotFound.WithField("input.paymentMethodId")
+		}
+		return nil, wrap("save imoje credentials", err)
+	}
+	if method.Kind != models.MethodImoje {
+		return nil, apperr.Invalid("input.paymentMethodId", "credentials belong to an IMOJE payment method")
+	}
+	client := &imoje.Client{BaseURL: baseURL, MerchantID: in.MerchantID, Token: in.Token, HTTP: s.o.HTTPClient}
+	shop, err := client.GetService(ctx, in.ServiceID)
+	if err != nil {
+		return nil, explainCredentialError(err)
+	}
+	if !strings.EqualFold(shop.ID, in.ServiceID) {
+		return nil, apperr.Invalid("input.shopId", "imoje answered for another shop")
+	}
+	if !shop.IsActive {
+		return nil, apperr.Invalid("input.shopId", "this shop is not active in imoje")
+	}
+	for _, c := range in.Channels {
+		if !shopHas(shop, channelMethod[c]) {
+			return nil, apperr.Invalid("input.channels", "the shop has no active "+c+" channel in imoje; switch it on in the panel or do not offer it")
+		}
+	}
+	shopChannels, _ := json.Marshal(shop.PaymentMethods)
+	tokenSealed, err := s.box.Seal(p.TenantID, fieldToken, in.Token)
+	if err != nil {
+		return nil, wrap("seal token", err)
+	}
+	keySealed, err := s.box.Seal(p.TenantID, fieldServiceKey, in.ServiceKey)
+	if err != nil {
+		return nil, wrap("seal shop key", err)
+	}
+	now := s.now()
+	cred := models.ImojeCredentials{
+		TenantID: p.TenantID, PaymentMethodID: method.ID, MerchantID: in.MerchantID, ServiceID: uuid.MustParse(in.ServiceID),
+		Environment: in.Environment, APIBaseURL: baseURL, TokenSealed: tokenSealed, TokenHint: secrets.Hint(in.Token),
+		ServiceKeySealed: keySealed, ServiceKeyHint: secrets.Hint(in.ServiceKey), OfferedChannels: in.Channels,
+		ShopChannels: shopChannels, VerifiedAt: now, NextRefundAt: time.Time{}, CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+		res := tx.Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", p.TenantID, method.ID).
+			Updates(map[string]any{"merchant_id": cred.MerchantID, "service_id": cred.ServiceID, "environment": cred.Environment,
+				"api_base_url": cred.APIBaseURL, "token_sealed": cred.TokenSealed, "token_hint": cred.TokenHint,
+				"service_key_sealed": cred.ServiceKeySealed, "service_key_hint": cred.ServiceKeyHint,
+				"offered_channels": mustJSON(cred.OfferedChannels), "shop_channels": cred.ShopChannels, "verified_at": now, "updated_at": now})
+		if res.Error == nil && res.RowsAffected == 0 {
+			cred.NextRefundAt = now
+			res = tx.Create(&cred)
+		}
+		if ok, c := isUnique(res.Error); ok && c == "imoje_credentials_shop_key" {
+			return ErrShopTaken.WithField("input.shopId").Wrap(res.Error)
+		}
+		return res.Error
+	})
+	if err != nil {
+		return nil, wrap("save imoje credentials", err)
+	}
+	return s.Method(ctx, p.TenantID, method.ID)
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func shopHas(shop *imoje.Service, method string) bool {
+	for _, m := range shop.PaymentMethods {
+		if m.PaymentMethod == method && m.IsActive {
+			return true
+		}
+	}
+	return false
+}
+
+// explainCredentialError says which of the four values imoje did not accept, without echoing any.
+func explainCredentialError(err error) error {
+	e, ok := imoje.AsAPIError(err)
+	switch {
+	case !ok || e.Unavailable():
+		return ErrImojeUnavailable.Wrap(err)
+	case e.Unauthorized():
+		return apperr.Invalid("input.authorizationToken", "imoje refused the authorization token for this merchant id: check both in the panel").Wrap(err)
+	case e.Status == 404 || e.Status == 422:
+		return apperr.Invalid("input.shopId", "imoje does not know this shop for this merchant: check the shop id (Identyfikator sklepu)").Wrap(err)
+	}
+	return ErrImojeRefused.Wrap(err)
+}
+
+// ImojeSetup is what the panel shows about a tenant's imoje method: never the secrets themselves.
+type ImojeSetup struct {
+	Configured         bool
+	MerchantID         string
+	ShopID             string
+	Environment        string
+	TokenHint          string
+	ShopKeyHint        string
+	Channels           []string
+	ShopChannels       []imoje.ServiceMethod
+	NotificationURL    string
+	LastNotificationAt *time.Time
+	VerifiedAt         *time.Time
+	SetupWarnings      []string
+}
+
+// Setup describes a method's imoje integration and what looks wrong with it.
+func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSetup, error) {
+	out := &ImojeSetup{NotificationURL: s.NotificationURL()}
+	if m.Kind != models.MethodImoje {
+		return nil, nil
+	}
+	c := m.Imoje
+	if c == nil {
+		out.SetupWarnings = append(out.SetupWarnings, "imoje credentials are not saved yet: customers cannot pay online")
+		return out, nil
+	}
+	out.Configured = true
+	out.MerchantID, out.ShopID, out.Environment = c.MerchantID, c.ServiceID.String(), c.Environment
+	out.TokenHint, out.ShopKeyHint, out.Channels = c.TokenHint, c.ServiceKeyHint, c.OfferedChannels
+	out.LastNotificationAt = c.LastNotificationAt
+	verified := c.VerifiedAt
+	out.VerifiedAt = &verified
+	_ = json.Unmarshal(c.ShopChannels, &out.ShopChannels)
+	// A payment pending for long with no notification ever received: the notification URL in
+	// imoje's panel is most likely wrong.
+	var silent int64
+	err := s.inTenant(ctx, m.TenantID, func(tx *gorm.DB) error {
+		q := tx.Model(&models.Payment{}).Where("tenant_id = ? AND payment_method_id = ? AND status = 'PENDING' AND created_at <= ?",
+			m.TenantID, m.ID, s.now().Add(-s.o.NotificationSilence))
+		if c.LastNotificationAt != nil {
+			q = q.Where("created_at > ?", *c.LastNotificationAt)
+		}
+		return q.Count(&silent).Error
+	})
+	if err != nil {
+		return nil, wrap("imoje setup", err)
+	}
+	if silent > 0 {
+		if c.LastNotificationAt == nil {
+			out.SetupWarnings = append(out.SetupWarnings, "payments have been pending for more than 15 minutes and no notification from imoje was ever received: check the notification URL in imoje's panel (Shops → Details → Integration data) is exactly "+out.NotificationURL)
+		} else {
+			out.SetupWarnings = append(out.SetupWarnings, "payments have been pending for more than 15 minutes with no notification since "+c.LastNotificationAt.UTC().Format(time.RFC3339)+": check the notification URL in imoje's panel is exactly "+out.NotificationURL)
+		}
+	}
+	if c.Environment == EnvSandbox {
+		out.SetupWarnings = append(out.SetupWarnings, "sandbox: payments are not real")
+	}
+	return out, nil
+}
+
+// client opens a tenant's sealed credentials into an imoje client (inside the tenant's transaction).
+func (s *Service) client(c *models.ImojeCredentials) (*imoje.Client, string, error) {
+	token, err := s.box.Open(c.TenantID, fieldToken, c.TokenSealed)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := s.box.Open(c.TenantID, fieldServiceKey, c.ServiceKeySealed)
+	if err != nil {
+		return nil, "", err
+	}
+	return &imoje.Client{BaseURL: c.APIBaseURL, MerchantID: c.MerchantID, Token: token, HTTP: s.o.HTTPClient}, key, nil
+}

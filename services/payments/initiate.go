@@ -1,0 +1,472 @@
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/imoje"
+)
+
+// InitiateInput starts paying a reservation. Amount and currency always come from the reservation.
+type InitiateInput struct {
+	ReservationID    uuid.UUID
+	Channel          string // BLIK, PBL, PAY_LATER, CARD, CHOOSE
+	BlikCode         string // optional: the 6-digit code entered in our page (BLIK without redirect)
+	BankCode         string // PBL: imoje's bank channel code, e.g. "ing", "mtransfer"
+	PayLaterProvider string // PAY_LATER: TWISTO, PAYPO, BLIK_PAY_LATER, PRAGMA_GO
+	IdempotencyKey   string
+	ReturnURL        string // where imoje sends the payer back (optional)
+	ClientIP         string
+}
+
+var blikCodePattern = regexp.MustCompile(`^[0-9]{6}$`)
+
+func (in *InitiateInput) validate() error {
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
+		return apperr.Invalid("input.idempotencyKey", "idempotency key must be 1 to 200 characters")
+	}
+	switch in.Channel {
+	case ChannelBlik:
+		if in.BlikCode != "" && !blikCodePattern.MatchString(in.BlikCode) {
+			return apperr.Invalid("input.blikCode", "BLIK code must be 6 digits")
+		}
+	case ChannelPBL:
+		if in.BankCode == "" {
+			return apperr.Invalid("input.bankCode", "choose a bank for a fast transfer")
+		}
+	case ChannelPayLater:
+		if _, ok := payLaterCodes[in.PayLaterProvider]; !ok {
+			return apperr.Invalid("input.payLaterProvider", "choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO")
+		}
+	case ChannelCard, ChannelChoose:
+	default:
+		return apperr.Invalid("input.channel", "channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE")
+	}
+	if in.Channel != ChannelBlik && in.BlikCode != "" {
+		return apperr.Invalid("input.blikCode", "a BLIK code goes with the BLIK channel only")
+	}
+	if in.ReturnURL != "" {
+		u, err := url.Parse(in.ReturnURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.ReturnURL) > 500 {
+			return apperr.Invalid("input.returnUrl", "return URL must be an absolute http(s) URL")
+		}
+	}
+	return nil
+}
+
+// errIdempotentReplay ends the first transaction when the key already has a payment.
+var errIdempotentReplay = errors.New("idempotent replay")
+
+// InitiatePayment records a payment (its id is imoje's orderId) and then asks imoje for it. The
+// payment row comes first so that no imoje transaction can exist without one; when imoje fails or
+// does not answer, the payment is marked FAILED and the reservation is left as it was.
+func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in InitiateInput) (*models.Payment, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if p.Kind == auth.KindCustomer && p.ReservationID != in.ReservationID {
+		return nil, ErrReservationNotFound.WithField("input.reservationId")
+	}
+	hash := requestHash(struct {
+		R               uuid.UUID
+		C, B, K, L, Ret string
+	}{in.ReservationID, in.Channel, in.BlikCode, in.BankCode, in.PayLaterProvider, in.ReturnURL})
+	actor := "customer"
+	if p.IsStaff() {
+		actor = p.UserID.String()
+	}
+	var (
+		pay     models.Payment
+		view    *booking.PaymentView
+		cred    models.ImojeCredentials
+		client  *imoje.Client
+		channel imoje.ServiceMethod
+	)
+	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+		existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
+		if err != nil || existing != nil {
+			if existing != nil {
+				pay = *existing
+				return errIdempotentReplay
+			}
+			return err
+		}
+		view, err = s.booking.ReservationForPaymentTx(tx, p.TenantID, in.ReservationID)
+		if booking.IsReservationNotFound(err) {
+			return ErrReservationNotFound.WithField("input.reservationId")
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.payable(view); err != nil {
+			return err
+		}
+		cred, err = imojeCredentials(tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		if in.Channel != ChannelChoose && !contains(cred.OfferedChannels, in.Channel) {
+			return apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
+		}
+		channel, err = pickChannel(cred, in, view.Amount, view.Currency)
+		if err != nil {
+			return err
+		}
+		if client, _, err = s.client(&cred); err != nil {
+			return err
+		}
+		now := s.now()
+		pay = models.Payment{
+			TenantID: p.TenantID, ID: uuid.New(), ReservationID: view.ReservationID, PaymentMethodID: cred.PaymentMethodID,
+			Channel: in.Channel, Amount: view.Amount, Currency: view.Currency, Status: models.PaymentStateCreated,
+			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+		}
+		if channel.PaymentMethod != "" {
+			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
+		}
+		if err := tx.Create(&pay).Error; err != nil {
+			if ok, c := isUnique(err); ok {
+				if c == "payments_one_active" {
+					return ErrPaymentInProgress.WithField("input.reservationId").Wrap(err)
+				}
+				return errIdempotentReplay
+			}
+			return err
+		}
+		return nil
+	})
+	if errors.Is(err, errIdempotentReplay) {
+		return s.replay(ctx, p.TenantID, in.IdempotencyKey, hash)
+	}
+	if err != nil {
+		return nil, wrap("initiate payment", err)
+	}
+	redirect, txID, linkID, callErr := s.callImoje(ctx, client, cred, &pay, view, in, channel)
+	return s.recordInitiation(ctx, &pay, view, redirect, txID, linkID, callErr)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// payable refuses cancelled, expired, finished and already-paid reservations.
+func (s *Service) payable(v *booking.PaymentView) error {
+	switch v.PaymentStatus {
+	case models.PaymentPaid, models.PaymentPartiallyRefunded, models.PaymentRefunded:
+		return ErrAlreadyPaid
+	}
+	switch v.Status {
+	case models.StatusPendingPayment:
+		if v.HoldExpiresAt != nil && !v.HoldExpiresAt.After(s.now().Add(time.Minute)) {
+			return ErrNotPayable.Wrap(errors.New("hold expires within a minute"))
+		}
+	case models.StatusConfirmed:
+	default:
+		return ErrNotPayable
+	}
+	if v.Amount <= 0 {
+		return ErrNotPayable.Wrap(errors.New("nothing to pay"))
+	}
+	return nil
+}
+
+func paymentByKey(tx *gorm.DB, tenantID uuid.UUID, key string) (*models.Payment, error) {
+	var pay models.Payment
+	err := tx.First(&pay, "tenant_id = ? AND idempotency_key = ?", tenantID, key).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &pay, err
+}
+
+// replay answers a repeated idempotency key with the payment it made. When the first request is
+// still talking to imoje, it waits a little for the answer so both callers see the same redirect.
+func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, hash []byte) (*models.Payment, error) {
+	for attempt := 0; ; attempt++ {
+		var pay *models.Payment
+		err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) (err error) {
+			pay, err = paymentByKey(tx, tenantID, key)
+			return err
+		})
+		if err != nil {
+			return nil, wrap("initiate payment", err)
+		}
+		if pay == nil {
+			return nil, ErrPaymentInProgress
+		}
+		if string(pay.RequestHash) != string(hash) {
+			return nil, ErrIdempotencyMismatch.WithField("input.idempotencyKey")
+		}
+		if pay.Status != models.PaymentStateCreated || attempt >= 40 {
+			return pay, nil
+		}
+		select {
+		case <-ctx.Done():
+			return pay, nil
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func imojeCredentials(tx *gorm.DB, tenantID uuid.UUID) (models.ImojeCredentials, error) {
+	var cred models.ImojeCredentials
+	err := tx.Raw(`SELECT c.* FROM imoje_credentials c JOIN payment_methods m
+		ON m.tenant_id = c.tenant_id AND m.id = c.payment_method_id
+		WHERE c.tenant_id = ? AND m.enabled AND m.archived_at IS NULL`, tenantID).Scan(&cred).Error
+	if err != nil {
+		return cred, err
+	}
+	if cred.PaymentMethodID == uuid.Nil {
+		return cred, ErrNoImoje
+	}
+	return cred, nil
+}
+
+// pickChannel finds the shop's channel for the payer's choice and checks it takes this amount (pay
+// later above a provider's limit is refused here, before imoje is asked).
+func pickChannel(cred models.ImojeCredentials, in InitiateInput, amount int64, currency string) (imoje.ServiceMethod, error) {
+	var shop []imoje.ServiceMethod
+	_ = json.Unmarshal(cred.ShopChannels, &shop)
+	var method, code, field string
+	switch in.Channel {
+	case ChannelBlik:
+		method, code, field = "blik", "blik", "input.channel"
+	case ChannelPBL:
+		method, code, field = "pbl", in.BankCode, "input.bankCode"
+	case ChannelPayLater:
+		method, code, field = "imoje_paylater", payLaterCodes[in.PayLaterProvider], "input.payLaterProvider"
+	case ChannelCard:
+		method, code, field = "card", "", "input.channel"
+	case ChannelChoose:
+		return imoje.ServiceMethod{}, nil
+	}
+	found := false
+	for _, m := range shop {
+		if m.PaymentMethod != method || (code != "" && m.PaymentMethodCode != code) {
+			continue
+		}
+		found = true
+		if m.Offers(amount, currency) {
+			return m, nil
+		}
+	}
+	if !found {
+		return imoje.ServiceMethod{}, apperr.Invalid(field, "the shop does not offer this channel")
+	}
+	return imoje.ServiceMethod{}, ErrChannelUnavailable.WithField(field)
+}
+
+// OfferedChannels lists what a customer may choose for an amount: the tenant's channels the shop
+// has, active and within limits (pay-later providers only within their limits).
+func OfferedChannels(cred models.ImojeCredentials, amount int64, currency string) []imoje.ServiceMethod {
+	var shop []imoje.ServiceMethod
+	_ = json.Unmarshal(cred.ShopChannels, &shop)
+	var out []imoje.ServiceMethod
+	for _, m := range shop {
+		for _, c := range cred.OfferedChannels {
+			if channelMethod[c] == m.PaymentMethod && m.Offers(amount, currency) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred models.ImojeCredentials, pay *models.Payment,
+	view *booking.PaymentView, in InitiateInput, channel imoje.ServiceMethod) (redirect string, txID, linkID *uuid.UUID, err error) {
+	first, last, _ := strings.Cut(strings.TrimSpace(view.CustomerName), " ")
+	if last == "" {
+		last = first
+	}
+	customer := imoje.Customer{FirstName: first, LastName: last, Email: view.CustomerEmail, Phone: view.CustomerPhone}
+	validTo := s.now().Add(time.Hour)
+	if view.HoldExpiresAt != nil {
+		validTo = *view.HoldExpiresAt
+	}
+	returnURL := in.ReturnURL
+	if returnURL == "" {
+		returnURL = s.o.PublicBaseURL + "/"
+	}
+	title := truncate(view.ServiceName+" "+view.StartsAt.UTC().Format("2006-01-02 15:04")+" UTC", 255)
+	notificationURL := ""
+	if acceptableNotificationURL(s.NotificationURL()) {
+		notificationURL = s.NotificationURL()
+	}
+	switch in.Channel {
+	case ChannelBlik, ChannelPBL, ChannelPayLater:
+		req := imoje.TransactionRequest{
+			ServiceID: cred.ServiceID.String(), Amount: pay.Amount, Currency: pay.Currency, OrderID: pay.ID.String(), Title: title,
+			PaymentMethod: channel.PaymentMethod, PaymentMethodCode: channel.PaymentMethodCode,
+			SuccessReturnURL: returnURL, FailureReturnURL: returnURL, NotificationURL: notificationURL,
+			ValidTo: validTo.Unix(), Customer: customer,
+		}
+		if in.BlikCode != "" {
+			req.BlikCode, req.ClientIP = in.BlikCode, in.ClientIP
+		}
+		t, action, err := client.CreateTransaction(ctx, req)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if id, perr := uuid.Parse(t.ID); perr == nil {
+			txID = &id
+		}
+		if action != nil {
+			redirect = action.URL
+		}
+		return redirect, txID, nil, nil
+	default: // CARD and CHOOSE: a payment link; the payer chooses (or pays by card) on imoje's page.
+		visible := []string{"card"}
+		if in.Channel == ChannelChoose {
+			visible = nil
+			for _, c := range cred.OfferedChannels {
+				visible = append(visible, channelMethod[c])
+			}
+		}
+		link, err := client.CreatePayment(ctx, imoje.PaymentRequest{
+			ServiceID: cred.ServiceID.String(), Amount: pay.Amount, Currency: pay.Currency, OrderID: pay.ID.String(), Title: title,
+			VisibleMethod: visible, ReturnURL: returnURL, SuccessReturnURL: returnURL, FailureReturnURL: returnURL,
+			NotificationURL: notificationURL, ValidTo: validTo.Unix(), Customer: customer,
+		})
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if id, perr := uuid.Parse(link.ID); perr == nil {
+			linkID = &id
+		}
+		return link.URL, nil, linkID, nil
+	}
+}
+
+// acceptableNotificationURL: imoje refuses a per-request notificationUrl with localhost or an
+// explicit port; such an address can only come from the shop's panel setting.
+func acceptableNotificationURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Port() != "" {
+		return false
+	}
+	h := u.Hostname()
+	return h != "localhost" && h != "127.0.0.1" && h != "::1" && !strings.HasSuffix(h, ".test")
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// recordInitiation stores imoje's answer. The payment moves CREATED → PENDING only if nothing else
+// (a fast notification) moved it already; the reservation's payment status becomes PENDING.
+func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, view *booking.PaymentView, redirect string,
+	txID, linkID *uuid.UUID, callErr error) (*models.Payment, error) {
+	now := s.now()
+	err := s.inTenant(ctx, pay.TenantID, func(tx *gorm.DB) error {
+		var current models.Payment
+		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Error; err != nil {
+			return err
+		}
+		if callErr != nil {
+			if current.Status != models.PaymentStateCreated {
+				return nil
+			}
+			code, msg := "IMOJE_ERROR", callErr.Error()
+			if e, ok := imoje.AsAPIError(callErr); ok && e.Unavailable() {
+				code = "IMOJE_UNAVAILABLE"
+			}
+			return tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+				Updates(map[string]any{"status": models.PaymentStateFailed, "failure_code": code, "failure_message": truncate(msg, 500), "updated_at": now}).Error
+		}
+		updates := map[string]any{"updated_at": now}
+		if redirect != "" {
+			updates["redirect_url"] = redirect
+		}
+		if txID != nil && current.ImojeTransactionID == nil {
+			updates["imoje_transaction_id"] = *txID
+		}
+		if linkID != nil {
+			updates["imoje_payment_id"] = *linkID
+		}
+		if current.Status == models.PaymentStateCreated {
+			updates["status"] = models.PaymentStatePending
+			updates["next_check_at"] = now.Add(s.o.ReconcileAfter)
+		}
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if current.Status == models.PaymentStateCreated {
+			if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, "system", "payment started: "+pay.Channel); err != nil {
+				return err
+			}
+		}
+		return events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+	})
+	if err != nil {
+		return nil, wrap("record payment", err)
+	}
+	if callErr != nil {
+		s.o.Log.WarnContext(ctx, "imoje refused or did not answer a payment", "payment_id", pay.ID.String(), "error", callErr.Error())
+		if e, ok := imoje.AsAPIError(callErr); ok && !e.Unavailable() {
+			return nil, ErrImojeRefused.Wrap(callErr)
+		}
+		return nil, ErrImojeUnavailable.Wrap(callErr)
+	}
+	return s.Payment(ctx, pay.TenantID, pay.ID)
+}
+
+// Payment reads one payment of a tenant.
+func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
+	var pay models.Payment
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		return tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, id).Error
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrPaymentNotFound
+	}
+	return &pay, wrap("payment", err)
+}
+
+// PaymentsOf lists a reservation's payments, newest first.
+func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservationIDs []uuid.UUID) (map[uuid.UUID][]models.Payment, error) {
+	var rows []models.Payment
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("tenant_id = ? AND reservation_id IN ?", tenantID, reservationIDs).Order("created_at DESC").Find(&rows).Error
+	})
+	out := map[uuid.UUID][]models.Payment{}
+	for _, r := range rows {
+		out[r.ReservationID] = append(out[r.ReservationID], r)
+	}
+	return out, wrap("payments of reservations", err)
+}
+
+// PaymentsByIDs reads payments of one tenant by id.
+func (s *Service) PaymentsByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Payment, error) {
+	var rows []models.Payment
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		return tx.Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&rows).Error
+	})
+	out := make(map[uuid.UUID]models.Payment, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, wrap("payments by id", err)
+}

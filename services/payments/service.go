@@ -1,0 +1,111 @@
+// Package payments takes money for reservations: per-tenant payment methods, imoje credentials
+// (sealed at rest, write-only), payment initiation, imoje's notification webhook, refunds and
+// reconciliation. Every imoje status, whether notified or asked for, goes through one path
+// (applySale / applyRefund) so that no status is lost, applied twice or applied backwards.
+package payments
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/secrets"
+)
+
+// Errors of this domain.
+var (
+	ErrMethodNotFound      = apperr.New(apperr.NotFound, "payment method not found")
+	ErrPaymentNotFound     = apperr.New(apperr.NotFound, "payment not found")
+	ErrReservationNotFound = apperr.New(apperr.NotFound, "reservation not found")
+	ErrNoImoje             = apperr.New(apperr.BadUserInput, "online payments are not set up for this business")
+	ErrShopTaken           = apperr.New(apperr.Conflict, "this imoje shop is already connected to another business")
+	ErrAlreadyPaid         = apperr.New(apperr.Conflict, "this reservation is already paid")
+	ErrNotPayable          = apperr.New(apperr.Conflict, "this reservation can no longer be paid")
+	ErrPaymentInProgress   = apperr.New(apperr.Conflict, "a payment for this reservation is already in progress")
+	ErrIdempotencyMismatch = apperr.New(apperr.Conflict, "this idempotency key was used for a different payment")
+	ErrChannelUnavailable  = apperr.New(apperr.BadUserInput, "this payment channel is not available for this amount")
+	ErrImojeUnavailable    = apperr.New(apperr.PaymentFailed, "the payment provider did not answer; no money was taken, try again")
+	ErrImojeRefused        = apperr.New(apperr.PaymentFailed, "the payment provider refused the payment")
+	ErrRefundTooLarge      = apperr.New(apperr.BadUserInput, "refund exceeds what was paid and not yet refunded")
+	ErrNotRefundable       = apperr.New(apperr.Conflict, "only a paid imoje payment can be refunded")
+	ErrCannotMarkPaid      = apperr.New(apperr.Conflict, "only an unpaid reservation can be marked paid")
+)
+
+// Options configure the service.
+type Options struct {
+	// PublicBaseURL builds the notification URL tenants paste into imoje's panel.
+	PublicBaseURL string
+	// DefaultImojeBaseURL, when set, replaces imoje's sandbox base URL (the development simulator).
+	DefaultImojeBaseURL string
+	// HTTPClient calls imoje (imoje.DefaultHTTPClient when nil).
+	HTTPClient *http.Client
+	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s).
+	RefundSpacing time.Duration
+	// ReconcileAfter is how old a payment must be before reconciliation asks imoje about it.
+	ReconcileAfter time.Duration
+	// NotificationSilence is how long a payment may stay pending with no notification ever received
+	// before the setup shows a warning.
+	NotificationSilence time.Duration
+	Now                 func() time.Time
+	Log                 *slog.Logger
+}
+
+// Service implements payments.
+type Service struct {
+	db      *gorm.DB
+	booking *booking.Service
+	box     *secrets.Box
+	o       Options
+}
+
+// NewService builds the payments service.
+func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Options) *Service {
+	if o.RefundSpacing == 0 {
+		o.RefundSpacing = 5 * time.Second
+	}
+	if o.ReconcileAfter == 0 {
+		o.ReconcileAfter = 3 * time.Minute
+	}
+	if o.NotificationSilence == 0 {
+		o.NotificationSilence = 15 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Service{db: db, booking: bookings, box: box, o: o}
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// NotificationURL is the exact address tenants paste into imoje (Shops → Details → Integration data
+// → Notification URL).
+func (s *Service) NotificationURL() string { return s.o.PublicBaseURL + WebhookPath }
+
+// WebhookPath is the route imoje calls.
+const WebhookPath = "/payment-imoje"
+
+func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx *gorm.DB) error) error {
+	return database.InTenant(ctx, s.db, tenantID, fn)
+}
+
+// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

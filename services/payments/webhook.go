@@ -1,0 +1,205 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/imoje"
+)
+
+// MaxNotificationBytes caps a notification body; imoje's are a few hundred bytes.
+const MaxNotificationBytes = 64 << 10
+
+// webhookError carries the HTTP status a refused notification gets. imoje retries anything but
+// 200 {"status":"ok"}: 4xx for what will never be accepted, 5xx for what may succeed later.
+type webhookError struct {
+	status int
+	reason string
+	cause  error
+}
+
+func (e *webhookError) Error() string { return e.reason }
+func (e *webhookError) Unwrap() error { return e.cause }
+
+func refuse(status int, reason string, cause error) error {
+	return &webhookError{status: status, reason: reason, cause: cause}
+}
+
+// ServeHTTP is POST /payment-imoje: verify, find, apply, then answer {"status":"ok"} after commit.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBytes+1))
+	if err != nil {
+		s.answer(w, r, refuse(http.StatusBadRequest, "unreadable body", err), "")
+		return
+	}
+	if len(body) > MaxNotificationBytes {
+		s.answer(w, r, refuse(http.StatusRequestEntityTooLarge, "body too large", nil), "")
+		return
+	}
+	outcome, err := s.HandleNotification(r.Context(), r.Header.Get("X-Imoje-Signature"), body)
+	s.answer(w, r, err, outcome)
+}
+
+func (s *Service) answer(w http.ResponseWriter, r *http.Request, err error, outcome string) {
+	w.Header().Set("Content-Type", "application/json")
+	if err == nil {
+		s.o.Log.InfoContext(r.Context(), "imoje notification", "outcome", outcome)
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+		return
+	}
+	status := http.StatusServiceUnavailable
+	reason := "temporarily unavailable"
+	var we *webhookError
+	if errors.As(err, &we) {
+		status, reason = we.status, we.reason
+	}
+	level := s.o.Log.WarnContext
+	if status >= 500 {
+		level = s.o.Log.ErrorContext
+	}
+	level(r.Context(), "imoje notification refused", "status", status, "reason", reason, "error", err.Error())
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"status":"error","reason":"` + reason + `"}`))
+}
+
+type shopOwner struct {
+	TenantID        uuid.UUID
+	PaymentMethodID uuid.UUID
+}
+
+// HandleNotification verifies and applies one notification; nil means it is stored and applied
+// (or recognised as a duplicate) and committed. The tenant is found from the header's merchant id
+// and shop id, and the signature is checked with that tenant's shop key only, so a notification
+// signed with tenant A's key can never touch tenant B's payments.
+func (s *Service) HandleNotification(ctx context.Context, header string, body []byte) (string, error) {
+	sig, err := imoje.ParseSignatureHeader(header)
+	if err != nil {
+		return "", refuse(http.StatusBadRequest, "missing or malformed X-Imoje-Signature", err)
+	}
+	serviceID, err := uuid.Parse(sig.ServiceID)
+	if err != nil {
+		return "", refuse(http.StatusBadRequest, "serviceid is not a UUID", err)
+	}
+	var owners []shopOwner
+	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, payment_method_id FROM imoje_shop_owner(?, ?)`, sig.MerchantID, serviceID).
+		Scan(&owners).Error; err != nil {
+		return "", err // database trouble: 503, imoje retries
+	}
+	if len(owners) != 1 {
+		return "", refuse(http.StatusNotFound, "unknown shop", nil)
+	}
+	owner := owners[0]
+	outcome := ""
+	err = database.InTenant(ctx, s.db, owner.TenantID, func(tx *gorm.DB) error {
+		var cred models.ImojeCredentials
+		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", owner.TenantID, owner.PaymentMethodID).Error; err != nil {
+			return err
+		}
+		_, key, err := s.client(&cred)
+		if err != nil {
+			return err
+		}
+		if err := sig.Verify(body, key); err != nil {
+			return refuse(http.StatusUnauthorized, "bad signature", err)
+		}
+		n, err := imoje.ParseNotification(body)
+		if err != nil {
+			return refuse(http.StatusBadRequest, "malformed notification", err)
+		}
+		if bodyService(n) != serviceID.String() {
+			return refuse(http.StatusBadRequest, "serviceId in the body differs from the header", nil)
+		}
+		outcome, err = s.applyNotification(tx, &cred, body, n)
+		return err
+	})
+	return outcome, err
+}
+
+func bodyService(n *imoje.Notification) string {
+	if n.Transaction != nil {
+		return n.Transaction.ServiceID
+	}
+	return n.Payment.ServiceID
+}
+
+// applyNotification stores the raw notification once (a repeat is recognised by its hash and
+// answered ok without doing anything) and applies it.
+func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, body []byte, n *imoje.Notification) (string, error) {
+	sum := sha256.Sum256(body)
+	now := s.now()
+	rec := models.ImojeNotification{TenantID: cred.TenantID, ID: uuid.New(), Body: string(body), BodySHA256: sum[:], ReceivedAt: now, Outcome: OutcomeNoChange}
+	switch {
+	case n.Transaction != nil:
+		rec.Kind, rec.ImojeID, rec.ImojeStatus, rec.OrderID = n.Transaction.Type, n.Transaction.ID, n.Transaction.Status, n.Transaction.OrderID
+	default:
+		rec.Kind, rec.ImojeID, rec.ImojeStatus, rec.OrderID = "payment", n.Payment.ID, n.Payment.Status, n.Payment.OrderID
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rec)
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected == 0 {
+		return "DUPLICATE", nil
+	}
+	if err := tx.Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", cred.TenantID, cred.PaymentMethodID).
+		Update("last_notification_at", now).Error; err != nil {
+		return "", err
+	}
+	var (
+		outcome, detail string
+		paymentID       *uuid.UUID
+		err             error
+	)
+	switch {
+	case n.Transaction != nil && n.Transaction.Type == "refund":
+		outcome, detail, paymentID, err = s.applyRefund(tx, cred.TenantID, cred.ServiceID, n.Transaction)
+	case n.Transaction != nil:
+		linkID := ""
+		if n.Payment != nil {
+			linkID = n.Payment.ID
+		}
+		var pay *models.Payment
+		pay, err = findPayment(tx, cred.TenantID, n.Transaction.OrderID, n.Transaction.ID, linkID)
+		switch {
+		case err != nil:
+		case pay == nil:
+			outcome, detail = OutcomeUnknownOrder, "no payment for order "+n.Transaction.OrderID
+		default:
+			paymentID = &pay.ID
+			outcome, detail, err = s.applySale(tx, pay, cred.ServiceID, n.Transaction, "notification")
+		}
+	default:
+		var pay *models.Payment
+		pay, err = findPayment(tx, cred.TenantID, n.Payment.OrderID, "", n.Payment.ID)
+		switch {
+		case err != nil:
+		case pay == nil:
+			outcome, detail = OutcomeUnknownOrder, "no payment for link "+n.Payment.ID
+		default:
+			paymentID = &pay.ID
+			outcome, detail, err = s.applyLinkClosed(tx, pay, n.Payment.Status)
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if outcome == OutcomeMismatch || outcome == OutcomeUnknownOrder {
+		s.o.Log.Warn("imoje notification kept for the operator", "tenant_id", cred.TenantID.String(), "outcome", outcome, "detail", detail)
+	}
+	return outcome, tx.Model(&models.ImojeNotification{}).Where("tenant_id = ? AND id = ?", rec.TenantID, rec.ID).
+		Updates(map[string]any{"outcome": outcome, "detail": detail, "payment_id": paymentID}).Error
+}
