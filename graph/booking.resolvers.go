@@ -202,7 +202,12 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 	if first != nil {
 		n = *first
 	}
-	return r.Booking.Reservations(ctx, p, f, n, deref(after))
+	page, err := r.Booking.Reservations(ctx, p, f, n, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchReservations(ctx, page.Reservations, requestedUnder(ctx, "edges", "node"))
+	return page, nil
 }
 
 func (r *queryResolver) Services(ctx context.Context, includeArchived *bool) ([]*models.Service, error) {

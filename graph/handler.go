@@ -141,14 +141,18 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			out := graphql.DefaultErrorPresenter(ctx, err)
 			out.Message = ae.Message
 			out.Extensions = map[string]any{"code": string(ae.Code)}
-			if ae.Field != "" {
-				out.Extensions["field"] = ae.Field
+			field := ae.Field
+			if field == "" && ae.Code == apperr.BadUserInput && len(out.Path) > 1 {
+				field = fieldOf(out.Path[1:]) // a malformed scalar argument: its path names it
+			}
+			if field != "" {
+				out.Extensions["field"] = field
 			}
 			return out
 		}
 		var gqlErr *gqlerror.Error
-		if !errors.Is(err, errPanic) && errors.As(err, &gqlErr) && gqlErr == err {
-			// An error gqlgen itself raised (argument coercion, validation): the input was wrong.
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil && !errors.Is(err, errPanic) {
+			// gqlgen's own errors (parse, validation, limits) wrap no cause: the request was wrong.
 			// gqlgen echoes an undecodable body in its message; keep only the reason.
 			if i := strings.Index(gqlErr.Message, " body:"); i > 0 {
 				gqlErr.Message = gqlErr.Message[:i]
@@ -158,12 +162,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			if _, ok := gqlErr.Extensions["code"]; !ok {
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
-				if len(gqlErr.Path) > 1 {
-					gqlErr.Extensions["field"] = fieldOf(gqlErr.Path[1:])
-				}
 			}
 			return gqlErr
 		}
+		// Anything else wraps a cause from below the edge (database, driver, a bug): log it, show
+		// nothing of it.
 		if !errors.Is(err, errPanic) && !errors.Is(err, context.Canceled) {
 			log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", graphql.GetPath(ctx).String())
 		}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -21,36 +22,60 @@ func TestErrorPresenter(t *testing.T) {
 	var logged strings.Builder
 	present := ErrorPresenter(slog.New(slog.NewTextHandler(&logged, nil)))
 	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, nil)
+	// gqlgen hands every resolver error to the presenter wrapped with its path (graphql.AddError →
+	// ErrorOnPath), so the cases are wrapped the same way.
+	onPath := func(err error, path ...any) error {
+		var p ast.Path
+		for _, el := range path {
+			switch v := el.(type) {
+			case string:
+				p = append(p, ast.PathName(v))
+			case int:
+				p = append(p, ast.PathIndex(v))
+			}
+		}
+		return gqlerror.WrapPath(p, err)
+	}
 
 	dbErr := &pgconn.PgError{Code: "23505", Message: `duplicate key value violates unique constraint "users_email_key"`}
-	got := present(ctx, errors.Join(errors.New("sign up"), dbErr))
+	got := present(ctx, onPath(fmt.Errorf("sign up: %w", dbErr), "signUp"))
 	if got.Message != "internal error" || got.Extensions["code"] != "INTERNAL" || strings.Contains(got.Error(), "duplicate") {
 		t.Fatalf("database error leaked: %+v", got)
 	}
 	if !strings.Contains(logged.String(), "duplicate key") {
 		t.Fatal("internal error not logged for the operator")
 	}
+	got = present(ctx, onPath(errors.New("ERROR: deadlock detected (SQLSTATE 40P01)"), "refundPayment"))
+	if got.Extensions["code"] != "INTERNAL" || strings.Contains(got.Message, "SQLSTATE") {
+		t.Fatalf("driver error leaked: %+v", got)
+	}
 
-	got = present(ctx, apperr.Invalid("input.email", "e-mail address is not valid"))
+	got = present(ctx, onPath(apperr.Invalid("input.email", "e-mail address is not valid"), "signUp"))
 	if got.Message != "e-mail address is not valid" || got.Extensions["code"] != "BAD_USER_INPUT" || got.Extensions["field"] != "input.email" {
 		t.Fatalf("input error: %+v", got)
 	}
 
-	wrapped := errors.Join(errors.New("context"), apperr.ErrNotFound.Wrap(errors.New("record not found")))
+	wrapped := onPath(fmt.Errorf("context: %w", apperr.ErrNotFound.Wrap(errors.New("record not found"))), "reservation")
 	got = present(ctx, wrapped)
 	if got.Extensions["code"] != "NOT_FOUND" || strings.Contains(got.Message, "record not found") {
 		t.Fatalf("wrapped domain error: %+v", got)
 	}
 
-	got = present(ctx, errPanic)
+	got = present(ctx, onPath(errPanic, "me"))
 	if got.Message != "internal error" || got.Extensions["code"] != "INTERNAL" {
 		t.Fatalf("panic: %+v", got)
 	}
 
-	coercion := gqlerror.WrapPath(ast.Path{ast.PathName("revokeInvitation"), ast.PathName("id")}, errors.New("invalid UUID length: 2"))
-	got = present(ctx, coercion)
+	// A malformed scalar argument (graph/scalar reports it as input) names its field by its path.
+	got = present(ctx, onPath(apperr.New(apperr.BadUserInput, "invalid UUID length: 2"), "revokeInvitation", "id"))
 	if got.Extensions["code"] != "BAD_USER_INPUT" || got.Extensions["field"] != "id" {
 		t.Fatalf("coercion: %+v", got)
+	}
+
+	// gqlgen's own errors (validation) carry no cause and pass through.
+	got = present(ctx, gqlerror.Errorf("Cannot query field \"x\" on type \"Query\"."))
+	if !strings.Contains(got.Message, "Cannot query field") {
+		t.Fatalf("validation: %+v", got)
 	}
 }
 

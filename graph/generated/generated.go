@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
 	"github.com/slotpay/slotpay/graph/model"
+	"github.com/slotpay/slotpay/graph/scalar"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/payments"
@@ -17424,13 +17425,17 @@ func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋslotpayᚋ
 }
 
 func (ec *executionContext) unmarshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDate(ctx context.Context, v any) (models.Date, error) {
-	var res models.Date
-	err := res.UnmarshalGQL(v)
+	res, err := scalar.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDate(ctx context.Context, sel ast.SelectionSet, v models.Date) graphql.Marshaler {
-	return v
+	_ = sel
+	res := scalar.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNFreeStaffMember2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋbookingᚐFreeStaffᚄ(ctx context.Context, sel ast.SelectionSet, v []*booking.FreeStaff) graphql.Marshaler {
@@ -18094,13 +18099,13 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -18137,13 +18142,13 @@ func (ec *executionContext) unmarshalNTimeOffInput2githubᚗcomᚋslotpayᚋslot
 }
 
 func (ec *executionContext) unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
-	res, err := graphql.UnmarshalUUID(v)
+	res, err := scalar.UnmarshalUUID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalUUID(v)
+	res := scalar.MarshalUUID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "UUID!")
 	}
@@ -18627,7 +18632,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18637,7 +18642,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 
@@ -18680,7 +18685,7 @@ func (ec *executionContext) unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUI
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalUUID(v)
+	res, err := scalar.UnmarshalUUID(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18690,7 +18695,7 @@ func (ec *executionContext) marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalUUID(*v)
+	res := scalar.MarshalUUID(*v)
 	return res
 }
 

@@ -203,19 +203,27 @@ func (s *Service) applyRefund(tx *gorm.DB, tenantID, serviceID uuid.UUID, t *imo
 	if err != nil {
 		return OutcomeUnknownOrder, "refund id is not a UUID", nil, nil
 	}
+	// Lock order everywhere: payment, then refund, then reservation.
 	var ref models.Refund
-	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	pay, err := findPayment(tx, tenantID, t.OrderID, "", "")
+	if err != nil {
 		return "", "", nil, err
 	}
-	pay, perr := findPayment(tx, tenantID, t.OrderID, "", "")
-	if perr != nil {
-		return "", "", nil, perr
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		if pay == nil {
+	if pay == nil {
+		// Not our order id: the refund may still be one we know by imoje's id.
+		if err := tx.First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return OutcomeUnknownOrder, "refund of an unknown order " + t.OrderID, nil, nil
+		} else if err != nil {
+			return "", "", nil, err
 		}
+		var p models.Payment
+		if err := tx.Clauses(lockUpdate).First(&p, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+			return "", "", nil, err
+		}
+		pay = &p
+	}
+	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND payment_id = ? AND imoje_refund_id = ?", tenantID, pay.ID, refundID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		// Our own request whose answer we have not recorded yet, or a refund made in the panel.
 		err = tx.Clauses(lockUpdate).Where("tenant_id = ? AND payment_id = ? AND imoje_refund_id IS NULL AND amount = ? AND status = 'REQUESTED'",
 			tenantID, pay.ID, t.Amount).Order("created_at").First(&ref).Error
@@ -232,13 +240,8 @@ func (s *Service) applyRefund(tx *gorm.DB, tenantID, serviceID uuid.UUID, t *imo
 		if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", refundID).Error; err != nil {
 			return "", "", nil, err
 		}
-	}
-	if pay == nil || pay.ID != ref.PaymentID {
-		var p models.Payment
-		if err := tx.Clauses(lockUpdate).First(&p, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
-			return "", "", nil, err
-		}
-		pay = &p
+	} else if err != nil {
+		return "", "", nil, err
 	}
 	if !strings.EqualFold(t.ServiceID, serviceID.String()) || t.Amount != ref.Amount || !strings.EqualFold(t.Currency, pay.Currency) {
 		return OutcomeMismatch, "refund amount, currency or shop does not match", &pay.ID, nil

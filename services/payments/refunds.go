@@ -88,6 +88,11 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 	}
 	answer, callErr := client.Refund(context.WithoutCancel(ctx), pay.ImojeTransactionID.String(), cred.ServiceID.String(), ref.Amount, truncate(reason, 255))
 	err = s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+		// Lock order everywhere: payment, then refund, then reservation (the webhook does the same).
+		var locked models.Payment
+		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", p.TenantID, pay.ID).Error; err != nil {
+			return err
+		}
 		var current models.Refund
 		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", p.TenantID, ref.ID).Error; err != nil {
 			return err
@@ -103,10 +108,6 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 			if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", p.TenantID, ref.ID).Update("imoje_refund_id", id).Error; err != nil {
 				return err
 			}
-		}
-		var locked models.Payment
-		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", p.TenantID, pay.ID).Error; err != nil {
-			return err
 		}
 		_, _, err := s.moveRefund(tx, &locked, &current, refundTarget(answer.Status), answer.StatusCodeDescription)
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -155,10 +156,6 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 	if res.RowsAffected == 0 {
 		return "DUPLICATE", nil
 	}
-	if err := tx.Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", cred.TenantID, cred.PaymentMethodID).
-		Update("last_notification_at", now).Error; err != nil {
-		return "", err
-	}
 	var (
 		outcome, detail string
 		paymentID       *uuid.UUID
@@ -200,6 +197,14 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 	if outcome == OutcomeMismatch || outcome == OutcomeUnknownOrder {
 		s.o.Log.Warn("imoje notification kept for the operator", "tenant_id", cred.TenantID.String(), "outcome", outcome, "detail", detail)
 	}
-	return outcome, tx.Model(&models.ImojeNotification{}).Where("tenant_id = ? AND id = ?", rec.TenantID, rec.ID).
-		Updates(map[string]any{"outcome": outcome, "detail": detail, "payment_id": paymentID}).Error
+	if err := tx.Model(&models.ImojeNotification{}).Where("tenant_id = ? AND id = ?", rec.TenantID, rec.ID).
+		Updates(map[string]any{"outcome": outcome, "detail": detail, "payment_id": paymentID}).Error; err != nil {
+		return "", err
+	}
+	// Last, so this transaction never waits for a payment while holding the shop's row (refunds lock
+	// payment, then shop); and at most once a second, so busy shops do not queue on one row.
+	return outcome, tx.Model(&models.ImojeCredentials{}).
+		Where("tenant_id = ? AND payment_method_id = ? AND (last_notification_at IS NULL OR last_notification_at < ?)",
+			cred.TenantID, cred.PaymentMethodID, now.Add(-time.Second)).
+		Update("last_notification_at", now).Error
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,27 @@ type Env struct {
 	HTTP   *httptest.Server
 	URL    string
 	Config config.Config
+	// Logs holds every log line the server wrote (JSON), for tests that check what reaches logs.
+	Logs *SyncBuffer
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Option adjusts the configuration or server options before start.
@@ -73,10 +95,12 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg, &so)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	logs := &SyncBuffer{}
+	var out io.Writer = logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		out = io.MultiWriter(logs, &testWriter{t})
 	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(context.Background(), cfg, log, so)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
@@ -87,7 +111,7 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 		hs.Close()
 		srv.Close()
 	})
-	return &Env{T: t, DB: db, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg}
+	return &Env{T: t, DB: db, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Logs: logs}
 }
 
 type testWriter struct{ t testing.TB }
