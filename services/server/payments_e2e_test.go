@@ -799,3 +799,78 @@ func TestImojeCredentials(t *testing.T) {
 	// STAFF and customers cannot save credentials.
 	env.MustFail("", saveCredentialsOp, map[string]any{"in": p.credentials()}, "UNAUTHENTICATED")
 }
+
+func TestExpiredHoldCancelsItsPaymentLink(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "expire-link")
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "CARD", "idempotencyKey": "link"})
+	link := p.linkOf(t, pay.ID)
+	if !link.IsActive {
+		t.Fatalf("link %+v", link)
+	}
+	// The hold runs out (moved into the past rather than waiting 30 minutes) and the worker expires it.
+	owner, _ := p.DB.Owner()
+	if _, err := owner.Exec(context.Background(), `UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1`, r.Reservation.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.Server.Booking.ExpireDueHolds(context.Background(), 10); err != nil || n != 1 {
+		t.Fatalf("expired %d (%v)", n, err)
+	}
+	if _, err := p.Server.Payments.ReconcileOnce(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	after, err := p.sim.Payment(link.ID)
+	if err != nil || after.Status != "cancelled" || after.IsActive {
+		t.Fatalf("link after the hold expired: %+v (%v)", after, err)
+	}
+	st := p.waitFor(t, r.Reservation.ID, "the payment cancelled", func(s reservationState) bool {
+		return len(s.Payments) == 1 && s.Payments[0].Status == "CANCELLED"
+	})
+	if st.Status != "EXPIRED" {
+		t.Fatalf("reservation %+v", st)
+	}
+	// Nobody can pay the expired reservation any more.
+	p.MustFail(r.CustomerAccessToken, initiateOp, map[string]any{"in": map[string]any{"reservationId": r.Reservation.ID, "channel": "BLIK", "idempotencyKey": "after"}}, "CONFLICT")
+}
+
+func TestWebhookAnswers5xxWhenTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "db-down")
+	_, _, d := p.settledDelivery(t)
+	var last struct {
+		PaymentMethods []struct{ Imoje struct{ LastNotificationAt *time.Time } }
+	}
+	p.Must(p.owner.AccessToken, `{ paymentMethods { imoje { lastNotificationAt } } }`, nil, &last)
+	if last.PaymentMethods[0].Imoje.LastNotificationAt != nil {
+		t.Fatal("lastNotificationAt set although every notification was dropped")
+	}
+	// The application's pool is gone: imoje must be told to retry, not that all is well.
+	p.Server.Pool.Close()
+	code, _ := postNotification(t, p.URL, d.SignatureHeader, []byte(d.Body))
+	if code < 500 {
+		t.Fatalf("answered %d with the database unavailable, want 5xx so imoje retries", code)
+	}
+}
+
+func TestLastNotificationAtIsShown(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "last-note")
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "n"})
+	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	var last struct {
+		PaymentMethods []struct {
+			Imoje struct {
+				LastNotificationAt *time.Time
+				SetupWarnings      []string
+			}
+		}
+	}
+	p.Must(p.owner.AccessToken, `{ paymentMethods { imoje { lastNotificationAt setupWarnings } } }`, nil, &last)
+	im := last.PaymentMethods[0].Imoje
+	if im.LastNotificationAt == nil || time.Since(*im.LastNotificationAt) > time.Minute || len(im.SetupWarnings) != 0 {
+		t.Fatalf("setup after a notification: %+v", im)
+	}
+}
