@@ -137,6 +137,22 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Fatalf("%d %s", status, body)
 		}
 	})
+	t.Run("a malformed scalar is BAD_USER_INPUT naming the argument", func(t *testing.T) {
+		o := env.SignUp("scalars")
+		e := env.MustFail(o.AccessToken, `mutation($id: UUID!) { revokeInvitation(id: $id) }`, map[string]any{"id": "not-a-uuid"}, "BAD_USER_INPUT")
+		if e.Field() != "id" {
+			t.Fatalf("field %q", e.Field())
+		}
+		e = env.MustFail(o.AccessToken, `{ reservations(filter: {from: "yesterday"}) { edges { cursor } } }`, nil, "BAD_USER_INPUT")
+		if !strings.Contains(e.Field(), "from") {
+			t.Fatalf("field %q", e.Field())
+		}
+	})
+	t.Run("the imoje simulator is mounted in development", func(t *testing.T) {
+		if s, _, b := get(t, env.URL+"/_imoje/_sim/"); s != 200 || !strings.Contains(b, "imoje") {
+			t.Fatalf("%d", s)
+		}
+	})
 	t.Run("request id is echoed", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, env.URL+"/healthz", nil)
 		req.Header.Set("X-Request-Id", "abc-123")
@@ -179,6 +195,9 @@ func TestProductionHardening(t *testing.T) {
 	defer hs.Close()
 	if s, _, _ := get(t, hs.URL+"/"); s != http.StatusNotFound {
 		t.Fatalf("GraphiQL served in production: %d", s)
+	}
+	if s, _, _ := get(t, hs.URL+"/_imoje/_sim/"); s != http.StatusNotFound || srv.Imoje != nil {
+		t.Fatalf("imoje simulator mounted in production: %d", s)
 	}
 	_, _, body := post(t, hs.URL+"/graphql", "application/json", "", `{"query":"{ __schema { queryType { name } } }"}`)
 	if !strings.Contains(body, "errors") || strings.Contains(body, `"Query"`) {
