@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/slotpay/slotpay/services/imoje"
+)
+
+// webhookPayment is a PENDING payment the webhook workload settles with one notification.
+type webhookPayment struct {
+	Tenant    Tenant
+	PaymentID uuid.UUID
+	Amount    int64
+}
+
+// webhookKeyPrefix marks the payments the webhook workload makes, so the next run can reuse their
+// reservations.
+const webhookKeyPrefix = "bench-wh-"
+
+// preparePayments gives n future, confirmed, unpaid reservations of the read tenants a fresh
+// PENDING imoje payment, as initiatePayment would after imoje accepted it. Payments an earlier run
+// settled are first marked FAILED and their reservations UNPAID again, so the same reservations
+// serve every run.
+func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, error) {
+	byID := map[uuid.UUID]Tenant{}
+	var ids []uuid.UUID
+	for _, t := range e.cat.dashboardTenants() {
+		byID[t.ID] = t
+		ids = append(ids, t.ID)
+	}
+	var out []webhookPayment
+	err := pgx.BeginFunc(ctx, e.owner, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `WITH old AS (
+				UPDATE payments SET status = 'FAILED', updated_at = now()
+				 WHERE idempotency_key LIKE $1 || '%' AND status IN ('CREATED', 'PENDING', 'PAID')
+				RETURNING tenant_id, reservation_id)
+			UPDATE reservations r SET payment_status = 'UNPAID' FROM old
+			 WHERE r.tenant_id = old.tenant_id AND r.id = old.reservation_id`, webhookKeyPrefix); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			WITH pick AS (
+				SELECT r.tenant_id, r.id, r.price_amount FROM reservations r
+				 WHERE r.tenant_id = ANY($1) AND r.status = 'CONFIRMED' AND r.payment_status = 'UNPAID'
+				   AND r.starts_at > now() + interval '1 day' AND r.price_amount > 0
+				   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.tenant_id = r.tenant_id AND p.reservation_id = r.id
+				                   AND p.status IN ('CREATED', 'PENDING', 'PAID'))
+				 ORDER BY r.id LIMIT $2),
+			upd AS (
+				UPDATE reservations r SET payment_status = 'PENDING' FROM pick
+				 WHERE r.tenant_id = pick.tenant_id AND r.id = pick.id)
+			INSERT INTO payments (tenant_id, id, reservation_id, payment_method_id, channel, imoje_method, amount, currency,
+				status, imoje_status, idempotency_key, request_hash, created_by, next_check_at)
+			SELECT pick.tenant_id, gen_random_uuid(), pick.id, c.payment_method_id, 'BLIK', 'blik', pick.price_amount, 'PLN',
+				'PENDING', 'pending', $3 || gen_random_uuid(), '\x00', 'customer', now() + interval '1 day'
+			  FROM pick JOIN imoje_credentials c ON c.tenant_id = pick.tenant_id
+			RETURNING tenant_id, id, amount`, ids, n, webhookKeyPrefix)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var p webhookPayment
+			var tid uuid.UUID
+			if err := rows.Scan(&tid, &p.PaymentID, &p.Amount); err != nil {
+				return err
+			}
+			p.Tenant = byID[tid]
+			out = append(out, p)
+		}
+		return rows.Err()
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("no unpaid future reservation to pay in the seed")
+	}
+	return out, err
+}
+
+// settledNotification is what imoje sends when a BLIK payment settles, signed with the shop key.
+func settledNotification(p webhookPayment) (body []byte, header string, err error) {
+	now := time.Now().Unix()
+	body = fmt.Appendf(nil, `{"transaction":{"id":"%s","type":"sale","status":"settled","source":"api","created":%d,"modified":%d,`+
+		`"notificationUrl":"","serviceId":"%s","amount":%d,"currency":"PLN","title":"","orderId":"%s","paymentMethod":"blik","paymentMethodCode":"blik"}}`,
+		uuid.New(), now, now, p.Tenant.ShopID, p.Amount, p.PaymentID)
+	sig, err := imoje.Sign(body, shopKey(p.Tenant.ID), "sha256")
+	if err != nil {
+		return nil, "", err
+	}
+	return body, fmt.Sprintf("merchantid=%s;serviceid=%s;signature=%s;alg=sha256", p.Tenant.MerchantID, p.Tenant.ShopID, sig), nil
+}
+
+// webhookClient posts notifications to POST /payment-imoje.
+type webhookClient struct {
+	url  string
+	http *http.Client
+}
+
+func (c *webhookClient) send(ctx context.Context, p webhookPayment) error {
+	body, header, err := settledNotification(p)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Imoje-Signature", header)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(answer, []byte(`"ok"`)) {
+		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, answer)
+	}
+	return nil
+}
+
+func webhookWorkload(ctx context.Context, e *env) error {
+	n, pool := 16, 20000
+	if e.o.Mode == "smoke" {
+		n, pool = 4, 300
+	}
+	pays, err := preparePayments(ctx, e, pool)
+	if err != nil {
+		return err
+	}
+	c := &webhookClient{url: e.slotpay.URL + "/payment-imoje", http: newGQLClient("", n).http}
+	var next atomic.Int64
+	op := func(ctx context.Context, _, _ int) error {
+		i := int(next.Add(1) - 1)
+		if i >= len(pays) {
+			return errExhausted
+		}
+		return c.send(ctx, pays[i])
+	}
+	r := measure(ctx, e, "webhook", "slotpay", e.slotpay, n, op)
+	// Every notification must have settled its payment: count them in the database.
+	var paid int64
+	if err := e.owner.QueryRow(ctx, `SELECT count(*) FROM payments WHERE idempotency_key LIKE $1 || '%' AND status = 'PAID'`, webhookKeyPrefix).Scan(&paid); err == nil {
+		r.Note = fmt.Sprintf("%d payments PAID after %d notifications sent (warm-up included)", paid, min(int(next.Load()), len(pays)))
+	}
+	if int(next.Load()) >= len(pays) {
+		r.Note += "; pool exhausted before the step ended"
+	}
+	e.report.add(r)
+	return nil
+}
