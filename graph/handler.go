@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -44,6 +43,12 @@ type HandlerOptions struct {
 	Logger         *slog.Logger
 	Tokens         *auth.Tokens
 	AllowedOrigins []string
+	// Now is the tokens' clock (time.Now when nil): a WebSocket connection ends when its token
+	// expires by that clock.
+	Now func() time.Time
+	// KeepAlive is the WebSocket keep-alive interval (15 s when zero); InitTimeout how long a
+	// connection may wait before connection_init (10 s when zero).
+	KeepAlive, InitTimeout time.Duration
 }
 
 // NewHandler builds the /graphql handler: GraphQL over HTTP (POST, and GET for queries only) and
@@ -54,16 +59,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
-	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
-			OriginPatterns:     originPatterns(o.AllowedOrigins),
-			InsecureSkipVerify: len(o.AllowedOrigins) == 1 && o.AllowedOrigins[0] == "*",
-		}},
-		InitFunc:              wsInit(o.Tokens),
-		InitTimeout:           wsInitTimeout,
-		KeepAlivePingInterval: wsKeepAlive,
-		PayloadReadLimit:      ptr(int64(MaxWSMessage)),
-	})
+	srv.AddTransport(newLiveWebsocket(o))
 	srv.AddTransport(getQueriesOnly{})
 	srv.AddTransport(transport.POST{})
 
@@ -95,29 +91,6 @@ func originPatterns(origins []string) []string {
 		}
 	}
 	return out
-}
-
-// wsInit authenticates a WebSocket connection from its connection_init payload (the same bearer
-// token as HTTP), and ends the connection when the token expires.
-func wsInit(tokens *auth.Tokens) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		raw := strings.TrimSpace(payload.Authorization())
-		if raw == "" {
-			raw = payload.GetString("token")
-		}
-		raw = strings.TrimSpace(strings.TrimPrefix(raw, "Bearer "))
-		if raw == "" {
-			return auth.WithPrincipal(ctx, nil, nil), &payload, nil
-		}
-		p, err := tokens.Verify(raw)
-		if err != nil {
-			return ctx, nil, err
-		}
-		ctx = auth.WithPrincipal(ctx, p, nil)
-		ctx, cancel := context.WithDeadline(ctx, time.Unix(p.ExpiresAt, 0))
-		go func() { <-ctx.Done(); cancel() }()
-		return ctx, &payload, nil
-	}
 }
 
 // hasRole implements @hasRole: the caller must be signed-in staff with one of roles. Customers with

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
@@ -13,6 +14,8 @@ type Resolver struct {
 	Tenancy  *tenancy.Service
 	Booking  *booking.Service
 	Payments *payments.Service
+	// Events is this instance's event broker, which subscriptions subscribe to.
+	Events *events.Broker
 }
 
 func deref[T any](p *T) T {

@@ -39,14 +39,17 @@ type ResolverRoot interface {
 	ImojeSetup() ImojeSetupResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
+	PaymentEvent() PaymentEventResolver
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
 	Refund() RefundResolver
 	Reservation() ReservationResolver
 	ReservationConnection() ReservationConnectionResolver
+	ReservationEvent() ReservationEventResolver
 	ScheduleException() ScheduleExceptionResolver
 	Service() ServiceResolver
 	StaffMember() StaffMemberResolver
+	Subscription() SubscriptionResolver
 	WeeklyInterval() WeeklyIntervalResolver
 }
 
@@ -73,6 +76,13 @@ type ComplexityRoot struct {
 	AvailabilityDay struct {
 		Date  func(childComplexity int) int
 		Slots func(childComplexity int) int
+	}
+
+	AvailabilityEvent struct {
+		EndsAt    func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		ServiceID func(childComplexity int) int
+		StartsAt  func(childComplexity int) int
 	}
 
 	AvailableSlot struct {
@@ -243,6 +253,12 @@ type ComplexityRoot struct {
 		Status             func(childComplexity int) int
 	}
 
+	PaymentEvent struct {
+		Kind          func(childComplexity int) int
+		Payment       func(childComplexity int) int
+		ReservationID func(childComplexity int) int
+	}
+
 	PaymentMethod struct {
 		BankTransfer func(childComplexity int) int
 		Description  func(childComplexity int) int
@@ -322,6 +338,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReservationEvent struct {
+		Kind        func(childComplexity int) int
+		Reservation func(childComplexity int) int
+	}
+
 	ReservationHistoryEntry struct {
 		Actor             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
@@ -364,6 +385,13 @@ type ComplexityRoot struct {
 		TimeOff            func(childComplexity int) int
 		UserID             func(childComplexity int) int
 		WeeklySchedule     func(childComplexity int) int
+	}
+
+	Subscription struct {
+		AvailabilityChanged func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date) int
+		PaymentUpdated      func(childComplexity int, reservationID uuid.UUID) int
+		ReservationUpdated  func(childComplexity int, id uuid.UUID) int
+		ReservationsChanged func(childComplexity int, filter *model.ReservationsChangedFilter) int
 	}
 
 	Tenant struct {
@@ -461,6 +489,9 @@ type PaymentResolver interface {
 	RefundedAmount(ctx context.Context, obj *models.Payment) (*model.Money, error)
 	Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error)
 }
+type PaymentEventResolver interface {
+	Payment(ctx context.Context, obj *model.PaymentEvent) (*models.Payment, error)
+}
 type PaymentMethodResolver interface {
 	Kind(ctx context.Context, obj *models.PaymentMethod) (model.PaymentMethodKind, error)
 
@@ -507,6 +538,9 @@ type ReservationConnectionResolver interface {
 	Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error)
 	PageInfo(ctx context.Context, obj *booking.ReservationPage) (*model.PageInfo, error)
 }
+type ReservationEventResolver interface {
+	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
+}
 type ScheduleExceptionResolver interface {
 	Start(ctx context.Context, obj *models.ScheduleException) (*string, error)
 	End(ctx context.Context, obj *models.ScheduleException) (*string, error)
@@ -519,6 +553,12 @@ type StaffMemberResolver interface {
 	WeeklySchedule(ctx context.Context, obj *models.StaffMember) ([]*models.WeeklyInterval, error)
 	ScheduleExceptions(ctx context.Context, obj *models.StaffMember, from models.Date, to models.Date) ([]*models.ScheduleException, error)
 	TimeOff(ctx context.Context, obj *models.StaffMember) ([]*models.TimeOff, error)
+}
+type SubscriptionResolver interface {
+	ReservationUpdated(ctx context.Context, id uuid.UUID) (<-chan *model.ReservationEvent, error)
+	ReservationsChanged(ctx context.Context, filter *model.ReservationsChangedFilter) (<-chan *model.ReservationEvent, error)
+	PaymentUpdated(ctx context.Context, reservationID uuid.UUID) (<-chan *model.PaymentEvent, error)
+	AvailabilityChanged(ctx context.Context, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date) (<-chan *model.AvailabilityEvent, error)
 }
 type WeeklyIntervalResolver interface {
 	Weekday(ctx context.Context, obj *models.WeeklyInterval) (model.Weekday, error)
@@ -612,6 +652,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AvailabilityDay.Slots(childComplexity), true
+
+	case "AvailabilityEvent.endsAt":
+		if e.ComplexityRoot.AvailabilityEvent.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityEvent.EndsAt(childComplexity), true
+	case "AvailabilityEvent.kind":
+		if e.ComplexityRoot.AvailabilityEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityEvent.Kind(childComplexity), true
+	case "AvailabilityEvent.serviceId":
+		if e.ComplexityRoot.AvailabilityEvent.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityEvent.ServiceID(childComplexity), true
+	case "AvailabilityEvent.startsAt":
+		if e.ComplexityRoot.AvailabilityEvent.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AvailabilityEvent.StartsAt(childComplexity), true
 
 	case "AvailableSlot.endsAt":
 		if e.ComplexityRoot.AvailableSlot.EndsAt == nil {
@@ -1485,6 +1550,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.Status(childComplexity), true
 
+	case "PaymentEvent.kind":
+		if e.ComplexityRoot.PaymentEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEvent.Kind(childComplexity), true
+	case "PaymentEvent.payment":
+		if e.ComplexityRoot.PaymentEvent.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEvent.Payment(childComplexity), true
+	case "PaymentEvent.reservationId":
+		if e.ComplexityRoot.PaymentEvent.ReservationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEvent.ReservationID(childComplexity), true
+
 	case "PaymentMethod.bankTransfer":
 		if e.ComplexityRoot.PaymentMethod.BankTransfer == nil {
 			break
@@ -1901,6 +1985,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReservationEdge.Node(childComplexity), true
 
+	case "ReservationEvent.kind":
+		if e.ComplexityRoot.ReservationEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationEvent.Kind(childComplexity), true
+	case "ReservationEvent.reservation":
+		if e.ComplexityRoot.ReservationEvent.Reservation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationEvent.Reservation(childComplexity), true
+
 	case "ReservationHistoryEntry.actor":
 		if e.ComplexityRoot.ReservationHistoryEntry.Actor == nil {
 			break
@@ -2102,6 +2199,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffMember.WeeklySchedule(childComplexity), true
 
+	case "Subscription.availabilityChanged":
+		if e.ComplexityRoot.Subscription.AvailabilityChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_availabilityChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AvailabilityChanged(childComplexity, args["tenantSlug"].(string), args["serviceId"].(uuid.UUID), args["from"].(models.Date), args["to"].(models.Date)), true
+	case "Subscription.paymentUpdated":
+		if e.ComplexityRoot.Subscription.PaymentUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_paymentUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PaymentUpdated(childComplexity, args["reservationId"].(uuid.UUID)), true
+	case "Subscription.reservationUpdated":
+		if e.ComplexityRoot.Subscription.ReservationUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_reservationUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReservationUpdated(childComplexity, args["id"].(uuid.UUID)), true
+	case "Subscription.reservationsChanged":
+		if e.ComplexityRoot.Subscription.ReservationsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_reservationsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReservationsChanged(childComplexity, args["filter"].(*model.ReservationsChangedFilter)), true
+
 	case "Tenant.createdAt":
 		if e.ComplexityRoot.Tenant.CreatedAt == nil {
 			break
@@ -2235,6 +2377,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
+			graphql.NewInputUnmarshaler("ReservationsChangedFilter", ec.unmarshalInputReservationsChangedFilter),
 			graphql.NewInputUnmarshaler("ServiceInput", ec.unmarshalInputServiceInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("StaffMemberInput", ec.unmarshalInputStaffMemberInput),
@@ -2286,6 +2429,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2687,6 +2847,59 @@ type Health {
   authenticated: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `"What an event is about."
+enum LiveEventKind {
+  "A reservation was made."
+  CREATED
+  "A reservation changed: status, payment status, time or staff member."
+  UPDATED
+  "A payment changed (its status, a refund)."
+  PAYMENT
+  "Changes may have been missed (the server's event connection was re-established): the object is sent again as it is now; where there is no single object (reservationsChanged, availabilityChanged), refetch what you show."
+  RESYNC
+}
+
+"A change to a reservation, with the reservation as it is now (not a diff)."
+type ReservationEvent {
+  kind: LiveEventKind!
+  "The reservation as it is when the event is sent; null only on RESYNC of reservationsChanged."
+  reservation: Reservation
+}
+
+"A change to a reservation's payments."
+type PaymentEvent {
+  kind: LiveEventKind!
+  reservationId: UUID!
+  "The payment that changed, as it is now; on RESYNC the reservation's newest payment (null when it has none)."
+  payment: Payment
+}
+
+"Slots of a service may have changed: refetch availability."
+type AvailabilityEvent {
+  kind: LiveEventKind!
+  serviceId: UUID!
+  "The changed reservation's time; slots around it may have changed too. Null on RESYNC (anything may have changed)."
+  startsAt: Time
+  endsAt: Time
+}
+
+input ReservationsChangedFilter {
+  staffMemberId: UUID
+  serviceId: UUID
+}
+
+"Live updates over WebSocket at /graphql (graphql-transport-ws or graphql-ws); authenticate in connection_init's payload: {\"Authorization\": \"Bearer <token>\"}."
+type Subscription {
+  "One reservation's changes: staff of its business, or the holder of its customer access token."
+  reservationUpdated(id: UUID!): ReservationEvent!
+  "Reservations made or changed in the caller's business, optionally of one staff member or service."
+  reservationsChanged(filter: ReservationsChangedFilter): ReservationEvent! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "A reservation's payment changes: staff of its business, or the holder of its customer access token."
+  paymentUpdated(reservationId: UUID!): PaymentEvent!
+  "Tells a booking widget that slots of a service between two dates (inclusive, the business's zone) may have changed; public."
+  availabilityChanged(tenantSlug: String!, serviceId: UUID!, from: Date!, to: Date!): AvailabilityEvent!
+}
+`, BuiltIn: false},
 	{Name: "../schema/payments.graphqls", Input: `enum PaymentMethodKind {
   "Online payments through imoje (BLIK, fast transfer, pay later, card)."
   IMOJE
@@ -3079,6 +3292,20 @@ func (ec *executionContext) childFields_AvailabilityDay(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AvailabilityDay", field.Name)
 }
 
+func (ec *executionContext) childFields_AvailabilityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AvailabilityEvent_kind(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_AvailabilityEvent_serviceId(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_AvailabilityEvent_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_AvailabilityEvent_endsAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AvailabilityEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_AvailableSlot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "startsAt":
@@ -3341,6 +3568,18 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
+func (ec *executionContext) childFields_PaymentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PaymentEvent_kind(ctx, field)
+	case "reservationId":
+		return ec.fieldContext_PaymentEvent_reservationId(ctx, field)
+	case "payment":
+		return ec.fieldContext_PaymentEvent_payment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3453,6 +3692,16 @@ func (ec *executionContext) childFields_ReservationEdge(ctx context.Context, fie
 		return ec.fieldContext_ReservationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReservationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReservationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ReservationEvent_kind(ctx, field)
+	case "reservation":
+		return ec.fieldContext_ReservationEvent_reservation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReservationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_ReservationHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4573,6 +4822,86 @@ func (ec *executionContext) field_StaffMember_scheduleExceptions_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_availabilityChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenantSlug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenantSlug"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (models.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (models.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_paymentUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reservationId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reservationId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_reservationUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_reservationsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReservationsChangedFilter, error) {
+			return ec.unmarshalOReservationsChangedFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationsChangedFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4934,6 +5263,98 @@ func (ec *executionContext) fieldContext_AvailabilityDay_slots(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AvailabilityEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.AvailabilityEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LiveEventKind) graphql.Marshaler {
+			return ec.marshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityEvent", field, false, false, "LiveEventKind")
+}
+
+func (ec *executionContext) _AvailabilityEvent_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.AvailabilityEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityEvent_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityEvent_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityEvent", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _AvailabilityEvent_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.AvailabilityEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityEvent_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityEvent_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AvailabilityEvent_endsAt(ctx context.Context, field graphql.CollectedField, obj *model.AvailabilityEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AvailabilityEvent_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AvailabilityEvent_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AvailabilityEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AvailableSlot_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.AvailableSlot) (ret graphql.Marshaler) {
@@ -8839,6 +9260,84 @@ func (ec *executionContext) fieldContext_Payment_paidAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "Time")
 }
 
+func (ec *executionContext) _PaymentEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LiveEventKind) graphql.Marshaler {
+			return ec.marshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentEvent", field, false, false, "LiveEventKind")
+}
+
+func (ec *executionContext) _PaymentEvent_reservationId(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEvent_reservationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEvent_reservationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentEvent", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentEvent_payment(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEvent_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentEvent().Payment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEvent_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PaymentMethod_id(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10888,6 +11387,61 @@ func (ec *executionContext) fieldContext_ReservationEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ReservationEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.ReservationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LiveEventKind) graphql.Marshaler {
+			return ec.marshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationEvent", field, false, false, "LiveEventKind")
+}
+
+func (ec *executionContext) _ReservationEvent_reservation(ctx context.Context, field graphql.CollectedField, obj *model.ReservationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationEvent_reservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReservationEvent().Reservation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalOReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationEvent_reservation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReservationEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReservationHistoryEntry_fromStatus(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11749,6 +12303,200 @@ func (ec *executionContext) fieldContext_StaffMember_timeOff(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TimeOff(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_reservationUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_reservationUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReservationUpdated(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationEvent) graphql.Marshaler {
+			return ec.marshalNReservationEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_reservationUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_reservationUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_reservationsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_reservationsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReservationsChanged(ctx, fc.Args["filter"].(*model.ReservationsChangedFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.ReservationEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ReservationEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationEvent) graphql.Marshaler {
+			return ec.marshalNReservationEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_reservationsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_reservationsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_paymentUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_paymentUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PaymentUpdated(ctx, fc.Args["reservationId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentEvent) graphql.Marshaler {
+			return ec.marshalNPaymentEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_paymentUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_paymentUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_availabilityChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_availabilityChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AvailabilityChanged(ctx, fc.Args["tenantSlug"].(string), fc.Args["serviceId"].(uuid.UUID), fc.Args["from"].(models.Date), fc.Args["to"].(models.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AvailabilityEvent) graphql.Marshaler {
+			return ec.marshalNAvailabilityEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐAvailabilityEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_availabilityChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AvailabilityEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_availabilityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14073,6 +14821,55 @@ func UnmarshalReservationFilter(ctx context.Context, raw any) (model.Reservation
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReservationsChangedFilter(ctx context.Context, obj any) (model.ReservationsChangedFilter, error) {
+	var it model.ReservationsChangedFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"staffMemberId", "serviceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "staffMemberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffMemberId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffMemberID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReservationsChangedFilter unmarshals raw into the ReservationsChangedFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReservationsChangedFilter(ctx context.Context, raw any) (model.ReservationsChangedFilter, error) {
+	var out model.ReservationsChangedFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReservationsChangedFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj any) (model.ServiceInput, error) {
 	var it model.ServiceInput
 	if obj == nil {
@@ -14712,6 +15509,54 @@ func (ec *executionContext) _AvailabilityDay(ctx context.Context, sel ast.Select
 		case "slots":
 			out.Values[i] = ec._AvailabilityDay_slots(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var availabilityEventImplementors = []string{"AvailabilityEvent"}
+
+func (ec *executionContext) _AvailabilityEvent(ctx context.Context, sel ast.SelectionSet, obj *model.AvailabilityEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AvailabilityEvent")
+		case "kind":
+			out.Values[i] = ec._AvailabilityEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceId":
+			out.Values[i] = ec._AvailabilityEvent_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._AvailabilityEvent_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._AvailabilityEvent_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15897,6 +16742,50 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var paymentEventImplementors = []string{"PaymentEvent"}
+
+func (ec *executionContext) _PaymentEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentEvent")
+		case "kind":
+			out.Values[i] = ec._PaymentEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservationId":
+			out.Values[i] = ec._PaymentEvent_reservationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentEvent_payment(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var paymentMethodImplementors = []string{"PaymentMethod"}
 
 func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentMethod) graphql.Marshaler {
@@ -16437,6 +17326,45 @@ func (ec *executionContext) _ReservationEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var reservationEventImplementors = []string{"ReservationEvent"}
+
+func (ec *executionContext) _ReservationEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ReservationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reservationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReservationEvent")
+		case "kind":
+			out.Values[i] = ec._ReservationEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReservationEvent_reservation(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var reservationHistoryEntryImplementors = []string{"ReservationHistoryEntry"}
 
 func (ec *executionContext) _ReservationHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *models.ReservationHistory) graphql.Marshaler {
@@ -16714,6 +17642,32 @@ func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionS
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "reservationUpdated":
+		return ec._Subscription_reservationUpdated(ctx, fields[0])
+	case "reservationsChanged":
+		return ec._Subscription_reservationsChanged(ctx, fields[0])
+	case "paymentUpdated":
+		return ec._Subscription_paymentUpdated(ctx, fields[0])
+	case "availabilityChanged":
+		return ec._Subscription_availabilityChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var tenantImplementors = []string{"Tenant"}
@@ -17328,6 +18282,14 @@ func (ec *executionContext) marshalNAvailabilityDay2ᚖgithubᚗcomᚋslotpayᚋ
 	return ec._AvailabilityDay(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAvailabilityEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐAvailabilityEvent(ctx context.Context, sel ast.SelectionSet, v *model.AvailabilityEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AvailabilityEvent!")
+		return graphql.Null
+	}
+	return ec._AvailabilityEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAvailableSlot2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐAvailableSlotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AvailableSlot) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17569,6 +18531,16 @@ func (ec *executionContext) marshalNInviteStaffPayload2ᚖgithubᚗcomᚋslotpay
 	return ec._InviteStaffPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx context.Context, v any) (model.LiveEventKind, error) {
+	var res model.LiveEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx context.Context, sel ast.SelectionSet, v model.LiveEventKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNLogInInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLogInInput(ctx context.Context, v any) (model.LogInInput, error) {
 	res, err := ec.unmarshalInputLogInInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17704,6 +18676,14 @@ func (ec *executionContext) marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋs
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEvent(ctx context.Context, sel ast.SelectionSet, v *model.PaymentEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentEvent!")
+		return graphql.Null
+	}
+	return ec._PaymentEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.PaymentMethod) graphql.Marshaler {
@@ -17880,6 +18860,14 @@ func (ec *executionContext) marshalNReservationEdge2ᚖgithubᚗcomᚋslotpayᚋ
 		return graphql.Null
 	}
 	return ec._ReservationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReservationEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationEvent(ctx context.Context, sel ast.SelectionSet, v *model.ReservationEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReservationEvent!")
+		return graphql.Null
+	}
+	return ec._ReservationEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReservationHistoryEntry2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ReservationHistory) graphql.Marshaler {
@@ -18466,6 +19454,13 @@ func (ec *executionContext) marshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpay�
 	return v
 }
 
+func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx context.Context, sel ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, v any) (*model.PaymentMethodKind, error) {
 	if v == nil {
 		return nil, nil
@@ -18550,6 +19545,13 @@ func (ec *executionContext) marshalOPaymentStatus2ᚖgithubᚗcomᚋslotpayᚋsl
 	return v
 }
 
+func (ec *executionContext) marshalOReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx context.Context, sel ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Reservation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOReservationFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationFilter(ctx context.Context, v any) (*model.ReservationFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -18608,6 +19610,14 @@ func (ec *executionContext) marshalOReservationStatus2ᚖgithubᚗcomᚋslotpay�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOReservationsChangedFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationsChangedFilter(ctx context.Context, v any) (*model.ReservationsChangedFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReservationsChangedFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -34,6 +34,15 @@ type AvailabilityDay struct {
 	Slots []*AvailableSlot `json:"slots"`
 }
 
+// Slots of a service may have changed: refetch availability.
+type AvailabilityEvent struct {
+	Kind      LiveEventKind `json:"kind"`
+	ServiceID uuid.UUID     `json:"serviceId"`
+	// The changed reservation's time; slots around it may have changed too. Null on RESYNC (anything may have changed).
+	StartsAt *time.Time `json:"startsAt,omitempty"`
+	EndsAt   *time.Time `json:"endsAt,omitempty"`
+}
+
 // A bookable start.
 type AvailableSlot struct {
 	StartsAt time.Time `json:"startsAt"`
@@ -211,6 +220,11 @@ type ReservationFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+type ReservationsChangedFilter struct {
+	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	ServiceID     *uuid.UUID `json:"serviceId,omitempty"`
+}
+
 type ServiceInput struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
@@ -252,6 +266,10 @@ type StaffMemberInput struct {
 	// Replaces the services this staff member performs.
 	ServiceIds []uuid.UUID `json:"serviceIds,omitempty"`
 	Active     *bool       `json:"active,omitempty"`
+}
+
+// Live updates over WebSocket at /graphql (graphql-transport-ws or graphql-ws); authenticate in connection_init's payload: {"Authorization": "Bearer <token>"}.
+type Subscription struct {
 }
 
 type TimeOffInput struct {
@@ -334,6 +352,70 @@ func (e *ImojeEnvironment) UnmarshalJSON(b []byte) error {
 }
 
 func (e ImojeEnvironment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an event is about.
+type LiveEventKind string
+
+const (
+	// A reservation was made.
+	LiveEventKindCreated LiveEventKind = "CREATED"
+	// A reservation changed: status, payment status, time or staff member.
+	LiveEventKindUpdated LiveEventKind = "UPDATED"
+	// A payment changed (its status, a refund).
+	LiveEventKindPayment LiveEventKind = "PAYMENT"
+	// Changes may have been missed (the server's event connection was re-established): the object is sent again as it is now; where there is no single object (reservationsChanged, availabilityChanged), refetch what you show.
+	LiveEventKindResync LiveEventKind = "RESYNC"
+)
+
+var AllLiveEventKind = []LiveEventKind{
+	LiveEventKindCreated,
+	LiveEventKindUpdated,
+	LiveEventKindPayment,
+	LiveEventKindResync,
+}
+
+func (e LiveEventKind) IsValid() bool {
+	switch e {
+	case LiveEventKindCreated, LiveEventKindUpdated, LiveEventKindPayment, LiveEventKindResync:
+		return true
+	}
+	return false
+}
+
+func (e LiveEventKind) String() string {
+	return string(e)
+}
+
+func (e *LiveEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveEventKind", str)
+	}
+	return nil
+}
+
+func (e LiveEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveEventKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -71,6 +71,9 @@ type Subscription struct {
 	// than the size of an Event (~150 bytes): 10,000 idle subscribers hold ~5 MB, not ~90 MB. Each
 	// subscriber receives its own copy, so a receiver may keep or modify it.
 	ch chan *Event
+	// done is closed when the subscription ends, so that a subscriber busy elsewhere (blocked handing
+	// the previous event to its client) learns at once that it was disconnected.
+	done chan struct{}
 
 	// Guarded by broker.mu.
 	closed bool
@@ -80,6 +83,9 @@ type Subscription struct {
 // Events delivers the subscriber's events in the order the listener received them. It is closed
 // when the subscription ends; Err then says why.
 func (s *Subscription) Events() <-chan *Event { return s.ch }
+
+// Done is closed when the subscription ends, by the broker or by Close; Err then says why.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Err is nil while the subscription is open and after the subscriber's own Close; ErrSlowConsumer
 // or ErrBrokerClosed when the broker ended it.
@@ -148,7 +154,7 @@ func (b *Broker) Subscribe(f Filter) (*Subscription, error) {
 		return nil, ErrNoTenant
 	}
 	f.Kinds = slices.Clone(f.Kinds)
-	s := &Subscription{broker: b, filter: f, ch: make(chan *Event, b.bufferSize)}
+	s := &Subscription{broker: b, filter: f, ch: make(chan *Event, b.bufferSize), done: make(chan struct{})}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -284,4 +290,5 @@ func (s *Subscription) closeLocked(err error) {
 	s.closed = true
 	s.err = err
 	close(s.ch)
+	close(s.done)
 }

@@ -218,12 +218,23 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 	tenant := uuid.New()
 	slow := subscribe(t, b, Filter{TenantID: tenant})
 	fast := subscribe(t, b, Filter{TenantID: tenant})
+	select {
+	case <-slow.Done():
+		t.Fatal("Done closed while the subscription is open")
+	default:
+	}
 	for i := range buffer * 3 {
 		b.Deliver(Event{Kind: ReservationUpdated, TenantID: tenant, ReservationID: uuid.New()})
 		receive(t, fast)
 		if i == buffer-1 {
 			nothingQueued(t, fast)
 		}
+	}
+	// Done tells a subscriber that is not reading its channel at once.
+	select {
+	case <-slow.Done():
+	default:
+		t.Fatal("Done still open after the slow subscriber was disconnected")
 	}
 	// The slow subscriber still gets what was buffered before it overflowed, then the close.
 	for range buffer {

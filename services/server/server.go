@@ -22,6 +22,7 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -43,11 +44,16 @@ type Server struct {
 	Payments *payments.Service
 	// Imoje is the built-in imoje simulator, mounted under /_imoje in development when no imoje base
 	// URL is configured; nil otherwise.
-	Imoje   *imojesim.Simulator
-	Handler http.Handler
+	Imoje *imojesim.Simulator
+	// Events fans changes out to this instance's subscribers; Listener feeds it from PostgreSQL
+	// (every instance's changes) on its own connection.
+	Events   *events.Broker
+	Listener *events.Listener
+	Handler  http.Handler
 
 	expiry     *booking.ExpiryWorker
 	reconciler *payments.Worker
+	listening  chan struct{} // closed when the listener has stopped
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections and
 	// background workers (http.Server.Shutdown does not close hijacked connections itself).
@@ -68,6 +74,13 @@ type Options struct {
 	ReconcileAfter    time.Duration
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s when zero).
 	RefundSpacing time.Duration
+	// EventBufferSize is how many undelivered events a subscriber may have before it is
+	// disconnected (events.DefaultBufferSize when zero).
+	EventBufferSize int
+	// WebSocketKeepAlive is the keep-alive interval of WebSocket connections (15 s when zero).
+	WebSocketKeepAlive time.Duration
+	// WebSocketInitTimeout is how long a WebSocket may wait before connection_init (10 s when zero).
+	WebSocketInitTimeout time.Duration
 }
 
 // New prepares the database (creating it and applying migrations as the owner) and builds the
@@ -114,12 +127,28 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, RefundSpacing: opt.RefundSpacing,
 		ReconcileAfter: opt.ReconcileAfter, Now: opt.Now, Log: log,
 	})
-	s.Handler = s.routes()
+	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log})
+	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
+	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
 	if opt.ReconcileInterval == 0 {
 		opt.ReconcileInterval = 30 * time.Second
 	}
 	s.reconciler = s.Payments.StartReconciler(s.baseCtx, opt.ReconcileInterval)
+	s.listening = make(chan struct{})
+	go func() {
+		defer close(s.listening)
+		if err := s.Listener.Run(s.baseCtx); err != nil {
+			log.Error("events listener stopped", "error", err.Error())
+		}
+	}()
+	// Wait a little for the first LISTEN, so that an instance that reports itself started also
+	// pushes live updates; a database slow to accept it only delays readiness (/readyz), not start.
+	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := s.Listener.WaitConnected(waitCtx, 1); err != nil {
+		log.Warn("events listener not connected yet; live updates start when it is", "error", err.Error())
+	}
 	return s, nil
 }
 
@@ -128,10 +157,11 @@ func mustName(u string) string {
 	return n
 }
 
-func (s *Server) routes() http.Handler {
+func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments}, graph.HandlerOptions{
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
+		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout,
 	})
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
@@ -149,6 +179,12 @@ func (s *Server) routes() http.Handler {
 		defer cancel()
 		if err := database.Ready(ctx, s.DB); err != nil {
 			s.Log.WarnContext(ctx, "not ready", "error", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable"}`)
+			return
+		}
+		// Without its listener an instance would serve subscriptions that never receive anything.
+		if !s.Listener.State().Connected {
+			s.Log.WarnContext(ctx, "not ready", "error", "events listener disconnected")
 			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable"}`)
 			return
 		}
@@ -186,6 +222,9 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancelBase()
+		// The listener stops with baseCtx; then every subscription ends (its socket is closed).
+		<-s.listening
+		s.Events.Close()
 		s.expiry.Stop()
 		s.reconciler.Stop()
 		if s.Imoje != nil {
