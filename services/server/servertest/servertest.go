@@ -91,6 +91,10 @@ func New(t testing.TB, opts ...Option) *Env {
 func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 	t.Helper()
 	cfg := Config(db)
+	// Listen first, so the server knows its own public URL (notification URLs, the development
+	// imoje simulator's notifications) exactly as a deployment would.
+	hs := httptest.NewUnstartedServer(nil)
+	cfg.PublicBaseURL = "http://" + hs.Listener.Addr().String()
 	so := server.Options{Argon2: CheapArgon2}
 	for _, o := range opts {
 		o(&cfg, &so)
@@ -103,9 +107,11 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(context.Background(), cfg, log, so)
 	if err != nil {
+		hs.Close()
 		t.Fatalf("start server: %v", err)
 	}
-	hs := httptest.NewServer(srv.Handler)
+	hs.Config.Handler = srv.Handler
+	hs.Start()
 	t.Cleanup(func() {
 		hs.CloseClientConnections()
 		hs.Close()
