@@ -921,3 +921,66 @@ func TestDevelopmentRoundWithTheEmbeddedSimulator(t *testing.T) {
 	p := &payEnv{bookingEnv: b, sim: sim}
 	p.waitFor(t, r.Reservation.ID, "PAID through the embedded simulator", paid)
 }
+
+func TestPaymentMethodsAndManualPayments(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "methods") // has the IMOJE method "Pay online" (sort 0, default)
+	create := func(in map[string]any) string {
+		var out struct{ CreatePaymentMethod struct{ ID string } }
+		p.Must(p.owner.AccessToken, `mutation($in: PaymentMethodInput!) { createPaymentMethod(input: $in) { id } }`, map[string]any{"in": in}, &out)
+		return out.CreatePaymentMethod.ID
+	}
+	bank := create(map[string]any{"kind": "BANK_TRANSFER", "displayName": "Bank transfer", "sortOrder": 2,
+		"accountHolder": "Salon Anna", "accountNumber": "PL61 1090 1014 0000 0712 1981 2874", "titleTemplate": "Reservation {reservation}"})
+	onSite := create(map[string]any{"kind": "ON_SITE", "displayName": "At the salon", "sortOrder": 1, "description": "cash or card"})
+	create(map[string]any{"kind": "ON_SITE", "displayName": "Hidden", "sortOrder": 3, "enabled": false})
+	var pub struct {
+		PublicPaymentMethods []struct {
+			DisplayName  string
+			BankTransfer *struct{ AccountNumber string }
+		}
+	}
+	p.Must("", `query { publicPaymentMethods(tenantSlug: "methods") { displayName bankTransfer { accountNumber } } }`, nil, &pub)
+	var names []string
+	for _, m := range pub.PublicPaymentMethods {
+		names = append(names, m.DisplayName)
+	}
+	if strings.Join(names, ",") != "Pay online,At the salon,Bank transfer" || pub.PublicPaymentMethods[2].BankTransfer.AccountNumber != "PL61109010140000071219812874" {
+		t.Fatalf("customers see %v", names)
+	}
+	for name, in := range map[string]map[string]any{
+		"bad IBAN":             {"kind": "BANK_TRANSFER", "displayName": "X", "accountHolder": "A", "accountNumber": "PL00 1234"},
+		"no display name":      {"kind": "ON_SITE", "displayName": " "},
+		"account on on-site":   {"kind": "ON_SITE", "displayName": "X", "accountNumber": "PL61109010140000071219812874"},
+		"second imoje method":  {"kind": "IMOJE", "displayName": "Again"},
+		"bank without account": {"kind": "BANK_TRANSFER", "displayName": "X", "accountHolder": "A"},
+	} {
+		r := p.Do(p.owner.AccessToken, `mutation($in: PaymentMethodInput!) { createPaymentMethod(input: $in) { id } }`, map[string]any{"in": in})
+		if len(r.Errors) == 0 || (r.Errors[0].Code() != "BAD_USER_INPUT" && r.Errors[0].Code() != "CONFLICT") {
+			t.Errorf("%s: %+v", name, r.Errors)
+		}
+	}
+	if n := p.Count(`SELECT count(*) FROM payment_methods`); n != 4 {
+		t.Fatalf("%d methods: a refused one was written", n)
+	}
+	// Staff mark a bank transfer paid; it confirms the reservation with a history row naming them.
+	r := p.book(t)
+	p.MustFail(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
+		map[string]any{"r": r.Reservation.ID, "m": p.method}, "BAD_USER_INPUT")
+	var marked struct {
+		MarkReservationPaid struct{ Status, PaymentStatus string }
+	}
+	p.Must(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m, note: "arrived") { status paymentStatus } }`,
+		map[string]any{"r": r.Reservation.ID, "m": bank}, &marked)
+	if marked.MarkReservationPaid.Status != "CONFIRMED" || marked.MarkReservationPaid.PaymentStatus != "PAID" {
+		t.Fatalf("%+v", marked)
+	}
+	st := p.state(t, r.Reservation.ID)
+	if last := st.History[len(st.History)-1]; last.Actor != p.owner.UserID || !strings.Contains(last.Reason, "Bank transfer") {
+		t.Fatalf("history %+v", last)
+	}
+	p.MustFail(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
+		map[string]any{"r": r.Reservation.ID, "m": onSite}, "CONFLICT")
+	p.MustFail(r.CustomerAccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
+		map[string]any{"r": r.Reservation.ID, "m": onSite}, "FORBIDDEN")
+}
