@@ -45,13 +45,17 @@ func newPayEnv(t *testing.T, slug string) *payEnv {
 	return newPayEnvOn(t, env, slug)
 }
 
-func newPayEnvOn(t *testing.T, env *servertest.Env, slug string) *payEnv {
+func newPayEnvOn(t *testing.T, env *servertest.Env, slug string, simOpts ...func(*imojesim.Config)) *payEnv {
 	t.Helper()
-	sim := imojesim.New(imojesim.Config{
+	simCfg := imojesim.Config{
 		Merchants:     []imojesim.MerchantConfig{{Shops: []imojesim.ShopConfig{{NotificationURL: env.URL + "/payment-imoje"}}}},
 		TimeFactor:    0.0001,
 		RefundSpacing: -1,
-	})
+	}
+	for _, o := range simOpts {
+		o(&simCfg)
+	}
+	sim := imojesim.New(simCfg)
 	t.Cleanup(sim.Close)
 	hs := httptest.NewServer(sim)
 	t.Cleanup(hs.Close)
@@ -983,4 +987,46 @@ func TestPaymentMethodsAndManualPayments(t *testing.T) {
 		map[string]any{"r": r.Reservation.ID, "m": onSite}, "CONFLICT")
 	p.MustFail(r.CustomerAccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
 		map[string]any{"r": r.Reservation.ID, "m": onSite}, "FORBIDDEN")
+}
+
+// TestRefundsOfOneMerchantAreSpaced: imoje wants refunds of one merchant at least 5 s apart (here
+// 1 s on both sides); the simulator refuses a refund that comes sooner, so two refunds asked for
+// at the same moment both succeed only if slotpay spaces them.
+func TestRefundsOfOneMerchantAreSpaced(t *testing.T) {
+	t.Parallel()
+	const spacing = time.Second
+	env := servertest.New(t, func(_ *config.Config, o *server.Options) {
+		o.HoldExpiryInterval, o.ReconcileInterval = time.Hour, time.Hour
+		o.RefundSpacing = spacing
+	})
+	p := newPayEnvOn(t, env, "spaced", func(c *imojesim.Config) { c.RefundSpacing = spacing })
+	var payments []string
+	for i := range 2 {
+		r := p.book(t)
+		pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": fmt.Sprint("spaced-", i)})
+		p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+		p.waitFor(t, r.Reservation.ID, "PAID", paid)
+		payments = append(payments, pay.ID)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 2)
+	start := time.Now()
+	for _, id := range payments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := p.post(p.owner.AccessToken, `mutation($id: UUID!) { refundPayment(input: {paymentId: $id, amount: 1000}) { status } }`, map[string]any{"id": id})
+			if err != nil || len(resp.Errors) > 0 {
+				errs <- fmt.Sprint(err, resp.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatalf("a refund failed: %s", e)
+	}
+	if elapsed := time.Since(start); elapsed < spacing {
+		t.Fatalf("two refunds took %v, less than the spacing: they were not spaced", elapsed)
+	}
 }
