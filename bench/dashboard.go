@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,6 +58,9 @@ func dashboardWorkload(ctx context.Context, e *env, peer *Proc) error {
 	levels := []int{8, 32, 128}
 	if e.o.Mode == "smoke" {
 		levels = []int{8}
+	}
+	if len(e.o.Levels) > 0 {
+		levels = e.o.Levels
 	}
 	picks := dashboardPicks(e.cat, 4096)
 	pick := func(seq int) dashboardPick { return picks[seq%len(picks)] }
@@ -117,12 +125,55 @@ func measure(ctx context.Context, e *env, workload, system string, proc *Proc, n
 		pid = proc.Cmd.Process.Pid
 	}
 	m := meter(pid)
+	x0 := e.xacts(ctx)
+	var prof chan struct{}
+	if e.pprofAddr != "" && system == "slotpay" {
+		prof = make(chan struct{})
+		go func() {
+			defer close(prof)
+			time.Sleep(e.o.Warmup)
+			e.cpuProfile(fmt.Sprintf("cpu-%s-%d.pprof", strings.ReplaceAll(workload, " ", "-"), n), e.o.Duration-time.Second)
+		}()
+	}
 	r := runLoad(ctx, n, e.o.Warmup, e.o.Duration, op)
 	m.Done()
+	if prof != nil {
+		<-prof
+	}
 	r.Workload, r.System, r.CPU, r.PeakRSS = workload, system, m.CPUCores, m.PeakRSS
-	logf("  %-12s %-14s c=%-4d %8.1f/s p50 %-9s p99 %-9s errors %d conflicts %d cpu %.2f rss %s %s",
-		workload, system, n, r.Throughput(), fmtDur(r.Pct(50)), fmtDur(r.Pct(99)), r.Errors, r.Conflicts, r.CPU, fmtMB(r.PeakRSS), r.FirstErr)
+	if x0 > 0 && r.Ops > 0 {
+		// Statistics reach pg_stat_database when backends go idle, at most once a second.
+		time.Sleep(1100 * time.Millisecond)
+		r.TxPerOp = float64(e.xacts(ctx)-x0) / float64(r.Ops)
+	}
+	logf("  %-12s %-14s c=%-4d %8.1f/s p50 %-9s p99 %-9s errors %d conflicts %d cpu %.2f rss %s tx/op %.1f %s",
+		workload, system, n, r.Throughput(), fmtDur(r.Pct(50)), fmtDur(r.Pct(99)), r.Errors, r.Conflicts, r.CPU, fmtMB(r.PeakRSS), r.TxPerOp, r.FirstErr)
 	return r
+}
+
+// cpuProfile saves a CPU profile of slotpay taken over d.
+func (e *env) cpuProfile(name string, d time.Duration) {
+	secs := max(int(d/time.Second), 1)
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", e.pprofAddr, secs))
+	if err != nil {
+		logf("profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(filepath.Join(e.o.OutDir, name))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
+}
+
+// xacts is the number of transactions the bench database has committed or rolled back so far
+// (all systems and the warm-up included: divided by the measured operations it is approximate).
+func (e *env) xacts(ctx context.Context) int64 {
+	var n int64
+	_ = e.owner.QueryRow(ctx, `SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()`).Scan(&n)
+	return n
 }
 
 func countSlotpayNodes(body []byte) (int, error) {

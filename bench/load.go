@@ -33,6 +33,7 @@ type Result struct {
 	FirstErr    string
 	CPU         float64 // cores of the measured process during the step
 	PeakRSS     int64
+	TxPerOp     float64 // database transactions per operation (approximate)
 	Note        string
 }
 

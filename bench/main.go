@@ -17,6 +17,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,9 +33,11 @@ type Options struct {
 	// Workloads to run (comma-separated names); empty runs all.
 	Only     string
 	Duration time.Duration // measured time per step
+	Levels   []int         // dashboard concurrency levels (default 8, 32, 128; smoke 8)
 	Warmup   time.Duration
 	Peer     bool   // run PostGraphile when installed
 	Source   string // "head" (default) or "worktree": what slotpay is built from
+	Profile  bool   // collect a CPU profile of slotpay during each of its steps (OutDir/cpu-*.pprof)
 	OutDir   string // binary, logs, profiles
 	Out      io.Writer
 	// Scale of the seeded dataset.
@@ -63,8 +66,10 @@ func main() {
 	reseed := flag.Bool("reseed", false, "drop and seed the bench database again")
 	only := flag.String("only", "", "comma-separated workloads: ready,dashboard,availability,booking,webhook,push,connections")
 	dur := flag.Duration("duration", 0, "measured time per step (default 8s full, 0.7s smoke)")
+	levels := flag.String("levels", "", "dashboard concurrency levels, e.g. 1,8 (default 8,32,128; smoke 8)")
 	peer := flag.Bool("peer", true, "run PostGraphile (bench/peer/install.sh) when installed")
 	source := flag.String("source", "head", "build slotpay from the committed HEAD (head) or the working tree as it is (worktree)")
+	profile := flag.Bool("profile", false, "collect slotpay CPU profiles during its steps into bench/out (bench-only build hook)")
 	out := flag.String("out", "", "write the Markdown report to this file as well as stdout")
 	flag.Parse()
 	if *mode != "full" && *mode != "smoke" {
@@ -74,10 +79,15 @@ func main() {
 	if *dbURL != "" {
 		o.DatabaseURL = *dbURL
 	}
-	o.Reseed, o.Only, o.Source = *reseed, *only, *source
+	o.Reseed, o.Only, o.Source, o.Profile = *reseed, *only, *source, *profile
 	o.Peer = o.Peer && *peer
 	if *dur > 0 {
 		o.Duration = *dur
+	}
+	for _, l := range strings.Split(*levels, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(l)); err == nil && n > 0 {
+			o.Levels = append(o.Levels, n)
+		}
 	}
 	o.Out = os.Stdout
 	if *out != "" {

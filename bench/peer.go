@@ -30,13 +30,13 @@ $$;`
 
 // peerDashboardQuery asks PostGraphile for what dashboardQuery asks slotpay.
 const peerDashboardQuery = `query Agenda($tenant: UUID!, $staff: UUID!, $from: Datetime!) {
-  staffAgenda(pTenant: $tenant, pStaff: $staff, pFrom: $from, first: 50) {
+  benchPeerStaffAgenda(pTenant: $tenant, pStaff: $staff, pFrom: $from, first: 50) {
     nodes {
-      id startsAt endsAt status paymentStatus priceAmount currency
+      rowId startsAt endsAt status paymentStatus priceAmount currency
       customerName customerEmail customerPhone
-      serviceByTenantIdAndServiceId { id name durationMinutes priceAmount currency }
-      staffMemberByTenantIdAndStaffMemberId { id name }
-      paymentsByTenantIdAndReservationId(orderBy: CREATED_AT_DESC) { nodes { id status channel amount currency paidAt } }
+      serviceByTenantIdAndServiceId { rowId name durationMinutes priceAmount currency }
+      staffMemberByTenantIdAndStaffMemberId { rowId name }
+      paymentsByTenantIdAndReservationId(orderBy: CREATED_AT_DESC) { nodes { rowId status channel amount currency paidAt } }
     }
     pageInfo { hasNextPage endCursor }
   }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -46,7 +47,9 @@ func slotpaySource(ctx context.Context, root, outDir, source string) (string, st
 		return "", "", fmt.Errorf("git rev-parse HEAD: %w", err)
 	}
 	commit := strings.TrimSpace(string(out))
-	dir := filepath.Join(outDir, "src", commit)
+	// Outside the repository: the copy is a module of its own, and gofmt or grep over the tree
+	// should not find it.
+	dir := filepath.Join(os.TempDir(), "slotpay-bench-src", commit)
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", "", err
@@ -60,11 +63,38 @@ func slotpaySource(ctx context.Context, root, outDir, source string) (string, st
 	return dir, "commit " + commit + " (HEAD, committed code only)", nil
 }
 
-// buildSlotpay builds the server binary into outDir.
-func buildSlotpay(ctx context.Context, root, outDir string) (string, error) {
+// pprofHook is added to the build (through go build -overlay, so neither the repository nor its
+// copy changes): a bench-only binary serves net/http/pprof on SLOTPAY_BENCH_PPROF when that is set.
+// slotpay itself has no profiling endpoint.
+const pprofHook = `package main
+
+import (
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+func init() {
+	if addr := os.Getenv("SLOTPAY_BENCH_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
+}
+`
+
+// buildSlotpay builds the server binary (with the pprof hook) from src into outDir.
+func buildSlotpay(ctx context.Context, src, outDir string) (string, error) {
+	hook := filepath.Join(outDir, "bench_pprof_hook.go")
+	if err := os.WriteFile(hook, []byte(pprofHook), 0o644); err != nil {
+		return "", err
+	}
+	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(src, "zz_bench_pprof.go"): hook}})
+	overlayPath := filepath.Join(outDir, "overlay.json")
+	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
+		return "", err
+	}
 	bin := filepath.Join(outDir, "slotpay")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = root
+	cmd := exec.CommandContext(ctx, "go", "build", "-overlay", overlayPath, "-o", bin, ".")
+	cmd.Dir = src
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build slotpay: %w", err)

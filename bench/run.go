@@ -42,17 +42,18 @@ func (r *Report) skip(format string, args ...any) {
 
 // env is what the workloads share.
 type env struct {
-	o        Options
-	root     string
-	src      string // the slotpay source built (see slotpaySource)
-	cat      *Catalog
-	owner    *pgxpool.Pool
-	appURL   string
-	slotpay  *Proc
-	tokens   map[uuid.UUID]string // tenant → owner's access token
-	jwtKeys  string
-	runStart time.Time
-	report   *Report
+	o         Options
+	root      string
+	src       string // the slotpay source built (see slotpaySource)
+	cat       *Catalog
+	owner     *pgxpool.Pool
+	appURL    string
+	slotpay   *Proc
+	tokens    map[uuid.UUID]string // tenant → owner's access token
+	jwtKeys   string
+	pprofAddr string
+	runStart  time.Time
+	report    *Report
 }
 
 // Run seeds (or reuses) the bench database, starts slotpay as a process, runs the workloads and
@@ -167,7 +168,15 @@ func (e *env) startSlotpay(bin string) (*Proc, error) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	if e.o.Profile {
+		pport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		e.pprofAddr = fmt.Sprintf("127.0.0.1:%d", pport)
+		cmd.Env = append(cmd.Env, "SLOTPAY_BENCH_PPROF="+e.pprofAddr)
+	}
+	cmd.Env = append(append(os.Environ(), cmd.Env...),
 		"SLOTPAY_ENV=production",
 		"SLOTPAY_DATABASE_URL="+e.o.DatabaseURL,
 		"SLOTPAY_LISTEN_ADDR="+addr,
