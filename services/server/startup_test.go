@@ -146,3 +146,26 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// TestReadyzNeedsEveryMigration: /readyz answers 503 while the database lacks a migration the binary
+// expects (a rolling deploy reaching a database not migrated yet).
+func TestReadyzNeedsEveryMigration(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t)
+	if s, _, _ := get(t, env.URL+"/readyz"); s != http.StatusOK {
+		t.Fatalf("ready: %d", s)
+	}
+	owner, err := env.DB.Owner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(context.Background(), `UPDATE goose_db_version SET is_applied = false WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, b := get(t, env.URL+"/readyz"); s != http.StatusServiceUnavailable || strings.Contains(b, "goose") {
+		t.Fatalf("with a migration missing: %d %s", s, b)
+	}
+	if s, _, _ := get(t, env.URL+"/healthz"); s != http.StatusOK {
+		t.Fatalf("healthz follows the process, not the database: %d", s)
+	}
+}
