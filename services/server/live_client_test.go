@@ -89,6 +89,21 @@ func connect(t testing.TB, baseURL, proto, token string) *wsClient {
 	return c
 }
 
+// connectWithoutReading connects as connect does but leaves the socket unread afterwards, like a
+// client whose tab froze.
+func connectWithoutReading(t testing.TB, baseURL, proto, token string) *wsClient {
+	t.Helper()
+	c := mustDialWS(t, baseURL, proto)
+	c.init(token)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, data, err := c.conn.Read(ctx)
+	if err != nil || !strings.Contains(string(data), "connection_ack") {
+		t.Fatalf("%s: expected connection_ack, got %s %v", proto, data, err)
+	}
+	return c
+}
+
 func (c *wsClient) send(m any) {
 	c.t.Helper()
 	b, _ := json.Marshal(m)
@@ -141,6 +156,8 @@ func (c *wsClient) read() {
 					c.notePing()
 				case "ka":
 					c.notePing()
+				case "complete":
+					// Follows an operation's error; tests that end operations look at errors.
 				default:
 					c.messages <- m
 				}

@@ -51,7 +51,7 @@ func (b *bookingEnv) workEveryDay(t *testing.T, staff string) {
 		week = append(week, map[string]any{"weekday": d, "start": "09:00", "end": "17:00"})
 	}
 	b.Must(b.owner.AccessToken, `mutation($id: UUID!, $w: [WeeklyIntervalInput!]!) { setWeeklySchedule(staffMemberId: $id, intervals: $w) { weekday } }`,
-		map[string]any{"id": b.staff, "w": week}, nil)
+		map[string]any{"id": staff, "w": week}, nil)
 }
 
 // book makes a public reservation at hour (Warsaw) on 4 March 2026, with Anna unless staff is given.
