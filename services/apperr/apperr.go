@@ -90,3 +90,15 @@ var (
 func NotFoundf(format string, args ...any) *Error {
 	return New(NotFound, fmt.Sprintf(format, args...))
 }
+
+// Op adds the operation's name to an unexpected error, for the logs (`op: cause`); client-visible
+// errors pass unchanged, so their message stays what the client should read.
+func Op(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := As(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

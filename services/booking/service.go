@@ -8,7 +8,6 @@ package booking
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -122,16 +121,8 @@ func (s *Service) tenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, e
 	return parsed, nil
 }
 
-// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// wrap is apperr.Op: unexpected errors get the operation's name, client-visible ones pass.
+func wrap(op string, err error) error { return apperr.Op(op, err) }
 
 // notFound turns gorm's "no row" into a domain sentinel.
 func notFound(err error, sentinel *apperr.Error, field string) error {

@@ -6,7 +6,6 @@ package payments
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -99,13 +98,5 @@ func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx *
 	return database.InTenant(ctx, s.db, tenantID, fn)
 }
 
-// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// wrap is apperr.Op: unexpected errors get the operation's name, client-visible ones pass.
+func wrap(op string, err error) error { return apperr.Op(op, err) }

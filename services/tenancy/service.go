@@ -459,13 +459,5 @@ func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in Update
 	return &t, wrap("update tenant", err)
 }
 
-// wrap adds the operation to unexpected errors; client-visible errors pass unchanged.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// wrap is apperr.Op: unexpected errors get the operation's name, client-visible ones pass.
+func wrap(op string, err error) error { return apperr.Op(op, err) }
