@@ -141,20 +141,25 @@ func measure(ctx context.Context, e *env, workload, system string, proc *Proc, n
 		<-prof
 	}
 	r.Workload, r.System, r.CPU, r.PeakRSS = workload, system, m.CPUCores, m.PeakRSS
+	r.PGCPU, r.MachineCPU = m.PGCores, m.MachineCores
 	if x0 > 0 && r.Ops > 0 {
 		// Statistics reach pg_stat_database when backends go idle, at most once a second.
 		time.Sleep(1100 * time.Millisecond)
 		r.TxPerOp = float64(e.xacts(ctx)-x0) / float64(r.Ops)
 	}
-	logf("  %-12s %-14s c=%-4d %8.1f/s p50 %-9s p99 %-9s errors %d conflicts %d cpu %.2f rss %s tx/op %.1f %s",
-		workload, system, n, r.Throughput(), fmtDur(r.Pct(50)), fmtDur(r.Pct(99)), r.Errors, r.Conflicts, r.CPU, fmtMB(r.PeakRSS), r.TxPerOp, r.FirstErr)
+	logf("  %-12s %-14s c=%-4d %8.1f/s p50 %-9s p99 %-9s errors %d conflicts %d cpu %.2f rss %s tx/op %.1f pg %.2f machine %.2f %s",
+		workload, system, n, r.Throughput(), fmtDur(r.Pct(50)), fmtDur(r.Pct(99)), r.Errors, r.Conflicts, r.CPU, fmtMB(r.PeakRSS), r.TxPerOp, r.PGCPU, r.MachineCPU, r.FirstErr)
 	return r
 }
 
 // cpuProfile saves a CPU profile of slotpay taken over d.
 func (e *env) cpuProfile(name string, d time.Duration) {
-	secs := max(int(d/time.Second), 1)
-	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", e.pprofAddr, secs))
+	e.saveProfile(name, fmt.Sprintf("profile?seconds=%d", max(int(d/time.Second), 1)))
+}
+
+// saveProfile saves one of slotpay's /debug/pprof/ answers (bench-only build hook) in OutDir.
+func (e *env) saveProfile(name, path string) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s", e.pprofAddr, path))
 	if err != nil {
 		logf("profile: %v", err)
 		return

@@ -285,10 +285,25 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 		m.Done()
 		return fmt.Errorf("connections: %w", err)
 	}
-	// Idle for a moment (the server's goroutines and buffers settle), then read RSS.
-	time.Sleep(3 * time.Second)
+	// The client has sent every subscribe; the server may still be starting them (each one reads
+	// the database). Idle means slotpay's CPU has gone quiet: wait for a second under 2 % of a
+	// core (at most a minute), then one more second, then read RSS.
+	settleStart := time.Now()
+	for time.Since(settleStart) < time.Minute {
+		c0 := treeCPU(pid)
+		time.Sleep(time.Second)
+		if treeCPU(pid)-c0 < 20*time.Millisecond {
+			break
+		}
+	}
+	settled := time.Since(start)
+	time.Sleep(time.Second)
 	m.Done()
 	after := treeRSS(pid)
+	if e.pprofAddr != "" {
+		e.saveProfile("heap-idle-subscriptions.pprof", "heap")
+		e.saveProfile("goroutines-idle-subscriptions.txt", "goroutine?debug=1")
+	}
 	alive := 0
 	for _, s := range subs {
 		if s.err() == "" {
@@ -297,8 +312,8 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 	}
 	r := Result{Workload: "idle subscriptions", System: "slotpay", Concurrency: n, Ops: alive, Errors: n - alive, Elapsed: opened,
 		CPU: m.CPUCores, PeakRSS: after,
-		Note: fmt.Sprintf("RSS %s before, %s with %d idle subscriptions (%.1f KB each); opened in %s", fmtMB(before), fmtMB(after), alive,
-			float64(after-before)/1024/float64(max(alive, 1)), opened.Round(time.Millisecond))}
+		Note: fmt.Sprintf("RSS %s before, %s with %d idle subscriptions (%.1f KB each); subscribe sent to all in %s, server idle after %s",
+			fmtMB(before), fmtMB(after), alive, float64(after-before)/1024/float64(max(alive, 1)), opened.Round(time.Millisecond), settled.Round(time.Millisecond))}
 	logf("  idle subscriptions: %s", r.Note)
 	e.report.add(r)
 	return nil

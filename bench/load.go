@@ -34,6 +34,8 @@ type Result struct {
 	CPU         float64 // cores of the measured process during the step
 	PeakRSS     int64
 	TxPerOp     float64 // database transactions per operation (approximate)
+	PGCPU       float64 // cores used by PostgreSQL during the step
+	MachineCPU  float64 // cores busy on the whole machine during the step
 	Note        string
 }
 

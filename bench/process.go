@@ -247,11 +247,16 @@ type Meter struct {
 	CPUCores float64 // average cores used during the step
 	PeakRSS  int64
 	EndRSS   int64
+	// PGCores is what every postgres process used meanwhile and MachineCores what the whole
+	// machine did (other users of the machine included): whether PostgreSQL or the machine, not
+	// the measured process, was the limit.
+	PGCores, MachineCores float64
+	pg0, busy0            time.Duration
 }
 
 // meter starts sampling pid (nil process: measures nothing).
 func meter(pid int) *Meter {
-	m := &Meter{pid: pid, stop: make(chan struct{}), start: time.Now()}
+	m := &Meter{pid: pid, stop: make(chan struct{}), start: time.Now(), pg0: postgresCPU(), busy0: machineBusy()}
 	if pid == 0 {
 		return m
 	}
@@ -278,6 +283,9 @@ func meter(pid int) *Meter {
 
 // Done ends sampling and fills the figures.
 func (m *Meter) Done() *Meter {
+	el := float64(time.Since(m.start))
+	m.PGCores = float64(postgresCPU()-m.pg0) / el
+	m.MachineCores = float64(machineBusy()-m.busy0) / el
 	if m.pid == 0 {
 		return m
 	}
@@ -294,4 +302,49 @@ func randomKey(id string) string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return id + ":" + base64.StdEncoding.EncodeToString(b)
+}
+
+// postgresCPU is the CPU time of every process named postgres (the cluster's backends).
+func postgresCPU() time.Duration {
+	entries, _ := os.ReadDir("/proc")
+	var total time.Duration
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || !strings.Contains(string(raw), "(postgres)") {
+			continue
+		}
+		s := string(raw)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(fields) >= 13 {
+			u, _ := strconv.ParseInt(fields[11], 10, 64)
+			st, _ := strconv.ParseInt(fields[12], 10, 64)
+			total += time.Duration(u+st) * time.Second / 100
+		}
+	}
+	return total
+}
+
+// machineBusy is the CPU time all cores spent not idle (nor waiting for I/O) since boot.
+func machineBusy() time.Duration {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0])
+	var busy int64
+	for i, f := range fields[1:] {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 8 { // guest time is already in user
+			break
+		}
+		busy += v
+	}
+	return time.Duration(busy) * time.Second / 100
 }

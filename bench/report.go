@@ -42,8 +42,8 @@ func writeReport(w io.Writer, r *Report) {
 		rows := byWorkload[wl]
 		p("### %s", wl)
 		p("")
-		p("| system | clients | ops/s | p50 | p95 | p99 | ops | errors | conflicts | CPU (cores) | peak RSS | vs floor | vs PostGraphile |")
-		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		p("| system | clients | ops/s | p50 | p95 | p99 | ops | errors | conflicts | CPU (cores) | peak RSS | DB tx/op | PG CPU | machine CPU | vs floor | vs PostGraphile |")
+		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, res := range rows {
 			vsFloor, vsPeer := "", ""
 			if res.System == "slotpay" {
@@ -58,8 +58,13 @@ func writeReport(w io.Writer, r *Report) {
 			if res.CPU > 0 {
 				cpu = fmt.Sprintf("%.2f", res.CPU)
 			}
-			p("| %s | %d | %.0f | %s | %s | %s | %d | %d | %d | %s | %s | %s | %s |", res.System, res.Concurrency, res.Throughput(),
-				fmtDur(res.Pct(50)), fmtDur(res.Pct(95)), fmtDur(res.Pct(99)), res.Ops, res.Errors, res.Conflicts, cpu, fmtMB(res.PeakRSS), vsFloor, vsPeer)
+			tx := "–"
+			if res.TxPerOp > 0 {
+				tx = fmt.Sprintf("%.1f", res.TxPerOp)
+			}
+			p("| %s | %d | %.0f | %s | %s | %s | %d | %d | %d | %s | %s | %s | %.2f | %.2f | %s | %s |", res.System, res.Concurrency, res.Throughput(),
+				fmtDur(res.Pct(50)), fmtDur(res.Pct(95)), fmtDur(res.Pct(99)), res.Ops, res.Errors, res.Conflicts, cpu, fmtMB(res.PeakRSS), tx,
+				res.PGCPU, res.MachineCPU, vsFloor, vsPeer)
 		}
 		for _, res := range rows {
 			if res.Note != "" || res.FirstErr != "" {
