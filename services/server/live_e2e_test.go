@@ -2,13 +2,12 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
-	"github.com/slotpay/slotpay/graph"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
@@ -110,6 +109,32 @@ type availabilityChanged struct {
 	}
 }
 
+// settle waits until every change committed so far has reached env's instance, so that the
+// subscriptions made next receive only what follows: a set-up change's notification could otherwise
+// arrive after them. A listener receives notifications in commit order, so a marker committed now
+// arrives after all of them.
+func settle(t *testing.T, env *servertest.Env, tenantID string) {
+	t.Helper()
+	const marker events.Kind = "TEST_MARKER" // a kind no subscription asks for
+	tenant := uuid.MustParse(tenantID)
+	sub, err := env.Server.Events.Subscribe(events.Filter{TenantID: tenant, Kinds: []events.Kind{marker}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	err = env.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
+		return events.Publish(tx, events.Event{Kind: marker, TenantID: tenant})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.Events():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the marker event did not arrive")
+	}
+}
+
 // sameKeys configures another instance of env's deployment: tokens signed by one verify on all.
 func sameKeys(env *servertest.Env) servertest.Option {
 	return func(c *config.Config, _ *server.Options) {
@@ -194,6 +219,7 @@ func TestImojeNotificationOnOneInstanceReachesCustomerOnAnother(t *testing.T) {
 	for _, proto := range protocols {
 		t.Run(proto, func(t *testing.T) {
 			r, pay, notification := p.settledDelivery(t) // settled at imoje; the notification is held back
+			settle(t, instA, p.owner.TenantID)
 			waitSubscribed(t, instA, 0)
 			c := connect(t, instA.URL, proto, r.CustomerAccessToken)
 			c.subscribe("pay", paymentUpdatedOp, map[string]any{"id": r.Reservation.ID})
@@ -234,9 +260,3 @@ func TestImojeNotificationOnOneInstanceReachesCustomerOnAnother(t *testing.T) {
 		})
 	}
 }
-
-var _ = fmt.Sprintf
-var _ = uuid.Nil
-var _ = context.Background
-var _ = events.Channel
-var _ = graph.CloseUnauthorized

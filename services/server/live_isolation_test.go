@@ -65,6 +65,7 @@ func TestSubscribersSeeOnlyWhatTheyMayRead(t *testing.T) {
 		})
 	}
 	waitSubscribed(t, a.Env, 0)
+	settle(t, a.Env, a.owner.TenantID)
 
 	otherDashboard := connect(t, a.URL, transportWS, other.owner.AccessToken)
 	otherDashboard.subscribe("all", reservationsChangedOp, nil)
@@ -111,10 +112,24 @@ func TestSubscribersSeeOnlyWhatTheyMayRead(t *testing.T) {
 		{"a", "UPDATED", mine.Reservation.StartsAt},
 		{"b", "CREATED", otherMade.Reservation.StartsAt},
 	}
-	for _, w := range want {
+	// Operations of one connection run side by side: the order holds within each.
+	received := map[string][]availabilityChanged{}
+	for range want {
+		m := widget.nextMessage(delivery)
+		var r wsResult
 		var av availabilityChanged
-		widget.next(w.id, delivery, &av)
-		if e := av.AvailabilityChanged; e.Kind != w.kind || e.StartsAt == nil || !e.StartsAt.Equal(w.start) {
+		if err := jsonInto(m.Payload, &r); err != nil || len(r.Errors) > 0 || jsonInto(r.Data, &av) != nil {
+			t.Fatalf("widget: %s %s", m.ID, m.Payload)
+		}
+		received[m.ID] = append(received[m.ID], av)
+	}
+	for _, w := range want {
+		if len(received[w.id]) == 0 {
+			t.Fatalf("widget %s: nothing more, want %s at %s", w.id, w.kind, w.start)
+		}
+		e := received[w.id][0].AvailabilityChanged
+		received[w.id] = received[w.id][1:]
+		if e.Kind != w.kind || e.StartsAt == nil || !e.StartsAt.Equal(w.start) {
 			t.Fatalf("widget %s: %+v, want %s at %s", w.id, e, w.kind, w.start)
 		}
 	}
@@ -126,13 +141,14 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 	t.Parallel()
 	b := newLiveEnv(t, "live-rollback")
 	made := b.book(t, 9, "")
+	settle(t, b.Env, b.owner.TenantID)
 	c := connect(t, b.URL, transportWS, b.owner.AccessToken)
 	c.subscribe("r", reservationUpdatedOp, map[string]any{"id": made.Reservation.ID})
 	waitSubscribed(t, b.Env, 1)
 
 	rollback := errors.New("roll back")
 	err := b.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
-		if err := events.Publish(tx, events.Event{Kind: events.ReservationCreated, TenantID: uuid.MustParse(b.owner.TenantID),
+		if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: uuid.MustParse(b.owner.TenantID),
 			ReservationID: uuid.MustParse(made.Reservation.ID)}); err != nil {
 			return err
 		}
@@ -156,6 +172,7 @@ func TestListenerReconnectsAndSubscribersResync(t *testing.T) {
 	t.Parallel()
 	b := newLiveEnv(t, "live-resync")
 	made := b.book(t, 9, "")
+	settle(t, b.Env, b.owner.TenantID)
 	staff := connect(t, b.URL, transportWS, b.owner.AccessToken)
 	staff.subscribe("all", reservationsChangedOp, nil)
 	staff.subscribe("slots", availabilityChangedOp, map[string]any{"slug": b.owner.Slug, "s": b.service, "from": "2026-03-04", "to": "2026-03-05"})

@@ -29,6 +29,7 @@ func TestSubscriberThatNeverReadsBlocksNoOne(t *testing.T) {
 	var out struct{ CreateReservation createdReservation }
 	b.Must("", createReservationOp, map[string]any{"in": in}, &out)
 	made := out.CreateReservation.Reservation
+	settle(t, b.Env, b.owner.TenantID)
 
 	// ~80 kB per event: the frozen client's kernel buffers fill after some tens of events.
 	var fields strings.Builder
