@@ -124,7 +124,7 @@ func measure(ctx context.Context, e *env, workload, system string, proc *Proc, n
 	if proc != nil {
 		pid = proc.Cmd.Process.Pid
 	}
-	m := meter(pid)
+	m := meter(pid, e.dbName)
 	x0 := e.xacts(ctx)
 	var prof chan struct{}
 	if e.pprofAddr != "" && system == "slotpay" {

@@ -193,7 +193,7 @@ func pushWorkload(ctx context.Context, e *env) error {
 	subscribers = len(pays)
 	liveCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := meter(e.slotpay.Cmd.Process.Pid)
+	m := meter(e.slotpay.Cmd.Process.Pid, e.dbName)
 	subs, err := openMany(liveCtx, subscribers, 16, func(ctx context.Context, i int) (*wsSub, error) {
 		var resID uuid.UUID
 		if err := e.owner.QueryRow(ctx, `SELECT reservation_id FROM payments WHERE tenant_id = $1 AND id = $2`, pays[i].Tenant.ID, pays[i].PaymentID).Scan(&resID); err != nil {
@@ -273,7 +273,7 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 	liveCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
-	m := meter(pid)
+	m := meter(pid, e.dbName)
 	subs, err := openMany(liveCtx, n, 32, func(ctx context.Context, i int) (*wsSub, error) {
 		t := tenants[i%len(tenants)]
 		return subscribe(ctx, e.slotpay.URL, "", idleSubscription, map[string]any{"slug": t.Slug, "service": t.Services[i%len(t.Services)],

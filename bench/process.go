@@ -252,11 +252,12 @@ type Meter struct {
 	// the measured process, was the limit.
 	PGCores, MachineCores float64
 	pg0, busy0            time.Duration
+	db                    string
 }
 
-// meter starts sampling pid (nil process: measures nothing).
-func meter(pid int) *Meter {
-	m := &Meter{pid: pid, stop: make(chan struct{}), start: time.Now(), pg0: postgresCPU(), busy0: machineBusy()}
+// meter starts sampling pid (0: only PostgreSQL's backends on database db and the machine).
+func meter(pid int, db string) *Meter {
+	m := &Meter{pid: pid, db: db, stop: make(chan struct{}), start: time.Now(), pg0: postgresCPU(db), busy0: machineBusy()}
 	if pid == 0 {
 		return m
 	}
@@ -284,7 +285,7 @@ func meter(pid int) *Meter {
 // Done ends sampling and fills the figures.
 func (m *Meter) Done() *Meter {
 	el := float64(time.Since(m.start))
-	m.PGCores = float64(postgresCPU()-m.pg0) / el
+	m.PGCores = max(float64(postgresCPU(m.db)-m.pg0)/el, 0)
 	m.MachineCores = float64(machineBusy()-m.busy0) / el
 	if m.pid == 0 {
 		return m
@@ -304,8 +305,9 @@ func randomKey(id string) string {
 	return id + ":" + base64.StdEncoding.EncodeToString(b)
 }
 
-// postgresCPU is the CPU time of every process named postgres (the cluster's backends).
-func postgresCPU() time.Duration {
+// postgresCPU is the CPU time of the PostgreSQL backends connected to database db (their process
+// title names it). Backends that exit during a step take their time with them, so this is a floor.
+func postgresCPU(db string) time.Duration {
 	entries, _ := os.ReadDir("/proc")
 	var total time.Duration
 	for _, e := range entries {
@@ -315,6 +317,10 @@ func postgresCPU() time.Duration {
 		}
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil || !strings.Contains(string(raw), "(postgres)") {
+			continue
+		}
+		title, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if !strings.Contains(string(title), " "+db+" ") {
 			continue
 		}
 		s := string(raw)

@@ -52,6 +52,7 @@ type env struct {
 	tokens    map[uuid.UUID]string // tenant → owner's access token
 	jwtKeys   string
 	pprofAddr string
+	dbName    string
 	runStart  time.Time
 	report    *Report
 }
@@ -99,7 +100,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{o: o, root: root, src: src, cat: cat, owner: owner, appURL: appURL, jwtKeys: randomKey("bench"), runStart: time.Now(), report: rep}
+	dbName, _ := config.DatabaseName(o.DatabaseURL)
+	e := &env{o: o, root: root, src: src, dbName: dbName, cat: cat, owner: owner, appURL: appURL, jwtKeys: randomKey("bench"), runStart: time.Now(), report: rep}
 
 	// Ready time: three cold starts of the process on the already-migrated database.
 	starts := 3
