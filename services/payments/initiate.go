@@ -139,10 +139,9 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
 		}
 		if err := tx.Create(&pay).Error; err != nil {
-			if ok, c := isUnique(err); ok {
-				if c == "payments_one_active" {
-					return ErrPaymentInProgress.WithField("input.reservationId").Wrap(err)
-				}
+			// Either index may report a concurrent twin with the same key first (the unique check
+			// waited for it to commit): replay finds it by key, or says a payment is in progress.
+			if ok, _ := isUnique(err); ok {
 				return errIdempotentReplay
 			}
 			return err
@@ -211,7 +210,7 @@ func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, ha
 			return nil, wrap("initiate payment", err)
 		}
 		if pay == nil {
-			return nil, ErrPaymentInProgress
+			return nil, ErrPaymentInProgress.WithField("input.reservationId")
 		}
 		if string(pay.RequestHash) != string(hash) {
 			return nil, ErrIdempotencyMismatch.WithField("input.idempotencyKey")
