@@ -186,7 +186,9 @@ func TestRetryScheduleAndStop(t *testing.T) {
 	for i := 1; i < len(reqs); i++ {
 		gap := reqs[i].at.Sub(reqs[i-1].at)
 		want := time.Duration(float64(schedule[i-1]) * fastFactor)
-		if gap < want || gap > want+50*time.Millisecond {
+		// Never early; late only by scheduling noise, well below the next tier of the schedule
+		// (60 min scaled is 360 ms), so the tiers stay told apart on a busy machine.
+		if gap < want || gap > want+250*time.Millisecond {
 			t.Errorf("gap before attempt %d = %v, want about %v", i+1, gap, want)
 		}
 		if !bytes.Equal(reqs[i].body, reqs[0].body) || reqs[i].header.Get("X-Imoje-Signature") != reqs[0].header.Get("X-Imoje-Signature") {
