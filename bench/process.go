@@ -251,7 +251,8 @@ type Meter struct {
 	// machine did (other users of the machine included): whether PostgreSQL or the machine, not
 	// the measured process, was the limit.
 	PGCores, MachineCores float64
-	pg0, busy0            time.Duration
+	pg0                   map[int]time.Duration
+	busy0                 time.Duration
 	db                    string
 }
 
@@ -285,7 +286,7 @@ func meter(pid int, db string) *Meter {
 // Done ends sampling and fills the figures.
 func (m *Meter) Done() *Meter {
 	el := float64(time.Since(m.start))
-	m.PGCores = max(float64(postgresCPU(m.db)-m.pg0)/el, 0)
+	m.PGCores = float64(pgDelta(m.pg0, postgresCPU(m.db))) / el
 	m.MachineCores = float64(machineBusy()-m.busy0) / el
 	if m.pid == 0 {
 		return m
@@ -305,11 +306,11 @@ func randomKey(id string) string {
 	return id + ":" + base64.StdEncoding.EncodeToString(b)
 }
 
-// postgresCPU is the CPU time of the PostgreSQL backends connected to database db (their process
-// title names it). Backends that exit during a step take their time with them, so this is a floor.
-func postgresCPU(db string) time.Duration {
+// postgresCPU is the CPU time of each PostgreSQL backend connected to database db (their process
+// title names it), by pid.
+func postgresCPU(db string) map[int]time.Duration {
+	out := map[int]time.Duration{}
 	entries, _ := os.ReadDir("/proc")
-	var total time.Duration
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -328,10 +329,20 @@ func postgresCPU(db string) time.Duration {
 		if len(fields) >= 13 {
 			u, _ := strconv.ParseInt(fields[11], 10, 64)
 			st, _ := strconv.ParseInt(fields[12], 10, 64)
-			total += time.Duration(u+st) * time.Second / 100
+			out[pid] = time.Duration(u+st) * time.Second / 100
 		}
 	}
-	return total
+	return out
+}
+
+// pgDelta is the CPU the backends alive at the end used since the start snapshot (a backend that
+// exited meanwhile is not counted, so this is a lower bound).
+func pgDelta(start, end map[int]time.Duration) time.Duration {
+	var d time.Duration
+	for pid, c := range end {
+		d += c - start[pid]
+	}
+	return d
 }
 
 // machineBusy is the CPU time all cores spent not idle (nor waiting for I/O) since boot.
