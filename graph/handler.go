@@ -140,7 +140,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		// Anything else wraps a cause from below the edge (database, driver, a bug): log it, show
 		// nothing of it.
-		if !errors.Is(err, errPanic) && !errors.Is(err, context.Canceled) {
+		switch {
+		case errors.Is(err, errPanic): // logged with its stack by the recover function
+		case ctx.Err() != nil || errors.Is(err, context.Canceled):
+			// The client went away mid-request; what failed after that is not a fault.
+			log.InfoContext(ctx, "request cancelled by the client", "path", graphql.GetPath(ctx).String())
+		default:
 			log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", graphql.GetPath(ctx).String())
 		}
 		return &gqlerror.Error{

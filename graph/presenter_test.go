@@ -72,6 +72,15 @@ func TestErrorPresenter(t *testing.T) {
 		t.Fatalf("coercion: %+v", got)
 	}
 
+	// A client that went away: still INTERNAL to nobody, but not logged as a fault.
+	logged.Reset()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	got = present(cancelled, onPath(errors.New("sql: transaction has already been committed or rolled back"), "reservations"))
+	if got.Extensions["code"] != "INTERNAL" || strings.Contains(logged.String(), "level=ERROR") || !strings.Contains(logged.String(), "cancelled") {
+		t.Fatalf("cancelled request: %+v, logged %q", got, logged.String())
+	}
+
 	// gqlgen's own errors (validation) carry no cause and pass through.
 	got = present(ctx, gqlerror.Errorf("Cannot query field \"x\" on type \"Query\"."))
 	if !strings.Contains(got.Message, "Cannot query field") {
