@@ -70,10 +70,13 @@ type statusRecorder struct {
 	bytes  int
 }
 
+// WriteHeader records the status; a second call (a handler answering after a library already did)
+// is dropped, as net/http would drop it with a warning.
 func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+	if s.status != 0 {
+		return
 	}
+	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
