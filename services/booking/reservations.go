@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
@@ -445,35 +447,47 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 	if err != nil {
 		return nil, err
 	}
+	// One round trip through pgx (database.ReadInTenant): this is the dashboard's hot read.
+	conds := []string{"tenant_id = $1"}
+	args := []any{p.TenantID}
+	where := func(cond string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		conds = append(conds, cond)
+	}
+	if f.From != nil {
+		where("starts_at >= ?", *f.From)
+	}
+	if f.To != nil {
+		where("starts_at < ?", *f.To)
+	}
+	if len(f.Statuses) > 0 {
+		where("status = ANY(?)", stringsOf(f.Statuses))
+	}
+	if len(f.PaymentStatuses) > 0 {
+		where("payment_status = ANY(?)", stringsOf(f.PaymentStatuses))
+	}
+	if f.StaffMemberID != nil {
+		where("staff_member_id = ?", *f.StaffMemberID)
+	}
+	if f.ServiceID != nil {
+		where("service_id = ?", *f.ServiceID)
+	}
+	if search != "" {
+		like := "%" + escapeLike(strings.ToLower(search)) + "%"
+		where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
+	}
+	if cursor != nil {
+		where("(starts_at, id) > (?, ?)", cursor.StartsAt, cursor.ID)
+	}
+	args = append(args, first+1)
+	sql := "SELECT " + database.Columns[models.Reservation]() + " FROM reservations WHERE " + strings.Join(conds, " AND ") +
+		" ORDER BY starts_at, id LIMIT $" + strconv.Itoa(len(args))
 	var rows []models.Reservation
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		q := tx.Model(&models.Reservation{})
-		if f.From != nil {
-			q = q.Where("starts_at >= ?", *f.From)
-		}
-		if f.To != nil {
-			q = q.Where("starts_at < ?", *f.To)
-		}
-		if len(f.Statuses) > 0 {
-			q = q.Where("status IN ?", f.Statuses)
-		}
-		if len(f.PaymentStatuses) > 0 {
-			q = q.Where("payment_status IN ?", f.PaymentStatuses)
-		}
-		if f.StaffMemberID != nil {
-			q = q.Where("staff_member_id = ?", *f.StaffMemberID)
-		}
-		if f.ServiceID != nil {
-			q = q.Where("service_id = ?", *f.ServiceID)
-		}
-		if search != "" {
-			like := "%" + escapeLike(strings.ToLower(search)) + "%"
-			q = q.Where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
-		}
-		if cursor != nil {
-			q = q.Where("(starts_at, id) > (?, ?)", cursor.StartsAt, cursor.ID)
-		}
-		return q.Order("starts_at, id").Limit(first + 1).Find(&rows).Error
+	err = database.ReadInTenant(ctx, s.pool, p.TenantID, func(b *pgx.Batch) {
+		b.Queue(sql, args...).Query(database.CollectInto(&rows))
 	})
 	if err != nil {
 		return nil, wrap("reservations", err)
@@ -489,41 +503,82 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// The GraphQL loaders' batch reads. Each has a Queue form that adds the read to a pgx batch sent by
+// database.ReadInTenant (the tenant's setting first), so a page's nested objects of every kind come
+// in one round trip (graph's prefetch); the plain form is that batch with one read. The queries
+// name the tenant too, as every query of the application does; row-level security applies on top.
+
+// QueueServicesByIDs queues a read of services of one tenant by id, archived ones too, into out.
+func QueueServicesByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.Service) {
+	b.Queue(`SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = ANY($2)`, tenantID, ids).
+		Query(func(rows pgx.Rows) error {
+			var list []models.Service
+			err := database.CollectInto(&list)(rows)
+			for _, r := range list {
+				out[r.ID] = r
+			}
+			return err
+		})
+}
+
+// QueueStaffByIDs queues a read of staff members of one tenant by id into out.
+func QueueStaffByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.StaffMember) {
+	b.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = ANY($2)`, tenantID, ids).
+		Query(func(rows pgx.Rows) error {
+			var list []models.StaffMember
+			err := database.CollectInto(&list)(rows)
+			for _, r := range list {
+				out[r.ID] = r
+			}
+			return err
+		})
+}
+
+// QueueHistoryByReservations queues a read of the history of several reservations of one tenant,
+// oldest first, into out.
+func QueueHistoryByReservations(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID][]models.ReservationHistory) {
+	b.Queue(`SELECT `+database.Columns[models.ReservationHistory]()+` FROM reservation_history WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY seq`, tenantID, ids).
+		Query(func(rows pgx.Rows) error {
+			var list []models.ReservationHistory
+			err := database.CollectInto(&list)(rows)
+			for _, r := range list {
+				out[r.ReservationID] = append(out[r.ReservationID], r)
+			}
+			return err
+		})
+}
+
 // ServicesByIDs loads services of one tenant by id (for the GraphQL loaders), archived ones too.
 func (s *Service) ServicesByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Service, error) {
-	var rows []models.Service
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("id IN ?", ids).Find(&rows).Error
-	})
-	out := make(map[uuid.UUID]models.Service, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r
-	}
+	out := make(map[uuid.UUID]models.Service, len(ids))
+	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueServicesByIDs(b, tenantID, ids, out) })
 	return out, wrap("services by id", err)
 }
 
 // StaffByIDs loads staff members of one tenant by id (for the GraphQL loaders).
 func (s *Service) StaffByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.StaffMember, error) {
-	var rows []models.StaffMember
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("id IN ?", ids).Find(&rows).Error
-	})
-	out := make(map[uuid.UUID]models.StaffMember, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r
-	}
+	out := make(map[uuid.UUID]models.StaffMember, len(ids))
+	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueStaffByIDs(b, tenantID, ids, out) })
 	return out, wrap("staff by id", err)
 }
 
 // HistoryByReservations loads the history of several reservations of one tenant, oldest first.
 func (s *Service) HistoryByReservations(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.ReservationHistory, error) {
-	var rows []models.ReservationHistory
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("reservation_id IN ?", ids).Order("seq").Find(&rows).Error
-	})
 	out := make(map[uuid.UUID][]models.ReservationHistory, len(ids))
-	for _, r := range rows {
-		out[r.ReservationID] = append(out[r.ReservationID], r)
-	}
+	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueHistoryByReservations(b, tenantID, ids, out) })
 	return out, wrap("reservation history", err)
+}
+
+// ReadInTenant sends the reads queue adds, scoped to tenantID, in one round trip
+// (database.ReadInTenant on the service's pool).
+func (s *Service) ReadInTenant(ctx context.Context, tenantID uuid.UUID, queue func(b *pgx.Batch)) error {
+	return database.ReadInTenant(ctx, s.pool, tenantID, queue)
+}
+
+func stringsOf[T ~string](in []T) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
@@ -54,6 +55,7 @@ type CustomerTokens interface {
 // Service implements the booking rules.
 type Service struct {
 	db     *gorm.DB
+	pool   *pgxpool.Pool // the pool under db, for reads in one round trip (ReadInTenant)
 	tokens CustomerTokens
 	now    func() time.Time
 	log    *slog.Logger
@@ -79,7 +81,7 @@ func NewService(db *gorm.DB, tokens CustomerTokens, o Options) *Service {
 	if o.CustomerTokenTTL == 0 {
 		o.CustomerTokenTTL = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL}
+	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL}
 }
 
 // Now is the service's clock (UTC).

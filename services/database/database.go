@@ -118,11 +118,15 @@ func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpoo
 		poolCfg.MaxConns = maxConns
 	}
 	poolCfg.MaxConnIdleTime = 5 * time.Minute
+	counter := &StatementCounter{}
+	poolCfg.ConnConfig.Tracer = counter
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	counters.Store(pool, counter)
 	sqlDB := stdlib.OpenDBFromPool(pool)
+	registerPool(sqlDB, pool)
 	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 )
@@ -446,15 +448,23 @@ func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.
 
 // PaymentsOf lists a reservation's payments, newest first.
 func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservationIDs []uuid.UUID) (map[uuid.UUID][]models.Payment, error) {
-	var rows []models.Payment
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("tenant_id = ? AND reservation_id IN ?", tenantID, reservationIDs).Order("created_at DESC").Find(&rows).Error
-	})
 	out := map[uuid.UUID][]models.Payment{}
-	for _, r := range rows {
-		out[r.ReservationID] = append(out[r.ReservationID], r)
-	}
+	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueuePaymentsOf(b, tenantID, reservationIDs, out) })
 	return out, wrap("payments of reservations", err)
+}
+
+// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's prefetch
+// sends it with the other nested reads of a page in one round trip).
+func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`, tenantID, reservationIDs).
+		Query(func(rows pgx.Rows) error {
+			var list []models.Payment
+			err := database.CollectInto(&list)(rows)
+			for _, r := range list {
+				out[r.ReservationID] = append(out[r.ReservationID], r)
+			}
+			return err
+		})
 }
 
 // PaymentsByIDs reads payments of one tenant by id.
