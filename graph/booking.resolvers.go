@@ -260,14 +260,6 @@ func (r *reservationResolver) StaffMember(ctx context.Context, obj *models.Reser
 	return r.loaders(ctx).StaffMember.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.StaffMemberID})
 }
 
-func (r *reservationResolver) Price(ctx context.Context, obj *models.Reservation) (*model.Money, error) {
-	return &model.Money{Amount: int(obj.PriceAmount), Currency: obj.Currency}, nil
-}
-
-func (r *reservationResolver) Customer(ctx context.Context, obj *models.Reservation) (*model.Customer, error) {
-	return &model.Customer{Name: obj.CustomerName, Email: obj.CustomerEmail, Phone: obj.CustomerPhone}, nil
-}
-
 func (r *reservationResolver) History(ctx context.Context, obj *models.Reservation) ([]*models.ReservationHistory, error) {
 	rows, err := r.loaders(ctx).History.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ID})
 	return pointers(rows), err
@@ -302,10 +294,6 @@ func (r *scheduleExceptionResolver) End(ctx context.Context, obj *models.Schedul
 		return nil, nil
 	}
 	return ptr(booking.FormatClock(*obj.EndMinute)), nil
-}
-
-func (r *serviceResolver) Price(ctx context.Context, obj *models.Service) (*model.Money, error) {
-	return &model.Money{Amount: int(obj.PriceAmount), Currency: obj.Currency}, nil
 }
 
 func (r *staffMemberResolver) Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error) {
@@ -365,8 +353,6 @@ func (r *Resolver) ScheduleException() generated.ScheduleExceptionResolver {
 	return &scheduleExceptionResolver{r}
 }
 
-func (r *Resolver) Service() generated.ServiceResolver { return &serviceResolver{r} }
-
 func (r *Resolver) StaffMember() generated.StaffMemberResolver { return &staffMemberResolver{r} }
 
 func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
@@ -378,7 +364,6 @@ type (
 	reservationResolver           struct{ *Resolver }
 	reservationConnectionResolver struct{ *Resolver }
 	scheduleExceptionResolver     struct{ *Resolver }
-	serviceResolver               struct{ *Resolver }
 	staffMemberResolver           struct{ *Resolver }
 	weeklyIntervalResolver        struct{ *Resolver }
 )

@@ -156,24 +156,12 @@ func (r *paymentResolver) Channel(ctx context.Context, obj *models.Payment) (mod
 	return model.PaymentChannel(obj.Channel), nil
 }
 
-func (r *paymentResolver) Amount(ctx context.Context, obj *models.Payment) (*model.Money, error) {
-	return &model.Money{Amount: int(obj.Amount), Currency: obj.Currency}, nil
-}
-
-func (r *paymentResolver) Status(ctx context.Context, obj *models.Payment) (model.PaymentState, error) {
-	return model.PaymentState(obj.Status), nil
-}
-
 func (r *paymentResolver) ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error) {
 	if obj.ImojeTransactionID == nil {
 		return nil, nil
 	}
 	id := obj.ImojeTransactionID.String()
 	return &id, nil
-}
-
-func (r *paymentResolver) RefundedAmount(ctx context.Context, obj *models.Payment) (*model.Money, error) {
-	return &model.Money{Amount: int(obj.RefundedAmount), Currency: obj.Currency}, nil
 }
 
 func (r *paymentResolver) Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error) {
@@ -247,12 +235,12 @@ func (r *queryResolver) Payment(ctx context.Context, id uuid.UUID) (*models.Paym
 	return pay, nil
 }
 
-func (r *refundResolver) Amount(ctx context.Context, obj *models.Refund) (*model.Money, error) {
+func (r *refundResolver) Amount(ctx context.Context, obj *models.Refund) (*models.Money, error) {
 	pay, err := r.paymentLoaders(ctx).Payment.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.PaymentID})
 	if err != nil {
 		return nil, err
 	}
-	return &model.Money{Amount: int(obj.Amount), Currency: pay.Currency}, nil
+	return &models.Money{Amount: int(obj.Amount), Currency: pay.Currency}, nil
 }
 
 func (r *refundResolver) Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error) {

@@ -47,7 +47,6 @@ type ResolverRoot interface {
 	ReservationConnection() ReservationConnectionResolver
 	ReservationEvent() ReservationEventResolver
 	ScheduleException() ScheduleExceptionResolver
-	Service() ServiceResolver
 	StaffMember() StaffMemberResolver
 	Subscription() SubscriptionResolver
 	WeeklyInterval() WeeklyIntervalResolver
@@ -238,7 +237,7 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount             func(childComplexity int) int
+		AmountMoney        func(childComplexity int) int
 		Channel            func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		FailureCode        func(childComplexity int) int
@@ -247,7 +246,7 @@ type ComplexityRoot struct {
 		ImojeTransactionID func(childComplexity int) int
 		PaidAt             func(childComplexity int) int
 		RedirectURL        func(childComplexity int) int
-		RefundedAmount     func(childComplexity int) int
+		RefundedMoney      func(childComplexity int) int
 		Refunds            func(childComplexity int) int
 		ReservationID      func(childComplexity int) int
 		Status             func(childComplexity int) int
@@ -481,12 +480,9 @@ type MutationResolver interface {
 }
 type PaymentResolver interface {
 	Channel(ctx context.Context, obj *models.Payment) (model.PaymentChannel, error)
-	Amount(ctx context.Context, obj *models.Payment) (*model.Money, error)
-	Status(ctx context.Context, obj *models.Payment) (model.PaymentState, error)
 
 	ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error)
 
-	RefundedAmount(ctx context.Context, obj *models.Payment) (*model.Money, error)
 	Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error)
 }
 type PaymentEventResolver interface {
@@ -520,16 +516,12 @@ type QueryResolver interface {
 	Invitations(ctx context.Context) ([]*models.Invitation, error)
 }
 type RefundResolver interface {
-	Amount(ctx context.Context, obj *models.Refund) (*model.Money, error)
+	Amount(ctx context.Context, obj *models.Refund) (*models.Money, error)
 	Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error)
 }
 type ReservationResolver interface {
 	Service(ctx context.Context, obj *models.Reservation) (*models.Service, error)
 	StaffMember(ctx context.Context, obj *models.Reservation) (*models.StaffMember, error)
-
-	Price(ctx context.Context, obj *models.Reservation) (*model.Money, error)
-
-	Customer(ctx context.Context, obj *models.Reservation) (*model.Customer, error)
 
 	History(ctx context.Context, obj *models.Reservation) ([]*models.ReservationHistory, error)
 	Payments(ctx context.Context, obj *models.Reservation) ([]*models.Payment, error)
@@ -544,9 +536,6 @@ type ReservationEventResolver interface {
 type ScheduleExceptionResolver interface {
 	Start(ctx context.Context, obj *models.ScheduleException) (*string, error)
 	End(ctx context.Context, obj *models.ScheduleException) (*string, error)
-}
-type ServiceResolver interface {
-	Price(ctx context.Context, obj *models.Service) (*model.Money, error)
 }
 type StaffMemberResolver interface {
 	Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error)
@@ -1472,11 +1461,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Payment.amount":
-		if e.ComplexityRoot.Payment.Amount == nil {
+		if e.ComplexityRoot.Payment.AmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+		return e.ComplexityRoot.Payment.AmountMoney(childComplexity), true
 	case "Payment.channel":
 		if e.ComplexityRoot.Payment.Channel == nil {
 			break
@@ -1526,11 +1515,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.RedirectURL(childComplexity), true
 	case "Payment.refundedAmount":
-		if e.ComplexityRoot.Payment.RefundedAmount == nil {
+		if e.ComplexityRoot.Payment.RefundedMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.RefundedAmount(childComplexity), true
+		return e.ComplexityRoot.Payment.RefundedMoney(childComplexity), true
 	case "Payment.refunds":
 		if e.ComplexityRoot.Payment.Refunds == nil {
 			break
@@ -5743,7 +5732,7 @@ func (ec *executionContext) fieldContext_CreateReservationPayload_customerAccess
 	return graphql.NewScalarFieldContext("CreateReservationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5766,7 +5755,7 @@ func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5789,7 +5778,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6832,7 +6821,7 @@ func (ec *executionContext) fieldContext_MembershipSummary_role(_ context.Contex
 	return graphql.NewScalarFieldContext("MembershipSummary", field, false, false, "Role")
 }
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *models.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6855,7 +6844,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *models.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9012,11 +9001,11 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.fieldContext_Payment_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Amount(ctx, obj)
+			return obj.AmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9027,7 +9016,7 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -9044,18 +9033,18 @@ func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.C
 			return ec.fieldContext_Payment_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Status(ctx, obj)
+			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
-			return ec.marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.PaymentState) graphql.Marshaler {
+			return ec.marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentState(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Payment", field, true, true, "PaymentState")
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "PaymentState")
 }
 
 func (ec *executionContext) _Payment_redirectUrl(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
@@ -9159,11 +9148,11 @@ func (ec *executionContext) _Payment_refundedAmount(ctx context.Context, field g
 			return ec.fieldContext_Payment_refundedAmount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().RefundedAmount(ctx, obj)
+			return obj.RefundedMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9174,7 +9163,7 @@ func (ec *executionContext) fieldContext_Payment_refundedAmount(_ context.Contex
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -10734,8 +10723,8 @@ func (ec *executionContext) _Refund_amount(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Refund().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11034,11 +11023,11 @@ func (ec *executionContext) _Reservation_price(ctx context.Context, field graphq
 			return ec.fieldContext_Reservation_price(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().Price(ctx, obj)
+			return obj.Price(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11049,7 +11038,7 @@ func (ec *executionContext) fieldContext_Reservation_price(_ context.Context, fi
 		Object:     "Reservation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -11089,11 +11078,11 @@ func (ec *executionContext) _Reservation_customer(ctx context.Context, field gra
 			return ec.fieldContext_Reservation_customer(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().Customer(ctx, obj)
+			return obj.Customer(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11104,7 +11093,7 @@ func (ec *executionContext) fieldContext_Reservation_customer(_ context.Context,
 		Object:     "Reservation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
 		},
@@ -11796,11 +11785,11 @@ func (ec *executionContext) _Service_price(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Service_price(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Service().Price(ctx, obj)
+			return obj.Price(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11811,7 +11800,7 @@ func (ec *executionContext) fieldContext_Service_price(_ context.Context, field 
 		Object:     "Service",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -15770,7 +15759,7 @@ func (ec *executionContext) _CreateReservationPayload(ctx context.Context, sel a
 
 var customerImplementors = []string{"Customer"}
 
-func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *model.Customer) graphql.Marshaler {
+func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *models.Customer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16285,7 +16274,7 @@ func (ec *executionContext) _MembershipSummary(ctx context.Context, sel ast.Sele
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *models.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16671,17 +16660,15 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Payment_channel(ctx, field, obj)
 				})
 		case "amount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_amount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "redirectUrl":
 			out.Values[i] = ec._Payment_redirectUrl(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16704,11 +16691,10 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "refundedAmount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_refundedAmount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_refundedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "refunds":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17183,22 +17169,20 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_price(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "holdExpiresAt":
 			out.Values[i] = ec._Reservation_holdExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customer":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_customer(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "note":
 			out.Values[i] = ec._Reservation_note(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17487,68 +17471,67 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Service_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Service_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Service_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "category":
 			out.Values[i] = ec._Service_category(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "durationMinutes":
 			out.Values[i] = ec._Service_durationMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Service_price(ctx, field, obj)
-				})
+			out.Values[i] = ec._Service_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "bufferBeforeMinutes":
 			out.Values[i] = ec._Service_bufferBeforeMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "bufferAfterMinutes":
 			out.Values[i] = ec._Service_bufferAfterMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "capacity":
 			out.Values[i] = ec._Service_capacity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "paymentPolicy":
 			out.Values[i] = ec._Service_paymentPolicy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "holdMinutes":
 			out.Values[i] = ec._Service_holdMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "active":
 			out.Values[i] = ec._Service_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Service_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18373,12 +18356,8 @@ func (ec *executionContext) marshalNCreateReservationPayload2ᚖgithubᚗcomᚋs
 	return ec._CreateReservationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *model.Customer) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Customer!")
-		return graphql.Null
-	}
-	return ec._Customer(ctx, sel, v)
+func (ec *executionContext) marshalNCustomer2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx context.Context, sel ast.SelectionSet, v models.Customer) graphql.Marshaler {
+	return ec._Customer(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
@@ -18598,7 +18577,11 @@ func (ec *executionContext) marshalNMembershipSummary2ᚕgithubᚗcomᚋslotpay�
 	return ret
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v models.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *models.Money) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Money!")
 		return graphql.Null
@@ -18759,13 +18742,13 @@ func (ec *executionContext) marshalNPaymentPolicy2githubᚗcomᚋslotpayᚋslotp
 	return v
 }
 
-func (ec *executionContext) unmarshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx context.Context, v any) (model.PaymentState, error) {
-	var res model.PaymentState
+func (ec *executionContext) unmarshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentState(ctx context.Context, v any) (models.PaymentState, error) {
+	var res models.PaymentState
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentState(ctx context.Context, sel ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
+func (ec *executionContext) marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentState(ctx context.Context, sel ast.SelectionSet, v models.PaymentState) graphql.Marshaler {
 	return v
 }
 

@@ -86,12 +86,6 @@ type CreateReservationInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type Customer struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-	Phone string `json:"phone"`
-}
-
 type CustomerInput struct {
 	Name  string  `json:"name"`
 	Email string  `json:"email"`
@@ -150,12 +144,6 @@ type LogInInput struct {
 	Password string `json:"password"`
 	// Required when the account belongs to several businesses.
 	TenantSlug *string `json:"tenantSlug,omitempty"`
-}
-
-// Money as an integer amount of minor units (grosze for PLN) and an ISO 4217 currency.
-type Money struct {
-	Amount   int    `json:"amount"`
-	Currency string `json:"currency"`
 }
 
 type Mutation struct {
@@ -601,67 +589,6 @@ func (e *PaymentMethodKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e PaymentMethodKind) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type PaymentState string
-
-const (
-	PaymentStateCreated   PaymentState = "CREATED"
-	PaymentStatePending   PaymentState = "PENDING"
-	PaymentStatePaid      PaymentState = "PAID"
-	PaymentStateFailed    PaymentState = "FAILED"
-	PaymentStateCancelled PaymentState = "CANCELLED"
-)
-
-var AllPaymentState = []PaymentState{
-	PaymentStateCreated,
-	PaymentStatePending,
-	PaymentStatePaid,
-	PaymentStateFailed,
-	PaymentStateCancelled,
-}
-
-func (e PaymentState) IsValid() bool {
-	switch e {
-	case PaymentStateCreated, PaymentStatePending, PaymentStatePaid, PaymentStateFailed, PaymentStateCancelled:
-		return true
-	}
-	return false
-}
-
-func (e PaymentState) String() string {
-	return string(e)
-}
-
-func (e *PaymentState) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PaymentState(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PaymentState", str)
-	}
-	return nil
-}
-
-func (e PaymentState) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PaymentState) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PaymentState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

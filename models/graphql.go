@@ -1,0 +1,54 @@
+package models
+
+import "io"
+
+// Values of the GraphQL types that are plain views of a model's columns. Bound to the schema as
+// methods without a context (gqlgen.yml), gqlgen marshals them inline with their parent instead of
+// running a resolver goroutine per field per row.
+
+// Money is an amount in minor units with its currency (the GraphQL type Money).
+type Money struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Customer is who a reservation is for (the GraphQL type Customer).
+type Customer struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+}
+
+// Price is the reservation's price.
+func (r *Reservation) Price() Money { return Money{Amount: int(r.PriceAmount), Currency: r.Currency} }
+
+// Customer is the reservation's customer.
+func (r *Reservation) Customer() Customer {
+	return Customer{Name: r.CustomerName, Email: r.CustomerEmail, Phone: r.CustomerPhone}
+}
+
+// Price is the service's price.
+func (s *Service) Price() Money { return Money{Amount: int(s.PriceAmount), Currency: s.Currency} }
+
+// AmountMoney is the payment's amount as Money (GraphQL Payment.amount).
+func (p *Payment) AmountMoney() Money { return Money{Amount: int(p.Amount), Currency: p.Currency} }
+
+// RefundedMoney is how much of the payment was refunded, as Money (GraphQL Payment.refundedAmount).
+func (p *Payment) RefundedMoney() Money {
+	return Money{Amount: int(p.RefundedAmount), Currency: p.Currency}
+}
+
+// Valid reports whether s is one of the payment states.
+func (s PaymentState) Valid() bool {
+	switch s {
+	case PaymentStateCreated, PaymentStatePending, PaymentStatePaid, PaymentStateFailed, PaymentStateCancelled:
+		return true
+	}
+	return false
+}
+
+// MarshalGQL writes the enum value.
+func (s PaymentState) MarshalGQL(w io.Writer) { writeEnum(w, string(s)) }
+
+// UnmarshalGQL reads the enum value.
+func (s *PaymentState) UnmarshalGQL(v any) error { return readEnum(v, s, "PaymentState") }
