@@ -31,23 +31,35 @@ type PaymentView struct {
 	CustomerEmail string
 	CustomerPhone string
 	ServiceName   string
+
+	// locked is the reservation row read and locked (FOR UPDATE) by ReservationForPaymentTx, for
+	// ApplyPaymentStatusLockedTx in the same transaction.
+	locked *models.Reservation
 }
 
 // ReservationForPaymentTx reads a reservation for payment and locks it (FOR UPDATE) until tx ends,
 // so a concurrent expiry or cancellation waits for the payment decision. An unknown id, or another
 // tenant's, is ErrReservationNotFound.
 func (s *Service) ReservationForPaymentTx(tx *gorm.DB, tenantID, reservationID uuid.UUID) (*PaymentView, error) {
-	r, err := lockReservation(tx.Where("tenant_id = ?", tenantID), reservationID)
-	if err != nil {
-		return nil, err
+	// One statement: the reservation, locked, with its service's name.
+	var row struct {
+		models.Reservation
+		ServiceName string
 	}
-	var svc models.Service
-	if err := tx.Select("name").First(&svc, "tenant_id = ? AND id = ?", tenantID, r.ServiceID).Error; err != nil {
-		return nil, fmt.Errorf("reservation for payment: %w", err)
+	res := tx.Raw(`SELECT r.*, s.name AS service_name FROM reservations r
+		JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+		WHERE r.tenant_id = ? AND r.id = ? FOR UPDATE OF r`, tenantID, reservationID).Scan(&row)
+	if res.Error != nil {
+		return nil, fmt.Errorf("reservation for payment: %w", res.Error)
 	}
+	if res.RowsAffected == 0 {
+		return nil, ErrReservationNotFound.Wrap(gorm.ErrRecordNotFound)
+	}
+	r := &row.Reservation
 	return &PaymentView{ReservationID: r.ID, TenantID: r.TenantID, Amount: r.PriceAmount, Currency: r.Currency,
 		Status: r.Status, PaymentStatus: r.PaymentStatus, HoldExpiresAt: r.HoldExpiresAt, StartsAt: r.StartsAt,
-		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, ServiceName: svc.Name}, nil
+		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, ServiceName: row.ServiceName,
+		locked: r}, nil
 }
 
 // ApplyPaymentStatusTx records a reservation's new payment status, with a history row and a live
@@ -67,6 +79,28 @@ func (s *Service) ApplyPaymentStatusTx(tx *gorm.DB, tenantID, reservationID uuid
 	if err != nil {
 		return false, err
 	}
+	return s.applyPaymentStatus(tx, r, ps, actor, reason)
+}
+
+// ApplyPaymentStatusLockedTx is ApplyPaymentStatusTx for the reservation view (from
+// ReservationForPaymentTx in the same transaction, tx) already read and locked: it does not read
+// and lock the row a second time.
+func (s *Service) ApplyPaymentStatusLockedTx(tx *gorm.DB, view *PaymentView, ps models.PaymentStatus, actor, reason string) (changed bool, err error) {
+	if view.locked == nil {
+		return s.ApplyPaymentStatusTx(tx, view.TenantID, view.ReservationID, ps, actor, reason)
+	}
+	if !ps.Valid() {
+		return false, fmt.Errorf("apply payment status: unknown status %q", ps)
+	}
+	if actor == "" {
+		actor = HistoryActorSystem
+	}
+	return s.applyPaymentStatus(tx, view.locked, ps, actor, reason)
+}
+
+// applyPaymentStatus is ApplyPaymentStatusTx on a reservation locked in tx.
+func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps models.PaymentStatus, actor, reason string) (changed bool, err error) {
+	tenantID, reservationID := r.TenantID, r.ID
 	if r.PaymentStatus == ps {
 		return false, nil
 	}

@@ -154,7 +154,7 @@ func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models
 		return err
 	}
 	if view.PaymentStatus != ps && !(ps == models.PaymentFailed && (view.PaymentStatus == models.PaymentPaid || view.PaymentStatus == models.PaymentPartiallyRefunded || view.PaymentStatus == models.PaymentRefunded)) {
-		if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, ps, "system", reason); err != nil {
+		if _, err := s.booking.ApplyPaymentStatusLockedTx(tx, view, ps, "system", reason); err != nil {
 			return err
 		}
 	}

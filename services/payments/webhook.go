@@ -202,7 +202,12 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 		return "", err
 	}
 	// Last, so this transaction never waits for a payment while holding the shop's row (refunds lock
-	// payment, then shop); and at most once a second, so busy shops do not queue on one row.
+	// payment, then shop); and at most once a second, so busy shops do not queue on one row. The
+	// credentials row read at the start of this transaction already says when it is that fresh: no
+	// statement then.
+	if last := cred.LastNotificationAt; last != nil && !last.Before(now.Add(-time.Second)) {
+		return outcome, nil
+	}
 	return outcome, tx.Model(&models.ImojeCredentials{}).
 		Where("tenant_id = ? AND payment_method_id = ? AND (last_notification_at IS NULL OR last_notification_at < ?)",
 			cred.TenantID, cred.PaymentMethodID, now.Add(-time.Second)).
