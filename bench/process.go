@@ -83,7 +83,9 @@ func init() {
 
 // buildSlotpay builds the server binary (with the pprof hook) from src into outDir.
 func buildSlotpay(ctx context.Context, src, outDir string) (string, error) {
-	hook := filepath.Join(outDir, "bench_pprof_hook.go")
+	// Not a .go file: outDir may sit inside the module (bench/out), where a stray package main
+	// without func main would break `go build ./...`; the overlay reads it whatever its name.
+	hook := filepath.Join(outDir, "bench_pprof_hook.go.txt")
 	if err := os.WriteFile(hook, []byte(pprofHook), 0o644); err != nil {
 		return "", err
 	}
