@@ -158,7 +158,8 @@ type availabilityWatch struct {
 }
 
 // availabilityWatch checks the public subscription's arguments as the availability query does and
-// selects the tenant's reservation changes that can move the service's slots in the date range.
+// selects the tenant's changes that can move the service's slots in the date range: reservations,
+// and the working time of its staff members or the service itself.
 func (r *Resolver) availabilityWatch(ctx context.Context, tenantSlug string, serviceID uuid.UUID, from, to models.Date) (*availabilityWatch, error) {
 	for field, d := range map[string]models.Date{"from": from, "to": to} {
 		if d.Year < 2000 || d.Year > 2100 {
@@ -196,7 +197,7 @@ func (r *Resolver) availabilityWatch(ctx context.Context, tenantSlug string, ser
 	// stale slot.
 	w.filter.From = from.AddDays(-1).In(time.UTC)
 	w.filter.To = to.AddDays(2).In(time.UTC)
-	w.filter.Kinds = []events.Kind{events.ReservationCreated, events.ReservationUpdated}
+	w.filter.Kinds = []events.Kind{events.ReservationCreated, events.ReservationUpdated, events.AvailabilityChanged}
 	return w, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -210,7 +211,10 @@ func (s *Service) UpdateService(ctx context.Context, p *auth.Principal, id uuid.
 			return err
 		}
 		svc.UpdatedAt = s.Now()
-		return tx.Save(&svc).Error
+		if err := tx.Save(&svc).Error; err != nil {
+			return err
+		}
+		return serviceChanged(tx, p.TenantID, id)
 	})
 	if err != nil {
 		return nil, wrap("update service", err)
@@ -228,7 +232,10 @@ func (s *Service) ArchiveService(ctx context.Context, p *auth.Principal, id uuid
 		if res.Error != nil {
 			return res.Error
 		}
-		return notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id")
+		if err := notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id"); err != nil {
+			return err
+		}
+		return serviceChanged(tx, p.TenantID, id)
 	})
 	if err != nil {
 		return nil, wrap("archive service", err)
@@ -465,4 +472,10 @@ func validDate(d models.Date, field string) error {
 		return apperr.Invalid(field, "date must be between 2000 and 2100")
 	}
 	return nil
+}
+
+// serviceChanged tells availability watchers of a service, when tx commits, that its slots may have
+// changed (duration, buffers, capacity, archiving).
+func serviceChanged(tx *gorm.DB, tenantID, serviceID uuid.UUID) error {
+	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, ServiceID: serviceID})
 }

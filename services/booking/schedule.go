@@ -12,6 +12,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
 )
 
 // This file holds staff schedules: weekly hours, date exceptions and time off. OWNER and ADMIN edit
@@ -95,6 +96,9 @@ func (s *Service) SetWeeklySchedule(ctx context.Context, p *auth.Principal, staf
 		if err := tx.Where("staff_member_id = ?", staffID).Delete(&models.WeeklyInterval{}).Error; err != nil {
 			return err
 		}
+		if err := hoursChanged(tx, p.TenantID, staffID, time.Time{}, time.Time{}); err != nil {
+			return err
+		}
 		if len(rows) == 0 {
 			return nil
 		}
@@ -144,6 +148,9 @@ func (s *Service) SetScheduleException(ctx context.Context, p *auth.Principal, s
 		if err := tx.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
 			return err
 		}
+		if err := hoursChanged(tx, p.TenantID, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC)); err != nil {
+			return err
+		}
 		return tx.Create(&rows).Error
 	})
 	if err != nil {
@@ -158,7 +165,10 @@ func (s *Service) RemoveScheduleException(ctx context.Context, p *auth.Principal
 		if _, err := loadStaffForEdit(tx, p, staffID, "staffMemberId"); err != nil {
 			return err
 		}
-		return tx.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error
+		if err := tx.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
+			return err
+		}
+		return hoursChanged(tx, p.TenantID, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC))
 	})
 	return wrap("remove schedule exception", err)
 }
@@ -181,6 +191,9 @@ func (s *Service) AddTimeOff(ctx context.Context, p *auth.Principal, staffID uui
 		if _, err := loadStaffForEdit(tx, p, staffID, "input.staffMemberId"); err != nil {
 			return err
 		}
+		if err := hoursChanged(tx, p.TenantID, staffID, t.StartsAt, t.EndsAt); err != nil {
+			return err
+		}
 		return tx.Create(&t).Error
 	})
 	if err != nil {
@@ -197,6 +210,9 @@ func (s *Service) RemoveTimeOff(ctx context.Context, p *auth.Principal, id uuid.
 			return notFound(err, ErrTimeOffNotFound, "id")
 		}
 		if _, err := loadStaffForEdit(tx, p, t.StaffMemberID, "id"); err != nil {
+			return err
+		}
+		if err := hoursChanged(tx, p.TenantID, t.StaffMemberID, t.StartsAt, t.EndsAt); err != nil {
 			return err
 		}
 		return tx.Delete(&t).Error
@@ -248,4 +264,10 @@ func (s *Service) ServiceIDsByStaff(ctx context.Context, tenantID uuid.UUID, ids
 		out[r.StaffMemberID] = append(out[r.StaffMemberID], r.ServiceID)
 	}
 	return out, wrap("staff services", err)
+}
+
+// hoursChanged tells availability watchers, when tx commits, that a staff member's working time
+// changed, within [from, to) when known (zero: any date, as for the weekly hours).
+func hoursChanged(tx *gorm.DB, tenantID, staffID uuid.UUID, from, to time.Time) error {
+	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, StaffMemberID: staffID, From: from, To: to})
 }

@@ -26,6 +26,9 @@ const (
 	ReservationCreated Kind = "RESERVATION_CREATED"
 	ReservationUpdated Kind = "RESERVATION_UPDATED"
 	PaymentUpdated     Kind = "PAYMENT_UPDATED"
+	// AvailabilityChanged: working hours, time off or a service changed (no reservation): widgets
+	// showing slots of that staff member or service refetch.
+	AvailabilityChanged Kind = "AVAILABILITY_CHANGED"
 	// Resync is never published: a listener sends it to its subscribers after it lost and regained
 	// its connection, since events may have been missed meanwhile.
 	Resync Kind = "RESYNC"
