@@ -133,6 +133,9 @@ func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpoo
 		PrepareStmt:            false,
 		TranslateError:         false,
 	})
+	if err == nil {
+		err = registerTenantScope(gdb)
+	}
 	if err != nil {
 		pool.Close()
 		return nil, nil, err
