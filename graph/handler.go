@@ -49,6 +49,9 @@ type HandlerOptions struct {
 	// KeepAlive is the WebSocket keep-alive interval (15 s when zero); InitTimeout how long a
 	// connection may wait before connection_init (10 s when zero).
 	KeepAlive, InitTimeout time.Duration
+	// Shutdown ends when the server shuts down: open WebSockets are then closed with 1001 (going
+	// away) so clients reconnect elsewhere.
+	Shutdown context.Context
 }
 
 // NewHandler builds the /graphql handler: GraphQL over HTTP (POST, and GET for queries only) and

@@ -44,6 +44,7 @@ const wsWriteTimeout = 10 * time.Second
 type liveWebsocket struct {
 	transport.Websocket
 	initTimeout time.Duration
+	shutdown    context.Context
 }
 
 func newLiveWebsocket(o HandlerOptions) liveWebsocket {
@@ -72,12 +73,17 @@ func newLiveWebsocket(o HandlerOptions) liveWebsocket {
 			PayloadReadLimit:      ptr(int64(MaxWSMessage)),
 		},
 		initTimeout: initTimeout,
+		shutdown:    o.Shutdown,
 	}
 }
 
 func (t liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	s := &wsSession{initTimeout: t.initTimeout}
 	defer s.end()
+	if t.shutdown != nil {
+		stop := context.AfterFunc(t.shutdown, func() { s.close(CloseGoingAway, "server shutting down") })
+		defer stop()
+	}
 	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), wsSessionKey{}, s)), exec)
 }
 

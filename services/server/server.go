@@ -161,7 +161,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, AllowedOrigins: s.Config.AllowedOrigins,
-		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout,
+		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
 	})
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
@@ -204,9 +204,12 @@ func (s *Server) endOnShutdown(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// The WebSocket transport closes its sockets with 1001 when baseCtx ends; cancelling the
+		// request's context is the fallback for a socket still open a moment later (gqlgen then
+		// closes it with 1000), so it comes second.
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		stop := context.AfterFunc(s.baseCtx, cancel)
+		stop := context.AfterFunc(s.baseCtx, func() { time.AfterFunc(2*time.Second, cancel) })
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/slotpay/slotpay/graph"
+
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database/dbtest"
 	"github.com/slotpay/slotpay/services/server"
@@ -167,5 +169,36 @@ func TestReadyzNeedsEveryMigration(t *testing.T) {
 	}
 	if s, _, _ := get(t, env.URL+"/healthz"); s != http.StatusOK {
 		t.Fatalf("healthz follows the process, not the database: %d", s)
+	}
+}
+
+// TestShutdownClosesWebSockets: on shutdown a subscriber's socket is closed with 1001 (going away),
+// so clients reconnect to another instance instead of waiting on a dead one.
+func TestShutdownClosesWebSockets(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	srv, err := server.New(context.Background(), servertest.Config(db), slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{Argon2: servertest.CheapArgon2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	for _, proto := range protocols {
+		c := connect(t, "http://"+ln.Addr().String(), proto, "")
+		defer func() {
+			if code, reason := c.closeStatus(5 * time.Second); code != graph.CloseGoingAway {
+				t.Errorf("%s: closed with %d %q, want 1001", proto, code, reason)
+			}
+		}()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
