@@ -510,42 +510,21 @@ func escapeLike(s string) string {
 
 // QueueServicesByIDs queues a read of services of one tenant by id, archived ones too, into out.
 func QueueServicesByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.Service) {
-	b.Queue(`SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = ANY($2)`, tenantID, ids).
-		Query(func(rows pgx.Rows) error {
-			var list []models.Service
-			err := database.CollectInto(&list)(rows)
-			for _, r := range list {
-				out[r.ID] = r
-			}
-			return err
-		})
+	database.QueueByKey(b, `SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = ANY($2)`,
+		[]any{tenantID, ids}, func(r models.Service) uuid.UUID { return r.ID }, out)
 }
 
 // QueueStaffByIDs queues a read of staff members of one tenant by id into out.
 func QueueStaffByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.StaffMember) {
-	b.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = ANY($2)`, tenantID, ids).
-		Query(func(rows pgx.Rows) error {
-			var list []models.StaffMember
-			err := database.CollectInto(&list)(rows)
-			for _, r := range list {
-				out[r.ID] = r
-			}
-			return err
-		})
+	database.QueueByKey(b, `SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = ANY($2)`,
+		[]any{tenantID, ids}, func(r models.StaffMember) uuid.UUID { return r.ID }, out)
 }
 
 // QueueHistoryByReservations queues a read of the history of several reservations of one tenant,
 // oldest first, into out.
 func QueueHistoryByReservations(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID][]models.ReservationHistory) {
-	b.Queue(`SELECT `+database.Columns[models.ReservationHistory]()+` FROM reservation_history WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY seq`, tenantID, ids).
-		Query(func(rows pgx.Rows) error {
-			var list []models.ReservationHistory
-			err := database.CollectInto(&list)(rows)
-			for _, r := range list {
-				out[r.ReservationID] = append(out[r.ReservationID], r)
-			}
-			return err
-		})
+	database.QueueGrouped(b, `SELECT `+database.Columns[models.ReservationHistory]()+` FROM reservation_history WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY seq`,
+		[]any{tenantID, ids}, func(r models.ReservationHistory) uuid.UUID { return r.ReservationID }, out)
 }
 
 // ServicesByIDs loads services of one tenant by id (for the GraphQL loaders), archived ones too.

@@ -134,3 +134,28 @@ func CounterOf(pool *pgxpool.Pool) *StatementCounter {
 	}
 	return nil
 }
+
+// QueueByKey queues a read of T rows into out, one row per key (e.g. objects by id).
+func QueueByKey[T any, K comparable](b *pgx.Batch, sql string, args []any, key func(T) K, out map[K]T) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var list []T
+		err := CollectInto(&list)(rows)
+		for _, r := range list {
+			out[key(r)] = r
+		}
+		return err
+	})
+}
+
+// QueueGrouped queues a read of T rows into out, grouped by key in the order read (e.g. a
+// reservation's history).
+func QueueGrouped[T any, K comparable](b *pgx.Batch, sql string, args []any, key func(T) K, out map[K][]T) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var list []T
+		err := CollectInto(&list)(rows)
+		for _, r := range list {
+			out[key(r)] = append(out[key(r)], r)
+		}
+		return err
+	})
+}

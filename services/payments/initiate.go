@@ -456,15 +456,8 @@ func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservatio
 // QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's prefetch
 // sends it with the other nested reads of a page in one round trip).
 func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
-	b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`, tenantID, reservationIDs).
-		Query(func(rows pgx.Rows) error {
-			var list []models.Payment
-			err := database.CollectInto(&list)(rows)
-			for _, r := range list {
-				out[r.ReservationID] = append(out[r.ReservationID], r)
-			}
-			return err
-		})
+	database.QueueGrouped(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
+		[]any{tenantID, reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
 }
 
 // PaymentsByIDs reads payments of one tenant by id.
