@@ -15,6 +15,7 @@ import (
 
 	"github.com/slotpay/slotpay/imojesim"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
@@ -1028,5 +1029,24 @@ func TestRefundsOfOneMerchantAreSpaced(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed < spacing {
 		t.Fatalf("two refunds took %v, less than the spacing: they were not spaced", elapsed)
+	}
+}
+
+// TestRefundMadeInImojesPanelIsRecorded: a refund the business makes in imoje's panel (not through
+// slotpay) arrives only as a notification; slotpay records it and the reservation follows.
+func TestRefundMadeInImojesPanelIsRecorded(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "panel-refund")
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "panel"})
+	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	panel := imoje.Client{BaseURL: p.simURL + "/v1/merchant", MerchantID: p.merchant.ID, Token: p.merchant.Token}
+	if _, err := panel.Refund(context.Background(), *pay.ImojeTransactionID, p.merchant.Shops[0].ServiceID, 5000, "goodwill"); err != nil {
+		t.Fatal(err)
+	}
+	st := p.waitFor(t, r.Reservation.ID, "PARTIALLY_REFUNDED", func(s reservationState) bool { return s.PaymentStatus == "PARTIALLY_REFUNDED" })
+	if st.Payments[0].RefundedAmount.Amount != 5000 || len(st.Payments[0].Refunds) != 1 || st.Payments[0].Refunds[0].Status != "SETTLED" {
+		t.Fatalf("payment after a panel refund: %+v", st.Payments[0])
 	}
 }
