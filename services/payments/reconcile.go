@@ -35,7 +35,67 @@ func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 			errs = append(errs, err)
 		}
 	}
-	return len(claims), errors.Join(errs...)
+	var refunds []refundClaim
+	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, refund_id FROM claim_refunds_to_reconcile(?, ?::interval, ?)`,
+		s.now(), s.o.ReconcileAfter.String(), limit).Scan(&refunds).Error; err != nil {
+		return len(claims), errors.Join(append(errs, wrap("claim refunds", err))...)
+	}
+	for _, c := range refunds {
+		if err := s.reconcileRefund(ctx, c.TenantID, c.RefundID); err != nil {
+			s.o.Log.WarnContext(ctx, "refund reconciliation failed", "tenant_id", c.TenantID.String(), "refund_id", c.RefundID.String(), "error", err.Error())
+			errs = append(errs, err)
+		}
+	}
+	return len(claims) + len(refunds), errors.Join(errs...)
+}
+
+type refundClaim struct {
+	TenantID uuid.UUID
+	RefundID uuid.UUID
+}
+
+// reconcileRefund asks imoje for the sale a refund belongs to (GET transaction lists its refunds)
+// and applies every refund it reports through the notification path.
+func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.UUID) error {
+	var (
+		pay    models.Payment
+		cred   models.ImojeCredentials
+		client *imoje.Client
+	)
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		var ref models.Refund
+		if err := tx.First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
+			return err
+		}
+		var err error
+		client, _, err = s.client(&cred)
+		return err
+	})
+	if err != nil || pay.ImojeTransactionID == nil {
+		return err
+	}
+	sale, err := client.GetTransaction(ctx, pay.ImojeTransactionID.String())
+	if err != nil {
+		return err
+	}
+	return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		for i := range sale.Refunds {
+			t := sale.Refunds[i].Transaction
+			if t.OrderID == "" {
+				t.OrderID = sale.OrderID
+			}
+			if _, _, _, err := s.applyRefund(tx, tenantID, cred.ServiceID, &t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) error {

@@ -1050,3 +1050,40 @@ func TestRefundMadeInImojesPanelIsRecorded(t *testing.T) {
 		t.Fatalf("payment after a panel refund: %+v", st.Payments[0])
 	}
 }
+
+// TestDroppedRefundNotificationIsReconciled: a refund's notification never comes; reconciliation
+// reads the sale's refunds from imoje and settles it.
+func TestDroppedRefundNotificationIsReconciled(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "refund-lost")
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "lost-refund"})
+	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	if _, err := p.sim.AddFault(imojesim.Fault{Kind: imojesim.FaultDrop, ServiceID: p.merchant.Shops[0].ServiceID}); err != nil {
+		t.Fatal(err)
+	}
+	p.Must(p.owner.AccessToken, `mutation($id: UUID!) { refundPayment(input: {paymentId: $id, amount: 3000}) { status } }`, map[string]any{"id": pay.ID}, nil)
+	// The simulator settles the refund a moment later; its notification is dropped.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		tx, err := p.sim.Transaction(*pay.ImojeTransactionID)
+		if err == nil && len(tx.Refunds) == 1 && tx.Refunds[0].Transaction.Status == "settled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refund not settled at imoje: %+v %v", tx, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := p.state(t, r.Reservation.ID); st.PaymentStatus != "PAID" || st.Payments[0].Refunds[0].Status != "PENDING" {
+		t.Fatalf("before reconciliation: %+v", st)
+	}
+	if _, err := p.Server.Payments.ReconcileOnce(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	st := p.state(t, r.Reservation.ID)
+	if st.PaymentStatus != "PARTIALLY_REFUNDED" || st.Payments[0].RefundedAmount.Amount != 3000 || st.Payments[0].Refunds[0].Status != "SETTLED" {
+		t.Fatalf("after reconciliation: %+v", st)
+	}
+}
