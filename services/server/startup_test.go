@@ -38,7 +38,18 @@ func TestStartupFromEmptyCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	t.Cleanup(func() {
+		// admin is closed by then: drop with a connection of its own.
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			t.Errorf("drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
 
 	var logs strings.Builder
 	start := func() {

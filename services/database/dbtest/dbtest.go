@@ -137,6 +137,7 @@ func ensureTemplate(ctx context.Context, base string) (string, error) {
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{tmpl}.Sanitize()+" WITH is_template true ALLOW_CONNECTIONS false"); err != nil {
 		return "", err
 	}
+	dropStaleTemplates(ctx, admin, tmpl)
 	return tmpl, nil
 }
 
@@ -178,4 +179,23 @@ func (d *DB) Owner() (*pgxpool.Pool, error) {
 		d.owner, d.ownerErr = pgxpool.New(context.Background(), d.OwnerURL)
 	})
 	return d.owner, d.ownerErr
+}
+
+// dropStaleTemplates removes templates of earlier migration sets (best effort: one still being
+// cloned by another test process is left for next time).
+func dropStaleTemplates(ctx context.Context, admin *pgx.Conn, keep string) {
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database WHERE datistemplate AND datname LIKE 'slotpay\_tmpl\_%' AND datname <> $1`, keep)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		id := pgx.Identifier{n}.Sanitize()
+		if _, err := admin.Exec(ctx, "ALTER DATABASE "+id+" WITH is_template false"); err == nil {
+			_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+id)
+		}
+	}
 }
