@@ -50,38 +50,14 @@ func loadCatalog(ctx context.Context, owner *pgxpool.Pool, meta seedMeta) (*Cata
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = owner.Query(ctx, `SELECT tenant_id, id FROM staff_members ORDER BY tenant_id, name`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var tid, id uuid.UUID
-		if err := rows.Scan(&tid, &id); err != nil {
-			return nil, err
-		}
-		if i, ok := byID[tid]; ok {
-			c.Tenants[i].Staff = append(c.Tenants[i].Staff, id)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := idsPerTenant(ctx, owner, `SELECT tenant_id, id FROM staff_members ORDER BY tenant_id, name`, byID,
+		func(i int, id uuid.UUID) { c.Tenants[i].Staff = append(c.Tenants[i].Staff, id) }); err != nil {
 		return nil, err
 	}
 	// Service 0 is named "Konsultacja", the others "Usługa NN": sorting by (name <> 'Konsultacja',
 	// name) restores the seed order.
-	rows, err = owner.Query(ctx, `SELECT tenant_id, id FROM services ORDER BY tenant_id, name <> 'Konsultacja', name`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var tid, id uuid.UUID
-		if err := rows.Scan(&tid, &id); err != nil {
-			return nil, err
-		}
-		if i, ok := byID[tid]; ok {
-			c.Tenants[i].Services = append(c.Tenants[i].Services, id)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := idsPerTenant(ctx, owner, `SELECT tenant_id, id FROM services ORDER BY tenant_id, name <> 'Konsultacja', name`, byID,
+		func(i int, id uuid.UUID) { c.Tenants[i].Services = append(c.Tenants[i].Services, id) }); err != nil {
 		return nil, err
 	}
 	if len(c.Tenants) < BookingTenants+1 {
@@ -96,3 +72,22 @@ func (c *Catalog) dashboardTenants() []Tenant { return c.Tenants[:len(c.Tenants)
 
 // bookingTenant is the i-th booking tenant (0: slotpay, 1: the pgx floor).
 func (c *Catalog) bookingTenant(i int) Tenant { return c.Tenants[len(c.Tenants)-BookingTenants+i] }
+
+// idsPerTenant reads (tenant_id, id) rows and hands each id to add with its tenant's index.
+func idsPerTenant(ctx context.Context, owner *pgxpool.Pool, sql string, byID map[uuid.UUID]int, add func(int, uuid.UUID)) error {
+	rows, err := owner.Query(ctx, sql)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tid, id uuid.UUID
+		if err := rows.Scan(&tid, &id); err != nil {
+			return err
+		}
+		if i, ok := byID[tid]; ok {
+			add(i, id)
+		}
+	}
+	return rows.Err()
+}

@@ -864,10 +864,7 @@ func TestWebhookAnswers5xxWhenTheDatabaseIsDown(t *testing.T) {
 func TestLastNotificationAtIsShown(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "last-note")
-	r := p.book(t)
-	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "n"})
-	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
-	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	p.paidReservation(t, "n")
 	var last struct {
 		PaymentMethods []struct {
 			Imoje struct {
@@ -1003,10 +1000,7 @@ func TestRefundsOfOneMerchantAreSpaced(t *testing.T) {
 	p := newPayEnvOn(t, env, "spaced", func(c *imojesim.Config) { c.RefundSpacing = spacing })
 	var payments []string
 	for i := range 2 {
-		r := p.book(t)
-		pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": fmt.Sprint("spaced-", i)})
-		p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
-		p.waitFor(t, r.Reservation.ID, "PAID", paid)
+		_, pay := p.paidReservation(t, fmt.Sprint("spaced-", i))
 		payments = append(payments, pay.ID)
 	}
 	var wg sync.WaitGroup
@@ -1037,10 +1031,7 @@ func TestRefundsOfOneMerchantAreSpaced(t *testing.T) {
 func TestRefundMadeInImojesPanelIsRecorded(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "panel-refund")
-	r := p.book(t)
-	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "panel"})
-	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
-	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	r, pay := p.paidReservation(t, "panel")
 	panel := imoje.Client{BaseURL: p.simURL + "/v1/merchant", MerchantID: p.merchant.ID, Token: p.merchant.Token}
 	if _, err := panel.Refund(context.Background(), *pay.ImojeTransactionID, p.merchant.Shops[0].ServiceID, 5000, "goodwill"); err != nil {
 		t.Fatal(err)
@@ -1056,10 +1047,7 @@ func TestRefundMadeInImojesPanelIsRecorded(t *testing.T) {
 func TestDroppedRefundNotificationIsReconciled(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "refund-lost")
-	r := p.book(t)
-	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "lost-refund"})
-	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
-	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	r, pay := p.paidReservation(t, "lost-refund")
 	if _, err := p.sim.AddFault(imojesim.Fault{Kind: imojesim.FaultDrop, ServiceID: p.merchant.Shops[0].ServiceID}); err != nil {
 		t.Fatal(err)
 	}
@@ -1086,4 +1074,14 @@ func TestDroppedRefundNotificationIsReconciled(t *testing.T) {
 	if st.PaymentStatus != "PARTIALLY_REFUNDED" || st.Payments[0].RefundedAmount.Amount != 3000 || st.Payments[0].Refunds[0].Status != "SETTLED" {
 		t.Fatalf("after reconciliation: %+v", st)
 	}
+}
+
+// paidReservation books a slot and pays it by fast transfer, settled through the simulator.
+func (p *payEnv) paidReservation(t *testing.T, key string) (createdReservation, paymentResult) {
+	t.Helper()
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": key})
+	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+	return r, pay
 }
