@@ -206,7 +206,6 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchReservations(ctx, page.Reservations, requestedUnder(ctx, "edges", "node"))
 	return page, nil
 }
 
@@ -250,19 +249,6 @@ func (r *queryResolver) BookingSettings(ctx context.Context) (*models.BookingSet
 		return nil, err
 	}
 	return r.Booking.BookingSettings(ctx, p.TenantID)
-}
-
-func (r *reservationResolver) Service(ctx context.Context, obj *models.Reservation) (*models.Service, error) {
-	return r.loaders(ctx).Service.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ServiceID})
-}
-
-func (r *reservationResolver) StaffMember(ctx context.Context, obj *models.Reservation) (*models.StaffMember, error) {
-	return r.loaders(ctx).StaffMember.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.StaffMemberID})
-}
-
-func (r *reservationResolver) History(ctx context.Context, obj *models.Reservation) ([]*models.ReservationHistory, error) {
-	rows, err := r.loaders(ctx).History.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ID})
-	return pointers(rows), err
 }
 
 func (r *reservationConnectionResolver) Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error) {
@@ -343,8 +329,6 @@ func (r *Resolver) FreeStaffMember() generated.FreeStaffMemberResolver {
 	return &freeStaffMemberResolver{r}
 }
 
-func (r *Resolver) Reservation() generated.ReservationResolver { return &reservationResolver{r} }
-
 func (r *Resolver) ReservationConnection() generated.ReservationConnectionResolver {
 	return &reservationConnectionResolver{r}
 }
@@ -361,7 +345,6 @@ func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
 
 type (
 	freeStaffMemberResolver       struct{ *Resolver }
-	reservationResolver           struct{ *Resolver }
 	reservationConnectionResolver struct{ *Resolver }
 	scheduleExceptionResolver     struct{ *Resolver }
 	staffMemberResolver           struct{ *Resolver }

@@ -12,9 +12,9 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
-// Nested booking fields (a reservation's service, staff member and history; a staff member's
-// services and hours) are loaded in batches: one query per kind of field per response, whatever the
-// number of rows, instead of one per row. Loaders are made fresh for every response (AroundResponses),
+// Nested booking fields other than a reservation's relations (which attach.go reads up front) — a
+// free slot's staff member, a staff member's services and hours — are loaded in batches: one query
+// per kind of field per response, whatever the number of rows, instead of one per row. Loaders are made fresh for every response (AroundResponses),
 // so nothing cached outlives a query, a mutation or one event of a subscription.
 //
 // Keys carry the tenant of the parent object: the parent was authorised when it was loaded, and its
@@ -30,7 +30,6 @@ type tenantKey struct {
 type Loaders struct {
 	Service       *dataloadgen.Loader[tenantKey, *models.Service]
 	StaffMember   *dataloadgen.Loader[tenantKey, *models.StaffMember]
-	History       *dataloadgen.Loader[tenantKey, []models.ReservationHistory]
 	StaffServices *dataloadgen.Loader[tenantKey, []uuid.UUID]
 	Weekly        *dataloadgen.Loader[tenantKey, []models.WeeklyInterval]
 }
@@ -45,7 +44,6 @@ func NewLoaders(b *booking.Service) *Loaders {
 	return &Loaders{
 		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptrTo[models.Service]), opts...),
 		StaffMember:   dataloadgen.NewMappedLoader(byTenant(b.StaffByIDs, ptrTo[models.StaffMember]), opts...),
-		History:       dataloadgen.NewLoader(listByTenant(b.HistoryByReservations), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),
 		Weekly:        dataloadgen.NewLoader(listByTenant(b.WeeklyByStaff), opts...),
 	}

@@ -66,6 +66,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AddTransport(getQueriesOnly{})
 	srv.AddTransport(transport.POST{})
 
+	srv.AroundFields(r.AttachRelations)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	if o.Development {
 		srv.Use(extension.Introspection{})

@@ -57,20 +57,18 @@ func clientIP(ctx context.Context) string {
 	return ip
 }
 
-// PaymentLoaders batch a page's payments and refunds (one query per kind per response).
+// PaymentLoaders batch payments and refunds (one query per kind per response).
 type PaymentLoaders struct {
-	Payments *dataloadgen.Loader[tenantKey, []models.Payment]
-	Refunds  *dataloadgen.Loader[tenantKey, []models.Refund]
-	Payment  *dataloadgen.Loader[tenantKey, *models.Payment]
+	Refunds *dataloadgen.Loader[tenantKey, []models.Refund]
+	Payment *dataloadgen.Loader[tenantKey, *models.Payment]
 }
 
 // NewPaymentLoaders builds the payment loaders of one response.
 func NewPaymentLoaders(p *payments.Service) *PaymentLoaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait)}
 	return &PaymentLoaders{
-		Payments: dataloadgen.NewLoader(listByTenant(p.PaymentsOf), opts...),
-		Refunds:  dataloadgen.NewLoader(listByTenant(p.Refunds), opts...),
-		Payment:  dataloadgen.NewMappedLoader(byTenant(p.PaymentsByIDs, ptrTo[models.Payment]), opts...),
+		Refunds: dataloadgen.NewLoader(listByTenant(p.Refunds), opts...),
+		Payment: dataloadgen.NewMappedLoader(byTenant(p.PaymentsByIDs, ptrTo[models.Payment]), opts...),
 	}
 }
 

@@ -247,11 +247,6 @@ func (r *refundResolver) Status(ctx context.Context, obj *models.Refund) (model.
 	return model.RefundStatus(obj.Status), nil
 }
 
-func (r *reservationResolver) Payments(ctx context.Context, obj *models.Reservation) ([]*models.Payment, error) {
-	list, err := r.paymentLoaders(ctx).Payments.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ID})
-	return pointers(list), err
-}
-
 func (r *Resolver) ImojeSetup() generated.ImojeSetupResolver { return &imojeSetupResolver{r} }
 
 func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver{r} }

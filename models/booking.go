@@ -228,6 +228,13 @@ type Reservation struct {
 	RequestHash    []byte
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	// Related rows, not columns: the GraphQL edge reads the ones a response selected for all its
+	// reservations at once and attaches them here, so they are marshalled as plain fields.
+	Service     *Service             `gorm:"-" json:"-"`
+	StaffMember *StaffMember         `gorm:"-" json:"-"`
+	History     []ReservationHistory `gorm:"-" json:"-"`
+	Payments    []Payment            `gorm:"-" json:"-"`
 }
 
 // Reservation sources.

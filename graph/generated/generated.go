@@ -43,7 +43,6 @@ type ResolverRoot interface {
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
 	Refund() RefundResolver
-	Reservation() ReservationResolver
 	ReservationConnection() ReservationConnectionResolver
 	ReservationEvent() ReservationEventResolver
 	ScheduleException() ScheduleExceptionResolver
@@ -518,13 +517,6 @@ type QueryResolver interface {
 type RefundResolver interface {
 	Amount(ctx context.Context, obj *models.Refund) (*models.Money, error)
 	Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error)
-}
-type ReservationResolver interface {
-	Service(ctx context.Context, obj *models.Reservation) (*models.Service, error)
-	StaffMember(ctx context.Context, obj *models.Reservation) (*models.StaffMember, error)
-
-	History(ctx context.Context, obj *models.Reservation) ([]*models.ReservationHistory, error)
-	Payments(ctx context.Context, obj *models.Reservation) ([]*models.Payment, error)
 }
 type ReservationConnectionResolver interface {
 	Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error)
@@ -10867,7 +10859,7 @@ func (ec *executionContext) _Reservation_service(ctx context.Context, field grap
 			return ec.fieldContext_Reservation_service(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().Service(ctx, obj)
+			return obj.Service, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Service) graphql.Marshaler {
@@ -10881,8 +10873,8 @@ func (ec *executionContext) fieldContext_Reservation_service(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Reservation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Service(ctx, field)
 		},
@@ -10899,7 +10891,7 @@ func (ec *executionContext) _Reservation_staffMember(ctx context.Context, field 
 			return ec.fieldContext_Reservation_staffMember(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().StaffMember(ctx, obj)
+			return obj.StaffMember, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.StaffMember) graphql.Marshaler {
@@ -10913,8 +10905,8 @@ func (ec *executionContext) fieldContext_Reservation_staffMember(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "Reservation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StaffMember(ctx, field)
 		},
@@ -11202,11 +11194,11 @@ func (ec *executionContext) _Reservation_history(ctx context.Context, field grap
 			return ec.fieldContext_Reservation_history(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().History(ctx, obj)
+			return obj.History, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*models.ReservationHistory) graphql.Marshaler {
-			return ec.marshalNReservationHistoryEntry2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []models.ReservationHistory) graphql.Marshaler {
+			return ec.marshalNReservationHistoryEntry2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistoryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11216,8 +11208,8 @@ func (ec *executionContext) fieldContext_Reservation_history(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Reservation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReservationHistoryEntry(ctx, field)
 		},
@@ -11234,11 +11226,11 @@ func (ec *executionContext) _Reservation_payments(ctx context.Context, field gra
 			return ec.fieldContext_Reservation_payments(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Reservation().Payments(ctx, obj)
+			return obj.Payments, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*models.Payment) graphql.Marshaler {
-			return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []models.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11248,8 +11240,8 @@ func (ec *executionContext) fieldContext_Reservation_payments(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Reservation",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Payment(ctx, field)
 		},
@@ -17134,87 +17126,83 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._Reservation_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "service":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_service(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "staffMember":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_staffMember(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_staffMember(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startsAt":
 			out.Values[i] = ec._Reservation_startsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "endsAt":
 			out.Values[i] = ec._Reservation_endsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Reservation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "paymentStatus":
 			out.Values[i] = ec._Reservation_paymentStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "price":
 			out.Values[i] = ec._Reservation_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "holdExpiresAt":
 			out.Values[i] = ec._Reservation_holdExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customer":
 			out.Values[i] = ec._Reservation_customer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._Reservation_note(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "cancelReason":
 			out.Values[i] = ec._Reservation_cancelReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Reservation_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Reservation_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_history(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "payments":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reservation_payments(ctx, field, obj)
-				})
+			out.Values[i] = ec._Reservation_payments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18597,11 +18585,15 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpay
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPayment2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Payment) graphql.Marshaler {
+func (ec *executionContext) marshalNPayment2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx context.Context, sel ast.SelectionSet, v models.Payment) graphql.Marshaler {
+	return ec._Payment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPayment2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Payment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, sel, v[i])
+		return ec.marshalNPayment2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18853,11 +18845,15 @@ func (ec *executionContext) marshalNReservationEvent2ᚖgithubᚗcomᚋslotpay�
 	return ec._ReservationEvent(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReservationHistoryEntry2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ReservationHistory) graphql.Marshaler {
+func (ec *executionContext) marshalNReservationHistoryEntry2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistory(ctx context.Context, sel ast.SelectionSet, v models.ReservationHistory) graphql.Marshaler {
+	return ec._ReservationHistoryEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReservationHistoryEntry2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistoryᚄ(ctx context.Context, sel ast.SelectionSet, v []models.ReservationHistory) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReservationHistoryEntry2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistory(ctx, sel, v[i])
+		return ec.marshalNReservationHistoryEntry2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistory(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18867,14 +18863,6 @@ func (ec *executionContext) marshalNReservationHistoryEntry2ᚕᚖgithubᚗcom�
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNReservationHistoryEntry2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationHistory(ctx context.Context, sel ast.SelectionSet, v *models.ReservationHistory) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ReservationHistoryEntry!")
-		return graphql.Null
-	}
-	return ec._ReservationHistoryEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReservationStatus2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationStatus(ctx context.Context, v any) (models.ReservationStatus, error) {

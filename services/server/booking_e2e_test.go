@@ -660,3 +660,69 @@ func TestReservationPageQueryCount(t *testing.T) {
 		t.Fatalf("first: 101 → field %q", e.Field())
 	}
 }
+
+// TestEveryReservationResultCarriesItsRelations asks for a reservation's service, staff member,
+// history and payments through every field that returns a reservation outside a page (the page
+// has TestReservationPageQueryCount): the new reservation's payload, the reservation query, and
+// the staff mutations. The relations are attached by one field middleware, so a field that
+// returned reservations without passing through it would answer null here.
+func TestEveryReservationResultCarriesItsRelations(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "relations", nil)
+	const rel = `id status service { name } staffMember { name } history { toStatus } payments { id }`
+	type relations struct {
+		ID          string
+		Status      string
+		Service     *struct{ Name string }
+		StaffMember *struct{ Name string }
+		History     []struct{ ToStatus string }
+		Payments    []struct{ ID string }
+	}
+	check := func(via string, r relations, status string, history int) {
+		t.Helper()
+		if r.Service == nil || r.Service.Name != "Haircut" || r.StaffMember == nil || r.StaffMember.Name != "Anna" {
+			t.Fatalf("%s: service %+v, staff member %+v", via, r.Service, r.StaffMember)
+		}
+		if r.Status != status || len(r.History) != history || r.History[len(r.History)-1].ToStatus != status {
+			t.Fatalf("%s: status %s, history %+v; want %s after %d entries", via, r.Status, r.History, status, history)
+		}
+		if r.Payments == nil || len(r.Payments) != 0 {
+			t.Fatalf("%s: payments %+v, want an empty list", via, r.Payments)
+		}
+	}
+
+	var made struct {
+		CreateReservation struct {
+			CustomerAccessToken string
+			Reservation         relations
+		}
+	}
+	b.Must("", `mutation($in: CreateReservationInput!) { createReservation(input: $in) { customerAccessToken reservation { `+rel+` } } }`,
+		map[string]any{"in": b.reservationInput(bookingTime.Add(time.Hour), "")}, &made)
+	r := made.CreateReservation.Reservation
+	check("createReservation", r, "CONFIRMED", 1)
+
+	for _, token := range []string{b.owner.AccessToken, made.CreateReservation.CustomerAccessToken} {
+		var got struct{ Reservation relations }
+		b.Must(token, `query($id: UUID!) { reservation(id: $id) { `+rel+` } }`, map[string]any{"id": r.ID}, &got)
+		check("reservation", got.Reservation, "CONFIRMED", 1)
+	}
+
+	// Completing needs the reservation to have started; the owner's access token has expired by then.
+	b.clock.Set(bookingTime.Add(time.Hour))
+	var fresh struct{ RefreshToken struct{ AccessToken string } }
+	b.Must("", `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, map[string]any{"t": b.owner.RefreshToken}, &fresh)
+	var done struct{ CompleteReservation relations }
+	b.Must(fresh.RefreshToken.AccessToken, `mutation($id: UUID!) { completeReservation(id: $id) { `+rel+` } }`, map[string]any{"id": r.ID}, &done)
+	check("completeReservation", done.CompleteReservation, "COMPLETED", 2)
+
+	var made2 struct {
+		CreateReservation struct{ Reservation relations }
+	}
+	b.Must("", `mutation($in: CreateReservationInput!) { createReservation(input: $in) { reservation { `+rel+` } } }`,
+		map[string]any{"in": b.reservationInput(time.Date(2026, 3, 4, 10, 0, 0, 0, warsaw), "")}, &made2)
+	var cancelled struct{ CancelReservation relations }
+	b.Must(fresh.RefreshToken.AccessToken, `mutation($id: UUID!) { cancelReservation(id: $id, reason: "closed") { `+rel+` } }`,
+		map[string]any{"id": made2.CreateReservation.Reservation.ID}, &cancelled)
+	check("cancelReservation", cancelled.CancelReservation, "CANCELLED", 2)
+}
