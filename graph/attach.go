@@ -16,49 +16,21 @@ import (
 )
 
 // A reservation's service, staff member, history and payments are plain fields of
-// models.Reservation that the edge fills for every reservation a response returns, before gqlgen
-// marshals them: gqlgen then writes them inline with their parent instead of running a resolver
-// goroutine per field per row, and a page of any size costs one round trip for all of them.
-//
-// It happens in one place, a field middleware (AttachRelations), for every resolver result that
-// carries reservations, so no resolver can forget it: a reservation (query, mutations, live
-// events), a page of them, and a new reservation's payload.
+// models.Reservation that the resolvers returning reservations fill before gqlgen marshals them:
+// gqlgen then writes them inline with their parent instead of running a resolver goroutine per
+// field per row, and a page of any size costs one round trip for all of them. Every field whose
+// type holds a reservation must do it (TestReservationFieldsAttachRelations lists them; the
+// end-to-end TestEveryReservationResultCarriesItsRelations asks each for its relations).
 
-// AttachRelations is the field middleware (handler.Server.AroundFields) that attaches the selected
-// relations to the reservations a resolver returned. Shared objects are not written to: a single
-// reservation is copied first; a page and a new reservation's payload are the resolver's own.
-func (r *Resolver) AttachRelations(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil || res == nil {
-		return res, err
+// withRelations attaches the relations selected under the current field to the reservation a
+// resolver returns: r.withRelations(ctx)(service call).
+func (r *Resolver) withRelations(ctx context.Context) func(*models.Reservation, error) (*models.Reservation, error) {
+	return func(res *models.Reservation, err error) (*models.Reservation, error) {
+		if err != nil || res == nil {
+			return res, err
+		}
+		return res, r.attachRelations(ctx, []*models.Reservation{res}, requestedUnder(ctx))
 	}
-	if fc := graphql.GetFieldContext(ctx); fc == nil || !fc.IsResolver {
-		return res, nil
-	}
-	switch v := res.(type) {
-	case *models.Reservation:
-		if v == nil {
-			return res, nil
-		}
-		c := *v
-		return &c, r.attachRelations(ctx, []*models.Reservation{&c}, requestedUnder(ctx))
-	case *booking.ReservationPage:
-		if v == nil {
-			return res, nil
-		}
-		rows := make([]*models.Reservation, len(v.Reservations))
-		for i := range v.Reservations {
-			rows[i] = &v.Reservations[i]
-		}
-		return v, r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node"))
-	case *booking.Created:
-		if v == nil {
-			return res, nil
-		}
-		c := *v
-		return &c, r.attachRelations(ctx, []*models.Reservation{&c.Reservation}, requestedUnder(ctx, "reservation"))
-	}
-	return res, nil
 }
 
 // requestedUnder returns the names of the fields the client selected below the current field along

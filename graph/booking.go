@@ -20,7 +20,7 @@ func (r *Resolver) staffTransition(ctx context.Context, id uuid.UUID, to models.
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: to, Reason: reason})
+	return r.withRelations(ctx)(r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: to, Reason: reason}))
 }
 
 func serviceInput(in model.ServiceInput) booking.ServiceInput {

@@ -31,7 +31,11 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	if input.Customer != nil {
 		in.CustomerName, in.CustomerEmail, in.CustomerPhone = input.Customer.Name, input.Customer.Email, deref(input.Customer.Phone)
 	}
-	return r.Booking.CreateReservation(ctx, p, in)
+	c, err := r.Booking.CreateReservation(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	return c, r.attachRelations(ctx, []*models.Reservation{&c.Reservation}, requestedUnder(ctx, "reservation"))
 }
 
 func (r *mutationResolver) CancelReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error) {
@@ -39,7 +43,7 @@ func (r *mutationResolver) CancelReservation(ctx context.Context, id uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: models.StatusCancelled, Reason: deref(reason)})
+	return r.withRelations(ctx)(r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: models.StatusCancelled, Reason: deref(reason)}))
 }
 
 func (r *mutationResolver) ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error) {
@@ -185,7 +189,7 @@ func (r *queryResolver) Reservation(ctx context.Context, id uuid.UUID) (*models.
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.Reservation(ctx, p, id)
+	return r.withRelations(ctx)(r.Booking.Reservation(ctx, p, id))
 }
 
 func (r *queryResolver) Reservations(ctx context.Context, filter *model.ReservationFilter, first *int, after *string) (*booking.ReservationPage, error) {
@@ -206,7 +210,11 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 	if err != nil {
 		return nil, err
 	}
-	return page, nil
+	rows := make([]*models.Reservation, len(page.Reservations))
+	for i := range page.Reservations {
+		rows[i] = &page.Reservations[i]
+	}
+	return page, r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node"))
 }
 
 func (r *queryResolver) Services(ctx context.Context, includeArchived *bool) ([]*models.Service, error) {

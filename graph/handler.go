@@ -66,7 +66,6 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AddTransport(getQueriesOnly{})
 	srv.AddTransport(transport.POST{})
 
-	srv.AroundFields(r.AttachRelations)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	if o.Development {
 		srv.Use(extension.Introspection{})

@@ -149,7 +149,7 @@ func (r *mutationResolver) MarkReservationPaid(ctx context.Context, reservationI
 	if err := r.Payments.MarkPaid(ctx, p, reservationID, paymentMethodID, deref(note)); err != nil {
 		return nil, err
 	}
-	return r.Booking.Reservation(ctx, p, reservationID)
+	return r.withRelations(ctx)(r.Booking.Reservation(ctx, p, reservationID))
 }
 
 func (r *paymentResolver) Channel(ctx context.Context, obj *models.Payment) (model.PaymentChannel, error) {

@@ -54,7 +54,7 @@ var (
 const createReservationOp = `mutation($in: CreateReservationInput!) { createReservation(input: $in) {
 	customerAccessToken reservation { id status paymentStatus startsAt endsAt holdExpiresAt price { amount currency } } } }`
 
-func newBookingEnv(t *testing.T, slug string, service map[string]any) *bookingEnv {
+func newBookingEnv(t testing.TB, slug string, service map[string]any) *bookingEnv {
 	t.Helper()
 	clock := &bookingClock{t: bookingTime}
 	env := servertest.New(t, servertest.WithClock(clock.Now), func(_ *config.Config, o *server.Options) {
@@ -73,7 +73,7 @@ func newBookingEnv(t *testing.T, slug string, service map[string]any) *bookingEn
 	return b
 }
 
-func (b *bookingEnv) createService(t *testing.T, in map[string]any) string {
+func (b *bookingEnv) createService(t testing.TB, in map[string]any) string {
 	t.Helper()
 	input := map[string]any{"name": "Haircut", "durationMinutes": 60, "priceAmount": 10000}
 	for k, v := range in {
@@ -84,7 +84,7 @@ func (b *bookingEnv) createService(t *testing.T, in map[string]any) string {
 	return out.CreateService.ID
 }
 
-func (b *bookingEnv) createStaff(t *testing.T, name string, services ...string) string {
+func (b *bookingEnv) createStaff(t testing.TB, name string, services ...string) string {
 	t.Helper()
 	var out struct{ CreateStaffMember struct{ ID string } }
 	b.Must(b.owner.AccessToken, `mutation($in: StaffMemberInput!) { createStaffMember(input: $in) { id } }`,

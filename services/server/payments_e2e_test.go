@@ -970,11 +970,18 @@ func TestPaymentMethodsAndManualPayments(t *testing.T) {
 	p.MustFail(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
 		map[string]any{"r": r.Reservation.ID, "m": p.method}, "BAD_USER_INPUT")
 	var marked struct {
-		MarkReservationPaid struct{ Status, PaymentStatus string }
+		MarkReservationPaid struct {
+			Status, PaymentStatus string
+			Service               *struct{ Name string }
+			History               []struct{ ToPaymentStatus string }
+		}
 	}
-	p.Must(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m, note: "arrived") { status paymentStatus } }`,
+	p.Must(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m, note: "arrived") {
+		status paymentStatus service { name } history { toPaymentStatus } } }`,
 		map[string]any{"r": r.Reservation.ID, "m": bank}, &marked)
-	if marked.MarkReservationPaid.Status != "CONFIRMED" || marked.MarkReservationPaid.PaymentStatus != "PAID" {
+	m := marked.MarkReservationPaid
+	if m.Status != "CONFIRMED" || m.PaymentStatus != "PAID" || m.Service == nil || m.Service.Name == "" ||
+		len(m.History) == 0 || m.History[len(m.History)-1].ToPaymentStatus != "PAID" {
 		t.Fatalf("%+v", marked)
 	}
 	st := p.state(t, r.Reservation.ID)

@@ -1,0 +1,71 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// BenchmarkDashboardPage is the GraphQL side of bench/'s dashboard workload in one process: a
+// staff member's agenda of 50 reservations with service, staff member, price, customer and
+// payments, served by the real handler on a real database (no network, no load generator), so
+// ns/op and allocs/op are slotpay's own cost per request.
+//
+//	go test -run '^$' -bench DashboardPage -benchmem ./services/server
+func BenchmarkDashboardPage(b *testing.B) {
+	env := newBookingEnv(b, "bench-dashboard", map[string]any{"durationMinutes": 30})
+	for day := 3; day <= 6; day++ {
+		for h := range 14 {
+			start := time.Date(2026, 3, day, 9, 0, 0, 0, warsaw).Add(time.Duration(h) * 30 * time.Minute)
+			env.Must("", createReservationOp, map[string]any{"in": env.reservationInput(start, "")}, nil)
+		}
+	}
+	body, _ := json.Marshal(map[string]any{
+		"query": `query Agenda($staff: UUID!, $from: Time!) {
+  reservations(filter: {staffMemberId: $staff, from: $from}, first: 50) {
+    edges { node {
+      id startsAt endsAt status paymentStatus
+      price { amount currency }
+      customer { name email phone }
+      service { id name durationMinutes price { amount currency } }
+      staffMember { id name }
+      payments { id status channel amount { amount currency } paidAt }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+		"variables": map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"},
+	})
+	serve := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+env.owner.AccessToken)
+		rec := httptest.NewRecorder()
+		env.Server.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	var first struct {
+		Data struct {
+			Reservations struct {
+				Edges []struct {
+					Node struct{ Service *struct{ Name string } }
+				}
+			}
+		}
+		Errors []any
+	}
+	if rec := serve(); rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &first) != nil ||
+		len(first.Errors) > 0 || len(first.Data.Reservations.Edges) != 50 || first.Data.Reservations.Edges[49].Node.Service == nil {
+		b.Fatalf("dashboard page: %d %.500s", rec.Code, rec.Body.String())
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if rec := serve(); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
