@@ -65,7 +65,7 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 		if err := tx.First(&settings, "id = ?", tenantID).Error; err != nil {
 			return err
 		}
-		loc, err := time.LoadLocation(settings.TimeZone)
+		loc, err := loadLocation(settings.TimeZone)
 		if err != nil {
 			return err
 		}

@@ -147,7 +147,7 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 		if err := tx.First(&settings, "id = ?", tenantID).Error; err != nil {
 			return err
 		}
-		loc, err := time.LoadLocation(settings.TimeZone)
+		loc, err := loadLocation(settings.TimeZone)
 		if err != nil {
 			return err
 		}
