@@ -18,10 +18,6 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
-func (r *freeStaffMemberResolver) StaffMember(ctx context.Context, obj *booking.FreeStaff) (*models.StaffMember, error) {
-	return r.loaders(ctx).StaffMember.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.StaffMemberID})
-}
-
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error) {
 	p, _ := auth.FromContext(ctx)
 	in := booking.CreateInput{
@@ -333,10 +329,6 @@ func (r *weeklyIntervalResolver) End(ctx context.Context, obj *models.WeeklyInte
 	return booking.FormatClock(obj.EndMinute), nil
 }
 
-func (r *Resolver) FreeStaffMember() generated.FreeStaffMemberResolver {
-	return &freeStaffMemberResolver{r}
-}
-
 func (r *Resolver) ReservationConnection() generated.ReservationConnectionResolver {
 	return &reservationConnectionResolver{r}
 }
@@ -352,7 +344,6 @@ func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
 }
 
 type (
-	freeStaffMemberResolver       struct{ *Resolver }
 	reservationConnectionResolver struct{ *Resolver }
 	scheduleExceptionResolver     struct{ *Resolver }
 	staffMemberResolver           struct{ *Resolver }

@@ -12,8 +12,9 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
-// Nested booking fields other than a reservation's relations (which attach.go reads up front) — a
-// free slot's staff member, a staff member's services and hours — are loaded in batches: one query
+// Nested booking fields other than a reservation's relations (which attach.go reads up front) and
+// a free slot's staff member (the availability read has it) — a staff member's services and
+// hours — are loaded in batches: one query
 // per kind of field per response, whatever the number of rows, instead of one per row. Loaders are made fresh for every response (AroundResponses),
 // so nothing cached outlives a query, a mutation or one event of a subscription.
 //
@@ -29,7 +30,6 @@ type tenantKey struct {
 // Loaders are one response's batch loaders.
 type Loaders struct {
 	Service       *dataloadgen.Loader[tenantKey, *models.Service]
-	StaffMember   *dataloadgen.Loader[tenantKey, *models.StaffMember]
 	StaffServices *dataloadgen.Loader[tenantKey, []uuid.UUID]
 	Weekly        *dataloadgen.Loader[tenantKey, []models.WeeklyInterval]
 }
@@ -43,7 +43,6 @@ func NewLoaders(b *booking.Service) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(booking.MaxPageSize * 2)}
 	return &Loaders{
 		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptrTo[models.Service]), opts...),
-		StaffMember:   dataloadgen.NewMappedLoader(byTenant(b.StaffByIDs, ptrTo[models.StaffMember]), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),
 		Weekly:        dataloadgen.NewLoader(listByTenant(b.WeeklyByStaff), opts...),
 	}

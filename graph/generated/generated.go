@@ -35,7 +35,6 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	FreeStaffMember() FreeStaffMemberResolver
 	ImojeSetup() ImojeSetupResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
@@ -427,9 +426,6 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type FreeStaffMemberResolver interface {
-	StaffMember(ctx context.Context, obj *booking.FreeStaff) (*models.StaffMember, error)
-}
 type ImojeSetupResolver interface {
 	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
 	ShopID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
@@ -5802,7 +5798,7 @@ func (ec *executionContext) _FreeStaffMember_staffMember(ctx context.Context, fi
 			return ec.fieldContext_FreeStaffMember_staffMember(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FreeStaffMember().StaffMember(ctx, obj)
+			return obj.StaffMember, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.StaffMember) graphql.Marshaler {
@@ -5816,8 +5812,8 @@ func (ec *executionContext) fieldContext_FreeStaffMember_staffMember(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "FreeStaffMember",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StaffMember(ctx, field)
 		},
@@ -15804,15 +15800,14 @@ func (ec *executionContext) _FreeStaffMember(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FreeStaffMember")
 		case "staffMember":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FreeStaffMember_staffMember(ctx, field, obj)
-				})
+			out.Values[i] = ec._FreeStaffMember_staffMember(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "seatsLeft":
 			out.Values[i] = ec._FreeStaffMember_seatsLeft(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

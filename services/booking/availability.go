@@ -77,9 +77,12 @@ type Slot struct {
 
 // FreeStaff is one staff member free for a slot and the seats left there.
 type FreeStaff struct {
-	TenantID      uuid.UUID // set by Service.Availability, so the staff member can be looked up
+	TenantID      uuid.UUID // set by Service.Availability
 	StaffMemberID uuid.UUID
 	SeatsLeft     int
+	// StaffMember is the staff member's row, set by Service.Availability from the rows it read
+	// (shared by every slot of that staff member; read-only).
+	StaffMember *models.StaffMember
 }
 
 // Prepare sorts and normalises a schedule in place (merges touching working intervals, sorts busy

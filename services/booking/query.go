@@ -99,9 +99,14 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 			MinNotice: time.Duration(settings.MinNoticeMinutes) * time.Minute,
 			Horizon:   time.Duration(settings.BookingHorizonDays) * 24 * time.Hour}
 		out.Slots = ComputeSlots(rules, spec, schedules, window.From, window.To)
+		rows := make(map[uuid.UUID]*models.StaffMember, len(staff))
+		for i := range staff {
+			rows[staff[i].ID] = &staff[i]
+		}
 		for i := range out.Slots {
 			for j := range out.Slots[i].Staff {
-				out.Slots[i].Staff[j].TenantID = tenantID
+				free := &out.Slots[i].Staff[j]
+				free.TenantID, free.StaffMember = tenantID, rows[free.StaffMemberID]
 			}
 		}
 		return nil

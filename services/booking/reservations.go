@@ -534,13 +534,6 @@ func (s *Service) ServicesByIDs(ctx context.Context, tenantID uuid.UUID, ids []u
 	return out, wrap("services by id", err)
 }
 
-// StaffByIDs loads staff members of one tenant by id (for the GraphQL loaders).
-func (s *Service) StaffByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.StaffMember, error) {
-	out := make(map[uuid.UUID]models.StaffMember, len(ids))
-	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueStaffByIDs(b, tenantID, ids, out) })
-	return out, wrap("staff by id", err)
-}
-
 // HistoryByReservations loads the history of several reservations of one tenant, oldest first.
 func (s *Service) HistoryByReservations(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.ReservationHistory, error) {
 	out := make(map[uuid.UUID][]models.ReservationHistory, len(ids))
