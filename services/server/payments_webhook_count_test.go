@@ -1,0 +1,94 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/slotpay/slotpay/imojesim"
+	"github.com/slotpay/slotpay/services/database"
+)
+
+// TestSettledNotificationStatementCount pins what one settled notification costs on the wire: the
+// statements (BEGIN and COMMIT included) and the round trips the server's pool sends for it,
+// counted by the pool's tracer (database.StatementCounter), so the webhook's hot path cannot
+// silently grow again. The shop's last_notification_at is made stale first, so the count includes
+// its update (the most a settled notification writes). The first notification of a shop also reads
+// the shop's owner and key; later ones have them in memory and are two round trips: BEGIN,
+// set_config, the payment and its reservation locked, the shop's row and the dedupe check; then
+// the notification, the payment, the reservation, its history, the events, last_notification_at
+// and COMMIT.
+func TestSettledNotificationStatementCount(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "wh-count")
+	first, firstPay, d1 := p.settledDelivery(t)
+	second, secondPay, d2 := p.settledDelivery(t)
+	if err := p.sim.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := p.DB.Owner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := func() {
+		t.Helper()
+		if _, err := owner.Exec(context.Background(), `UPDATE imoje_credentials SET last_notification_at = now() - interval '1 hour'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wire := database.CounterOf(p.Server.Pool)
+	if wire == nil {
+		t.Fatal("the server's pool has no statement counter")
+	}
+	post := func(d imojesim.Delivery) (statements, roundTrips int64) {
+		t.Helper()
+		wire.Reset()
+		code, answer := postNotification(t, p.URL, d.SignatureHeader, []byte(d.Body))
+		if code != 200 || answer != `{"status":"ok"}` {
+			t.Fatalf("answered %d %s", code, answer)
+		}
+		return wire.Counts()
+	}
+	settled := func(r createdReservation, pay paymentResult) {
+		t.Helper()
+		if st := p.state(t, r.Reservation.ID); !paid(st) {
+			t.Fatalf("after the notification: %+v", st)
+		}
+		var outcome string
+		var fresh bool
+		if err := owner.QueryRow(context.Background(), `SELECT n.outcome, c.last_notification_at > now() - interval '1 minute'
+			FROM imoje_notifications n JOIN imoje_credentials c ON c.tenant_id = n.tenant_id WHERE n.payment_id = $1 AND n.imoje_status = 'settled'`, pay.ID).
+			Scan(&outcome, &fresh); err != nil || outcome != "APPLIED" || !fresh {
+			t.Fatalf("stored outcome %q, last_notification_at fresh %v (%v)", outcome, fresh, err)
+		}
+	}
+
+	stale()
+	coldStatements, coldRoundTrips := post(d1)
+	t.Logf("settled notification, shop not in memory: %d statements in %d round trips", coldStatements, coldRoundTrips)
+	settled(first, firstPay)
+	if coldStatements > 15 || coldRoundTrips > 4 {
+		t.Fatalf("a settled notification of a shop not in memory ran %d statements in %d round trips; want at most 15 in 4", coldStatements, coldRoundTrips)
+	}
+
+	stale()
+	statements, roundTrips := post(d2)
+	t.Logf("settled notification: %d statements in %d round trips", statements, roundTrips)
+	settled(second, secondPay)
+	if statements > 12 || roundTrips > 2 {
+		t.Fatalf("a settled notification ran %d statements in %d round trips; want at most 12 in 2", statements, roundTrips)
+	}
+
+	// The same body again is a duplicate: answered ok, nothing written, one round trip to read and
+	// one to end the transaction.
+	dupStatements, dupRoundTrips := post(d2)
+	t.Logf("duplicate: %d statements in %d round trips", dupStatements, dupRoundTrips)
+	if dupStatements > 6 || dupRoundTrips > 2 {
+		t.Fatalf("a duplicate ran %d statements in %d round trips; want at most 6 in 2", dupStatements, dupRoundTrips)
+	}
+	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE payment_id = $1 AND imoje_status = 'settled'`, secondPay.ID); n != 1 {
+		t.Fatalf("%d stored settled notifications, want 1", n)
+	}
+	if st := p.state(t, second.Reservation.ID); len(st.History) != len(p.state(t, first.Reservation.ID).History) {
+		t.Fatalf("the duplicate wrote history: %+v", st.History)
+	}
+}
