@@ -92,3 +92,66 @@ func TestSettledNotificationStatementCount(t *testing.T) {
 		t.Fatalf("the duplicate wrote history: %+v", st.History)
 	}
 }
+
+// TestChangedShopKeyIsNoticed: the webhook remembers shop keys, and a key changed since is never
+// trusted. saveImojeCredentials does not tell the webhook (another instance could not be told
+// either), so the notification below passes the check with the remembered old key; the
+// transaction then finds another sealed key in the shop's row, the notification is checked again
+// with the current key and refused with 401, with nothing written. With the shop's real key saved
+// back it is accepted.
+func TestChangedShopKeyIsNoticed(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "key-change")
+	// The shop's key is in memory after a notification checked with it.
+	p.paidReservation(t, "warm")
+	r, _, d := p.settledDelivery(t)
+	save := func(key string) {
+		t.Helper()
+		in := p.credentials()
+		in["shopKey"] = key
+		p.Must(p.owner.AccessToken, saveCredentialsOp, map[string]any{"in": in}, nil)
+	}
+	save("AnotherShopKey0123456789abcdefXYZ")
+	if code, answer := postNotification(t, p.URL, d.SignatureHeader, []byte(d.Body)); code != 401 {
+		t.Fatalf("a notification signed with the replaced key answered %d %s, want 401", code, answer)
+	}
+	if st := p.state(t, r.Reservation.ID); st.PaymentStatus != "PENDING" {
+		t.Fatalf("a notification signed with the replaced key changed the reservation: %+v", st)
+	}
+	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE body = $1`, d.Body); n != 0 {
+		t.Fatalf("%d notifications stored", n)
+	}
+	save(p.merchant.Shops[0].ServiceKey)
+	if code, answer := postNotification(t, p.URL, d.SignatureHeader, []byte(d.Body)); code != 200 {
+		t.Fatalf("with the shop's key saved back the notification answered %d %s", code, answer)
+	}
+	p.waitFor(t, r.Reservation.ID, "PAID", paid)
+}
+
+// TestUnopenableShopKeyIsNotTrusted: when the shop's row holds a sealed key this instance cannot
+// open (sealed under a key it does not have, or damaged), the remembered key is not used instead:
+// the notification is not applied and imoje is told to retry (5xx).
+func TestUnopenableShopKeyIsNotTrusted(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "key-race")
+	p.paidReservation(t, "warm")
+	r, _, d := p.settledDelivery(t)
+	// The remembered key still verifies the signature; the row now holds the sealed token in place
+	// of the sealed key.
+	owner, err := p.DB.Owner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(context.Background(), `UPDATE imoje_credentials SET service_key_sealed = token_sealed`); err != nil {
+		t.Fatal(err)
+	}
+	code, answer := postNotification(t, p.URL, d.SignatureHeader, []byte(d.Body))
+	// The token sealed as the shop key does not open (the associated data names another field):
+	// the server cannot check the signature, so imoje must retry later.
+	if code < 500 {
+		t.Fatalf("answered %d %s, want 5xx", code, answer)
+	}
+	if st := p.state(t, r.Reservation.ID); st.PaymentStatus != "PENDING" {
+		t.Fatalf("the notification was applied with a key that is no longer the shop's: %+v", st)
+	}
+}
