@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/slotpay/slotpay/imojesim"
@@ -153,5 +155,38 @@ func TestUnopenableShopKeyIsNotTrusted(t *testing.T) {
 	}
 	if st := p.state(t, r.Reservation.ID); st.PaymentStatus != "PENDING" {
 		t.Fatalf("the notification was applied with a key that is no longer the shop's: %+v", st)
+	}
+}
+
+// TestConcurrentCopiesOfAnUnknownOrder: copies of one body for an order we do not know lock no
+// payment, so they race past the dedupe check together; the notification's unique constraint
+// lets one store it, the others are duplicates, and every copy is answered ok.
+func TestConcurrentCopiesOfAnUnknownOrder(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "unknown-copies")
+	shop := p.merchant.Shops[0]
+	body := []byte(`{"transaction":{"id":"6f1b3c2e-8d4a-4e5b-9c7d-0a1b2c3d4e5f","type":"sale","status":"settled","source":"api","created":1,"modified":1,` +
+		`"notificationUrl":"","serviceId":"` + shop.ServiceID + `","amount":100,"currency":"PLN","title":"","orderId":"00000000-0000-4000-8000-00000000abcd",` +
+		`"paymentMethod":"blik","paymentMethodCode":"blik"}}`)
+	header := p.sign(t, body)
+	var wg sync.WaitGroup
+	answers := make(chan string, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, answer := postNotification(t, p.URL, header, body)
+			answers <- fmt.Sprintf("%d %s", code, answer)
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	for a := range answers {
+		if a != `200 {"status":"ok"}` {
+			t.Fatalf("a copy was answered %q", a)
+		}
+	}
+	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE body = $1 AND outcome = 'UNKNOWN_ORDER' AND payment_id IS NULL`, string(body)); n != 1 {
+		t.Fatalf("%d stored, want 1 (UNKNOWN_ORDER)", n)
 	}
 }
