@@ -3,12 +3,15 @@ package booking
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 )
 
@@ -55,11 +58,51 @@ func (s *Service) ReservationForPaymentTx(tx *gorm.DB, tenantID, reservationID u
 	if res.RowsAffected == 0 {
 		return nil, ErrReservationNotFound.Wrap(gorm.ErrRecordNotFound)
 	}
-	r := &row.Reservation
+	return lockedView(&row.Reservation, row.ServiceName), nil
+}
+
+func lockedView(r *models.Reservation, serviceName string) *PaymentView {
 	return &PaymentView{ReservationID: r.ID, TenantID: r.TenantID, Amount: r.PriceAmount, Currency: r.Currency,
 		Status: r.Status, PaymentStatus: r.PaymentStatus, HoldExpiresAt: r.HoldExpiresAt, StartsAt: r.StartsAt,
-		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, ServiceName: row.ServiceName,
-		locked: r}, nil
+		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, ServiceName: serviceName,
+		locked: r}
+}
+
+// reservationForPaymentSQL reads what ReservationForPaymentTx reads, for the reservation of a
+// payment ($1 tenant, $2 payment id), and locks the reservation.
+var reservationForPaymentSQL = `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name
+	FROM reservations r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+	WHERE r.tenant_id = $1 AND r.id = (SELECT p.reservation_id FROM payments p WHERE p.tenant_id = $1 AND p.id = $2)
+	FOR UPDATE OF r`
+
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// QueueReservationOfPaymentForUpdate is ReservationForPaymentTx for a pgx pipeline
+// (database.PipelineInTenant): it queues the read of payment paymentID's reservation, locked until
+// the transaction ends, with its service's name. Queue it after the statement that locks the
+// payment (lock order: payment, then reservation). When the batch has run, *out holds the view
+// (for QueuePaymentStatusLocked), or stays nil when there is no such payment.
+func QueueReservationOfPaymentForUpdate(b *pgx.Batch, tenantID, paymentID uuid.UUID, out **PaymentView) {
+	b.Queue(reservationForPaymentSQL, tenantID, paymentID).Query(func(rows pgx.Rows) error {
+		type row struct {
+			models.Reservation
+			ServiceName string
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[row])
+		if err != nil {
+			return fmt.Errorf("reservation for payment: %w", err)
+		}
+		if len(got) == 1 {
+			*out = lockedView(&got[0].Reservation, got[0].ServiceName)
+		}
+		return nil
+	})
 }
 
 // ApplyPaymentStatusTx records a reservation's new payment status, with a history row and a live
@@ -98,11 +141,44 @@ func (s *Service) ApplyPaymentStatusLockedTx(tx *gorm.DB, view *PaymentView, ps 
 	return s.applyPaymentStatus(tx, view.locked, ps, actor, reason)
 }
 
-// applyPaymentStatus is ApplyPaymentStatusTx on a reservation locked in tx.
-func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps models.PaymentStatus, actor, reason string) (changed bool, err error) {
-	tenantID, reservationID := r.TenantID, r.ID
+// QueuePaymentStatusLocked is ApplyPaymentStatusLockedTx for a pgx pipeline
+// (database.PipelineInTenant): the same rules, with the reservation update and its history row
+// queued into b instead of executed, and the live event returned for the caller to publish in the
+// same transaction. view must come from QueueReservationOfPaymentForUpdate in that transaction.
+func (s *Service) QueuePaymentStatusLocked(b *pgx.Batch, view *PaymentView, ps models.PaymentStatus, actor, reason string) (changed bool, ev events.Event, err error) {
+	if view.locked == nil {
+		return false, events.Event{}, errors.New("queue payment status: the reservation is not locked in this transaction")
+	}
+	if !ps.Valid() {
+		return false, events.Event{}, fmt.Errorf("queue payment status: unknown status %q", ps)
+	}
+	if actor == "" {
+		actor = HistoryActorSystem
+	}
+	c, ok := s.paymentStatusChange(view.locked, ps, actor, reason)
+	if !ok {
+		return false, events.Event{}, nil
+	}
+	database.QueueUpdate(b, "reservations", c.reservation.TenantID, c.reservation.ID, c.updates)
+	h := c.history
+	b.Queue(`INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
+		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		h.TenantID, h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt)
+	return true, c.event, nil
+}
+
+// paymentStatusChange is what a new payment status does to a locked reservation (changed in place):
+// the columns to update, the history row and the live event. ok is false when nothing changes.
+type paymentStatusChange struct {
+	reservation *models.Reservation
+	updates     map[string]any
+	history     models.ReservationHistory
+	event       events.Event
+}
+
+func (s *Service) paymentStatusChange(r *models.Reservation, ps models.PaymentStatus, actor, reason string) (paymentStatusChange, bool) {
 	if r.PaymentStatus == ps {
-		return false, nil
+		return paymentStatusChange{}, false
 	}
 	now := s.Now()
 	fromStatus, fromPayment := r.Status, r.PaymentStatus
@@ -112,14 +188,27 @@ func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps mode
 		updates["status"] = models.StatusConfirmed
 		r.Status = models.StatusConfirmed
 	}
-	if err := tx.Model(&models.Reservation{}).Where("tenant_id = ? AND id = ?", tenantID, reservationID).Updates(updates).Error; err != nil {
-		return false, fmt.Errorf("apply payment status: %w", err)
-	}
 	r.UpdatedAt = now
 	if reason == "" {
 		reason = "payment " + string(ps)
 	}
-	if err := recordTransition(tx, r, &fromStatus, &fromPayment, actor, reason, events.ReservationUpdated, now); err != nil {
+	h, ev := transition(r, &fromStatus, &fromPayment, actor, reason, events.ReservationUpdated, now)
+	return paymentStatusChange{reservation: r, updates: updates, history: h, event: ev}, true
+}
+
+// applyPaymentStatus is ApplyPaymentStatusTx on a reservation locked in tx.
+func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps models.PaymentStatus, actor, reason string) (changed bool, err error) {
+	c, ok := s.paymentStatusChange(r, ps, actor, reason)
+	if !ok {
+		return false, nil
+	}
+	if err := tx.Model(&models.Reservation{}).Where("tenant_id = ? AND id = ?", r.TenantID, r.ID).Updates(c.updates).Error; err != nil {
+		return false, fmt.Errorf("apply payment status: %w", err)
+	}
+	if err := tx.Create(&c.history).Error; err != nil {
+		return false, fmt.Errorf("apply payment status: %w", err)
+	}
+	if err := events.Publish(tx, c.event); err != nil {
 		return false, fmt.Errorf("apply payment status: %w", err)
 	}
 	return true, nil

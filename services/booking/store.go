@@ -184,12 +184,19 @@ func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
 // recordTransition writes the history row of a change and publishes the live update.
 func recordTransition(tx *gorm.DB, r *models.Reservation, from *models.ReservationStatus, fromPayment *models.PaymentStatus,
 	actor, reason string, kind events.Kind, now time.Time) error {
-	h := models.ReservationHistory{TenantID: r.TenantID, ID: uuid.New(), ReservationID: r.ID,
-		FromStatus: from, ToStatus: r.Status, FromPaymentStatus: fromPayment, ToPaymentStatus: r.PaymentStatus,
-		Actor: actor, Reason: reason, CreatedAt: now}
+	h, ev := transition(r, from, fromPayment, actor, reason, kind, now)
 	if err := tx.Create(&h).Error; err != nil {
 		return err
 	}
-	return events.Publish(tx, events.Event{Kind: kind, TenantID: r.TenantID, ReservationID: r.ID,
-		ServiceID: r.ServiceID, StaffMemberID: r.StaffMemberID, From: r.StartsAt, To: r.EndsAt})
+	return events.Publish(tx, ev)
+}
+
+// transition is the history row and the live event of a change (recordTransition writes them).
+func transition(r *models.Reservation, from *models.ReservationStatus, fromPayment *models.PaymentStatus,
+	actor, reason string, kind events.Kind, now time.Time) (models.ReservationHistory, events.Event) {
+	h := models.ReservationHistory{TenantID: r.TenantID, ID: uuid.New(), ReservationID: r.ID,
+		FromStatus: from, ToStatus: r.Status, FromPaymentStatus: fromPayment, ToPaymentStatus: r.PaymentStatus,
+		Actor: actor, Reason: reason, CreatedAt: now}
+	return h, events.Event{Kind: kind, TenantID: r.TenantID, ReservationID: r.ID,
+		ServiceID: r.ServiceID, StaffMemberID: r.StaffMemberID, From: r.StartsAt, To: r.EndsAt}
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 )
@@ -66,14 +67,24 @@ func findPayment(tx *gorm.DB, tenantID uuid.UUID, orderID, transactionID, linkID
 	return &pay, err
 }
 
-// applySale applies imoje's word about a sale to a locked payment, forward only: a later PENDING
-// never undoes PAID, final states never change, and PAID — the only state that means money arrived
-// — wins over a FAILED or CANCELLED we recorded ourselves. The reservation's payment status and
-// status change in the same transaction, with history and a live event.
-func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, source string) (string, string, error) {
+// saleDecision is what imoje's word about a sale does to a payment: the outcome and its detail, the
+// payment's columns to update (nil: none) and, when the payment's status moves, its new status,
+// which the reservation's payment status then follows.
+type saleDecision struct {
+	outcome, detail string
+	updates         map[string]any
+	moved           bool
+	target          models.PaymentState
+}
+
+// decideSale applies the sale rules to a locked payment, forward only: a later PENDING never undoes
+// PAID, final states never change, and PAID — the only state that means money arrived — wins over a
+// FAILED or CANCELLED we recorded ourselves. Shop, amount and currency must match the payment. Both
+// the gorm path (applySale) and the webhook's pipelined path (applySaleNotification) execute it.
+func (s *Service) decideSale(pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction) saleDecision {
 	if !strings.EqualFold(t.ServiceID, serviceID.String()) || t.Amount != pay.Amount || !strings.EqualFold(t.Currency, pay.Currency) {
-		return OutcomeMismatch, fmt.Sprintf("transaction %s: service %s amount %d %s does not match payment %d %s",
-			t.ID, t.ServiceID, t.Amount, t.Currency, pay.Amount, pay.Currency), nil
+		return saleDecision{outcome: OutcomeMismatch, detail: fmt.Sprintf("transaction %s: service %s amount %d %s does not match payment %d %s",
+			t.ID, t.ServiceID, t.Amount, t.Currency, pay.Amount, pay.Currency)}
 	}
 	target := saleTarget(t.Status)
 	updates := map[string]any{}
@@ -92,12 +103,17 @@ func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUI
 	cur := pay.Status
 	switch {
 	case target == cur:
-		return s.saveNoChange(tx, pay, updates, t.Status)
+		if len(updates) == 0 {
+			return saleDecision{outcome: OutcomeNoChange}
+		}
+		updates["imoje_status"] = t.Status
+		updates["updated_at"] = s.now()
+		return saleDecision{outcome: OutcomeNoChange, updates: updates}
 	case cur == models.PaymentStatePaid:
-		return OutcomeStale, "payment already PAID; imoje said " + t.Status, nil
+		return saleDecision{outcome: OutcomeStale, detail: "payment already PAID; imoje said " + t.Status}
 	case target == models.PaymentStatePaid:
 	case cur.Final(), target.Rank() < cur.Rank():
-		return OutcomeStale, fmt.Sprintf("payment is %s; imoje said %s", cur, t.Status), nil
+		return saleDecision{outcome: OutcomeStale, detail: fmt.Sprintf("payment is %s; imoje said %s", cur, t.Status)}
 	}
 	now := s.now()
 	updates["status"] = target
@@ -107,24 +123,42 @@ func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUI
 		updates["paid_at"] = now
 		updates["next_check_at"] = nil
 	}
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
-		return "", "", err
-	}
-	pay.Status = target
-	var ps models.PaymentStatus
+	return saleDecision{outcome: OutcomeApplied, updates: updates, moved: true, target: target}
+}
+
+// reservationPaymentStatus is the reservation's payment status that follows a payment's state.
+func reservationPaymentStatus(target models.PaymentState) models.PaymentStatus {
 	switch target {
 	case models.PaymentStatePaid:
-		ps = models.PaymentPaid
+		return models.PaymentPaid
 	case models.PaymentStateFailed:
-		ps = models.PaymentFailed
-	default:
-		ps = models.PaymentPending
+		return models.PaymentFailed
 	}
+	return models.PaymentPending
+}
+
+// applySale executes decideSale in tx: the payment's update, then the reservation's payment status
+// and status in the same transaction, with history and a live event.
+func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, source string) (string, string, error) {
+	d := s.decideSale(pay, serviceID, t)
+	if d.updates != nil {
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(d.updates).Error; err != nil {
+			return "", "", err
+		}
+	}
+	if !d.moved {
+		return d.outcome, d.detail, nil
+	}
+	pay.Status = d.target
 	detail := ""
-	if err := s.reservationFollows(tx, pay, ps, "imoje "+source+": "+t.Status+codeSuffix(t.StatusCode), &detail); err != nil {
+	if err := s.reservationFollows(tx, pay, reservationPaymentStatus(d.target), saleReason(source, t), &detail); err != nil {
 		return "", "", err
 	}
 	return OutcomeApplied, detail, nil
+}
+
+func saleReason(source string, t *imoje.Transaction) string {
+	return "imoje " + source + ": " + t.Status + codeSuffix(t.StatusCode)
 }
 
 func codeSuffix(code string) string {
@@ -132,17 +166,6 @@ func codeSuffix(code string) string {
 		return ""
 	}
 	return " (" + code + ")"
-}
-
-func (s *Service) saveNoChange(tx *gorm.DB, pay *models.Payment, updates map[string]any, imojeStatus string) (string, string, error) {
-	if len(updates) > 0 {
-		updates["imoje_status"] = imojeStatus
-		updates["updated_at"] = s.now()
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
-			return "", "", err
-		}
-	}
-	return OutcomeNoChange, "", nil
 }
 
 // reservationFollows moves the reservation's payment status (PAID also confirms it) and publishes
@@ -153,17 +176,35 @@ func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models
 	if err != nil {
 		return err
 	}
-	if view.PaymentStatus != ps && !(ps == models.PaymentFailed && (view.PaymentStatus == models.PaymentPaid || view.PaymentStatus == models.PaymentPartiallyRefunded || view.PaymentStatus == models.PaymentRefunded)) {
+	if reservationMustFollow(view, ps) {
 		if _, err := s.booking.ApplyPaymentStatusLockedTx(tx, view, ps, "system", reason); err != nil {
 			return err
 		}
 	}
-	if ps == models.PaymentPaid && view.Status != models.StatusPendingPayment && view.Status != models.StatusConfirmed {
-		*detail = "paid after the reservation became " + string(view.Status) + ": refund needed"
-		s.o.Log.Warn("payment settled for a reservation that is no longer active", "tenant_id", pay.TenantID.String(),
-			"payment_id", pay.ID.String(), "reservation_status", string(view.Status))
+	*detail = s.paidTooLate(pay, view, ps)
+	return events.Publish(tx, paymentEvent(pay))
+}
+
+// reservationMustFollow: the reservation takes the payment's status, except that a failure never
+// overwrites money that arrived (PAID, or refunds of it).
+func reservationMustFollow(view *booking.PaymentView, ps models.PaymentStatus) bool {
+	return view.PaymentStatus != ps && !(ps == models.PaymentFailed && (view.PaymentStatus == models.PaymentPaid ||
+		view.PaymentStatus == models.PaymentPartiallyRefunded || view.PaymentStatus == models.PaymentRefunded))
+}
+
+// paidTooLate flags money for a reservation that already ended (expired, cancelled…): it is kept
+// and must be refunded. It returns the detail stored with the notification ("" when all is well).
+func (s *Service) paidTooLate(pay *models.Payment, view *booking.PaymentView, ps models.PaymentStatus) string {
+	if ps != models.PaymentPaid || view.Status == models.StatusPendingPayment || view.Status == models.StatusConfirmed {
+		return ""
 	}
-	return events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+	s.o.Log.Warn("payment settled for a reservation that is no longer active", "tenant_id", pay.TenantID.String(),
+		"payment_id", pay.ID.String(), "reservation_status", string(view.Status))
+	return "paid after the reservation became " + string(view.Status) + ": refund needed"
+}
+
+func paymentEvent(pay *models.Payment) events.Event {
+	return events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID}
 }
 
 // applyLinkClosed handles a payment link that expired or was cancelled (a payment-only notification).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
@@ -60,6 +61,8 @@ type Options struct {
 // Service implements payments.
 type Service struct {
 	db      *gorm.DB
+	pool    *pgxpool.Pool // the pgx pool under db: the webhook's pipelined transactions
+	shops   shopKeys
 	booking *booking.Service
 	box     *secrets.Box
 	o       Options
@@ -82,7 +85,7 @@ func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Opti
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: db, booking: bookings, box: box, o: o}
+	return &Service{db: db, pool: database.PoolOf(db), booking: bookings, box: box, o: o}
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }

@@ -84,8 +84,11 @@ type shopOwner struct {
 
 // HandleNotification verifies and applies one notification; nil means it is stored and applied
 // (or recognised as a duplicate) and committed. The tenant is found from the header's merchant id
-// and shop id, and the signature is checked with that tenant's shop key only, so a notification
-// signed with tenant A's key can never touch tenant B's payments.
+// and shop id, and the signature is checked with that tenant's shop key only, before anything else
+// is read or written, so a notification signed with tenant A's key can never touch tenant B's
+// payments. The shop's key usually comes from memory (shopKeys); the transaction that applies the
+// notification confirms it is still the shop's key, and a notification checked with a key that
+// changed meanwhile is checked again with the current one.
 func (s *Service) HandleNotification(ctx context.Context, header string, body []byte) (string, error) {
 	sig, err := imoje.ParseSignatureHeader(header)
 	if err != nil {
@@ -95,39 +98,63 @@ func (s *Service) HandleNotification(ctx context.Context, header string, body []
 	if err != nil {
 		return "", refuse(http.StatusBadRequest, "serviceid is not a UUID", err)
 	}
-	var owners []shopOwner
-	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, payment_method_id FROM imoje_shop_owner(?, ?)`, sig.MerchantID, serviceID).
-		Scan(&owners).Error; err != nil {
-		return "", err // database trouble: 503, imoje retries
-	}
-	if len(owners) != 1 {
-		return "", refuse(http.StatusNotFound, "unknown shop", nil)
-	}
-	owner := owners[0]
-	outcome := ""
-	err = database.InTenant(ctx, s.db, owner.TenantID, func(tx *gorm.DB) error {
-		var cred models.ImojeCredentials
-		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", owner.TenantID, owner.PaymentMethodID).Error; err != nil {
-			return err
-		}
-		_, key, err := s.client(&cred)
+	ref := shopRef{merchantID: sig.MerchantID, serviceID: serviceID}
+	for fresh := false; ; fresh = true {
+		sh, cached, err := s.shopFor(ctx, ref, fresh)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if err := sig.Verify(body, key); err != nil {
-			return refuse(http.StatusUnauthorized, "bad signature", err)
+		if err := sig.Verify(body, sh.key); err != nil {
+			if cached {
+				continue // the key may have changed since it was remembered: ask the database
+			}
+			return "", refuse(http.StatusUnauthorized, "bad signature", err)
 		}
 		n, err := imoje.ParseNotification(body)
 		if err != nil {
-			return refuse(http.StatusBadRequest, "malformed notification", err)
+			return "", refuse(http.StatusBadRequest, "malformed notification", err)
 		}
 		if bodyService(n) != serviceID.String() {
-			return refuse(http.StatusBadRequest, "serviceId in the body differs from the header", nil)
+			return "", refuse(http.StatusBadRequest, "serviceId in the body differs from the header", nil)
+		}
+		outcome, err := s.applyVerified(ctx, sh, body, n)
+		if errors.Is(err, errStaleShop) && !fresh {
+			s.shops.forget(ref)
+			continue
+		}
+		return outcome, err
+	}
+}
+
+// applyVerified applies a notification whose signature sh's key verified. Sale notifications for
+// one of our payment ids (all of ours: the order id is the payment's id) take the pipelined path,
+// two round trips; refunds and payment-link notifications take the general one.
+func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *imoje.Notification) (string, error) {
+	if t := n.Transaction; t != nil && t.Type != "refund" && s.pool != nil {
+		if paymentID, err := uuid.Parse(t.OrderID); err == nil {
+			return s.applySaleNotification(ctx, sh, body, n, paymentID)
+		}
+	}
+	outcome := ""
+	err := database.InTenant(ctx, s.db, sh.tenantID, func(tx *gorm.DB) error {
+		var cred models.ImojeCredentials
+		err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", sh.tenantID, sh.paymentMethodID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !sh.is(&cred)) {
+			return errStaleShop
+		}
+		if err != nil {
+			return err
 		}
 		outcome, err = s.applyNotification(tx, &cred, body, n)
 		return err
 	})
 	return outcome, err
+}
+
+// is reports whether a credentials row read in a transaction is still this shop with this key.
+func (sh *shop) is(c *models.ImojeCredentials) bool {
+	return c.TenantID == sh.tenantID && c.PaymentMethodID == sh.paymentMethodID && c.MerchantID == sh.merchantID &&
+		c.ServiceID == sh.serviceID && c.ServiceKeySealed == sh.keySealed
 }
 
 func bodyService(n *imoje.Notification) string {
@@ -154,7 +181,7 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 		return "", res.Error
 	}
 	if res.RowsAffected == 0 {
-		return "DUPLICATE", nil
+		return OutcomeDuplicate, nil
 	}
 	var (
 		outcome, detail string

@@ -1,0 +1,192 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/imoje"
+)
+
+// errDuplicate ends a transaction that has nothing to do: the body was stored before.
+var errDuplicate = errors.New("duplicate notification")
+
+// OutcomeDuplicate is answered (not stored) for a body received before.
+const OutcomeDuplicate = "DUPLICATE"
+
+// notificationUnique is the constraint that stores each body once per tenant.
+const notificationUnique = "imoje_notifications_tenant_id_body_sha256_key"
+
+// applySaleNotification is applyNotification for a sale notification naming our payment paymentID,
+// as one transaction in two round trips (database.PipelineInTenant) instead of a dozen:
+//
+//  1. lock the payment, then its reservation (with its service's name); re-read the shop's row (is
+//     the key the signature was checked with still the shop's?) and whether this body was stored
+//     before;
+//  2. decideSale and the reservation's rules, in Go; then the notification row with its outcome,
+//     the payment's update, the reservation's update and history row, the live events (pg_notify,
+//     delivered on commit only), last_notification_at when over a second old, and COMMIT.
+//
+// The rules are the ones of the general path (decideSale, reservationMustFollow, paidTooLate and
+// booking's QueuePaymentStatusLocked share them). Two copies of one body racing past the check of
+// step 1 meet at the notification's unique constraint, the first statement of step 2: the second
+// one's transaction aborts before it writes anything, and it is a duplicate.
+func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []byte, n *imoje.Notification, paymentID uuid.UUID) (string, error) {
+	t := n.Transaction
+	sum := sha256.Sum256(body)
+	var (
+		pay       *models.Payment
+		view      *booking.PaymentView
+		shopFound bool
+		keySealed string
+		lastNote  *time.Time
+		seen      bool
+		outcome   string
+		detail    string
+	)
+	read := func(b *pgx.Batch) {
+		b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+			sh.tenantID, paymentID).Query(func(rows pgx.Rows) error {
+			got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[models.Payment])
+			if len(got) == 1 {
+				pay = &got[0]
+			}
+			return err
+		})
+		booking.QueueReservationOfPaymentForUpdate(b, sh.tenantID, paymentID, &view)
+		// After the locks: a copy of this body committed while this transaction waited for them is
+		// seen here.
+		b.Queue(`SELECT c.service_key_sealed, c.last_notification_at,
+				EXISTS (SELECT 1 FROM imoje_notifications n WHERE n.tenant_id = c.tenant_id AND n.body_sha256 = $5)
+			FROM imoje_credentials c
+			WHERE c.tenant_id = $1 AND c.payment_method_id = $2 AND c.merchant_id = $3 AND c.service_id = $4`,
+			sh.tenantID, sh.paymentMethodID, sh.merchantID, sh.serviceID, sum[:]).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				shopFound = true
+				if err := rows.Scan(&keySealed, &lastNote, &seen); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+	}
+	decide := func(b *pgx.Batch) error {
+		if !shopFound || keySealed != sh.keySealed {
+			return errStaleShop
+		}
+		if seen {
+			return errDuplicate
+		}
+		now := s.now()
+		rec := models.ImojeNotification{TenantID: sh.tenantID, ID: uuid.New(), Body: string(body), BodySHA256: sum[:], ReceivedAt: now,
+			Kind: t.Type, ImojeID: t.ID, ImojeStatus: t.Status, OrderID: t.OrderID}
+		var (
+			d      saleDecision
+			ps     models.PaymentStatus
+			follow bool
+		)
+		switch {
+		case pay == nil:
+			outcome, detail = OutcomeUnknownOrder, "no payment for order "+t.OrderID
+		case view == nil:
+			return fmt.Errorf("payment %s: its reservation was not found", pay.ID)
+		default:
+			rec.PaymentID = &pay.ID
+			d = s.decideSale(pay, sh.serviceID, t)
+			outcome, detail = d.outcome, d.detail
+			if d.moved {
+				pay.Status = d.target
+				ps = reservationPaymentStatus(d.target)
+				follow = reservationMustFollow(view, ps)
+				detail = s.paidTooLate(pay, view, ps)
+			}
+		}
+		rec.Outcome, rec.Detail = outcome, detail
+		// The notification first: a copy committed meanwhile aborts the transaction right here.
+		b.Queue(`INSERT INTO imoje_notifications (tenant_id, id, body, body_sha256, kind, imoje_id, imoje_status, order_id,
+				payment_id, outcome, detail, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			rec.TenantID, rec.ID, rec.Body, rec.BodySHA256, rec.Kind, rec.ImojeID, rec.ImojeStatus, rec.OrderID,
+			rec.PaymentID, rec.Outcome, rec.Detail, rec.ReceivedAt)
+		if d.updates != nil {
+			database.QueueUpdate(b, "payments", pay.TenantID, pay.ID, d.updates)
+		}
+		var publish []events.Event
+		if d.moved {
+			if follow {
+				changed, ev, err := s.booking.QueuePaymentStatusLocked(b, view, ps, booking.HistoryActorSystem, saleReason("notification", t))
+				if err != nil {
+					return err
+				}
+				if changed {
+					publish = append(publish, ev)
+				}
+			}
+			publish = append(publish, paymentEvent(pay))
+		}
+		if err := queueEvents(b, publish); err != nil {
+			return err
+		}
+		// Last, after the payment's lock (refunds lock payment, then shop), and at most once a
+		// second, so busy shops do not queue on one row; the row read above says when it is fresh.
+		if lastNote == nil || lastNote.Before(now.Add(-time.Second)) {
+			b.Queue(`UPDATE imoje_credentials SET last_notification_at = $3
+				WHERE tenant_id = $1 AND payment_method_id = $2 AND (last_notification_at IS NULL OR last_notification_at < $4)`,
+				sh.tenantID, sh.paymentMethodID, now, now.Add(-time.Second))
+		}
+		return nil
+	}
+	err := database.PipelineInTenant(ctx, s.pool, sh.tenantID, read, decide)
+	if errors.Is(err, errDuplicate) {
+		return OutcomeDuplicate, nil
+	}
+	if ok, constraint := isUnique(err); ok && constraint == notificationUnique {
+		return OutcomeDuplicate, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if outcome == OutcomeMismatch || outcome == OutcomeUnknownOrder {
+		s.o.Log.WarnContext(ctx, "imoje notification kept for the operator", "tenant_id", sh.tenantID.String(), "outcome", outcome, "detail", detail)
+	}
+	return outcome, nil
+}
+
+// queueEvents queues one pg_notify per event, in order, as one statement: delivered when the
+// transaction commits, never when it rolls back (events.Publish's rule, for a pgx pipeline; the
+// payload is events.Event's JSON, as Publish and events.Decode read it).
+func queueEvents(b *pgx.Batch, evs []events.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	args := []any{events.Channel}
+	var sql strings.Builder
+	sql.WriteString("SELECT ")
+	for i, e := range evs {
+		if e.Kind == "" || e.Kind == events.Resync || e.TenantID == uuid.Nil {
+			return fmt.Errorf("publish: %w: %+v", events.ErrInvalidEvent, e)
+		}
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("pg_notify($1, $" + strconv.Itoa(i+2) + ")")
+		args = append(args, string(payload))
+	}
+	b.Queue(sql.String(), args...)
+	return nil
+}
