@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -120,6 +121,12 @@ func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpoo
 	poolCfg.MaxConnIdleTime = 5 * time.Minute
 	counter := &StatementCounter{}
 	poolCfg.ConnConfig.Tracer = counter
+	// uuid.UUID as a native pgx type: scanned from and sent as the 16 bytes of the binary format
+	// instead of through its sql.Scanner/driver.Valuer text (a string and a parse per value).
+	poolCfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxuuid.Register(conn.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, nil, err
