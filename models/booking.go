@@ -12,7 +12,7 @@ import (
 
 // BookingSettings are a tenant's booking rules (columns of tenants).
 type BookingSettings struct {
-	TenantID           uuid.UUID `gorm:"column:id;type:uuid;primaryKey"`
+	TenantID           uuid.UUID `gorm:"column:id;type:uuid;primaryKey" db:"id"` // db: the column name for pgx scans
 	TimeZone           string
 	Currency           string
 	MinNoticeMinutes   int

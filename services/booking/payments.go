@@ -160,10 +160,7 @@ func (s *Service) QueuePaymentStatusLocked(b *pgx.Batch, view *PaymentView, ps m
 		return false, events.Event{}, nil
 	}
 	database.QueueUpdate(b, "reservations", c.reservation.TenantID, c.reservation.ID, c.updates)
-	h := c.history
-	b.Queue(`INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
-		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		h.TenantID, h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt)
+	queueHistory(b, c.history)
 	return true, c.event, nil
 }
 

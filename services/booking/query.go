@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -58,63 +58,53 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 	if q.From.AddDays(MaxAvailabilityDays - 1).Before(q.To) {
 		return nil, apperr.Invalid("to", "at most 62 days at a time")
 	}
-	out := &Availability{}
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		now := s.Now()
-		var settings models.BookingSettings
-		if err := tx.First(&settings, "id = ?", tenantID).Error; err != nil {
-			return err
-		}
-		loc, err := loadLocation(settings.TimeZone)
-		if err != nil {
-			return err
-		}
-		if requested == nil {
-			requested = loc
-		}
-		out.Location = requested
-		svc, err := loadService(tx, q.ServiceID, "serviceId")
-		if err != nil {
-			return err
-		}
-		var staff []models.StaffMember
-		if q.StaffMemberID != nil {
-			m, err := checkStaffFor(tx, *q.StaffMemberID, svc.ID, "staffMemberId")
-			if err != nil {
-				return err
-			}
-			staff = []models.StaffMember{*m}
-		} else if staff, err = bookableStaff(tx, svc.ID, nil); err != nil {
-			return err
-		}
-		window := TimeRange{From: q.From.In(requested), To: q.To.AddDays(1).In(requested)}
-		spec := specOf(svc)
-		schedules, err := loadSchedules(tx, staff,
-			TimeRange{From: window.From.Add(-spec.BufferBefore - 24*time.Hour), To: window.To.Add(spec.Duration + spec.BufferAfter + 24*time.Hour)},
-			loc, now)
-		if err != nil {
-			return err
-		}
-		rules := Rules{Location: loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute, Now: now,
-			MinNotice: time.Duration(settings.MinNoticeMinutes) * time.Minute,
-			Horizon:   time.Duration(settings.BookingHorizonDays) * 24 * time.Hour}
-		out.Slots = ComputeSlots(rules, spec, schedules, window.From, window.To)
-		rows := make(map[uuid.UUID]*models.StaffMember, len(staff))
-		for i := range staff {
-			rows[staff[i].ID] = &staff[i]
-		}
-		for i := range out.Slots {
-			for j := range out.Slots[i].Staff {
-				free := &out.Slots[i].Staff[j]
-				free.TenantID, free.StaffMember = tenantID, rows[free.StaffMemberID]
-			}
-		}
-		return nil
+	now := s.Now()
+	var reads bookingReads
+	// Read around the requested dates in UTC; scheduleMargin covers any zone.
+	from, to := q.From.In(time.UTC), q.To.AddDays(1).In(time.UTC)
+	err = s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) {
+		queueBookingReads(b, tenantID, q.ServiceID, q.StaffMemberID, from, to, now, &reads)
 	})
+	out := &Availability{}
+	if err == nil {
+		err = s.slots(&reads, q, tenantID, requested, now, out)
+	}
 	if err != nil {
 		return nil, wrap("availability", err)
 	}
 	return out, nil
+}
+
+// slots computes the availability from what was read.
+func (s *Service) slots(reads *bookingReads, q AvailabilityQuery, tenantID uuid.UUID, requested *time.Location, now time.Time, out *Availability) error {
+	bk, err := reads.settingsAndService("serviceId")
+	if err != nil {
+		return err
+	}
+	if requested == nil {
+		requested = bk.loc
+	}
+	out.Location = requested
+	if err := reads.staffAndSchedules(bk, q.StaffMemberID != nil, "staffMemberId"); err != nil {
+		return err
+	}
+	window := TimeRange{From: q.From.In(requested), To: q.To.AddDays(1).In(requested)}
+	settings := bk.settings
+	rules := Rules{Location: bk.loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute, Now: now,
+		MinNotice: time.Duration(settings.MinNoticeMinutes) * time.Minute,
+		Horizon:   time.Duration(settings.BookingHorizonDays) * 24 * time.Hour}
+	out.Slots = ComputeSlots(rules, specOf(bk.service), bk.schedules, window.From, window.To)
+	rows := make(map[uuid.UUID]*models.StaffMember, len(bk.staff))
+	for i := range bk.staff {
+		rows[bk.staff[i].ID] = &bk.staff[i]
+	}
+	for i := range out.Slots {
+		for j := range out.Slots[i].Staff {
+			free := &out.Slots[i].Staff[j]
+			free.TenantID, free.StaffMember = tenantID, rows[free.StaffMemberID]
+		}
+	}
+	return nil
 }
 
 // pageCursor is the keyset position after which a page starts.

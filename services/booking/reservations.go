@@ -121,103 +121,59 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 	}
 	hash := in.requestHash()
 	var out Created
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	// One transaction in two round trips (database.PipelineInTenant): every read first — the
+	// idempotency key's reservation (after a lock that serialises requests carrying the same key),
+	// the settings, service, staff and schedules — then, once Go has decided, every write and COMMIT.
+	// The database has the last word on overlaps and capacity: the claim and the insert fail with
+	// SLOT_UNAVAILABLE if someone else got there first.
+	for attempt := 0; ; attempt++ {
 		out = Created{}
 		now := s.Now()
-		if in.IdempotencyKey != "" {
-			// Serialise requests carrying the same key: the second waits here until the first
-			// commits, then finds its reservation below.
-			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "reservation:"+tenantID.String()+":"+in.IdempotencyKey).Error; err != nil {
-				return err
+		var existing []models.Reservation
+		var reads bookingReads
+		read := func(b *pgx.Batch) {
+			if in.IdempotencyKey != "" {
+				b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "reservation:"+tenantID.String()+":"+in.IdempotencyKey)
+				b.Queue(`SELECT `+database.Columns[models.Reservation]()+` FROM reservations WHERE tenant_id = $1 AND idempotency_key = $2`,
+					tenantID, in.IdempotencyKey).Query(database.CollectInto(&existing))
 			}
-			var existing models.Reservation
-			err := tx.Where("idempotency_key = ?", in.IdempotencyKey).Take(&existing).Error
-			if err == nil {
-				if !bytes.Equal(existing.RequestHash, hash) {
+			queueBookingReads(b, tenantID, in.ServiceID, in.StaffMemberID, in.StartsAt, in.StartsAt, now, &reads)
+		}
+		decide := func(b *pgx.Batch) error {
+			if len(existing) > 0 {
+				if !bytes.Equal(existing[0].RequestHash, hash) {
 					return ErrIdempotencyMismatch.WithField("input.idempotencyKey")
 				}
-				out.Reservation, out.Replayed = existing, true
-				return nil
+				out.Reservation, out.Replayed = existing[0], true
+				return errReplayed // nothing to write
 			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-		}
-		var settings models.BookingSettings
-		if err := tx.First(&settings, "id = ?", tenantID).Error; err != nil {
-			return err
-		}
-		loc, err := loadLocation(settings.TimeZone)
-		if err != nil {
-			return err
-		}
-		svc, err := loadService(tx, in.ServiceID, "input.serviceId")
-		if err != nil {
-			return err
-		}
-		switch {
-		case !in.StartsAt.After(now):
-			return ErrStartInPast.WithField("input.startsAt")
-		case in.StartsAt.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
-			return ErrStartTooSoon.WithField("input.startsAt")
-		case in.StartsAt.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
-			return ErrStartTooFar.WithField("input.startsAt")
-		}
-		var staff []models.StaffMember
-		if in.StaffMemberID != nil {
-			m, err := checkStaffFor(tx, *in.StaffMemberID, svc.ID, "input.staffMemberId")
+			r, svc, err := s.newReservation(&reads, in, tenantID, source, createdBy, hash, now)
 			if err != nil {
 				return err
 			}
-			staff = []models.StaffMember{*m}
-		} else if staff, err = bookableStaff(tx, svc.ID, nil); err != nil {
-			return err
+			queueCreate(b, r, svc, now)
+			actor := HistoryActorCustomer
+			if createdBy != nil {
+				actor = createdBy.String()
+			}
+			h, ev := transition(r, nil, nil, actor, "created", events.ReservationCreated, now)
+			queueHistory(b, h)
+			out.Reservation = *r
+			return events.Queue(b, ev)
 		}
-		spec := specOf(svc)
-		rules := Rules{Location: loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute}
-		window := TimeRange{From: in.StartsAt.Add(-spec.BufferBefore - spec.Duration), To: in.StartsAt.Add(2*spec.Duration + spec.BufferAfter)}
-		schedules, err := loadSchedules(tx, staff, window, loc, now)
-		if err != nil {
-			return err
+		err = database.PipelineInTenant(ctx, s.pool, tenantID, read, decide)
+		if errors.Is(err, errReplayed) {
+			err = nil
 		}
-		staffID, err := chooseStaff(rules, spec, schedules, in.StartsAt)
-		if err != nil {
-			return err
+		if retry, _ := database.IsCode(err, database.CodeDeadlock); retry && attempt < 3 {
+			continue
 		}
-		// Expired holds never block: free the ones in the way before claiming the range.
-		blockedFrom, blockedTo := in.StartsAt.Add(-spec.BufferBefore), in.StartsAt.Add(spec.Duration+spec.BufferAfter)
-		if err := tx.Exec(`SELECT booking_expire_overlapping_holds(?, ?, ?, ?, ?)`, tenantID, staffID, blockedFrom, blockedTo, now).Error; err != nil {
-			return err
+		if retry, _ := database.IsCode(err, database.CodeSerialization); retry && attempt < 3 {
+			continue
 		}
-		occupationID, err := claimOccupation(tx, tenantID, staffID, svc, in.StartsAt, now)
-		if err != nil {
-			return translateBookingConflict(err)
-		}
-		r := models.Reservation{
-			TenantID: tenantID, ID: uuid.New(), ServiceID: svc.ID, StaffMemberID: staffID, OccupationID: occupationID,
-			StartsAt: in.StartsAt, EndsAt: in.StartsAt.Add(spec.Duration),
-			Status: models.StatusConfirmed, PaymentStatus: models.PaymentNotRequired,
-			PriceAmount: svc.PriceAmount, Currency: svc.Currency,
-			CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone, Note: in.Note,
-			Source: source, CreatedBy: createdBy, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
-		}
-		if in.IdempotencyKey != "" {
-			r.IdempotencyKey = &in.IdempotencyKey
-		}
-		applyPaymentPolicy(&r, svc, settings, now)
-		if err := tx.Create(&r).Error; err != nil {
-			return translateBookingConflict(err)
-		}
-		actor := HistoryActorCustomer
-		if createdBy != nil {
-			actor = createdBy.String()
-		}
-		if err := recordTransition(tx, &r, nil, nil, actor, "created", events.ReservationCreated, now); err != nil {
-			return err
-		}
-		out.Reservation = r
-		return nil
-	})
+		err = translateBookingConflict(err)
+		break
+	}
 	if err != nil {
 		return nil, wrap("create reservation", err)
 	}
@@ -225,6 +181,50 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 		return nil, wrap("create reservation", err)
 	}
 	return &out, nil
+}
+
+// errReplayed ends a booking transaction that found the idempotency key's reservation: nothing is
+// written, and the earlier reservation is the answer.
+var errReplayed = errors.New("idempotent replay")
+
+// newReservation checks a booking against what was read, in the order a customer would fix it
+// (service, time, staff, the slot), and returns the reservation to insert.
+func (s *Service) newReservation(reads *bookingReads, in CreateInput, tenantID uuid.UUID, source string, createdBy *uuid.UUID, hash []byte, now time.Time) (*models.Reservation, *models.Service, error) {
+	bk, err := reads.settingsAndService("input.serviceId")
+	if err != nil {
+		return nil, nil, err
+	}
+	settings, svc := bk.settings, bk.service
+	switch {
+	case !in.StartsAt.After(now):
+		return nil, nil, ErrStartInPast.WithField("input.startsAt")
+	case in.StartsAt.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
+		return nil, nil, ErrStartTooSoon.WithField("input.startsAt")
+	case in.StartsAt.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
+		return nil, nil, ErrStartTooFar.WithField("input.startsAt")
+	}
+	if err := reads.staffAndSchedules(bk, in.StaffMemberID != nil, "input.staffMemberId"); err != nil {
+		return nil, nil, err
+	}
+	spec := specOf(svc)
+	rules := Rules{Location: bk.loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute}
+	staffID, err := chooseStaff(rules, spec, bk.schedules, in.StartsAt)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &models.Reservation{
+		TenantID: tenantID, ID: uuid.New(), ServiceID: svc.ID, StaffMemberID: staffID,
+		StartsAt: in.StartsAt, EndsAt: in.StartsAt.Add(spec.Duration),
+		Status: models.StatusConfirmed, PaymentStatus: models.PaymentNotRequired,
+		PriceAmount: svc.PriceAmount, Currency: svc.Currency,
+		CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone, Note: in.Note,
+		Source: source, CreatedBy: createdBy, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
+	}
+	if in.IdempotencyKey != "" {
+		r.IdempotencyKey = &in.IdempotencyKey
+	}
+	applyPaymentPolicy(r, svc, settings, now)
+	return r, svc, nil
 }
 
 // applyPaymentPolicy sets the initial status: NONE and OPTIONAL confirm at once, REQUIRED holds the

@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -77,6 +80,34 @@ func Publish(tx *gorm.DB, e Event) error {
 	if err := tx.Exec(`SELECT pg_notify(?, ?)`, Channel, string(payload)).Error; err != nil {
 		return fmt.Errorf("publish %s: %w", e.Kind, err)
 	}
+	return nil
+}
+
+// Queue is Publish for a pgx pipeline (database.PipelineInTenant): one pg_notify per event, in
+// order, queued into b as one statement; delivered when the transaction commits, never when it
+// rolls back.
+func Queue(b *pgx.Batch, evs ...Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	args := []any{Channel}
+	var sql strings.Builder
+	sql.WriteString("SELECT ")
+	for i, e := range evs {
+		if err := e.validate(); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("pg_notify($1, $" + strconv.Itoa(i+2) + ")")
+		args = append(args, string(payload))
+	}
+	b.Queue(sql.String(), args...)
 	return nil
 }
 

@@ -3,11 +3,8 @@ package payments
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,7 +132,7 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 			}
 			publish = append(publish, paymentEvent(pay))
 		}
-		if err := queueEvents(b, publish); err != nil {
+		if err := events.Queue(b, publish...); err != nil {
 			return err
 		}
 		// Last, after the payment's lock (refunds lock payment, then shop), and at most once a
@@ -161,32 +158,4 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 		s.o.Log.WarnContext(ctx, "imoje notification kept for the operator", "tenant_id", sh.tenantID.String(), "outcome", outcome, "detail", detail)
 	}
 	return outcome, nil
-}
-
-// queueEvents queues one pg_notify per event, in order, as one statement: delivered when the
-// transaction commits, never when it rolls back (events.Publish's rule, for a pgx pipeline; the
-// payload is events.Event's JSON, as Publish and events.Decode read it).
-func queueEvents(b *pgx.Batch, evs []events.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	args := []any{events.Channel}
-	var sql strings.Builder
-	sql.WriteString("SELECT ")
-	for i, e := range evs {
-		if e.Kind == "" || e.Kind == events.Resync || e.TenantID == uuid.Nil {
-			return fmt.Errorf("publish: %w: %+v", events.ErrInvalidEvent, e)
-		}
-		payload, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString("pg_notify($1, $" + strconv.Itoa(i+2) + ")")
-		args = append(args, string(payload))
-	}
-	b.Queue(sql.String(), args...)
-	return nil
 }
