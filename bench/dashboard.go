@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,19 +21,10 @@ import (
 // The dashboard is a staff member's agenda: the first 50 reservations of one staff member from the
 // start of a day on, each with its service, staff member and payments. With the seeded density
 // (about one reservation a working day per staff member) a page of 50 spans a few weeks.
-const dashboardQuery = `query Agenda($staff: UUID!, $from: Time!) {
-  reservations(filter: {staffMemberId: $staff, from: $from}, first: 50) {
-    edges { node {
-      id startsAt endsAt status paymentStatus
-      price { amount currency }
-      customer { name email phone }
-      service { id name durationMinutes price { amount currency } }
-      staffMember { id name }
-      payments { id status channel amount { amount currency } paidAt }
-    } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`
+// The query is a file so services/server's BenchmarkDashboardPage sends the same one in process.
+//
+//go:embed dashboard.graphql
+var dashboardQuery string
 
 // dashboardPick is one request's choice: every system gets the same sequence.
 type dashboardPick struct {

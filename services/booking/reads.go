@@ -37,14 +37,10 @@ type bookingReads struct {
 	busy       []busyRow
 }
 
+// busyRow is a Busy of one staff member (pgx scans the embedded struct's columns too).
 type busyRow struct {
 	StaffMemberID uuid.UUID
-	ServiceID     uuid.UUID
-	StartsAt      time.Time
-	EndsAt        time.Time
-	BlockedFrom   time.Time
-	BlockedTo     time.Time
-	Seats         int
+	Busy
 }
 
 // queueBookingReads queues the reads for a booking or availability of serviceID between from and
@@ -181,8 +177,7 @@ func (r *bookingReads) schedulesOf(staff []models.StaffMember) []StaffSchedule {
 	}
 	for _, b := range r.busy {
 		if s := of(b.StaffMemberID); s != nil {
-			s.Busy = append(s.Busy, Busy{ServiceID: b.ServiceID, StartsAt: b.StartsAt, EndsAt: b.EndsAt,
-				BlockedFrom: b.BlockedFrom, BlockedTo: b.BlockedTo, Seats: b.Seats})
+			s.Busy = append(s.Busy, b.Busy)
 		}
 	}
 	for i := range out {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 )
@@ -23,20 +24,12 @@ func BenchmarkDashboardPage(b *testing.B) {
 			env.Must("", createReservationOp, map[string]any{"in": env.reservationInput(start, "")}, nil)
 		}
 	}
+	query, err := os.ReadFile("../../bench/dashboard.graphql") // the bench's dashboard query
+	if err != nil {
+		b.Fatal(err)
+	}
 	body, _ := json.Marshal(map[string]any{
-		"query": `query Agenda($staff: UUID!, $from: Time!) {
-  reservations(filter: {staffMemberId: $staff, from: $from}, first: 50) {
-    edges { node {
-      id startsAt endsAt status paymentStatus
-      price { amount currency }
-      customer { name email phone }
-      service { id name durationMinutes price { amount currency } }
-      staffMember { id name }
-      payments { id status channel amount { amount currency } paidAt }
-    } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`,
+		"query":     string(query),
 		"variables": map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"},
 	})
 	serve := func() *httptest.ResponseRecorder {
