@@ -726,3 +726,40 @@ func TestEveryReservationResultCarriesItsRelations(t *testing.T) {
 		map[string]any{"id": made2.CreateReservation.Reservation.ID}, &cancelled)
 	check("cancelReservation", cancelled.CancelReservation, "CANCELLED", 2)
 }
+
+// TestBookingRoundTrips pins what one public booking costs on the wire: the slug look-up, then one
+// transaction in two round trips (every read — settings, service, staff, schedules, and with an
+// idempotency key its lock and look-up — then every write and COMMIT), whatever the number of
+// statements. A replayed key writes nothing and costs the same round trips.
+func TestBookingRoundTrips(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "trips", nil)
+	wire := database.CounterOf(b.Server.Pool)
+	if wire == nil {
+		t.Fatal("the server's pool has no statement counter")
+	}
+	book := func(start time.Time, key string) (int64, int64) {
+		t.Helper()
+		wire.Reset()
+		b.Must("", createReservationOp, map[string]any{"in": b.reservationInput(start, key)}, nil)
+		return wire.Counts()
+	}
+	for _, c := range []struct {
+		name       string
+		start      time.Time
+		key        string
+		statements int64
+	}{
+		{"named staff member", time.Date(2026, 3, 3, 10, 0, 0, 0, warsaw), "", 17},
+		{"with an idempotency key", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 19},
+		{"the key replayed", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 14}, // reads, then ROLLBACK
+	} {
+		statements, trips := book(c.start, c.key)
+		if trips != 3 || statements != c.statements {
+			t.Errorf("%s: %d statements in %d round trips, want %d in 3", c.name, statements, trips, c.statements)
+		}
+	}
+	if n := b.Count(`SELECT count(*) FROM reservations`); n != 2 {
+		t.Fatalf("%d reservations, want 2 (the replay writes nothing)", n)
+	}
+}
