@@ -23,50 +23,48 @@ import (
 var errSubscriptionsUnavailable = apperr.New(apperr.Internal, "live updates are not available")
 
 // follow subscribes to the events f selects and hands convert's result for each to gqlgen, until
-// the operation ends. When the broker drops the subscription for slowness (or shuts down) the
-// WebSocket is closed with a code and reason: gqlgen treats a closed channel as a normal end of the
-// operation ("complete"), which would let a client believe it is still up to date.
+// the operation ends. It holds no goroutine: the broker calls back with each event, which is
+// converted and put in the subscription's buffer (the broker's buffer size), and the WebSocket
+// operation is told to send it (wsOperation.ready). convert runs under the broker's mutex, so it
+// must only compute.
+//
+// When the broker drops the subscription for slowness (or shuts down) the WebSocket is closed
+// with a code and reason before the channel is closed: gqlgen treats a closed channel as a normal
+// end of the operation ("complete"), which would let a client believe it is still up to date.
 func follow[T any](ctx context.Context, broker *events.Broker, f events.Filter, convert func(*events.Event) (T, bool)) (<-chan T, error) {
 	if broker == nil {
 		return nil, errSubscriptionsUnavailable
 	}
-	sub, err := broker.Subscribe(f)
+	out := make(chan T, broker.BufferSize())
+	// Outside slotpay's WebSocket transport (nil) gqlgen waits on the channel itself.
+	stream := liveStream(ctx)
+	deliver := func(e *events.Event) bool {
+		v, ok := convert(e)
+		if !ok {
+			return true
+		}
+		select {
+		case out <- v:
+		default:
+			return false // full: the broker ends the subscription with ErrSlowConsumer
+		}
+		if stream != nil {
+			stream.ready()
+		}
+		return true
+	}
+	ended := func(err error) {
+		closeForSubscriptionEnd(ctx, err)
+		close(out)
+	}
+	sub, err := broker.SubscribeFunc(f, deliver, ended)
 	if err != nil {
 		return nil, errSubscriptionsUnavailable.Wrap(err)
 	}
-	out := make(chan T)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for {
-			var e *events.Event
-			select {
-			case <-ctx.Done():
-				return
-			case e = <-sub.Events():
-			}
-			if e == nil { // the broker ended the subscription
-				closeForSubscriptionEnd(ctx, sub.Err())
-				return
-			}
-			v, ok := convert(e)
-			if !ok {
-				continue
-			}
-			// While gqlgen is still writing the previous event (a slow client), the broker may
-			// drop this subscription; Done says so without waiting for the write.
-			select {
-			case out <- v:
-			case <-ctx.Done():
-				return
-			case <-sub.Done():
-				if err := sub.Err(); err != nil {
-					closeForSubscriptionEnd(ctx, err)
-					return
-				}
-			}
-		}
-	}()
+	if stream != nil {
+		stream.attach()
+	}
+	context.AfterFunc(ctx, sub.Close)
 	return out, nil
 }
 
