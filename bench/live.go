@@ -306,7 +306,11 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 	m.Done()
 	after := treeRSS(pid)
 	if e.pprofAddr != "" {
-		e.saveProfile("heap-idle-subscriptions.pprof", "heap")
+		// After RSS is read: a collection first, so the profile shows what the idle subscriptions
+		// keep and not what the last collection (during the subscribe burst) found in flight; the
+		// text form ends with runtime.MemStats (stacks, heap in use and released).
+		e.saveProfile("heap-idle-subscriptions.pprof", "heap?gc=1")
+		e.saveProfile("heap-idle-subscriptions.txt", "heap?debug=1")
 		e.saveProfile("goroutines-idle-subscriptions.txt", "goroutine?debug=1")
 	}
 	alive := 0

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -30,6 +31,10 @@ type wsOperation struct {
 	id     string
 	ctx    context.Context // ends when the operation ends (client stop, connection end, stream end)
 	cancel context.CancelFunc
+
+	// The subscribe message, until the operation starts.
+	payload json.RawMessage
+	read    graphql.TraceTiming
 
 	mu        sync.Mutex
 	rc        *graphql.OperationContext
@@ -72,9 +77,55 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 	op.ctx = context.WithValue(ctx, wsOperationKey{}, op)
 	c.operations = append(c.operations, op)
 	c.mu.Unlock()
-	read := graphql.TraceTiming{Start: graphql.Now()}
-	go op.start(m.Payload, read)
+	op.payload, op.read = m.Payload, graphql.TraceTiming{Start: graphql.Now()}
+	c.t.starts.add(op)
 	return true
+}
+
+// maxConcurrentStarts bounds the operations being started at once (parsed, validated, their
+// resolver run: subscriptions read the database to check access). The database pool is a few
+// connections, so more would only wait on it, each with a goroutine and a grown stack: 10,000
+// widgets connecting at once would otherwise hold thousands of them.
+const maxConcurrentStarts = 32
+
+// startQueue runs operation starts on at most maxConcurrentStarts goroutines; the others wait in
+// line without a goroutine.
+type startQueue struct {
+	mu      sync.Mutex
+	running int
+	waiting []*wsOperation
+}
+
+func (q *startQueue) add(op *wsOperation) {
+	q.mu.Lock()
+	if q.running >= maxConcurrentStarts {
+		q.waiting = append(q.waiting, op)
+		q.mu.Unlock()
+		return
+	}
+	q.running++
+	q.mu.Unlock()
+	go q.work(op)
+}
+
+func (q *startQueue) work(op *wsOperation) {
+	for op != nil {
+		op.start()
+		q.mu.Lock()
+		op = nil
+		if len(q.waiting) > 0 {
+			op = q.waiting[0]
+			q.waiting[0] = nil
+			q.waiting = q.waiting[1:]
+		}
+		if len(q.waiting) == 0 {
+			q.waiting = nil // let the line's array go
+		}
+		if op == nil {
+			q.running--
+		}
+		q.mu.Unlock()
+	}
 }
 
 func (c *wsConnection) operationIndexLocked(id string) int {
@@ -95,10 +146,17 @@ func (c *wsConnection) stop(id string) {
 	op.cancel()
 }
 
-// start parses, validates and dispatches the operation (the resolver runs here), then sends what
-// is ready; a streaming subscription's pump then stops until follow calls ready.
-func (op *wsOperation) start(payload json.RawMessage, read graphql.TraceTiming) {
+// start parses, validates and dispatches the operation (the resolver runs here). A query or
+// mutation is run to its end here; a streaming subscription's first events go out on a pump; any
+// other subscription gets a goroutine that waits on it.
+func (op *wsOperation) start() {
 	defer op.recover()
+	payload, read := op.payload, op.read
+	op.payload = nil
+	if op.ctx.Err() != nil { // stopped, or the connection ended, while waiting in line
+		op.finish()
+		return
+	}
 	c := op.c
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
@@ -127,13 +185,26 @@ func (op *wsOperation) start(payload json.RawMessage, read graphql.TraceTiming) 
 	op.mu.Lock()
 	op.responses, op.respCtx = responses, respCtx
 	streaming := op.streaming
+	pump := streaming && op.pending > 0
+	op.pumping = pump
 	op.mu.Unlock()
-	if streaming {
-		op.drain()
-		return
+	switch {
+	case pump: // events came while the resolver ran
+		go op.pump()
+	case streaming:
+	case rc.Operation != nil && rc.Operation.Operation == ast.Subscription:
+		go func() {
+			defer op.recover()
+			op.runToEnd(responses, respCtx)
+		}()
+	default:
+		op.runToEnd(responses, respCtx)
 	}
+}
+
+func (op *wsOperation) runToEnd(responses graphql.ResponseHandler, ctx context.Context) {
 	for {
-		resp := responses(respCtx)
+		resp := responses(ctx)
 		if resp == nil {
 			break
 		}
@@ -158,11 +229,13 @@ func (op *wsOperation) ready() {
 	op.pumping = true
 	op.mu.Unlock()
 	if start {
-		go func() {
-			defer op.recover()
-			op.drain()
-		}()
+		go op.pump()
 	}
+}
+
+func (op *wsOperation) pump() {
+	defer op.recover()
+	op.drain()
 }
 
 // drain sends the buffered events, one response per event, and returns when there are none left

@@ -69,6 +69,7 @@ type liveWebsocket struct {
 	keepAlive   time.Duration
 	initTimeout time.Duration
 	shutdown    context.Context
+	starts      startQueue
 }
 
 var _ graphql.Transport = (*liveWebsocket)(nil)
