@@ -40,9 +40,11 @@ type wsOperation struct {
 	rc        *graphql.OperationContext
 	responses graphql.ResponseHandler
 	respCtx   context.Context
-	streaming bool // follow feeds it (attach): pump on ready instead of waiting
-	pumping   bool // a goroutine is starting the operation or draining its buffer
-	pending   int  // events buffered by follow and not yet taken by a pump
+	streaming bool   // follow feeds it (attach): pump on ready instead of waiting
+	feed      func() // moves follow's next buffered event into the resolver's channel
+	onStop    func() // follow's unsubscribe
+	pumping   bool   // a goroutine is starting the operation or draining its buffer
+	pending   int    // events buffered by follow and not yet fed
 }
 
 type wsOperationKey struct{}
@@ -70,7 +72,7 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		// subscriptions-transport-ws replaces an operation started again under the same id.
 		old := c.operations[i]
 		c.operations = slices.Delete(c.operations, i, i+1)
-		defer old.cancel()
+		defer old.stop()
 	}
 	ctx, cancel := context.WithCancel(c.opCtx)
 	op := &wsOperation{c: c, id: m.ID, cancel: cancel, pumping: true}
@@ -143,7 +145,19 @@ func (c *wsConnection) stop(id string) {
 	op := c.operations[i]
 	c.operations = slices.Delete(c.operations, i, i+1)
 	c.mu.Unlock()
+	op.stop()
+}
+
+// stop ends the operation: its context, and its subscription to the broker.
+func (op *wsOperation) stop() {
 	op.cancel()
+	op.mu.Lock()
+	unsubscribe := op.onStop
+	op.onStop = nil
+	op.mu.Unlock()
+	if unsubscribe != nil {
+		unsubscribe()
+	}
 }
 
 // start parses, validates and dispatches the operation (the resolver runs here). A query or
@@ -213,11 +227,17 @@ func (op *wsOperation) runToEnd(responses graphql.ResponseHandler, ctx context.C
 	op.finish()
 }
 
-// attach marks the operation as fed by follow (called by the resolver, before ready).
-func (op *wsOperation) attach() {
+// attach makes the operation a stream fed by follow (called by the resolver): feed moves the next
+// buffered event into the resolver's channel (ready has counted it), unsubscribe ends the
+// subscription when the operation ends. It reports false when the operation has already ended.
+func (op *wsOperation) attach(feed, unsubscribe func()) bool {
 	op.mu.Lock()
-	op.streaming = true
-	op.mu.Unlock()
+	defer op.mu.Unlock()
+	if op.ctx.Err() != nil {
+		return false
+	}
+	op.streaming, op.feed, op.onStop = true, feed, unsubscribe
+	return true
 }
 
 // ready says one more event is buffered; it starts a pump unless one is running. It is called
@@ -249,9 +269,10 @@ func (op *wsOperation) drain() {
 			return
 		}
 		op.pending--
-		responses, respCtx := op.responses, op.respCtx
+		responses, respCtx, feed := op.responses, op.respCtx, op.feed
 		op.mu.Unlock()
-		resp := responses(respCtx) // an event is buffered: this does not wait
+		feed()
+		resp := responses(respCtx) // an event is in the channel: this does not wait
 		if resp == nil {           // the stream ended, or the operation did meanwhile
 			op.finish()
 			return
@@ -274,7 +295,7 @@ func (op *wsOperation) finish() {
 	if i >= 0 && !closing {
 		c.send("complete", op.id, nil)
 	}
-	op.cancel()
+	op.stop()
 }
 
 // recover turns a panic outside the resolvers (which gqlgen recovers itself) into the operation's

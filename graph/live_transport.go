@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	coderws "github.com/coder/websocket"
 
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/web"
 )
 
 // WebSocket close codes slotpay sends besides 1000 (normal), 1002 (protocol error, graphql-ws) and
@@ -48,8 +50,8 @@ const wsWriteTimeout = 10 * time.Second
 // 4 KiB each: an idle subscriber's connection holds them for hours, and GraphQL-over-WebSocket
 // messages are small (a larger one is read or written straight through).
 const (
-	wsReadBuffer  = 512
-	wsWriteBuffer = 512
+	wsReadBuffer  = 256
+	wsWriteBuffer = 256
 )
 
 const (
@@ -58,10 +60,10 @@ const (
 )
 
 // liveWebsocket is slotpay's GraphQL-over-WebSocket transport for both protocols. A connection
-// costs one goroutine, its reader; keep-alive, the init timeout and token expiry are timers, and a
-// subscription holds no goroutine while it waits for events (see wsOperation). The HTTP handler
-// returns once the connection is accepted, so net/http's per-request state is not kept for the
-// connection's lifetime.
+// costs one goroutine, its reader, parked on a shallow stack while the client is silent;
+// keep-alive, the init timeout and token expiry are timers, and a subscription holds no goroutine
+// while it waits for events (see wsOperation). The HTTP handler returns once the connection is
+// accepted, so net/http's per-request state is not kept for the connection's lifetime.
 type liveWebsocket struct {
 	accept      coderws.AcceptOptions
 	tokens      *auth.Tokens
@@ -70,6 +72,10 @@ type liveWebsocket struct {
 	initTimeout time.Duration
 	shutdown    context.Context
 	starts      startQueue
+
+	// The open connections, closed with 1001 when shutdown ends (one AfterFunc for all of them).
+	mu    sync.Mutex
+	conns map[*wsConnection]struct{}
 }
 
 var _ graphql.Transport = (*liveWebsocket)(nil)
@@ -96,7 +102,38 @@ func newLiveWebsocket(o HandlerOptions) *liveWebsocket {
 	if t.now == nil {
 		t.now = time.Now
 	}
+	t.conns = make(map[*wsConnection]struct{})
+	if t.shutdown != nil {
+		context.AfterFunc(t.shutdown, func() {
+			t.mu.Lock()
+			conns := make([]*wsConnection, 0, len(t.conns))
+			for c := range t.conns {
+				conns = append(conns, c)
+			}
+			t.mu.Unlock()
+			for _, c := range conns {
+				c.close(CloseGoingAway, "server shutting down")
+			}
+		})
+	}
 	return t
+}
+
+// register adds c to the open connections, or reports false when the server is shutting down.
+func (t *liveWebsocket) register(c *wsConnection) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shutdown != nil && t.shutdown.Err() != nil {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	return true
+}
+
+func (t *liveWebsocket) unregister(c *wsConnection) {
+	t.mu.Lock()
+	delete(t.conns, c)
+	t.mu.Unlock()
 }
 
 // Supports takes every upgrade request on /graphql.
@@ -106,39 +143,55 @@ func (t *liveWebsocket) Supports(r *http.Request) bool { return r.Header.Get("Up
 // and starts the connection's reader.
 func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	opts := t.accept
-	ws, err := coderws.Accept(smallBuffers{w}, r, &opts)
+	hj := &smallBuffers{ResponseWriter: w}
+	ws, err := coderws.Accept(hj, r, &opts)
 	if err != nil {
 		return
 	}
 	ws.SetReadLimit(MaxWSMessage)
-	c := &wsConnection{t: t, ws: ws, exec: exec, legacy: ws.Subprotocol() != protoTransportWS}
-	// The request's context ends when this handler returns; the connection keeps its values (request
-	// id, client address) and gets its own lifetime.
-	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
-	c.ctx = context.WithValue(c.ctx, wsConnectionKey{}, c)
+	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS}
+	// The request's context ends when this handler returns, and holds net/http's state: the
+	// connection keeps only what its operations read from it.
+	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
+	if ip := clientIP(r.Context()); ip != "" {
+		ctx = context.WithValue(ctx, clientIPKey{}, ip)
+	}
+	c.ctx = context.WithValue(ctx, wsConnectionKey{}, c)
+	if !t.register(c) {
+		_ = ws.Close(CloseGoingAway, "server shutting down")
+		return
+	}
 	c.mu.Lock() // the timer may fire before AfterFunc has returned
 	c.timer = time.AfterFunc(t.initTimeout, func() { c.close(CloseInitTimeout, "Connection initialisation timeout") })
 	c.mu.Unlock()
-	if t.shutdown != nil {
-		c.stopShutdown = context.AfterFunc(t.shutdown, func() { c.close(CloseGoingAway, "server shutting down") })
-	}
-	go c.serve()
+	go c.await()
 }
 
-// smallBuffers hands the WebSocket library small buffers when it hijacks the connection.
-type smallBuffers struct{ http.ResponseWriter }
+// smallBuffers hands the WebSocket library small buffers when it hijacks the connection, and keeps
+// the connection and its read buffer for the reader.
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn
+	br   *bufio.Reader
+}
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err != nil || brw.Reader.Buffered() > 0 {
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = conn
+	if brw.Reader.Buffered() > 0 {
 		// Bytes the client sent after its handshake without waiting for the answer are in
 		// net/http's buffer: keep it (never seen from real clients).
-		return conn, brw, err
+		w.br = brw.Reader
+		return conn, brw, nil
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, wsReadBuffer), bufio.NewWriterSize(conn, wsWriteBuffer)), nil
+	w.br = bufio.NewReaderSize(conn, wsReadBuffer)
+	return conn, bufio.NewReadWriter(w.br, bufio.NewWriterSize(conn, wsWriteBuffer)), nil
 }
 
-func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type wsConnectionKey struct{}
 
@@ -148,16 +201,14 @@ type wsConnectionKey struct{}
 type wsConnection struct {
 	t      *liveWebsocket
 	ws     *coderws.Conn
+	br     *bufio.Reader   // the library's read buffer
+	raw    syscall.RawConn // for awaitReadable; nil when the connection has none
 	exec   graphql.GraphExecutor
 	legacy bool // graphql-ws rather than graphql-transport-ws
-
-	// ctx ends with the connection and carries the principal once initialised (opCtx).
-	ctx          context.Context
-	cancel       context.CancelFunc
-	stopShutdown func() bool
+	ctx    context.Context
 
 	mu          sync.Mutex
-	opCtx       context.Context // set by connection_init
+	opCtx       context.Context // ctx with the principal, set by connection_init
 	closing     bool
 	timer       *time.Timer // the init timeout, then the token's expiry
 	keepAlive   *time.Timer
@@ -173,12 +224,24 @@ type wsMessage struct {
 	Type    string          `json:"type"`
 }
 
-// serve reads the client's messages until the connection ends.
+// await waits, on a fresh goroutine's small stack, until the client sends something, then serves
+// it. A silent client (an idle widget) thus holds a goroutine parked a few frames deep instead of
+// one parked in the WebSocket library's read (and grown by handling its messages).
+func (c *wsConnection) await() {
+	if c.raw != nil {
+		awaitReadable(c.raw)
+	}
+	c.serve()
+}
+
+// serve reads the client's messages while there are some (at least one: await saw bytes), then
+// hands over to a fresh await (or, without a descriptor to wait on, keeps reading); the connection
+// ends when a read fails.
 func (c *wsConnection) serve() {
-	defer c.end()
 	for {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
+			c.end()
 			return
 		}
 		var m wsMessage
@@ -187,6 +250,19 @@ func (c *wsConnection) serve() {
 			return
 		}
 		if !c.handle(&m) {
+			return
+		}
+		c.mu.Lock()
+		// The buffer is looked at under c.mu with closing false: the close handshake, which reads
+		// through it too, starts only after closing is set.
+		closing := c.closing
+		idle := !closing && c.raw != nil && c.br.Buffered() == 0
+		c.mu.Unlock()
+		switch {
+		case closing: // the close handshake reads the client's close frame; it ends the connection
+			return
+		case idle:
+			go c.await()
 			return
 		}
 	}
@@ -351,59 +427,61 @@ func (c *wsConnection) send(typ, id string, payload json.RawMessage) {
 }
 
 // close starts the close handshake once; the first code wins. The handshake waits for the peer
-// (up to 10 s in the WebSocket library), so it runs on its own goroutine. Every operation ends.
+// (up to 10 s in the WebSocket library), so it runs on its own goroutine, which also ends the
+// operations (close may be called under the broker's mutex, which ending a subscription takes).
 func (c *wsConnection) close(code coderws.StatusCode, reason string) {
 	if !c.markClosing() {
 		return
 	}
-	go func() { _ = c.ws.Close(code, reason) }()
+	go func() {
+		c.stopOperations()
+		_ = c.ws.Close(code, reason)
+		c.end()
+	}()
 }
 
-// drop ends the connection without a handshake (a write failed, a pong did not come).
+// drop ends the connection without a handshake (a write failed, a pong did not come, the reader
+// stopped).
 func (c *wsConnection) drop() {
 	if c.markClosing() {
+		c.stopOperations()
 		_ = c.ws.CloseNow()
 	}
 }
 
 func (c *wsConnection) markClosing() bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closing {
-		c.mu.Unlock()
 		return false
 	}
 	c.closing = true
-	c.stopTimersLocked()
-	c.mu.Unlock()
-	c.cancel()
-	return true
-}
-
-func (c *wsConnection) stopTimersLocked() {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
 	if c.keepAlive != nil {
 		c.keepAlive.Stop()
 	}
+	return true
 }
 
-func (c *wsConnection) isClosing() bool {
+// stopOperations ends every operation of a closing connection.
+func (c *wsConnection) stopOperations() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
-
-// end runs when the reader stops: whatever is still open is dropped (the library has already
-// closed the connection when the client closed it or sent too big a message).
-func (c *wsConnection) end() {
-	if c.stopShutdown != nil {
-		c.stopShutdown()
-	}
-	c.drop()
-	c.mu.Lock()
+	ops := c.operations
 	c.operations = nil
 	c.mu.Unlock()
+	for _, op := range ops {
+		op.stop()
+	}
+}
+
+// end runs when the connection is done: whatever is still open is dropped (the library has already
+// closed the connection when the client closed it or sent too big a message).
+func (c *wsConnection) end() {
+	c.drop()
+	c.stopOperations()
+	c.t.unregister(c)
 }
 
 // closeWebSocket closes the WebSocket connection ctx belongs to, if any.
