@@ -46,7 +46,7 @@ func TestIdleSubscriptionsHoldNoGoroutine(t *testing.T) {
 	settle(t, b.Env, b.owner.TenantID)
 	const n = 100
 	const (
-		reader = "graph.(*wsConnection).serve"
+		reader = "graph.(*wsConnection).await"
 		inOp   = "graph.(*wsOperation)"
 	)
 	time.Sleep(100 * time.Millisecond) // goroutines of earlier tests' connections wind down
