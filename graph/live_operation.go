@@ -130,6 +130,29 @@ func (q *startQueue) work(op *wsOperation) {
 	}
 }
 
+// queryTexts shares the text of the queries clients send (the operation keeps it for its
+// lifetime): 10,000 widgets send the same subscription. Bounded like gqlgen's query cache; a text
+// past the bound is simply not shared.
+type queryTexts struct {
+	mu    sync.Mutex
+	texts map[string]string
+}
+
+func (q *queryTexts) intern(text string) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if shared, ok := q.texts[text]; ok {
+		return shared
+	}
+	if q.texts == nil {
+		q.texts = make(map[string]string)
+	}
+	if len(q.texts) < queryCacheSize {
+		q.texts[text] = text
+	}
+	return text
+}
+
 func (c *wsConnection) operationIndexLocked(id string) int {
 	return slices.IndexFunc(c.operations, func(op *wsOperation) bool { return op.id == id })
 }
@@ -181,6 +204,7 @@ func (op *wsOperation) start() {
 	}
 	read.End = graphql.Now()
 	params.ReadTime = read
+	params.Query = c.t.queries.intern(params.Query)
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)

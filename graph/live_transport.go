@@ -72,6 +72,7 @@ type liveWebsocket struct {
 	initTimeout time.Duration
 	shutdown    context.Context
 	starts      startQueue
+	queries     queryTexts
 
 	// The open connections, closed with 1001 when shutdown ends (one AfterFunc for all of them).
 	mu    sync.Mutex
