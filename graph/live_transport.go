@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -306,7 +307,7 @@ func (c *wsConnection) handle(m *wsMessage) bool {
 		c.unanswered = 0
 		c.mu.Unlock()
 	default:
-		c.protocolError("unexpected message " + m.Type)
+		c.protocolError(fmt.Sprintf("unexpected message %.32s", m.Type)) // a close reason is short
 		return false
 	}
 	return true
