@@ -27,10 +27,10 @@ import (
 // Queries, mutations and subscriptions that do not go through follow are run to their end by one
 // goroutine, as gqlgen's own transport does.
 type wsOperation struct {
-	c      *wsConnection
-	id     string
-	ctx    context.Context // ends when the operation ends (client stop, connection end, stream end)
-	cancel context.CancelFunc
+	c    *wsConnection
+	id   string
+	ctx  context.Context // ends when the operation ends (client stop, connection end, stream end)
+	octx opContext       // ctx's cancellation
 
 	// The subscribe message, until the operation starts.
 	payload json.RawMessage
@@ -74,9 +74,8 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		c.operations = slices.Delete(c.operations, i, i+1)
 		defer old.stop()
 	}
-	ctx, cancel := context.WithCancel(c.opCtx)
-	op := &wsOperation{c: c, id: m.ID, cancel: cancel, pumping: true}
-	op.ctx = context.WithValue(ctx, wsOperationKey{}, op)
+	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true}
+	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
 	c.operations = append(c.operations, op)
 	c.mu.Unlock()
 	op.payload, op.read = m.Payload, graphql.TraceTiming{Start: graphql.Now()}
@@ -173,7 +172,7 @@ func (c *wsConnection) stop(id string) {
 
 // stop ends the operation: its context, and its subscription to the broker.
 func (op *wsOperation) stop() {
-	op.cancel()
+	op.octx.cancel()
 	op.mu.Lock()
 	unsubscribe := op.onStop
 	op.onStop = nil

@@ -48,11 +48,12 @@ const (
 const wsWriteTimeout = 10 * time.Second
 
 // After the handshake the connection reads and writes through these buffers instead of net/http's
-// 4 KiB each: an idle subscriber's connection holds them for hours, and GraphQL-over-WebSocket
-// messages are small (a larger one is read or written straight through).
+// 4 KiB each: an idle subscriber's connection holds them for hours. They hold a frame header and
+// a small message (a ping, a pong, complete); a larger message is read or written straight
+// through, at the price of a second system call for a write.
 const (
-	wsReadBuffer  = 256
-	wsWriteBuffer = 256
+	wsReadBuffer  = 128
+	wsWriteBuffer = 128
 )
 
 const (
