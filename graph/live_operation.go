@@ -74,11 +74,11 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		c.operations = slices.Delete(c.operations, i, i+1)
 		defer old.stop()
 	}
-	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true}
+	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
+		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}}
 	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
 	c.operations = append(c.operations, op)
 	c.mu.Unlock()
-	op.payload, op.read = m.Payload, graphql.TraceTiming{Start: graphql.Now()}
 	c.t.starts.add(op)
 	return true
 }
