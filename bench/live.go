@@ -256,7 +256,8 @@ func pushWorkload(ctx context.Context, e *env) error {
 }
 
 // connectionsWorkload: 10,000 booking widgets hold an idle availabilityChanged subscription each;
-// slotpay's RSS is read before and after they connect.
+// slotpay's RSS is read before and after they connect. slotpay is restarted first, so the figure
+// is the idle subscriptions' own and not the heap earlier steps left behind.
 func connectionsWorkload(ctx context.Context, e *env) error {
 	if !liveAvailable(e.src) {
 		e.report.skip("idle connections: graph/schema has no Subscription type in this checkout (live updates not landed)")
@@ -266,7 +267,11 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 	if e.o.Mode == "smoke" {
 		n = 200
 	}
+	if err := e.restartSlotpay(); err != nil {
+		return fmt.Errorf("connections: %w", err)
+	}
 	pid := e.slotpay.Cmd.Process.Pid
+	time.Sleep(time.Second) // start-up work (migration check, listener, first resync) done
 	before := treeRSS(pid)
 	tenants := e.cat.dashboardTenants()
 	from := time.Now().AddDate(0, 0, 1)
@@ -301,7 +306,11 @@ func connectionsWorkload(ctx context.Context, e *env) error {
 	m.Done()
 	after := treeRSS(pid)
 	if e.pprofAddr != "" {
-		e.saveProfile("heap-idle-subscriptions.pprof", "heap")
+		// After RSS is read: a collection first, so the profile shows what the idle subscriptions
+		// keep and not what the last collection (during the subscribe burst) found in flight; the
+		// text form ends with runtime.MemStats (stacks, heap in use and released).
+		e.saveProfile("heap-idle-subscriptions.pprof", "heap?gc=1")
+		e.saveProfile("heap-idle-subscriptions.txt", "heap?debug=1")
 		e.saveProfile("goroutines-idle-subscriptions.txt", "goroutine?debug=1")
 	}
 	alive := 0

@@ -49,6 +49,7 @@ type env struct {
 	owner     *pgxpool.Pool
 	appURL    string
 	slotpay   *Proc
+	bin       string               // the slotpay binary, to start it again (restartSlotpay)
 	tokens    map[uuid.UUID]string // tenant → owner's access token
 	jwtKeys   string
 	pprofAddr string
@@ -101,7 +102,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	dbName, _ := config.DatabaseName(o.DatabaseURL)
-	e := &env{o: o, root: root, src: src, dbName: dbName, cat: cat, owner: owner, appURL: appURL, jwtKeys: randomKey("bench"), runStart: time.Now(), report: rep}
+	e := &env{o: o, root: root, src: src, bin: bin, dbName: dbName, cat: cat, owner: owner, appURL: appURL, jwtKeys: randomKey("bench"), runStart: time.Now(), report: rep}
 
 	// Ready time: three cold starts of the process on the already-migrated database.
 	starts := 3
@@ -120,7 +121,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			e.slotpay = p
 		}
 	}
-	defer e.slotpay.Stop()
+	defer func() { e.slotpay.Stop() }() // the process running at the end (steps may restart it)
 	logf("slotpay ready in %s (pid %d)", e.slotpay.Ready.Round(time.Millisecond), e.slotpay.Cmd.Process.Pid)
 	if err := e.mintTokens(); err != nil {
 		return nil, err
@@ -161,6 +162,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	writeReport(o.Out, rep)
 	return rep, nil
+}
+
+// restartSlotpay stops slotpay and starts a fresh process on the same database and keys (tokens
+// minted earlier stay valid), so a step measures memory that is its own and not what earlier
+// steps left in the heap.
+func (e *env) restartSlotpay() error {
+	e.slotpay.Stop()
+	p, err := e.startSlotpay(e.bin)
+	if err != nil {
+		return err
+	}
+	e.slotpay = p
+	logf("slotpay restarted in %s (pid %d)", p.Ready.Round(time.Millisecond), p.Cmd.Process.Pid)
+	return nil
 }
 
 func (e *env) startSlotpay(bin string) (*Proc, error) {

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,50 +25,110 @@ import (
 var errSubscriptionsUnavailable = apperr.New(apperr.Internal, "live updates are not available")
 
 // follow subscribes to the events f selects and hands convert's result for each to gqlgen, until
-// the operation ends. When the broker drops the subscription for slowness (or shuts down) the
-// WebSocket is closed with a code and reason: gqlgen treats a closed channel as a normal end of the
-// operation ("complete"), which would let a client believe it is still up to date.
+// the operation ends. It holds no goroutine: the broker calls back with each event, which is
+// converted and queued, and the WebSocket operation is told to send it (wsOperation.ready); its
+// pump feeds the queued values to gqlgen one at a time through a channel of one slot. An idle
+// subscription keeps an empty queue. convert runs under the broker's mutex, so it must only
+// compute. Outside slotpay's WebSocket transport gqlgen waits on a channel of the broker's buffer
+// size itself.
+//
+// When the broker drops the subscription for slowness (or shuts down) the WebSocket is closed
+// with a code and reason: gqlgen treats a closed channel as a normal end of the operation
+// ("complete"), which would let a client believe it is still up to date.
 func follow[T any](ctx context.Context, broker *events.Broker, f events.Filter, convert func(*events.Event) (T, bool)) (<-chan T, error) {
 	if broker == nil {
 		return nil, errSubscriptionsUnavailable
 	}
-	sub, err := broker.Subscribe(f)
+	stream := liveStream(ctx)
+	if stream == nil {
+		return followChannel(ctx, broker, f, convert)
+	}
+	out := make(chan T, 1)
+	q := &eventQueue[T]{limit: broker.BufferSize()}
+	deliver := func(e *events.Event) bool {
+		v, ok := convert(e)
+		if !ok {
+			return true
+		}
+		if !q.push(v) {
+			return false // full: the broker ends the subscription with ErrSlowConsumer
+		}
+		stream.ready()
+		return true
+	}
+	ended := func(err error) { closeForSubscriptionEnd(ctx, err) }
+	sub, err := broker.SubscribeFunc(f, deliver, ended)
 	if err != nil {
 		return nil, errSubscriptionsUnavailable.Wrap(err)
 	}
-	out := make(chan T)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for {
-			var e *events.Event
-			select {
-			case <-ctx.Done():
-				return
-			case e = <-sub.Events():
-			}
-			if e == nil { // the broker ended the subscription
-				closeForSubscriptionEnd(ctx, sub.Err())
-				return
-			}
-			v, ok := convert(e)
-			if !ok {
-				continue
-			}
-			// While gqlgen is still writing the previous event (a slow client), the broker may
-			// drop this subscription; Done says so without waiting for the write.
-			select {
-			case out <- v:
-			case <-ctx.Done():
-				return
-			case <-sub.Done():
-				if err := sub.Err(); err != nil {
-					closeForSubscriptionEnd(ctx, err)
-					return
-				}
-			}
+	feed := func() {
+		select {
+		case out <- q.pop(): // the pump receives it before feeding again: the slot is free
+		default:
 		}
-	}()
+	}
+	if !stream.attach(feed, sub.Close) {
+		sub.Close()
+	}
+	return out, nil
+}
+
+// eventQueue is a subscription's undelivered values; nil while it has none.
+type eventQueue[T any] struct {
+	mu    sync.Mutex
+	items []T
+	limit int
+}
+
+func (q *eventQueue[T]) push(v T) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.items) >= q.limit {
+		return false
+	}
+	q.items = append(q.items, v)
+	return true
+}
+
+// pop takes the oldest value; the caller knows there is one.
+func (q *eventQueue[T]) pop() T {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	v := q.items[0]
+	var zero T
+	q.items[0] = zero
+	q.items = q.items[1:]
+	if len(q.items) == 0 {
+		q.items = nil // an idle subscription keeps no array
+	}
+	return v
+}
+
+// followChannel is follow for a subscription gqlgen reads itself: the broker's callback sends into
+// a channel of the broker's buffer size.
+func followChannel[T any](ctx context.Context, broker *events.Broker, f events.Filter, convert func(*events.Event) (T, bool)) (<-chan T, error) {
+	out := make(chan T, broker.BufferSize())
+	deliver := func(e *events.Event) bool {
+		v, ok := convert(e)
+		if !ok {
+			return true
+		}
+		select {
+		case out <- v:
+			return true
+		default:
+			return false
+		}
+	}
+	ended := func(err error) {
+		closeForSubscriptionEnd(ctx, err)
+		close(out) // under the broker's mutex, as every send
+	}
+	sub, err := broker.SubscribeFunc(f, deliver, ended)
+	if err != nil {
+		return nil, errSubscriptionsUnavailable.Wrap(err)
+	}
+	context.AfterFunc(ctx, sub.Close)
 	return out, nil
 }
 
@@ -154,7 +216,8 @@ type availabilityWatch struct {
 	filter  events.Filter
 	service uuid.UUID
 	// A booking of any service with one of these staff members takes their time from this service.
-	staff map[uuid.UUID]bool
+	// A slice: a business has a handful, and a widget keeps its watch for hours.
+	staff []uuid.UUID
 }
 
 // availabilityWatch checks the public subscription's arguments as the availability query does and
@@ -176,7 +239,7 @@ func (r *Resolver) availabilityWatch(ctx context.Context, tenantSlug string, ser
 	if err != nil {
 		return nil, inField(err, "tenantSlug")
 	}
-	w := &availabilityWatch{service: serviceID, staff: map[uuid.UUID]bool{}}
+	w := &availabilityWatch{service: serviceID}
 	for _, s := range services {
 		if s.ID == serviceID {
 			w.filter.TenantID = s.TenantID
@@ -189,8 +252,9 @@ func (r *Resolver) availabilityWatch(ctx context.Context, tenantSlug string, ser
 	if err != nil {
 		return nil, err
 	}
+	w.staff = make([]uuid.UUID, 0, len(staff))
 	for _, m := range staff {
-		w.staff[m.ID] = true
+		w.staff = append(w.staff, m.ID)
 	}
 	// The dates are the business's; a day more on each side covers every zone and the services'
 	// buffers without reading the zone. A widget refetching once too often costs less than a
@@ -206,7 +270,7 @@ func (w *availabilityWatch) event(e *events.Event) (*model.AvailabilityEvent, bo
 	if e.Kind == events.Resync {
 		return out, true
 	}
-	if e.ServiceID != w.service && !w.staff[e.StaffMemberID] {
+	if e.ServiceID != w.service && !slices.Contains(w.staff, e.StaffMemberID) {
 		return nil, false
 	}
 	if !e.From.IsZero() {

@@ -16,7 +16,7 @@ func TestAvailabilityEvents(t *testing.T) {
 	t.Parallel()
 	service, otherService := uuid.New(), uuid.New()
 	sharedStaff, otherStaff := uuid.New(), uuid.New()
-	w := &availabilityWatch{service: service, staff: map[uuid.UUID]bool{sharedStaff: true}}
+	w := &availabilityWatch{service: service, staff: []uuid.UUID{sharedStaff}}
 	at := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name string

@@ -1,28 +1,32 @@
 package graph
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
 
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/web"
 )
 
-// WebSocket close codes slotpay sends besides gqlgen's own (1000 normal, 1002 protocol error) and
+// WebSocket close codes slotpay sends besides 1000 (normal), 1002 (protocol error, graphql-ws) and
 // the WebSocket library's 1009 (message too big).
 const (
-	// CloseUnauthorized: the token in connection_init is invalid, or the connection's token expired.
-	// graphql-ws clients treat it as fatal: get a fresh token and connect again.
+	// CloseUnauthorized: the token in connection_init is invalid, or the connection's token expired
+	// (or, graphql-transport-ws, a subscribe came before connection_init). graphql-ws clients treat
+	// it as fatal: get a fresh token and connect again.
 	CloseUnauthorized coderws.StatusCode = 4401
 	// CloseInitTimeout: no connection_init within the init timeout (graphql-transport-ws's 4408,
 	// sent for the legacy protocol too).
@@ -32,260 +36,471 @@ const (
 	CloseSlowConsumer = coderws.StatusTryAgainLater
 	// CloseGoingAway: the instance is shutting down.
 	CloseGoingAway = coderws.StatusGoingAway
+
+	// graphql-transport-ws's own codes for a client breaking the protocol.
+	closeBadMessage      coderws.StatusCode = 4400
+	closeDuplicateID     coderws.StatusCode = 4409
+	closeTooManyInitReqs coderws.StatusCode = 4429
 )
 
 // wsWriteTimeout bounds one message write: a client whose connection stopped moving is cut off
-// instead of holding its goroutines and buffers until TCP gives up (minutes).
+// instead of holding its buffers until TCP gives up (minutes).
 const wsWriteTimeout = 10 * time.Second
 
-// liveWebsocket is gqlgen's WebSocket transport (both graphql-transport-ws and graphql-ws) with a
-// session per connection, which closes the socket with the codes gqlgen does not send itself: the
-// init timeout, token expiry and slow consumers. gqlgen runs the protocol; the session only closes.
+// After the handshake the connection reads and writes through these buffers instead of net/http's
+// 4 KiB each: an idle subscriber's connection holds them for hours. They hold a frame header and
+// a small message (a ping, a pong, complete); a larger message is read or written straight
+// through, at the price of a second system call for a write.
+const (
+	wsReadBuffer  = 128
+	wsWriteBuffer = 128
+)
+
+const (
+	protoTransportWS = "graphql-transport-ws" // the graphql-ws library
+	protoLegacyWS    = "graphql-ws"           // Apollo's subscriptions-transport-ws
+)
+
+// liveWebsocket is slotpay's GraphQL-over-WebSocket transport for both protocols. A connection
+// costs one goroutine, its reader, parked on a shallow stack while the client is silent;
+// keep-alive, the init timeout and token expiry are timers, and a subscription holds no goroutine
+// while it waits for events (see wsOperation). The HTTP handler returns once the connection is
+// accepted, so net/http's per-request state is not kept for the connection's lifetime.
 type liveWebsocket struct {
-	transport.Websocket
+	accept      coderws.AcceptOptions
+	tokens      *auth.Tokens
+	now         func() time.Time
+	keepAlive   time.Duration
 	initTimeout time.Duration
 	shutdown    context.Context
+	starts      startQueue
+	queries     queryTexts
+
+	// The open connections, closed with 1001 when shutdown ends (one AfterFunc for all of them).
+	mu    sync.Mutex
+	conns map[*wsConnection]struct{}
 }
 
-func newLiveWebsocket(o HandlerOptions) liveWebsocket {
-	keepAlive := o.KeepAlive
-	if keepAlive <= 0 {
-		keepAlive = wsKeepAlive
-	}
-	initTimeout := o.InitTimeout
-	if initTimeout <= 0 {
-		initTimeout = wsInitTimeout
-	}
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	return liveWebsocket{
-		Websocket: transport.Websocket{
-			Implementation: wsImplementation{accept: coderws.AcceptOptions{
-				OriginPatterns:     originPatterns(o.AllowedOrigins),
-				InsecureSkipVerify: slices.Contains(o.AllowedOrigins, "*"),
-			}},
-			InitFunc: wsInit(o.Tokens, now),
-			// Not gqlgen's InitTimeout: it closes with 1002; the session closes with 4408.
-			KeepAlivePingInterval: keepAlive, // graphql-ws: "ka" messages
-			PingPongInterval:      keepAlive, // graphql-transport-ws: ping, and a pong is due within two intervals
-			PayloadReadLimit:      ptr(int64(MaxWSMessage)),
+var _ graphql.Transport = (*liveWebsocket)(nil)
+
+func newLiveWebsocket(o HandlerOptions) *liveWebsocket {
+	t := &liveWebsocket{
+		accept: coderws.AcceptOptions{
+			Subprotocols:       []string{protoLegacyWS, protoTransportWS},
+			OriginPatterns:     originPatterns(o.AllowedOrigins),
+			InsecureSkipVerify: slices.Contains(o.AllowedOrigins, "*"),
 		},
-		initTimeout: initTimeout,
+		tokens:      o.Tokens,
+		now:         o.Now,
+		keepAlive:   o.KeepAlive,
+		initTimeout: o.InitTimeout,
 		shutdown:    o.Shutdown,
 	}
-}
-
-func (t liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	s := &wsSession{initTimeout: t.initTimeout}
-	defer s.end()
+	if t.keepAlive <= 0 {
+		t.keepAlive = wsKeepAlive
+	}
+	if t.initTimeout <= 0 {
+		t.initTimeout = wsInitTimeout
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	t.conns = make(map[*wsConnection]struct{})
 	if t.shutdown != nil {
-		stop := context.AfterFunc(t.shutdown, func() { s.close(CloseGoingAway, "server shutting down") })
-		defer stop()
+		context.AfterFunc(t.shutdown, func() {
+			t.mu.Lock()
+			conns := make([]*wsConnection, 0, len(t.conns))
+			for c := range t.conns {
+				conns = append(conns, c)
+			}
+			t.mu.Unlock()
+			for _, c := range conns {
+				c.close(CloseGoingAway, "server shutting down")
+			}
+		})
 	}
-	t.Websocket.Do(w, r.WithContext(context.WithValue(r.Context(), wsSessionKey{}, s)), exec)
+	return t
 }
 
-// wsSession is one WebSocket connection's lifetime as slotpay sees it.
-type wsSession struct {
-	initTimeout time.Duration
-
-	mu      sync.Mutex
-	conn    *coderws.Conn
-	closing bool
-	timers  []*time.Timer
-}
-
-type wsSessionKey struct{}
-
-func (s *wsSession) accepted(conn *coderws.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conn = conn
-	s.timers = append(s.timers, time.AfterFunc(s.initTimeout, func() {
-		s.close(CloseInitTimeout, "Connection initialisation timeout")
-	}))
-}
-
-// initialised stops the init timeout and, for an authenticated connection, closes it when its
-// token expires (in ttl).
-func (s *wsSession) initialised(ttl time.Duration, authenticated bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range s.timers {
-		t.Stop()
+// register adds c to the open connections, or reports false when the server is shutting down.
+func (t *liveWebsocket) register(c *wsConnection) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shutdown != nil && t.shutdown.Err() != nil {
+		return false
 	}
-	s.timers = nil
-	if authenticated {
-		s.timers = append(s.timers, time.AfterFunc(max(ttl, 0), func() {
-			s.close(CloseUnauthorized, "Unauthorized: token expired")
-		}))
+	t.conns[c] = struct{}{}
+	return true
+}
+
+func (t *liveWebsocket) unregister(c *wsConnection) {
+	t.mu.Lock()
+	delete(t.conns, c)
+	t.mu.Unlock()
+}
+
+// Supports takes every upgrade request on /graphql.
+func (t *liveWebsocket) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+
+// Do accepts the WebSocket (answering the handshake's errors, a refused origin among them, itself)
+// and starts the connection's reader.
+func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	opts := t.accept
+	hj := &smallBuffers{ResponseWriter: w}
+	ws, err := coderws.Accept(hj, r, &opts)
+	if err != nil {
+		return
+	}
+	ws.SetReadLimit(MaxWSMessage)
+	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS}
+	// The request's context ends when this handler returns, and holds net/http's state: the
+	// connection keeps only what its operations read from it.
+	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
+	if ip := clientIP(r.Context()); ip != "" {
+		ctx = context.WithValue(ctx, clientIPKey{}, ip)
+	}
+	c.ctx = context.WithValue(ctx, wsConnectionKey{}, c)
+	if !t.register(c) {
+		_ = ws.Close(CloseGoingAway, "server shutting down")
+		return
+	}
+	c.mu.Lock() // the timer may fire before AfterFunc has returned
+	c.timer = time.AfterFunc(t.initTimeout, func() { c.close(CloseInitTimeout, "Connection initialisation timeout") })
+	c.mu.Unlock()
+	go c.await()
+}
+
+// smallBuffers hands the WebSocket library small buffers when it hijacks the connection, and keeps
+// the connection and its read buffer for the reader.
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = conn
+	if brw.Reader.Buffered() > 0 {
+		// Bytes the client sent after its handshake without waiting for the answer are in
+		// net/http's buffer: keep it (never seen from real clients).
+		w.br = brw.Reader
+		return conn, brw, nil
+	}
+	w.br = bufio.NewReaderSize(conn, wsReadBuffer)
+	return conn, bufio.NewReadWriter(w.br, bufio.NewWriterSize(conn, wsWriteBuffer)), nil
+}
+
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type wsConnectionKey struct{}
+
+// wsConnection is one WebSocket connection. Its reader (serve) handles the client's messages;
+// operations write their results from their own short-lived goroutines, timers from theirs. The
+// WebSocket library serialises writes.
+type wsConnection struct {
+	t      *liveWebsocket
+	ws     *coderws.Conn
+	br     *bufio.Reader   // the library's read buffer
+	raw    syscall.RawConn // for awaitReadable; nil when the connection has none
+	exec   graphql.GraphExecutor
+	legacy bool // graphql-ws rather than graphql-transport-ws
+	ctx    context.Context
+
+	mu          sync.Mutex
+	opCtx       context.Context // ctx with the principal, set by connection_init
+	closing     bool
+	timer       *time.Timer // the init timeout, then the token's expiry
+	keepAlive   *time.Timer
+	unanswered  int // pings sent since the last pong (graphql-transport-ws)
+	operations  []*wsOperation
+	initialised bool
+}
+
+// wsMessage is a message of either protocol.
+type wsMessage struct {
+	Payload json.RawMessage `json:"payload,omitempty"`
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+}
+
+// await waits, on a fresh goroutine's small stack, until the client sends something, then serves
+// it. A silent client (an idle widget) thus holds a goroutine parked a few frames deep instead of
+// one parked in the WebSocket library's read (and grown by handling its messages).
+func (c *wsConnection) await() {
+	if c.raw != nil {
+		awaitReadable(c.raw)
+	}
+	c.serve()
+}
+
+// serve reads the client's messages while there are some (at least one: await saw bytes), then
+// hands over to a fresh await (or, without a descriptor to wait on, keeps reading); the connection
+// ends when a read fails.
+func (c *wsConnection) serve() {
+	for {
+		_, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			c.end()
+			return
+		}
+		var m wsMessage
+		if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
+			c.protocolError("invalid message")
+			return
+		}
+		if !c.handle(&m) {
+			return
+		}
+		c.mu.Lock()
+		// The buffer is looked at under c.mu with closing false: the close handshake, which reads
+		// through it too, starts only after closing is set.
+		closing := c.closing
+		idle := !closing && c.raw != nil && c.br.Buffered() == 0
+		c.mu.Unlock()
+		switch {
+		case closing: // the close handshake reads the client's close frame; it ends the connection
+			return
+		case idle:
+			go c.await()
+			return
+		}
+	}
+}
+
+// handle acts on one client message and reports whether to keep reading.
+func (c *wsConnection) handle(m *wsMessage) bool {
+	c.mu.Lock()
+	initialised := c.initialised
+	c.mu.Unlock()
+	switch {
+	case m.Type == "connection_init" && !initialised:
+		return c.init(m.Payload)
+	case m.Type == "connection_init":
+		if !c.legacy {
+			c.close(closeTooManyInitReqs, "Too many initialisation requests")
+			return false
+		}
+		c.protocolError("unexpected message connection_init")
+		return false
+	case m.Type == "connection_terminate" && c.legacy:
+		c.close(coderws.StatusNormalClosure, "terminated")
+		return false
+	case (m.Type == "subscribe" && !c.legacy) || (m.Type == "start" && c.legacy):
+		if !initialised {
+			if !c.legacy {
+				c.close(CloseUnauthorized, "Unauthorized")
+				return false
+			}
+			c.protocolError("unexpected message start")
+			return false
+		}
+		return c.subscribe(m)
+	case (m.Type == "complete" && !c.legacy) || (m.Type == "stop" && c.legacy):
+		c.stop(m.ID)
+	case m.Type == "ping" && !c.legacy:
+		c.send("pong", "", m.Payload)
+	case m.Type == "pong" && !c.legacy:
+		c.mu.Lock()
+		c.unanswered = 0
+		c.mu.Unlock()
+	default:
+		c.protocolError(fmt.Sprintf("unexpected message %.32s", m.Type)) // a close reason is short
+		return false
+	}
+	return true
+}
+
+// protocolError closes a connection whose client broke the protocol: 4400 for
+// graphql-transport-ws (its specification), connection_error and 1002 for graphql-ws (as gqlgen's
+// transport answered).
+func (c *wsConnection) protocolError(reason string) {
+	if !c.legacy {
+		c.close(closeBadMessage, reason)
+		return
+	}
+	c.connectionError(reason)
+	c.close(coderws.StatusProtocolError, "unexpected message")
+}
+
+func (c *wsConnection) connectionError(message string) {
+	if c.legacy { // graphql-transport-ws has no such message: the close reason says it
+		b, _ := json.Marshal(map[string]string{"message": message})
+		c.send("connection_error", "", b)
+	}
+}
+
+// init authenticates the connection from its connection_init payload (the same bearer token as
+// HTTP, under Authorization or token). No token is a public connection (availability); a token
+// that does not verify closes the connection with 4401, and one that does closes it when it
+// expires.
+func (c *wsConnection) init(payload json.RawMessage) bool {
+	var fields map[string]any
+	if len(payload) > 0 && string(payload) != "null" {
+		if err := json.Unmarshal(payload, &fields); err != nil {
+			c.protocolError("invalid connection_init payload")
+			return false
+		}
+	}
+	raw := strings.TrimSpace(stringField(fields, "Authorization"))
+	if raw == "" {
+		raw = strings.TrimSpace(stringField(fields, "authorization"))
+	}
+	if raw == "" {
+		raw = stringField(fields, "token")
+	}
+	raw = strings.TrimSpace(strings.TrimPrefix(raw, "Bearer "))
+	var p *auth.Principal
+	if raw != "" {
+		var err error
+		if p, err = c.t.tokens.Verify(raw); err != nil {
+			c.connectionError(err.Error())
+			c.close(CloseUnauthorized, "Unauthorized: invalid token")
+			return false
+		}
+	}
+	c.mu.Lock()
+	if c.closing { // the init timeout fired first
+		c.mu.Unlock()
+		return false
+	}
+	c.timer.Stop()
+	c.timer = nil
+	if p != nil {
+		c.timer = time.AfterFunc(max(time.Unix(p.ExpiresAt, 0).Sub(c.t.now()), 0), func() {
+			c.close(CloseUnauthorized, "Unauthorized: token expired")
+		})
+	}
+	c.opCtx = auth.WithPrincipal(c.ctx, p, nil)
+	c.initialised = true
+	c.keepAlive = time.AfterFunc(c.t.keepAlive, c.tick)
+	c.mu.Unlock()
+	c.send("connection_ack", "", nil)
+	if c.legacy {
+		c.send("ka", "", nil)
+	}
+	return true
+}
+
+func stringField(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// tick is the keep-alive: graphql-ws gets "ka"; graphql-transport-ws gets a ping and must answer
+// with a pong within two intervals.
+func (c *wsConnection) tick() {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if !c.legacy && c.unanswered >= 2 {
+		c.mu.Unlock()
+		c.drop()
+		return
+	}
+	if !c.legacy {
+		c.unanswered++
+	}
+	c.keepAlive.Reset(c.t.keepAlive)
+	c.mu.Unlock()
+	if c.legacy {
+		c.send("ka", "", nil)
+	} else {
+		c.send("ping", "", nil)
+	}
+}
+
+// send writes one message, bounded by wsWriteTimeout; a write that fails drops the connection
+// (the library closes it).
+func (c *wsConnection) send(typ, id string, payload json.RawMessage) {
+	b, err := json.Marshal(wsMessage{Type: typ, ID: id, Payload: payload})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
+	defer cancel()
+	if err := c.ws.Write(ctx, coderws.MessageText, b); err != nil {
+		c.drop()
 	}
 }
 
 // close starts the close handshake once; the first code wins. The handshake waits for the peer
-// (up to 10 s in the WebSocket library), so it runs on its own goroutine.
-func (s *wsSession) close(code coderws.StatusCode, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn == nil || s.closing {
+// (up to 10 s in the WebSocket library), so it runs on its own goroutine, which also ends the
+// operations (close may be called under the broker's mutex, which ending a subscription takes).
+func (c *wsConnection) close(code coderws.StatusCode, reason string) {
+	if !c.markClosing() {
 		return
 	}
-	s.closing = true
-	for _, t := range s.timers {
-		t.Stop()
-	}
-	conn := s.conn
-	go func() { _ = conn.Close(code, reason) }()
+	go func() {
+		c.stopOperations()
+		_ = c.ws.Close(code, reason)
+		c.end()
+	}()
 }
 
-func (s *wsSession) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
+// drop ends the connection without a handshake (a write failed, a pong did not come, the reader
+// stopped).
+func (c *wsConnection) drop() {
+	if c.markClosing() {
+		c.stopOperations()
+		_ = c.ws.CloseNow()
+	}
 }
 
-// end runs when gqlgen is done with the connection; whatever is still open is dropped.
-func (s *wsSession) end() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range s.timers {
-		t.Stop()
+func (c *wsConnection) markClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
 	}
-	if s.conn != nil && !s.closing {
-		s.closing = true
-		_ = s.conn.CloseNow()
+	c.closing = true
+	if c.timer != nil {
+		c.timer.Stop()
 	}
+	if c.keepAlive != nil {
+		c.keepAlive.Stop()
+	}
+	return true
+}
+
+// stopOperations ends every operation of a closing connection.
+func (c *wsConnection) stopOperations() {
+	c.mu.Lock()
+	ops := c.operations
+	c.operations = nil
+	c.mu.Unlock()
+	for _, op := range ops {
+		op.stop()
+	}
+}
+
+// end runs when the connection is done: whatever is still open is dropped (the library has already
+// closed the connection when the client closed it or sent too big a message).
+func (c *wsConnection) end() {
+	c.drop()
+	c.stopOperations()
+	c.t.unregister(c)
 }
 
 // closeWebSocket closes the WebSocket connection ctx belongs to, if any.
 func closeWebSocket(ctx context.Context, code coderws.StatusCode, reason string) {
-	if s, ok := ctx.Value(wsSessionKey{}).(*wsSession); ok {
-		s.close(code, reason)
+	if c, ok := ctx.Value(wsConnectionKey{}).(*wsConnection); ok {
+		c.close(code, reason)
 	}
 }
 
-// wsInit authenticates a WebSocket connection from its connection_init payload (the same bearer
-// token as HTTP, under Authorization or token). No token is a public connection (availability);
-// a token that does not verify closes the connection with 4401.
-func wsInit(tokens *auth.Tokens, now func() time.Time) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		s, _ := ctx.Value(wsSessionKey{}).(*wsSession)
-		raw := strings.TrimSpace(payload.Authorization())
-		if raw == "" {
-			raw = payload.GetString("token")
-		}
-		raw = strings.TrimSpace(strings.TrimPrefix(raw, "Bearer "))
-		if raw == "" {
-			if s != nil {
-				s.initialised(0, false)
-			}
-			return auth.WithPrincipal(ctx, nil, nil), nil, nil
-		}
-		p, err := tokens.Verify(raw)
-		if err != nil {
-			ctx = transport.WithWebsocketCloseCode(ctx, int(CloseUnauthorized))
-			return transport.AppendCloseReason(ctx, "Unauthorized: invalid token"), nil, err
-		}
-		if s != nil {
-			s.initialised(time.Unix(p.ExpiresAt, 0).Sub(now()), true)
-		}
-		return auth.WithPrincipal(ctx, p, nil), nil, nil
-	}
-}
-
-// wsImplementation adapts github.com/coder/websocket to gqlgen's transport as gqlgen's own
-// CoderWebsocketImplementation does, and registers the connection with its session.
-type wsImplementation struct{ accept coderws.AcceptOptions }
-
-func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	for key, values := range o.ResponseHeader {
-		for _, v := range values {
-			w.Header().Add(key, v)
-		}
-	}
-	opts := i.accept
-	opts.Subprotocols = slices.Clone(o.Subprotocols)
-	conn, err := coderws.Accept(w, r, &opts)
-	if err != nil {
+// decodeParams decodes a subscribe/start payload as gqlgen's transports do (numbers kept exact).
+func decodeParams(payload json.RawMessage) (*graphql.RawParams, error) {
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
 		return nil, err
 	}
-	s, _ := r.Context().Value(wsSessionKey{}).(*wsSession)
-	if s == nil {
-		s = &wsSession{initTimeout: wsInitTimeout}
-	}
-	s.accepted(conn)
-	return &wsConn{conn: conn, session: s}, nil
+	return params, nil
 }
-
-type wsConn struct {
-	conn    *coderws.Conn
-	session *wsSession
-
-	mu           sync.Mutex
-	readDeadline *time.Timer
-}
-
-var (
-	_ transport.WebsocketReadLimiter   = (*wsConn)(nil)
-	_ transport.WebsocketReadDeadliner = (*wsConn)(nil)
-)
-
-func (c *wsConn) NextReader() (int, io.Reader, error) {
-	typ, data, err := c.conn.Read(context.Background())
-	if err != nil {
-		switch coderws.CloseStatus(err) {
-		case coderws.StatusNormalClosure, coderws.StatusNoStatusRcvd:
-			return int(typ), nil, transport.ErrWebsocketClosed
-		}
-		return int(typ), nil, err
-	}
-	return int(typ), bytes.NewReader(data), nil
-}
-
-func (c *wsConn) WriteJSON(v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
-	defer cancel()
-	return c.conn.Write(ctx, coderws.MessageText, data)
-}
-
-func (c *wsConn) WriteClose(code int, message string) error {
-	c.stopReadDeadline()
-	c.session.close(coderws.StatusCode(code), message)
-	return nil
-}
-
-// Close drops the connection unless a close handshake is under way (it closes the connection
-// itself when done).
-func (c *wsConn) Close() error {
-	c.stopReadDeadline()
-	if c.session.isClosing() {
-		return nil
-	}
-	return c.conn.CloseNow()
-}
-
-func (c *wsConn) Subprotocol() string { return c.conn.Subprotocol() }
-
-func (c *wsConn) SetReadLimit(limit int64) { c.conn.SetReadLimit(limit) }
-
-// SetReadDeadline drops the connection at t (gqlgen uses it for pongs that do not come).
-func (c *wsConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.readDeadline != nil {
-		c.readDeadline.Stop()
-		c.readDeadline = nil
-	}
-	if !t.IsZero() {
-		c.readDeadline = time.AfterFunc(max(time.Until(t), 0), func() { _ = c.conn.CloseNow() })
-	}
-	return nil
-}
-
-func (c *wsConn) stopReadDeadline() { _ = c.SetReadDeadline(time.Time{}) }

@@ -63,17 +63,22 @@ func (f *Filter) matches(e *Event) bool {
 	return startsBeforeEnd && endsAfterStart
 }
 
-// Subscription is one subscriber's bounded queue of events.
+// Subscription is one subscriber's bounded queue of events (Subscribe), or its delivery function
+// (SubscribeFunc).
 type Subscription struct {
 	broker *Broker
 	filter Filter
 	// The channel carries pointers so that an idle subscriber's buffer costs 8 bytes a slot rather
 	// than the size of an Event (~150 bytes): 10,000 idle subscribers hold ~5 MB, not ~90 MB. Each
-	// subscriber receives its own copy, so a receiver may keep or modify it.
+	// subscriber receives its own copy, so a receiver may keep or modify it. Nil for SubscribeFunc.
 	ch chan *Event
 	// done is closed when the subscription ends, so that a subscriber busy elsewhere (blocked handing
-	// the previous event to its client) learns at once that it was disconnected.
+	// the previous event to its client) learns at once that it was disconnected. Nil for
+	// SubscribeFunc, whose ended function says so instead.
 	done chan struct{}
+	// SubscribeFunc's functions, called under the broker's mutex.
+	deliver func(*Event) bool
+	ended   func(error)
 
 	// Guarded by broker.mu.
 	closed bool
@@ -81,10 +86,11 @@ type Subscription struct {
 }
 
 // Events delivers the subscriber's events in the order the listener received them. It is closed
-// when the subscription ends; Err then says why.
+// when the subscription ends; Err then says why. Nil for a SubscribeFunc subscription.
 func (s *Subscription) Events() <-chan *Event { return s.ch }
 
-// Done is closed when the subscription ends, by the broker or by Close; Err then says why.
+// Done is closed when the subscription ends, by the broker or by Close; Err then says why. Nil for a
+// SubscribeFunc subscription.
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Err is nil while the subscription is open and after the subscriber's own Close; ErrSlowConsumer
@@ -117,8 +123,8 @@ type BrokerOptions struct {
 }
 
 // Broker fans events out to this instance's subscribers. Delivery never blocks: it only ever does a
-// non-blocking send, under one mutex, to the subscribers of the event's tenant. There is no
-// goroutine per subscriber; the subscriber's own goroutine (the GraphQL resolver) reads its channel.
+// non-blocking send (or calls a SubscribeFunc's non-blocking deliver), under one mutex, to the
+// subscribers of the event's tenant. The broker has no goroutine per subscriber.
 type Broker struct {
 	bufferSize int
 	log        *slog.Logger
@@ -147,14 +153,35 @@ func NewBroker(opt BrokerOptions) *Broker {
 	return &Broker{bufferSize: opt.BufferSize, log: opt.Log, tenants: make(map[uuid.UUID]*tenantSubscribers)}
 }
 
+// BufferSize is how many undelivered events a subscriber may have before it is disconnected.
+func (b *Broker) BufferSize() int { return b.bufferSize }
+
 // Subscribe registers a subscriber for the events f selects. The caller must Close the
 // subscription when it is done with it (typically deferred in the resolver's goroutine).
 func (b *Broker) Subscribe(f Filter) (*Subscription, error) {
+	return b.subscribe(&Subscription{filter: f, ch: make(chan *Event, b.bufferSize), done: make(chan struct{})})
+}
+
+// SubscribeFunc registers a subscriber that holds no goroutine and no channel of its own: deliver
+// is called with each event f selects (the subscriber's own copy) and reports whether the
+// subscriber took it; false means its buffer is full, and the subscription ends with
+// ErrSlowConsumer as a full channel does. ended is called once with ErrSlowConsumer or
+// ErrBrokerClosed when the broker ends the subscription (not after the subscriber's own Close).
+//
+// Both are called under the broker's mutex, in the listener's order, so they must not block and
+// must not call the broker: a non-blocking send to the subscriber's own buffer, and waking what
+// drains it, is what they are for.
+func (b *Broker) SubscribeFunc(f Filter, deliver func(*Event) bool, ended func(error)) (*Subscription, error) {
+	return b.subscribe(&Subscription{filter: f, deliver: deliver, ended: ended})
+}
+
+func (b *Broker) subscribe(s *Subscription) (*Subscription, error) {
+	f := &s.filter
 	if f.TenantID == uuid.Nil {
 		return nil, ErrNoTenant
 	}
 	f.Kinds = slices.Clone(f.Kinds)
-	s := &Subscription{broker: b, filter: f, ch: make(chan *Event, b.bufferSize), done: make(chan struct{})}
+	s.broker = b
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -198,6 +225,12 @@ func (b *Broker) Deliver(e Event) {
 				continue
 			}
 			copied := e
+			if s.deliver != nil {
+				if !s.deliver(&copied) {
+					slow = append(slow, s)
+				}
+				continue
+			}
 			select {
 			case s.ch <- &copied:
 			default:
@@ -222,7 +255,7 @@ func (b *Broker) Deliver(e Event) {
 	for _, s := range slow {
 		b.removeLocked(s, ErrSlowConsumer)
 		b.log.Warn("event subscriber disconnected", "reason", ErrSlowConsumer.Error(),
-			"tenant_id", s.filter.TenantID.String(), "buffer", cap(s.ch))
+			"tenant_id", s.filter.TenantID.String(), "buffer", b.bufferSize)
 	}
 }
 
@@ -289,6 +322,11 @@ func (b *Broker) removeLocked(s *Subscription, err error) {
 func (s *Subscription) closeLocked(err error) {
 	s.closed = true
 	s.err = err
-	close(s.ch)
-	close(s.done)
+	if s.ch != nil {
+		close(s.ch)
+		close(s.done)
+	}
+	if s.ended != nil && err != nil {
+		s.ended(err)
+	}
 }

@@ -55,8 +55,9 @@ type Server struct {
 	reconciler *payments.Worker
 	listening  chan struct{} // closed when the listener has stopped
 
-	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections and
-	// background workers (http.Server.Shutdown does not close hijacked connections itself).
+	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections (closed
+	// with 1001 by the transport: http.Server.Shutdown does not close hijacked connections) and
+	// background workers.
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
 	closeOnce  sync.Once
@@ -166,7 +167,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, graph.WithClientIP(s.endOnShutdown(gql)))))
+	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, graph.WithClientIP(gql))))
 	mux.Handle("POST "+payments.WebhookPath, s.Payments)
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
@@ -194,25 +195,6 @@ func (s *Server) routes(opt Options) http.Handler {
 		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
 	}
 	return web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))
-}
-
-// endOnShutdown gives WebSocket connections a context that ends when the server shuts down (gqlgen
-// then closes the socket); ordinary requests keep theirs, so in-flight requests finish.
-func (s *Server) endOnShutdown(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		// The WebSocket transport closes its sockets with 1001 when baseCtx ends; cancelling the
-		// request's context is the fallback for a socket still open a moment later (gqlgen then
-		// closes it with 1000), so it comes second.
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		stop := context.AfterFunc(s.baseCtx, func() { time.AfterFunc(2*time.Second, cancel) })
-		defer stop()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

@@ -27,6 +27,12 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// WithRequestID returns ctx carrying request id id: for work that outlives its request and keeps
+// only what it needs of it (a WebSocket connection).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
 // LogHandler adds request_id to every record logged with a request's context.
 type LogHandler struct{ slog.Handler }
 

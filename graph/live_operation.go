@@ -1,0 +1,366 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// wsOperation is one operation (subscribe / start) of a WebSocket connection.
+//
+// gqlgen's executor hands a subscription's results out through a function that blocks on the
+// resolver's channel until the next event; calling it from a goroutine per subscription would
+// park one goroutine (and its stack) per idle subscriber. Instead follow (live.go) tells the
+// operation when it has put an event in its buffered channel (ready), and a short-lived pump
+// goroutine calls the function only then, once per buffered event, so the call never waits. At
+// most one pump runs per operation, so events go out in the order they were buffered; it exits when
+// the buffer is drained. An idle subscription holds no goroutine.
+//
+// Queries, mutations and subscriptions that do not go through follow are run to their end by one
+// goroutine, as gqlgen's own transport does.
+type wsOperation struct {
+	c    *wsConnection
+	id   string
+	ctx  context.Context // ends when the operation ends (client stop, connection end, stream end)
+	octx opContext       // ctx's cancellation
+
+	// The subscribe message, until the operation starts.
+	payload json.RawMessage
+	read    graphql.TraceTiming
+
+	mu        sync.Mutex
+	rc        *graphql.OperationContext
+	responses graphql.ResponseHandler
+	respCtx   context.Context
+	streaming bool   // follow feeds it (attach): pump on ready instead of waiting
+	feed      func() // moves follow's next buffered event into the resolver's channel
+	onStop    func() // follow's unsubscribe
+	pumping   bool   // a goroutine is starting the operation or draining its buffer
+	pending   int    // events buffered by follow and not yet fed
+}
+
+type wsOperationKey struct{}
+
+// liveStream returns the WebSocket operation ctx runs in, or nil outside slotpay's WebSocket
+// transport.
+func liveStream(ctx context.Context) *wsOperation {
+	op, _ := ctx.Value(wsOperationKey{}).(*wsOperation)
+	return op
+}
+
+// subscribe starts operation m.ID on its own goroutine; the reader goes back to reading.
+func (c *wsConnection) subscribe(m *wsMessage) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	if i := c.operationIndexLocked(m.ID); i >= 0 {
+		if !c.legacy {
+			c.mu.Unlock()
+			c.close(closeDuplicateID, fmt.Sprintf("Subscriber for %.64s already exists", m.ID))
+			return false
+		}
+		// subscriptions-transport-ws replaces an operation started again under the same id.
+		old := c.operations[i]
+		c.operations = slices.Delete(c.operations, i, i+1)
+		defer old.stop()
+	}
+	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
+		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}}
+	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
+	c.operations = append(c.operations, op)
+	c.mu.Unlock()
+	c.t.starts.add(op)
+	return true
+}
+
+// maxConcurrentStarts bounds the operations being started at once (parsed, validated, their
+// resolver run: subscriptions read the database to check access). The database pool is a few
+// connections, so more would only wait on it, each with a goroutine and a grown stack: 10,000
+// widgets connecting at once would otherwise hold thousands of them.
+const maxConcurrentStarts = 32
+
+// startQueue runs operation starts on at most maxConcurrentStarts goroutines; the others wait in
+// line without a goroutine.
+type startQueue struct {
+	mu      sync.Mutex
+	running int
+	waiting []*wsOperation
+}
+
+func (q *startQueue) add(op *wsOperation) {
+	q.mu.Lock()
+	if q.running >= maxConcurrentStarts {
+		q.waiting = append(q.waiting, op)
+		q.mu.Unlock()
+		return
+	}
+	q.running++
+	q.mu.Unlock()
+	go q.work(op)
+}
+
+func (q *startQueue) work(op *wsOperation) {
+	for op != nil {
+		op.start()
+		q.mu.Lock()
+		op = nil
+		if len(q.waiting) > 0 {
+			op = q.waiting[0]
+			q.waiting[0] = nil
+			q.waiting = q.waiting[1:]
+		}
+		if len(q.waiting) == 0 {
+			q.waiting = nil // let the line's array go
+		}
+		if op == nil {
+			q.running--
+		}
+		q.mu.Unlock()
+	}
+}
+
+// queryTexts shares the text of the queries clients send (the operation keeps it for its
+// lifetime): 10,000 widgets send the same subscription. Bounded like gqlgen's query cache; a text
+// past the bound is simply not shared.
+type queryTexts struct {
+	mu    sync.Mutex
+	texts map[string]string
+}
+
+func (q *queryTexts) intern(text string) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if shared, ok := q.texts[text]; ok {
+		return shared
+	}
+	if q.texts == nil {
+		q.texts = make(map[string]string)
+	}
+	if len(q.texts) < queryCacheSize {
+		q.texts[text] = text
+	}
+	return text
+}
+
+func (c *wsConnection) operationIndexLocked(id string) int {
+	return slices.IndexFunc(c.operations, func(op *wsOperation) bool { return op.id == id })
+}
+
+// stop ends operation id at the client's request (complete / stop); nothing more is sent for it.
+func (c *wsConnection) stop(id string) {
+	c.mu.Lock()
+	i := c.operationIndexLocked(id)
+	if i < 0 {
+		c.mu.Unlock()
+		return
+	}
+	op := c.operations[i]
+	c.operations = slices.Delete(c.operations, i, i+1)
+	c.mu.Unlock()
+	op.stop()
+}
+
+// stop ends the operation: its context, and its subscription to the broker.
+func (op *wsOperation) stop() {
+	op.octx.cancel()
+	op.mu.Lock()
+	unsubscribe := op.onStop
+	op.onStop = nil
+	op.mu.Unlock()
+	if unsubscribe != nil {
+		unsubscribe()
+	}
+}
+
+// start parses, validates and dispatches the operation (the resolver runs here). A query or
+// mutation is run to its end here; a streaming subscription's first events go out on a pump; any
+// other subscription gets a goroutine that waits on it.
+func (op *wsOperation) start() {
+	defer op.recover()
+	payload, read := op.payload, op.read
+	op.payload = nil
+	if op.ctx.Err() != nil { // stopped, or the connection ended, while waiting in line
+		op.finish()
+		return
+	}
+	c := op.c
+	ctx := graphql.StartOperationTrace(op.ctx)
+	params, err := decodeParams(payload)
+	if err != nil {
+		op.sendErrors(gqlerror.List{{Message: "invalid json"}})
+		op.finish()
+		return
+	}
+	read.End = graphql.Now()
+	params.ReadTime = read
+	params.Query = c.t.queries.intern(params.Query)
+	rc, errs := c.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			op.sendErrors(resp.Errors)
+		} else {
+			op.sendResponse(resp)
+		}
+		op.finish()
+		return
+	}
+	op.mu.Lock()
+	op.rc = rc
+	op.mu.Unlock()
+	responses, respCtx := c.exec.DispatchOperation(graphql.WithOperationContext(ctx, rc), rc)
+	op.mu.Lock()
+	op.responses, op.respCtx = responses, respCtx
+	streaming := op.streaming
+	pump := streaming && op.pending > 0
+	op.pumping = pump
+	op.mu.Unlock()
+	switch {
+	case pump: // events came while the resolver ran
+		go op.pump()
+	case streaming:
+	case rc.Operation != nil && rc.Operation.Operation == ast.Subscription:
+		go func() {
+			defer op.recover()
+			op.runToEnd(responses, respCtx)
+		}()
+	default:
+		op.runToEnd(responses, respCtx)
+	}
+}
+
+func (op *wsOperation) runToEnd(responses graphql.ResponseHandler, ctx context.Context) {
+	for {
+		resp := responses(ctx)
+		if resp == nil {
+			break
+		}
+		op.sendResponse(resp)
+	}
+	op.finish()
+}
+
+// attach makes the operation a stream fed by follow (called by the resolver): feed moves the next
+// buffered event into the resolver's channel (ready has counted it), unsubscribe ends the
+// subscription when the operation ends. It reports false when the operation has already ended.
+func (op *wsOperation) attach(feed, unsubscribe func()) bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if op.ctx.Err() != nil {
+		return false
+	}
+	op.streaming, op.feed, op.onStop = true, feed, unsubscribe
+	return true
+}
+
+// ready says one more event is buffered; it starts a pump unless one is running. It is called
+// under the broker's mutex, so it only counts and starts a goroutine.
+func (op *wsOperation) ready() {
+	op.mu.Lock()
+	op.pending++
+	start := !op.pumping
+	op.pumping = true
+	op.mu.Unlock()
+	if start {
+		go op.pump()
+	}
+}
+
+func (op *wsOperation) pump() {
+	defer op.recover()
+	op.drain()
+}
+
+// drain sends the buffered events, one response per event, and returns when there are none left
+// (or the operation ended).
+func (op *wsOperation) drain() {
+	for {
+		op.mu.Lock()
+		if op.pending == 0 || op.ctx.Err() != nil {
+			op.pumping = false
+			op.mu.Unlock()
+			return
+		}
+		op.pending--
+		responses, respCtx, feed := op.responses, op.respCtx, op.feed
+		op.mu.Unlock()
+		feed()
+		resp := responses(respCtx) // an event is in the channel: this does not wait
+		if resp == nil {           // the stream ended, or the operation did meanwhile
+			op.finish()
+			return
+		}
+		op.sendResponse(resp)
+	}
+}
+
+// finish ends the operation; it sends complete unless the client stopped the operation or the
+// connection is closing (a complete would tell the client the stream ended normally).
+func (op *wsOperation) finish() {
+	c := op.c
+	c.mu.Lock()
+	i := slices.Index(c.operations, op)
+	if i >= 0 {
+		c.operations = slices.Delete(c.operations, i, i+1)
+	}
+	closing := c.closing
+	c.mu.Unlock()
+	if i >= 0 && !closing {
+		c.send("complete", op.id, nil)
+	}
+	op.stop()
+}
+
+// recover turns a panic outside the resolvers (which gqlgen recovers itself) into the operation's
+// error, through the same recover function and error presenter.
+func (op *wsOperation) recover() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	op.mu.Lock()
+	rc := op.rc
+	op.mu.Unlock()
+	err := fmt.Errorf("panic in WebSocket operation: %v", v)
+	if rc != nil {
+		err = rc.Recover(op.ctx, v)
+	}
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) {
+		gqlErr = &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
+	}
+	op.sendErrors(gqlerror.List{gqlErr})
+	op.finish()
+}
+
+// sendResponse sends a result: next (graphql-transport-ws) or data (graphql-ws).
+func (op *wsOperation) sendResponse(resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		panic(err)
+	}
+	typ := "next"
+	if op.c.legacy {
+		typ = "data"
+	}
+	op.c.send(typ, op.id, b)
+}
+
+// sendErrors sends an operation's error message (errors refusing it before it ran).
+func (op *wsOperation) sendErrors(errs gqlerror.List) {
+	b, err := json.Marshal(errs)
+	if err != nil {
+		panic(err)
+	}
+	op.c.send("error", op.id, b)
+}

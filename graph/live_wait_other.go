@@ -1,0 +1,13 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd)
+
+package graph
+
+import (
+	"net"
+	"syscall"
+)
+
+// rawConn: the reader then waits inside the WebSocket library's read.
+func rawConn(net.Conn) syscall.RawConn { return nil }
+
+func awaitReadable(syscall.RawConn) {}
