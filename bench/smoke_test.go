@@ -41,7 +41,7 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"dashboard/slotpay", "dashboard/floor (pgx)", "availability/slotpay", "booking/slotpay",
-		"booking/floor (pgx)", "booking (contended)/slotpay", "webhook/slotpay"} {
+		"booking/floor (pgx)", "booking (contended)/slotpay", "webhook/slotpay", "webhook/floor (pgx)"} {
 		if !seen[want] {
 			t.Errorf("no result for %s", want)
 		}
