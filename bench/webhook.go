@@ -33,7 +33,8 @@ const webhookKeyPrefix = "bench-wh-"
 // preparePayments gives n future, confirmed, unpaid reservations of the read tenants a fresh
 // PENDING imoje payment, as initiatePayment would after imoje accepted it. Payments an earlier run
 // settled are first marked FAILED and their reservations UNPAID again, so the same reservations
-// serve every run.
+// serve every run. Reservations that needed no payment are taken too (and stay UNPAID after a run):
+// the seed has too few unpaid future ones for 10 s at the webhook's rate.
 func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, error) {
 	byID := map[uuid.UUID]Tenant{}
 	var ids []uuid.UUID
@@ -54,7 +55,7 @@ func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, erro
 		rows, err := tx.Query(ctx, `
 			WITH pick AS (
 				SELECT r.tenant_id, r.id, r.price_amount FROM reservations r
-				 WHERE r.tenant_id = ANY($1) AND r.status = 'CONFIRMED' AND r.payment_status = 'UNPAID'
+				 WHERE r.tenant_id = ANY($1) AND r.status = 'CONFIRMED' AND r.payment_status IN ('UNPAID', 'NOT_REQUIRED')
 				   AND r.starts_at > now() + interval '1 day' AND r.price_amount > 0
 				   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.tenant_id = r.tenant_id AND p.reservation_id = r.id
 				                   AND p.status IN ('CREATED', 'PENDING', 'PAID'))
