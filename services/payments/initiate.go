@@ -436,14 +436,15 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 
 // Payment reads one payment of a tenant.
 func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
-	var pay models.Payment
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, id).Error
-	})
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	found, err := s.PaymentsByIDs(ctx, tenantID, []uuid.UUID{id})
+	if err != nil {
+		return nil, wrap("payment", err)
+	}
+	pay, ok := found[id]
+	if !ok {
 		return nil, ErrPaymentNotFound
 	}
-	return &pay, wrap("payment", err)
+	return &pay, nil
 }
 
 // PaymentsOf lists a reservation's payments, newest first.
@@ -453,8 +454,8 @@ func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservatio
 	return out, wrap("payments of reservations", err)
 }
 
-// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's prefetch
-// sends it with the other nested reads of a page in one round trip).
+// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's attach
+// sends it with the other relations of the reservations of a response in one round trip).
 func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
 	database.QueueGrouped(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
 		[]any{tenantID, reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
@@ -462,13 +463,10 @@ func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUI
 
 // PaymentsByIDs reads payments of one tenant by id.
 func (s *Service) PaymentsByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Payment, error) {
-	var rows []models.Payment
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&rows).Error
+	out := make(map[uuid.UUID]models.Payment, len(ids))
+	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) {
+		database.QueueByKey(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = ANY($2)`,
+			[]any{tenantID, ids}, func(p models.Payment) uuid.UUID { return p.ID }, out)
 	})
-	out := make(map[uuid.UUID]models.Payment, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r
-	}
 	return out, wrap("payments by id", err)
 }
