@@ -131,6 +131,7 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 		now := s.Now()
 		var existing []models.Reservation
 		var reads bookingReads
+		var created *models.Reservation
 		read := func(b *pgx.Batch) {
 			if in.IdempotencyKey != "" {
 				b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "reservation:"+tenantID.String()+":"+in.IdempotencyKey)
@@ -158,12 +159,14 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 			}
 			h, ev := transition(r, nil, nil, actor, "created", events.ReservationCreated, now)
 			queueHistory(b, h)
-			out.Reservation = *r
+			created = r // complete once the writes have run (the claim sets its occupation)
 			return events.Queue(b, ev)
 		}
 		err = database.PipelineInTenant(ctx, s.pool, tenantID, read, decide)
 		if errors.Is(err, errReplayed) {
 			err = nil
+		} else if err == nil && created != nil {
+			out.Reservation = *created
 		}
 		if retry, _ := database.IsCode(err, database.CodeDeadlock); retry && attempt < 3 {
 			continue

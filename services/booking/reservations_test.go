@@ -71,6 +71,12 @@ func TestLifecycle(t *testing.T) {
 	if r.Status != models.StatusConfirmed || r.PaymentStatus != models.PaymentNotRequired {
 		t.Fatalf("policy NONE: got %s/%s", r.Status, r.PaymentStatus)
 	}
+	// The returned reservation is the row written, its occupation (set by the claim) included.
+	stored, err := f.svc.Reservation(ctx, f.owner, r.ID)
+	if err != nil || stored.OccupationID == uuid.Nil || stored.OccupationID != r.OccupationID ||
+		!stored.StartsAt.Equal(r.StartsAt) || stored.CustomerEmail != r.CustomerEmail || stored.Status != r.Status {
+		t.Fatalf("returned %+v, stored %+v (%v)", r, stored, err)
+	}
 	// The customer token names the reservation.
 	p, err := f.tokens.Verify(created.CustomerAccessToken)
 	if err != nil || p.Kind != auth.KindCustomer || p.ReservationID != r.ID {
