@@ -10,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -74,6 +73,13 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		c.operations = slices.Delete(c.operations, i, i+1)
 		defer old.stop()
 	}
+	if len(c.operations) >= maxOperationsPerConnection {
+		c.mu.Unlock()
+		b, _ := json.Marshal(gqlerror.List{{Message: fmt.Sprintf("at most %d operations at a time on one connection", maxOperationsPerConnection),
+			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		c.send("error", m.ID, b)
+		return true
+	}
 	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
 		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}}
 	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
@@ -82,6 +88,10 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 	c.t.starts.add(op)
 	return true
 }
+
+// maxOperationsPerConnection bounds one connection's operations (started, waiting to start,
+// running): one client cannot fill the start queue every connection shares. A page needs a few.
+const maxOperationsPerConnection = 100
 
 // maxConcurrentStarts bounds the operations being started at once (parsed, validated, their
 // resolver run: subscriptions read the database to check access). The database pool is a few
@@ -182,9 +192,10 @@ func (op *wsOperation) stop() {
 	}
 }
 
-// start parses, validates and dispatches the operation (the resolver runs here). A query or
-// mutation is run to its end here; a streaming subscription's first events go out on a pump; any
-// other subscription gets a goroutine that waits on it.
+// start parses, validates and dispatches the operation (a subscription's resolver runs here). A
+// streaming subscription's first events go out on a pump; a query, a mutation or any other
+// subscription runs to its end on a goroutine of its own, so a client slow to read its result
+// does not hold a start worker.
 func (op *wsOperation) start() {
 	defer op.recover()
 	payload, read := op.payload, op.read
@@ -229,13 +240,13 @@ func (op *wsOperation) start() {
 	case pump: // events came while the resolver ran
 		go op.pump()
 	case streaming:
-	case rc.Operation != nil && rc.Operation.Operation == ast.Subscription:
+	default:
+		// Not on the start worker: a query's result, or a subscription's events, may take long to
+		// write to a client that does not read.
 		go func() {
 			defer op.recover()
 			op.runToEnd(responses, respCtx)
 		}()
-	default:
-		op.runToEnd(responses, respCtx)
 	}
 }
 
@@ -343,8 +354,19 @@ func (op *wsOperation) recover() {
 	op.finish()
 }
 
+// listed reports whether the operation is still one of its connection's: not stopped by the client
+// (after which nothing may be sent for its id, which the client may reuse) and not finished.
+func (op *wsOperation) listed() bool {
+	op.c.mu.Lock()
+	defer op.c.mu.Unlock()
+	return slices.Contains(op.c.operations, op)
+}
+
 // sendResponse sends a result: next (graphql-transport-ws) or data (graphql-ws).
 func (op *wsOperation) sendResponse(resp *graphql.Response) {
+	if !op.listed() {
+		return
+	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		panic(err)
@@ -358,6 +380,9 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 
 // sendErrors sends an operation's error message (errors refusing it before it ran).
 func (op *wsOperation) sendErrors(errs gqlerror.List) {
+	if !op.listed() {
+		return
+	}
 	b, err := json.Marshal(errs)
 	if err != nil {
 		panic(err)

@@ -167,6 +167,12 @@ func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	c.mu.Lock() // the timer may fire before AfterFunc has returned
 	c.timer = time.AfterFunc(t.initTimeout, func() { c.close(CloseInitTimeout, "Connection initialisation timeout") })
 	c.mu.Unlock()
+	if hj.kept {
+		// The client's first bytes came with its handshake: they are in the library's reader, not
+		// on the socket, so waiting for the socket to be readable would miss them. Read at once.
+		go c.serve()
+		return
+	}
 	go c.await()
 }
 
@@ -176,6 +182,7 @@ type smallBuffers struct {
 	http.ResponseWriter
 	conn net.Conn
 	br   *bufio.Reader
+	kept bool // net/http's reader was kept: it held bytes the client sent after its handshake
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -187,7 +194,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if brw.Reader.Buffered() > 0 {
 		// Bytes the client sent after its handshake without waiting for the answer are in
 		// net/http's buffer: keep it (never seen from real clients).
-		w.br = brw.Reader
+		w.br, w.kept = brw.Reader, true
 		return conn, brw, nil
 	}
 	w.br = bufio.NewReaderSize(conn, wsReadBuffer)
@@ -450,6 +457,9 @@ func (c *wsConnection) drop() {
 		c.stopOperations()
 		_ = c.ws.CloseNow()
 	}
+	// The reader may have seen closing and returned without ending the connection: forget it
+	// here, or it would stay listed (and held) until the process ends.
+	c.t.unregister(c)
 }
 
 func (c *wsConnection) markClosing() bool {

@@ -1,9 +1,15 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +17,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/server"
 )
 
 // serverGoroutines counts the goroutines whose stack runs through the given function names.
@@ -229,5 +237,84 @@ func (c *wsClient) sendRaw(text string) {
 	defer cancel()
 	if err := c.conn.Write(ctx, websocket.MessageText, []byte(text)); err != nil {
 		c.t.Fatalf("write %s: %v", text, err)
+	}
+}
+
+// TestFirstMessageSentWithTheHandshake: a client may send connection_init in the same write as its
+// upgrade request; the server must read it from what arrived with the handshake rather than wait
+// for the socket (where it no longer is) until the init timeout closes the connection.
+func TestFirstMessageSentWithTheHandshake(t *testing.T) {
+	t.Parallel()
+	b := newLiveEnv(t, "live-eager", func(_ *config.Config, o *server.Options) { o.WebSocketInitTimeout = 3 * time.Second })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(b.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	upgrade := "GET /graphql HTTP/1.1\r\nHost: " + strings.TrimPrefix(b.URL, "http://") + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+	// One masked text frame (a client's frames are masked), in the same write as the request.
+	payload := []byte(`{"type":"connection_init"}`)
+	mask := [4]byte{1, 2, 3, 4}
+	frame := []byte{0x81, 0x80 | byte(len(payload)), mask[0], mask[1], mask[2], mask[3]}
+	for i, c := range payload {
+		frame = append(frame, c^mask[i%4])
+	}
+	if _, err := conn.Write(append([]byte(upgrade), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second)) // well inside the 3 s init timeout
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	head := make([]byte, 2)
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatalf("no answer to connection_init: %v", err)
+	}
+	body := make([]byte, head[1]&0x7f) // a server frame is unmasked; connection_ack is short
+	if _, err := io.ReadFull(r, body); err != nil {
+		t.Fatal(err)
+	}
+	if head[0]&0x0f != 0x1 || !strings.Contains(string(body), `"connection_ack"`) {
+		t.Fatalf("got opcode %#x %q, want connection_ack", head[0]&0x0f, body)
+	}
+}
+
+// TestOperationsPerConnectionAreBounded: one connection cannot hold more than 100 operations at a
+// time (they all share the server's start queue); the one past the bound gets an error, the
+// connection and its other operations stay.
+func TestOperationsPerConnectionAreBounded(t *testing.T) {
+	t.Parallel()
+	b := newLiveEnv(t, "live-bound")
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			c := connect(t, b.URL, proto, "")
+			vars := map[string]any{"slug": b.owner.Slug, "s": b.service, "from": "2026-03-04", "to": "2026-03-05"}
+			for i := range 100 {
+				c.subscribe(fmt.Sprintf("s%d", i), availabilityChangedOp, vars)
+			}
+			c.subscribe("one-too-many", availabilityChangedOp, vars)
+			if code := c.operationError("one-too-many", 5*time.Second); code != "BAD_REQUEST" {
+				t.Fatalf("the 101st operation: %q, want BAD_REQUEST", code)
+			}
+			// The connection and the 100 stay: once one of them is stopped, an event reaches the 99
+			// others, each once.
+			c.send(map[string]any{"type": map[bool]string{true: "stop", false: "complete"}[proto == legacyWS], "id": "s1"})
+			waitSubscribed(t, b.Env, 99)
+			b.Server.Events.Deliver(events.Event{Kind: events.ReservationCreated, TenantID: uuid.MustParse(b.owner.TenantID),
+				ServiceID: uuid.MustParse(b.service), StaffMemberID: uuid.MustParse(b.staff), ReservationID: uuid.New(),
+				From: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)})
+			heard := map[string]bool{}
+			for range 99 {
+				m := c.nextMessage(5 * time.Second)
+				if (m.Type != "next" && m.Type != "data") || m.ID == "s1" || heard[m.ID] || !strings.Contains(string(m.Payload), `"CREATED"`) {
+					t.Fatalf("after the event: %s %s %s (heard %d)", m.Type, m.ID, m.Payload, len(heard))
+				}
+				heard[m.ID] = true
+			}
+		})
 	}
 }
