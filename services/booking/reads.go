@@ -87,8 +87,8 @@ func queueBookingReads(b *pgx.Batch, tenantID, serviceID uuid.UUID, staffID *uui
 		Query(database.CollectInto(&out.busy))
 }
 
-// booking is what the reads say about one booking or availability query.
-type booking struct {
+// bookingFacts is what the reads say about one booking or availability query.
+type bookingFacts struct {
 	settings  models.BookingSettings
 	loc       *time.Location
 	service   *models.Service
@@ -98,7 +98,7 @@ type booking struct {
 
 // settingsAndService checks the first half of what was read: the business's settings and zone, and
 // that the service exists and can be booked (serviceField names the input in errors).
-func (r *bookingReads) settingsAndService(serviceField string) (*booking, error) {
+func (r *bookingReads) settingsAndService(serviceField string) (*bookingFacts, error) {
 	if len(r.settings) != 1 {
 		return nil, errors.New("booking settings of the tenant not found")
 	}
@@ -113,12 +113,12 @@ func (r *bookingReads) settingsAndService(serviceField string) (*booking, error)
 	if !svc.Bookable() {
 		return nil, ErrServiceNotBookable.WithField(serviceField)
 	}
-	return &booking{settings: r.settings[0], loc: loc, service: svc}, nil
+	return &bookingFacts{settings: r.settings[0], loc: loc, service: svc}, nil
 }
 
 // staffAndSchedules checks the second half: a named staff member exists, works and performs the
 // service (staffField names the input in errors); then it builds the staff's schedules.
-func (r *bookingReads) staffAndSchedules(bk *booking, named bool, staffField string) error {
+func (r *bookingReads) staffAndSchedules(bk *bookingFacts, named bool, staffField string) error {
 	if named {
 		switch {
 		case len(r.staff) != 1:

@@ -20,21 +20,7 @@ func TestReadInTenant(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	owner, err := db.Owner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := uuid.New(), uuid.New()
-	staffA, staffB := uuid.New(), uuid.New()
-	for i, tenant := range []uuid.UUID{a, b} {
-		slug := "read-in-tenant-" + string(rune('a'+i))
-		if _, err := owner.Exec(ctx, `INSERT INTO tenants (id, name, slug, time_zone, currency, locale) VALUES ($1, $2, $2, 'Europe/Warsaw', 'PLN', 'pl')`, tenant, slug); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := owner.Exec(ctx, `INSERT INTO staff_members (tenant_id, id, name) VALUES ($1, $2, 'Ala'), ($3, $4, 'Bartek')`, a, staffA, b, staffB); err != nil {
-		t.Fatal(err)
-	}
+	_, a, b, staffA, staffB := twoTenants(t, db, "read-in-tenant")
 	pool := db.Pool
 
 	read := func(tenant uuid.UUID) (rows []models.StaffMember, setting string, sameTx bool) {

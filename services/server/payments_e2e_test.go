@@ -313,6 +313,15 @@ func (p *payEnv) settledDelivery(t *testing.T) (createdReservation, paymentResul
 
 func postNotification(t *testing.T, url, header string, body []byte) (int, string) {
 	t.Helper()
+	code, answer, err := notify(url, header, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, answer
+}
+
+// notify posts a notification as imoje does and returns the answer.
+func notify(url, header string, body []byte) (int, string, error) {
 	req, _ := http.NewRequest(http.MethodPost, url+"/payment-imoje", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 	req.Header.Set("User-Agent", "imoje")
@@ -321,11 +330,33 @@ func postNotification(t *testing.T, url, header string, body []byte) (int, strin
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), nil
+}
+
+// notifyConcurrently posts n copies of one notification at once and returns every answer as
+// "<status> <body>" (or the transport's error).
+func notifyConcurrently(url, header string, body []byte, n int) []string {
+	answers := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			code, answer, err := notify(url, header, body)
+			if err != nil {
+				answers[i] = err.Error()
+				return
+			}
+			answers[i] = fmt.Sprintf("%d %s", code, answer)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return answers
 }
 
 func TestDuplicateAndOutOfOrderNotifications(t *testing.T) {
@@ -335,28 +366,7 @@ func TestDuplicateAndOutOfOrderNotifications(t *testing.T) {
 	if st := p.state(t, r.Reservation.ID); st.PaymentStatus != "PENDING" {
 		t.Fatalf("the dropped notification arrived anyway: %+v", st)
 	}
-	var wg sync.WaitGroup
-	answers := make(chan string, 20)
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, p.URL+"/payment-imoje", strings.NewReader(d.Body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Imoje-Signature", d.SignatureHeader)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				answers <- err.Error()
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			answers <- fmt.Sprintf("%d %s", resp.StatusCode, b)
-		}()
-	}
-	wg.Wait()
-	close(answers)
-	for a := range answers {
+	for _, a := range notifyConcurrently(p.URL, d.SignatureHeader, []byte(d.Body), 20) {
 		if a != `200 {"status":"ok"}` {
 			t.Fatalf("a duplicate was answered %q", a)
 		}

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/slotpay/slotpay/imojesim"
@@ -169,19 +167,7 @@ func TestConcurrentCopiesOfAnUnknownOrder(t *testing.T) {
 		`"notificationUrl":"","serviceId":"` + shop.ServiceID + `","amount":100,"currency":"PLN","title":"","orderId":"00000000-0000-4000-8000-00000000abcd",` +
 		`"paymentMethod":"blik","paymentMethodCode":"blik"}}`)
 	header := p.sign(t, body)
-	var wg sync.WaitGroup
-	answers := make(chan string, 20)
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			code, answer := postNotification(t, p.URL, header, body)
-			answers <- fmt.Sprintf("%d %s", code, answer)
-		}()
-	}
-	wg.Wait()
-	close(answers)
-	for a := range answers {
+	for _, a := range notifyConcurrently(p.URL, header, body, 20) {
 		if a != `200 {"status":"ok"}` {
 			t.Fatalf("a copy was answered %q", a)
 		}
