@@ -45,6 +45,9 @@ type Options struct {
 	PublicBaseURL string
 	// DefaultImojeBaseURL, when set, replaces imoje's sandbox base URL (the development simulator).
 	DefaultImojeBaseURL string
+	// AllowCustomImoje accepts environment CUSTOM (any imoje base URL, e.g. a simulator): development
+	// only. Without it every imoje call goes to imoje's own hosts.
+	AllowCustomImoje bool
 	// HTTPClient calls imoje (imoje.DefaultHTTPClient when nil).
 	HTTPClient *http.Client
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s).
