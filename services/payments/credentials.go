@@ -154,6 +154,10 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 			return nil, apperr.Invalid("input.channels", "the shop has no active "+c+" channel in imoje; switch it on in the panel or do not offer it")
 		}
 	}
+	// imoje accepted the claimant's token for the shop: only now may a holder be asked to make way.
+	if err := s.releaseStaleClaim(ctx, p.TenantID, in.MerchantID, uuid.MustParse(in.ServiceID)); err != nil {
+		return nil, wrap("save imoje credentials", err)
+	}
 	shopChannels, _ := json.Marshal(shop.PaymentMethods)
 	tokenSealed, err := s.box.Seal(p.TenantID, fieldToken, in.Token)
 	if err != nil {
