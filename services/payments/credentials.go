@@ -292,7 +292,7 @@ var errCustomImoje = errors.New("imoje credentials name a custom API URL, which 
 // baseURLAllowed: a production server calls only imoje's own hosts (and the sandbox replacement it
 // was configured with, which the configuration checked is imoje's too).
 func (s *Service) baseURLAllowed(baseURL string) bool {
-	if s.o.AllowCustomImoje || baseURL == s.o.DefaultImojeBaseURL {
+	if s.o.AllowCustomImoje || (baseURL != "" && baseURL == s.o.DefaultImojeBaseURL) {
 		return true
 	}
 	official, _ := imoje.OfficialBaseURL(baseURL)
