@@ -12,6 +12,11 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/slotpay /usr/local/bin/slotpay
 COPY --from=build /out/imojesim /usr/local/bin/imojesim
 USER nonroot:nonroot
+# Production unless told otherwise: it refuses to start without its secrets and public URL, and
+# never mounts the imoje simulator (whose admin API lists tokens and keys). A development container
+# must also set SLOTPAY_DEV_ALLOW_REMOTE=true to listen beyond loopback (docker-compose.yml does, and
+# publishes the port on the host's loopback only).
+ENV SLOTPAY_ENV=production
 ENV SLOTPAY_LISTEN_ADDR=0.0.0.0:8080
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/slotpay"]

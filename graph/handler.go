@@ -84,13 +84,17 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 
 func ptr[T any](v T) *T { return &v }
 
+var globEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+
+// originPatterns are the allowed origins as the WebSocket library's patterns: with their scheme, so
+// that it compares scheme://host[:port] (a host alone would let http://app.example in where only
+// https://app.example is allowed). Entries are exact origins (config.Origin), never globs.
 func originPatterns(origins []string) []string {
 	var out []string
 	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		} else {
-			out = append(out, o)
+		if u, err := url.Parse(o); err == nil && u.Scheme != "" && u.Host != "" {
+			// The library matches with path.Match: escape its metacharacters ("[" of an IPv6 host).
+			out = append(out, globEscaper.Replace(u.Scheme+"://"+u.Host))
 		}
 	}
 	return out

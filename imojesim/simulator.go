@@ -309,6 +309,22 @@ func (s *Simulator) SetNotificationURL(serviceID, url string) error {
 	return nil
 }
 
+// SetToken replaces a merchant's authorization token, as generating a new API key in imoje's panel
+// does: the old token is refused from then on.
+func (s *Simulator) SetToken(merchantID, token string) error {
+	if token == "" {
+		return errors.New("imojesim: empty token")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.merchants[merchantID]
+	if !ok {
+		return fmt.Errorf("merchant %s: %w", merchantID, ErrNotFound)
+	}
+	m.token = token
+	return nil
+}
+
 // Merchants returns the configured merchants with their credentials.
 func (s *Simulator) Merchants() []MerchantConfig {
 	s.mu.Lock()

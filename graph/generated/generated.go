@@ -2887,9 +2887,11 @@ type Subscription {
 }
 
 enum ImojeEnvironment {
+  "imoje's production API (api.imoje.pl)."
   PRODUCTION
+  "imoje's sandbox API (sandbox.api.imoje.pl, or the server's configured sandbox base)."
   SANDBOX
-  "A custom API base URL, e.g. a local imoje simulator."
+  "A custom API base URL (customBaseUrl), e.g. a local imoje simulator: accepted by a development server only."
   CUSTOM
 }
 
@@ -3046,6 +3048,7 @@ input ImojeCredentialsInput {
   "Klucz sklepu."
   shopKey: String!
   environment: ImojeEnvironment!
+  "Only with environment CUSTOM (development servers only)."
   customBaseUrl: String
   channels: [PaymentChannel!]!
 }

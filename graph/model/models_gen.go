@@ -118,8 +118,9 @@ type ImojeCredentialsInput struct {
 	// Identyfikator sklepu (a UUID).
 	ShopID string `json:"shopId"`
 	// Klucz sklepu.
-	ShopKey       string           `json:"shopKey"`
-	Environment   ImojeEnvironment `json:"environment"`
+	ShopKey     string           `json:"shopKey"`
+	Environment ImojeEnvironment `json:"environment"`
+	// Only with environment CUSTOM (development servers only).
 	CustomBaseURL *string          `json:"customBaseUrl,omitempty"`
 	Channels      []PaymentChannel `json:"channels"`
 }
@@ -290,9 +291,11 @@ type WeeklyIntervalInput struct {
 type ImojeEnvironment string
 
 const (
+	// imoje's production API (api.imoje.pl).
 	ImojeEnvironmentProduction ImojeEnvironment = "PRODUCTION"
-	ImojeEnvironmentSandbox    ImojeEnvironment = "SANDBOX"
-	// A custom API base URL, e.g. a local imoje simulator.
+	// imoje's sandbox API (sandbox.api.imoje.pl, or the server's configured sandbox base).
+	ImojeEnvironmentSandbox ImojeEnvironment = "SANDBOX"
+	// A custom API base URL (customBaseUrl), e.g. a local imoje simulator: accepted by a development server only.
 	ImojeEnvironmentCustom ImojeEnvironment = "CUSTOM"
 )
 

@@ -7,11 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slotpay/slotpay/services/imoje"
 )
 
 // Environment is development or production; production refuses to start without secrets.
@@ -48,11 +51,15 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	ShutdownTimeout time.Duration
-	// ImojeBaseURL overrides the imoje API base for new SANDBOX/custom methods; empty in development
-	// mounts the built-in simulator under /_imoje.
+	// ImojeBaseURL overrides the imoje API base for new SANDBOX methods; empty in development
+	// mounts the built-in simulator under /_imoje. In production it may only name imoje's sandbox.
 	ImojeBaseURL string
-	// AllowedOrigins for browsers (CORS and WebSocket origin check); "*" allows any.
+	// AllowedOrigins for browsers (CORS and WebSocket origin check), each scheme://host[:port] as a
+	// browser sends it (lowercase, no default port, no path); "*" allows any.
 	AllowedOrigins []string
+	// DevAllowRemote lets a development server listen on a non-loopback address (its simulator's
+	// admin API lists tokens and keys to whoever reaches it).
+	DevAllowRemote bool
 	// Generated lists the secrets that were generated because none was configured (development only).
 	Generated []string
 }
@@ -104,8 +111,27 @@ func Load(getenv func(string) string) (Config, error) {
 	c.PublicBaseURL = strings.TrimRight(c.PublicBaseURL, "/")
 	for _, o := range strings.Split(get("ALLOWED_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
-			c.AllowedOrigins = append(c.AllowedOrigins, o)
+			origin, err := Origin(o)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("SLOTPAY_ALLOWED_ORIGINS: %w", err))
+			}
+			c.AllowedOrigins = append(c.AllowedOrigins, origin)
 		}
+	}
+	if c.ImojeBaseURL != "" {
+		if err := checkImojeBaseURL(c.Env, c.ImojeBaseURL); err != nil {
+			errs = append(errs, err)
+		}
+		c.ImojeBaseURL = strings.TrimRight(c.ImojeBaseURL, "/")
+	}
+	switch allow := get("DEV_ALLOW_REMOTE", "false"); allow {
+	case "true", "false":
+		c.DevAllowRemote = allow == "true"
+	default:
+		errs = append(errs, fmt.Errorf("SLOTPAY_DEV_ALLOW_REMOTE must be true or false, not %q", allow))
+	}
+	if c.Env == Development && !c.DevAllowRemote && !Loopback(c.ListenAddr) {
+		errs = append(errs, fmt.Errorf("SLOTPAY_LISTEN_ADDR %q is not a loopback address: a development server (whose imoje simulator lists tokens and keys) listens on 127.0.0.1 or localhost unless SLOTPAY_DEV_ALLOW_REMOTE=true", c.ListenAddr))
 	}
 	if c.AppDatabaseURL == "" {
 		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
@@ -121,6 +147,60 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkImojeBaseURL: in production the server talks to imoje's own sandbox host only (the value
+// replaces the SANDBOX base); any http(s) URL, e.g. a simulator, in development.
+func checkImojeBaseURL(env Environment, raw string) error {
+	if env == Production {
+		if _, sandbox := imoje.OfficialBaseURL(raw); !sandbox {
+			return fmt.Errorf("SLOTPAY_IMOJE_BASE_URL %q: in production only imoje's sandbox API (%s or https://api.sandbox.pay.ing.pl/v1/merchant) may replace the sandbox base; a simulator runs in development only", raw, imoje.SandboxBaseURL)
+		}
+		return nil
+	}
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("SLOTPAY_IMOJE_BASE_URL %q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+// Origin returns a browser origin as browsers send it in the Origin header (scheme://host[:port],
+// lowercase, without a default port), so that it is compared exactly: scheme, host and port. "*" is
+// kept as is.
+func Origin(raw string) (string, error) {
+	if raw == "*" {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return raw, fmt.Errorf("origin %q is not scheme://host[:port], e.g. https://app.example.com", raw)
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return strings.ToLower(u.Scheme) + "://" + host, nil
+}
+
+// Loopback reports whether a listen address binds only the loopback interface: a loopback IP or
+// localhost with a port. An empty host (":8080") binds every interface.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // keys parses "kid:base64,kid:base64"; empty generates a random key in development only.

@@ -93,6 +93,9 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 	}
 	slices.Sort(in.Channels)
 	in.Channels = slices.Compact(in.Channels)
+	if in.CustomBaseURL != "" && in.Environment != EnvCustom {
+		return "", apperr.Invalid("input.customBaseUrl", "a custom base URL is only taken with environment CUSTOM")
+	}
 	switch in.Environment {
 	case EnvProduction:
 		return imoje.ProductionBaseURL, nil
@@ -103,13 +106,18 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 		}
 		return imoje.SandboxBaseURL, nil
 	case EnvCustom:
+		// A custom URL makes the server send the tenant's token, and report the answer, wherever
+		// the tenant chooses; and lets a fake imoje "confirm" a shop that is not the tenant's.
+		if !s.o.AllowCustomImoje {
+			return "", apperr.Invalid("input.environment", "a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX")
+		}
 		u, err := url.Parse(in.CustomBaseURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			return "", apperr.Invalid("input.customBaseUrl", "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
 		}
 		return strings.TrimRight(in.CustomBaseURL, "/"), nil
 	}
-	return "", apperr.Invalid("input.environment", "environment must be PRODUCTION, SANDBOX or CUSTOM")
+	return "", apperr.Invalid("input.environment", "environment must be PRODUCTION or SANDBOX (CUSTOM in development)")
 }
 
 // SaveImojeCredentials checks the four values with imoje (GET service/{shopId} proves that token,
@@ -145,6 +153,10 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 		if !shopHas(shop, channelMethod[c]) {
 			return nil, apperr.Invalid("input.channels", "the shop has no active "+c+" channel in imoje; switch it on in the panel or do not offer it")
 		}
+	}
+	// imoje accepted the claimant's token for the shop: only now may a holder be asked to make way.
+	if err := s.releaseStaleClaim(ctx, p.TenantID, in.MerchantID, uuid.MustParse(in.ServiceID)); err != nil {
+		return nil, wrap("save imoje credentials", err)
 	}
 	shopChannels, _ := json.Marshal(shop.PaymentMethods)
 	tokenSealed, err := s.box.Seal(p.TenantID, fieldToken, in.Token)
@@ -266,10 +278,25 @@ func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSet
 			out.SetupWarnings = append(out.SetupWarnings, "payments have been pending for more than 15 minutes with no notification since "+c.LastNotificationAt.UTC().Format(time.RFC3339)+": check the notification URL in imoje's panel is exactly "+out.NotificationURL)
 		}
 	}
+	if !s.baseURLAllowed(c.APIBaseURL) {
+		out.SetupWarnings = append(out.SetupWarnings, "these credentials name a custom imoje URL, which this server does not call: save them again with environment PRODUCTION or SANDBOX")
+	}
 	if c.Environment == EnvSandbox {
 		out.SetupWarnings = append(out.SetupWarnings, "sandbox: payments are not real")
 	}
 	return out, nil
+}
+
+var errCustomImoje = errors.New("imoje credentials name a custom API URL, which only a development server calls")
+
+// baseURLAllowed: a production server calls only imoje's own hosts (and the sandbox replacement it
+// was configured with, which the configuration checked is imoje's too).
+func (s *Service) baseURLAllowed(baseURL string) bool {
+	if s.o.AllowCustomImoje || (baseURL != "" && baseURL == s.o.DefaultImojeBaseURL) {
+		return true
+	}
+	official, _ := imoje.OfficialBaseURL(baseURL)
+	return official
 }
 
 // client opens a tenant's sealed credentials into an imoje client (inside the tenant's transaction).
@@ -281,6 +308,11 @@ func (s *Service) client(c *models.ImojeCredentials) (*imoje.Client, string, err
 	key, err := s.box.Open(c.TenantID, fieldServiceKey, c.ServiceKeySealed)
 	if err != nil {
 		return nil, "", err
+	}
+	if !s.baseURLAllowed(c.APIBaseURL) {
+		// Saved before custom URLs were refused in production: never called, the tenant saves the
+		// credentials again (Setup says so).
+		return nil, "", ErrNoImoje.Wrap(errCustomImoje)
 	}
 	return &imoje.Client{BaseURL: c.APIBaseURL, MerchantID: c.MerchantID, Token: token, HTTP: s.o.HTTPClient}, key, nil
 }

@@ -26,7 +26,9 @@ var (
 	ErrPaymentNotFound     = apperr.New(apperr.NotFound, "payment not found")
 	ErrReservationNotFound = apperr.New(apperr.NotFound, "reservation not found")
 	ErrNoImoje             = apperr.New(apperr.BadUserInput, "online payments are not set up for this business")
-	ErrShopTaken           = apperr.New(apperr.Conflict, "this imoje shop is already connected to another business")
+	// ErrShopTaken names no business. Its way out is the proof only the shop's owner can give
+	// (shopclaim.go).
+	ErrShopTaken           = apperr.New(apperr.Conflict, "this imoje shop is connected to another business on slotpay. If the shop is yours, generate a new authorization token in imoje's panel (Settings → API keys; this ends the other connection) and save it here; a business needs a shop of its own")
 	ErrAlreadyPaid         = apperr.New(apperr.Conflict, "this reservation is already paid")
 	ErrNotPayable          = apperr.New(apperr.Conflict, "this reservation can no longer be paid")
 	ErrPaymentInProgress   = apperr.New(apperr.Conflict, "a payment for this reservation is already in progress")
@@ -45,6 +47,9 @@ type Options struct {
 	PublicBaseURL string
 	// DefaultImojeBaseURL, when set, replaces imoje's sandbox base URL (the development simulator).
 	DefaultImojeBaseURL string
+	// AllowCustomImoje accepts environment CUSTOM (any imoje base URL, e.g. a simulator): development
+	// only. Without it every imoje call goes to imoje's own hosts.
+	AllowCustomImoje bool
 	// HTTPClient calls imoje (imoje.DefaultHTTPClient when nil).
 	HTTPClient *http.Client
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s).

@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		defaultImoje = cfg.PublicBaseURL + "/_imoje/v1/merchant"
 	}
 	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
-		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, RefundSpacing: opt.RefundSpacing,
+		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
 		ReconcileAfter: opt.ReconcileAfter, Now: opt.Now, Log: log,
 	})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log})
