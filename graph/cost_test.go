@@ -211,3 +211,85 @@ func variableList(n int) string {
 	}
 	return b.String()
 }
+
+// FuzzMeasureDocument: on any document the parser accepts, measuring ends, and for documents
+// without a fragment cycle or a duplicate fragment name its counts agree with spreading every
+// fragment in place (up to just past the limits, where the naive count stops).
+func FuzzMeasureDocument(f *testing.F) {
+	for _, seed := range []string{
+		`{ health { status } }`, fragmentBomb(3), fragmentBomb(24), aliases(3),
+		`{ ...A ...A } fragment A on Query { ...B x: health { status } } fragment B on Query { y: __typename }`,
+		`{ ... on Query { a: health { status } } } fragment U on Query { ...U }`,
+		`query A { __typename } query B { ...F } fragment F on Query { health { s: status } }`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, MaxQueryTokens)
+		if err != nil {
+			return
+		}
+		got, refused := measureDocument(doc)
+		names := map[string]bool{}
+		for _, f := range doc.Fragments {
+			if names[f.Name] {
+				return
+			}
+			names[f.Name] = true
+		}
+		if refused != nil && refused.Extensions["code"] != codeTooComplex {
+			return // a cycle
+		}
+		n := naiveCounter{doc: doc, budget: MaxSelections + 1}
+		selections, aliases := 0, 0
+		for _, op := range doc.Operations {
+			s, a := n.count(op.SelectionSet, map[string]bool{})
+			selections += s
+			aliases = max(aliases, a)
+		}
+		for _, f := range doc.Fragments {
+			s, _ := n.count(f.SelectionSet, map[string]bool{})
+			selections += s
+		}
+		if n.budget >= 0 && (min(got.Selections, MaxSelections+1) != min(selections, MaxSelections+1) || got.Aliases != aliases) {
+			t.Fatalf("measured %+v, spread in place %d selections %d aliases", got, selections, aliases)
+		}
+		if n.budget < 0 && refused == nil {
+			t.Fatalf("accepted %+v, spread in place more than %d selections", got, MaxSelections)
+		}
+	})
+}
+
+// naiveCounter spreads fragments in place, as the walks measureDocument protects do, until its
+// budget of selections runs out.
+type naiveCounter struct {
+	doc    *ast.QueryDocument
+	budget int
+}
+
+func (n *naiveCounter) count(set ast.SelectionSet, spreading map[string]bool) (selections, aliases int) {
+	for _, sel := range set {
+		if n.budget--; n.budget < 0 {
+			return selections, aliases
+		}
+		selections++
+		var s, a int
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Alias != "" && sel.Alias != sel.Name {
+				aliases++
+			}
+			s, a = n.count(sel.SelectionSet, spreading)
+		case *ast.InlineFragment:
+			s, a = n.count(sel.SelectionSet, spreading)
+		case *ast.FragmentSpread:
+			if def := n.doc.Fragments.ForName(sel.Name); def != nil && !spreading[sel.Name] {
+				spreading[sel.Name] = true
+				s, a = n.count(def.SelectionSet, spreading)
+				delete(spreading, sel.Name)
+			}
+		}
+		selections, aliases = selections+s, aliases+a
+	}
+	return selections, aliases
+}
