@@ -105,7 +105,9 @@ func TestDashboardQueryWithinLimits(t *testing.T) {
 	}
 	var out struct {
 		Reservations struct {
-			Edges []struct{ Node struct{ Service struct{ Name string } } }
+			Edges []struct {
+				Node struct{ Service struct{ Name string } }
+			}
 		}
 	}
 	env.Must(env.owner.AccessToken, string(query), map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"}, &out)
