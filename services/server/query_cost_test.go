@@ -91,7 +91,7 @@ func TestCostlyQueriesRefusedCheaply(t *testing.T) {
 }
 
 // TestDashboardQueryWithinLimits: the dashboard's agenda query (bench/dashboard.graphql) is well
-// inside every limit and answered.
+// inside every limit and answered; a wider page is still refused by the complexity limit.
 func TestDashboardQueryWithinLimits(t *testing.T) {
 	t.Parallel()
 	env := newBookingEnv(t, "limits-dashboard", map[string]any{"durationMinutes": 30})
@@ -113,5 +113,12 @@ func TestDashboardQueryWithinLimits(t *testing.T) {
 	env.Must(env.owner.AccessToken, string(query), map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"}, &out)
 	if len(out.Reservations.Edges) != 3 || out.Reservations.Edges[0].Node.Service.Name == "" {
 		t.Fatalf("agenda: %+v", out)
+	}
+	// Within the shape limits, gqlgen's complexity limit still weighs pages: the same agenda asking
+	// for 100 reservations costs more than it allows.
+	wide := strings.Replace(string(query), "first: 50", "first: 100", 1)
+	if e := env.MustFail(env.owner.AccessToken, wide, map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"},
+		"COMPLEXITY_LIMIT_EXCEEDED"); e.Extensions["maxSelections"] != nil {
+		t.Fatalf("refused by the shape check, not the complexity limit: %+v", e)
 	}
 }
