@@ -25,7 +25,7 @@ const (
 	// MaxQueryTokens bounds the lexer and parser: a query of more tokens is refused as it is read
 	// (the 1 MiB body limit alone would let a request take ~250,000 tokens). It bounds what no
 	// other limit counts — directives, variables, argument values — which validation compares in
-	// pairs too. The dashboard's agenda query has about 150.
+	// pairs too. The dashboard's agenda query has about 90.
 	MaxQueryTokens = 5_000
 	// MaxFragments bounds a document's fragment definitions: validation compares every pair of
 	// fragments spread into one selection.

@@ -181,6 +181,9 @@ func BenchmarkLargestAcceptedQuery(b *testing.B) {
 		"sameNamePairs": pairs.String(),
 		"directives":    "{ health " + strings.Repeat("@include(if: true) ", 700) + "{ status } }",
 		"variables":     "query(" + variableList(1200) + ") { health { status } }",
+		// Inline fragments nested as deep as the selections allow: validation collects each
+		// level's fields through every level below it.
+		"nestedInlineFragments": "{" + strings.Repeat(" ... {", MaxSelections-1) + " __typename" + strings.Repeat(" }", MaxSelections),
 	}
 	for name, q := range shapes {
 		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, MaxQueryTokens)
