@@ -66,11 +66,16 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.AddTransport(getQueriesOnly{})
 	srv.AddTransport(transport.POST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	queries := lru.New[*ast.QueryDocument](queryCacheSize)
+	srv.SetQueryCache(queries)
+	srv.SetParserTokenLimit(MaxQueryTokens)
+	srv.Use(QueryShapeLimit{Cache: queries}) // before validation: see cost.go
 	if o.Development {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
+		srv.SetValidationRulesFn(rulesWithoutSuggestions)
+		srv.Use(RefuseIntrospection{Logger: o.Logger})
 	}
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(DepthLimit{Max: MaxDepth})
@@ -182,7 +187,7 @@ type getQueriesOnly struct{ transport.GET }
 
 func (g getQueriesOnly) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	q := r.URL.Query()
-	if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, MaxQueryTokens); err == nil {
 		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")
 			w.Header().Set("Content-Type", "application/json")
