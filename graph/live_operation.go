@@ -141,7 +141,8 @@ func (q *startQueue) work(op *wsOperation) {
 
 // queryTexts shares the text of the queries clients send (the operation keeps it for its
 // lifetime): 10,000 widgets send the same subscription. Bounded like gqlgen's query cache; a text
-// past the bound is simply not shared.
+// past the bound is simply not shared. Only texts of operations that parsed and validated are
+// kept, so a client cannot fill it with refused queries.
 type queryTexts struct {
 	mu    sync.Mutex
 	texts map[string]string
@@ -214,7 +215,6 @@ func (op *wsOperation) start() {
 	}
 	read.End = graphql.Now()
 	params.ReadTime = read
-	params.Query = c.t.queries.intern(params.Query)
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -226,6 +226,8 @@ func (op *wsOperation) start() {
 		op.finish()
 		return
 	}
+	// Shared only once it parsed and validated: refused texts are never kept.
+	rc.RawQuery = c.t.queries.intern(rc.RawQuery)
 	op.mu.Lock()
 	op.rc = rc
 	op.mu.Unlock()

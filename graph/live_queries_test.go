@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	coderws "github.com/coder/websocket"
+
+	"github.com/slotpay/slotpay/graph/generated"
+)
+
+// TestRefusedQueriesAreNotShared: the transport shares the text of operations that parsed and
+// validated, never of refused ones, so a client cannot pin memory with queries it knows will fail.
+func TestRefusedQueriesAreNotShared(t *testing.T) {
+	t.Parallel()
+	live := newLiveWebsocket(HandlerOptions{Logger: slog.New(slog.DiscardHandler)})
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
+	srv.AddTransport(live)
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := coderws.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), &coderws.DialOptions{Subprotocols: []string{protoTransportWS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	send := func(v any) {
+		b, _ := json.Marshal(v)
+		if err := conn.Write(ctx, coderws.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// read returns the next message about operation id ("" for the connection), past keep-alives
+	// and the ends of earlier operations.
+	read := func(id string) map[string]any {
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			if m["type"] != "ping" && m["type"] != "pong" && (m["id"] == nil || m["id"] == id) {
+				return m
+			}
+		}
+	}
+	send(map[string]any{"type": "connection_init"})
+	if m := read(""); m["type"] != "connection_ack" {
+		t.Fatalf("got %v", m)
+	}
+	refused := []string{"{ nope }", "{ nope2 }", "query {", "{ __typename(x: 1) }"}
+	for i, q := range refused {
+		id := string(rune('a' + i))
+		send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": q}})
+		if m := read(id); m["type"] != "error" && m["type"] != "next" {
+			t.Fatalf("%q: got %v", q, m)
+		}
+	}
+	send(map[string]any{"type": "subscribe", "id": "ok", "payload": map[string]any{"query": "{ __typename }"}})
+	if m := read("ok"); m["type"] != "next" {
+		t.Fatalf("valid query: got %v", m)
+	}
+	if m := read("ok"); m["type"] != "complete" {
+		t.Fatalf("valid query: got %v", m)
+	}
+	live.queries.mu.Lock()
+	defer live.queries.mu.Unlock()
+	if len(live.queries.texts) != 1 || live.queries.texts["{ __typename }"] == "" {
+		t.Fatalf("shared texts %q, want only the valid query", live.queries.texts)
+	}
+}
