@@ -402,7 +402,9 @@ func refundTarget(status string) string {
 var refundRank = map[string]int{"REQUESTED": 0, "PENDING": 1, "SETTLED": 2, "FAILED": 2}
 
 // overRefund reports a refund of amount that would take more back than the payment has left.
-func overRefund(pay *models.Payment, amount int64) bool { return pay.RefundedAmount+amount > pay.Amount }
+func overRefund(pay *models.Payment, amount int64) bool {
+	return pay.RefundedAmount+amount > pay.Amount
+}
 
 // applyRefund applies imoje's word about a refund. A refund we did not ask for (made in imoje's
 // panel) is recorded too; one we asked for but whose id we have not stored yet is recognised by its
