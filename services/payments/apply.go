@@ -249,16 +249,17 @@ func reservationMustFollow(view *booking.PaymentView, ps models.PaymentStatus) b
 }
 
 // saleContextTx reads what decideSale needs besides the payment, in tx, after the payment's lock:
-// the reservation (locked), its other active payments (locked: one of them may be superseded) and
-// the payment method's refund setting.
+// the reservation's other active payments (locked: one of them may be superseded), the reservation
+// (locked) and the payment method's refund setting.
 func (s *Service) saleContextTx(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, linkID string) (saleContext, error) {
 	c := saleContext{serviceID: serviceID, linkID: linkID}
-	var err error
-	if c.view, err = s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID); err != nil {
-		return c, err
-	}
+	// Lock order everywhere: payments, then their reservation.
 	if err := tx.Clauses(lockUpdate).Where("tenant_id = ? AND reservation_id = ? AND id <> ? AND status IN ?", pay.TenantID,
 		pay.ReservationID, pay.ID, activeStates).Order("id").Find(&c.others).Error; err != nil {
+		return c, err
+	}
+	var err error
+	if c.view, err = s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID); err != nil {
 		return c, err
 	}
 	err = tx.Model(&models.PaymentMethod{}).Select("auto_refund_unwanted").

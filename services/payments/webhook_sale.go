@@ -30,8 +30,8 @@ const notificationUnique = "imoje_notifications_tenant_id_body_sha256_key"
 // applySaleNotification is applyNotification for a sale notification naming our payment paymentID,
 // as one transaction in two round trips (database.PipelineInTenant) instead of a dozen:
 //
-//  1. lock the payment, then its reservation (with its service's name), then the reservation's other
-//     active payments; re-read the shop's row (is the key the signature was checked with still the
+//  1. lock the payment and the reservation's other active payments, then the reservation (with its
+//     service's name); re-read the shop's row (is the key the signature was checked with still the
 //     shop's? does the business refund unwanted money itself?) and whether this body was stored
 //     before;
 //  2. decideSale, in Go; then the notification row with its outcome, the superseded payments, the
@@ -65,19 +65,24 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 		refunds    []uuid.UUID
 	)
 	read := func(b *pgx.Batch) {
-		b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-			sh.tenantID, paymentID).Query(func(rows pgx.Rows) error {
+		// The payment and its reservation's other active payments (one of them may be superseded),
+		// locked in id order, so that two settlements of one reservation never deadlock.
+		b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments
+			WHERE tenant_id = $1 AND (id = $2 OR (status = ANY($3)
+			  AND reservation_id = (SELECT reservation_id FROM payments WHERE tenant_id = $1 AND id = $2)))
+			ORDER BY id FOR UPDATE`,
+			sh.tenantID, paymentID, activeStates).Query(func(rows pgx.Rows) error {
 			got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[models.Payment])
-			if len(got) == 1 {
-				pay = &got[0]
+			for i := range got {
+				if got[i].ID == paymentID {
+					pay = &got[i]
+				} else {
+					others = append(others, got[i])
+				}
 			}
 			return err
 		})
 		booking.QueueReservationOfPaymentForUpdate(b, sh.tenantID, paymentID, &view)
-		b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments
-			WHERE tenant_id = $1 AND reservation_id = (SELECT reservation_id FROM payments WHERE tenant_id = $1 AND id = $2)
-			  AND id <> $2 AND status = ANY($3) ORDER BY id FOR UPDATE`,
-			sh.tenantID, paymentID, activeStates).Query(database.CollectInto(&others))
 		// After the locks: a copy of this body committed while this transaction waited for them is
 		// seen here.
 		b.Queue(`SELECT c.service_key_sealed, c.last_notification_at,
