@@ -156,7 +156,9 @@ func TestDoubleChargeIsRecordedAndRefunded(t *testing.T) {
 			}
 			// The customer is told the truth: it may be in progress; the reservation waits for it.
 			var desc struct {
-				Type struct{ EnumValues []struct{ Name, Description string } } `json:"__type"`
+				Type struct {
+					EnumValues []struct{ Name, Description string }
+				} `json:"__type"`
 			}
 			p.Must("", `{ __type(name: "PaymentState") { enumValues { name description } } }`, nil, &desc)
 			for _, v := range desc.Type.EnumValues {
