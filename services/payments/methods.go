@@ -348,7 +348,7 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 			return ErrCannotMarkPaid
 		}
 		var active int64
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'PENDING')", p.TenantID, reservationID).
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'UNKNOWN', 'PENDING')", p.TenantID, reservationID).
 			Count(&active).Error; err != nil {
 			return err
 		}

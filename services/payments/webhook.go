@@ -130,11 +130,16 @@ func (s *Service) HandleNotification(ctx context.Context, header string, body []
 // one of our payment ids (all of ours: the order id is the payment's id) take the pipelined path,
 // two round trips; refunds and payment-link notifications take the general one. A deadlock (two
 // settlements of one reservation at once: each locks its payment, then the other's) is retried
-// here rather than answered 5xx. Automatic refunds the notification started are sent after commit.
+// here rather than answered 5xx, and so is a settlement that lost the race for the reservation's
+// one active payment to a payment started meanwhile. Automatic refunds the notification started are sent after commit.
 func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *imoje.Notification) (string, error) {
 	for attempt := 1; ; attempt++ {
 		outcome, refunds, err := s.applyVerifiedOnce(ctx, sh, body, n)
-		if ok, _ := database.IsCode(err, database.CodeDeadlock); ok && attempt < 3 {
+		deadlock, _ := database.IsCode(err, database.CodeDeadlock)
+		unique, constraint := isUnique(err)
+		if (deadlock || (unique && constraint == "payments_one_active")) && attempt < 3 {
+			// Lost a race for the reservation's active slot (a payment started or settled meanwhile):
+			// decide again with what is committed now.
 			continue
 		}
 		if err == nil {
