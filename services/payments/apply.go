@@ -77,6 +77,9 @@ type saleContext struct {
 	view       *booking.PaymentView
 	others     []models.Payment
 	autoRefund bool
+	// transactionOf is the other payment that already has the notification's transaction id, if
+	// any (the id is unique per tenant).
+	transactionOf *uuid.UUID
 }
 
 // saleDecision is what imoje's word about a sale does: the outcome and its detail, the payment's
@@ -120,6 +123,8 @@ func decideSale(now time.Time, pay *models.Payment, c saleContext, t *imoje.Tran
 		return saleDecision{outcome: OutcomeMismatch, detail: fmt.Sprintf("transaction %s is not payment %s's transaction %s", t.ID, pay.ID, pay.ImojeTransactionID)}
 	case link && pay.ImojePaymentID != nil && c.linkID != "" && !strings.EqualFold(c.linkID, pay.ImojePaymentID.String()):
 		return saleDecision{outcome: OutcomeMismatch, detail: fmt.Sprintf("payment link %s is not payment %s's link %s", c.linkID, pay.ID, pay.ImojePaymentID)}
+	case c.transactionOf != nil:
+		return saleDecision{outcome: OutcomeMismatch, detail: fmt.Sprintf("transaction %s is payment %s's, not %s's", t.ID, c.transactionOf, pay.ID)}
 	}
 	target := saleTarget(t.Status)
 	cur := pay.Status
@@ -250,8 +255,9 @@ func reservationMustFollow(view *booking.PaymentView, ps models.PaymentStatus) b
 
 // saleContextTx reads what decideSale needs besides the payment, in tx, after the payment's lock:
 // the reservation's other active payments (locked: one of them may be superseded), the reservation
-// (locked) and the payment method's refund setting.
-func (s *Service) saleContextTx(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, linkID string) (saleContext, error) {
+// (locked), the payment method's refund setting, and which other payment already has the
+// transaction's id.
+func (s *Service) saleContextTx(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, linkID string) (saleContext, error) {
 	c := saleContext{serviceID: serviceID, linkID: linkID}
 	// Lock order everywhere: payments, then their reservation.
 	if err := tx.Clauses(lockUpdate).Where("tenant_id = ? AND reservation_id = ? AND id <> ? AND status IN ?", pay.TenantID,
@@ -262,9 +268,21 @@ func (s *Service) saleContextTx(tx *gorm.DB, pay *models.Payment, serviceID uuid
 	if c.view, err = s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID); err != nil {
 		return c, err
 	}
-	err = tx.Model(&models.PaymentMethod{}).Select("auto_refund_unwanted").
-		Where("tenant_id = ? AND id = ?", pay.TenantID, pay.PaymentMethodID).Scan(&c.autoRefund).Error
-	return c, err
+	if err := tx.Model(&models.PaymentMethod{}).Select("auto_refund_unwanted").
+		Where("tenant_id = ? AND id = ?", pay.TenantID, pay.PaymentMethodID).Scan(&c.autoRefund).Error; err != nil {
+		return c, err
+	}
+	if txID, perr := uuid.Parse(t.ID); perr == nil {
+		var owner []uuid.UUID
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND imoje_transaction_id = ? AND id <> ?", pay.TenantID, txID, pay.ID).
+			Pluck("id", &owner).Error; err != nil {
+			return c, err
+		}
+		if len(owner) > 0 {
+			c.transactionOf = &owner[0]
+		}
+	}
+	return c, nil
 }
 
 var activeStates = []string{string(models.PaymentStateCreated), string(models.PaymentStateUnknown), string(models.PaymentStatePending), string(models.PaymentStatePaid)}
@@ -273,7 +291,7 @@ var activeStates = []string{string(models.PaymentStateCreated), string(models.Pa
 // reservation's payment status and status (or a history note), a refund reserved when one is due,
 // and the live events, in one transaction. It returns the refund to send once tx commits.
 func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, linkID, source string) (string, string, *uuid.UUID, error) {
-	c, err := s.saleContextTx(tx, pay, serviceID, linkID)
+	c, err := s.saleContextTx(tx, pay, serviceID, t, linkID)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -436,7 +454,10 @@ func (s *Service) applyRefund(tx *gorm.DB, tenantID, serviceID uuid.UUID, t *imo
 		pay = &p
 	}
 	known := true
-	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND payment_id = ? AND imoje_refund_id = ?", tenantID, pay.ID, refundID).Error
+	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error
+	if err == nil && ref.PaymentID != pay.ID {
+		return OutcomeMismatch, fmt.Sprintf("refund %s is payment %s's, not %s's", refundID, ref.PaymentID, pay.ID), &pay.ID, nil
+	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		known = false
 		// Our own request whose answer we have not recorded yet, or (none found) a refund made in

@@ -61,6 +61,8 @@ func TestDecideSale(t *testing.T) {
 			sale("settled"), OutcomeMismatch, "", false, false, 0, false},
 		{"a link's second transaction may settle it", payment(models.PaymentStatePending, asLink, knownTx), saleContext{view: open, linkID: linkID.String()},
 			sale("settled", func(t *imoje.Transaction) { t.ID = otherTx.String() }), OutcomeApplied, models.PaymentStatePaid, true, false, 0, false},
+		{"a transaction another payment already has is a mismatch", payment(models.PaymentStateUnknown), saleContext{view: open, transactionOf: &other.ID},
+			sale("settled"), OutcomeMismatch, "", false, false, 0, false},
 		{"a failed attempt on a link keeps it pending", payment(models.PaymentStatePending, asLink), saleContext{view: open, linkID: linkID.String()},
 			sale("rejected"), OutcomeNoChange, "", false, false, 0, false},
 		{"late pending after paid is stale", payment(models.PaymentStatePaid, knownTx), saleContext{view: view(models.StatusConfirmed, models.PaymentPaid)}, sale("pending"),

@@ -63,7 +63,13 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 		outcome    string
 		detail     string
 		refunds    []uuid.UUID
+		// transactionOf: another payment that already has this transaction's id.
+		transactionOf *uuid.UUID
+		txID          *uuid.UUID
 	)
+	if id, err := uuid.Parse(t.ID); err == nil {
+		txID = &id
+	}
 	read := func(b *pgx.Batch) {
 		// The payment and its reservation's other active payments (one of them may be superseded),
 		// locked in id order, so that two settlements of one reservation never deadlock.
@@ -87,13 +93,14 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 		// seen here.
 		b.Queue(`SELECT c.service_key_sealed, c.last_notification_at,
 				coalesce((SELECT m.auto_refund_unwanted FROM payment_methods m WHERE m.tenant_id = c.tenant_id AND m.id = c.payment_method_id), true),
+				(SELECT p.id FROM payments p WHERE p.tenant_id = c.tenant_id AND p.imoje_transaction_id = $6 AND p.id <> $7),
 				EXISTS (SELECT 1 FROM imoje_notifications n WHERE n.tenant_id = c.tenant_id AND n.body_sha256 = $5)
 			FROM imoje_credentials c
 			WHERE c.tenant_id = $1 AND c.payment_method_id = $2 AND c.merchant_id = $3 AND c.service_id = $4`,
-			sh.tenantID, sh.paymentMethodID, sh.merchantID, sh.serviceID, sum[:]).Query(func(rows pgx.Rows) error {
+			sh.tenantID, sh.paymentMethodID, sh.merchantID, sh.serviceID, sum[:], txID, paymentID).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				shopFound = true
-				if err := rows.Scan(&keySealed, &lastNote, &autoRefund, &seen); err != nil {
+				if err := rows.Scan(&keySealed, &lastNote, &autoRefund, &transactionOf, &seen); err != nil {
 					return err
 				}
 			}
@@ -119,7 +126,8 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 			return fmt.Errorf("payment %s: its reservation was not found", pay.ID)
 		default:
 			rec.PaymentID = &pay.ID
-			d = decideSale(now, pay, saleContext{serviceID: sh.serviceID, linkID: linkID, view: view, others: others, autoRefund: autoRefund}, t)
+			d = decideSale(now, pay, saleContext{serviceID: sh.serviceID, linkID: linkID, view: view, others: others,
+				autoRefund: autoRefund, transactionOf: transactionOf}, t)
 			outcome, detail = d.outcome, d.detail
 		}
 		rec.Outcome, rec.Detail = outcome, detail

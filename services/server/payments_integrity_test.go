@@ -415,15 +415,17 @@ func TestOverRefundAndForeignTransactionNotificationsChangeNothing(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	refund := func(amount int64, status string) []byte {
+	refundAs := func(id, order string, amount int64, status string) []byte {
 		tx := sale
 		tx.Refunds = nil
-		tx.ID, tx.Type, tx.Status, tx.Amount = uuid.NewString(), "refund", status, amount
+		tx.ID, tx.Type, tx.Status, tx.Amount, tx.OrderID = id, "refund", status, amount, order
 		body, _ := imojesim.EncodeNotification(imojesim.Notification{Transaction: &tx})
 		return body
 	}
+	refund := func(amount int64, status string) []byte { return refundAs(uuid.NewString(), pay.ID, amount, status) }
+	kept := uuid.NewString()
 	// As in the review, scaled to this price (12,000): 13,000 + 6,000 + 7,000; and a pending 13,000.
-	for _, b := range [][]byte{refund(13000, "settled"), refund(6000, "settled"), refund(7000, "settled"), refund(13000, "pending")} {
+	for _, b := range [][]byte{refund(13000, "settled"), refundAs(kept, pay.ID, 6000, "settled"), refund(7000, "settled"), refund(13000, "pending")} {
 		if code, answer := postNotification(t, p.URL, p.sign(t, b), b); code != 200 || answer != `{"status":"ok"}` {
 			t.Fatalf("answered %d %s", code, answer)
 		}
@@ -435,6 +437,15 @@ func TestOverRefundAndForeignTransactionNotificationsChangeNothing(t *testing.T)
 	}
 	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE kind = 'refund' AND outcome = 'MISMATCH' AND payment_id = $1`, pay.ID); n != 3 {
 		t.Fatalf("%d over-refunds kept as mismatches, want 3", n)
+	}
+	// The settled refund's id named with another payment's order is not that payment's refund.
+	r2, pay2 := p.paidReservation(t, "over-2")
+	b := refundAs(kept, pay2.ID, 6000, "settled")
+	if code, answer := postNotification(t, p.URL, p.sign(t, b), b); code != 200 || answer != `{"status":"ok"}` {
+		t.Fatalf("answered %d %s", code, answer)
+	}
+	if s := p.integrity(t, p.owner.AccessToken, r2.Reservation.ID); s.PaymentStatus != "PAID" || len(s.payment(pay2.ID).Refunds) != 0 {
+		t.Fatalf("another payment's refund moved a payment: %+v", s)
 	}
 
 	// A sale notification naming X's order with Y's transaction.
@@ -462,7 +473,19 @@ func TestOverRefundAndForeignTransactionNotificationsChangeNothing(t *testing.T)
 		Scan(&outcome, &detail); err != nil || outcome != "MISMATCH" || !strings.Contains(detail, *xPay.ImojeTransactionID) {
 		t.Fatalf("stored %q %q (%v)", outcome, detail, err)
 	}
-	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE outcome = 'MISMATCH'`); n != 4 {
-		t.Fatalf("%d mismatches visible to the operator, want 4", n)
+	// A payment that has no transaction yet (a card payment link) named with Y's transaction: Y's
+	// id is taken, so this is a mismatch too (it used to fail on the unique index, 5xx forever).
+	z := p.book(t)
+	zPay := p.initiate(t, z.CustomerAccessToken, map[string]any{"reservationId": z.Reservation.ID, "channel": "CARD", "idempotencyKey": "z"})
+	yTx.OrderID = zPay.ID
+	body, _ = imojesim.EncodeNotification(imojesim.Notification{Transaction: &yTx})
+	if code, answer := postNotification(t, p.URL, p.sign(t, body), body); code != 200 || answer != `{"status":"ok"}` {
+		t.Fatalf("answered %d %s", code, answer)
+	}
+	if s := p.integrity(t, p.owner.AccessToken, z.Reservation.ID); s.PaymentStatus != "PENDING" || s.payment(zPay.ID).Status != "PENDING" || s.payment(zPay.ID).ImojeTransactionID != nil {
+		t.Fatalf("another payment's transaction moved a payment link: %+v", s)
+	}
+	if n := p.Count(`SELECT count(*) FROM imoje_notifications WHERE outcome = 'MISMATCH'`); n != 6 {
+		t.Fatalf("%d mismatches visible to the operator, want 6", n)
 	}
 }
