@@ -204,7 +204,7 @@ func settle(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transact
 	}
 	if paidBy != "" {
 		d.target = models.PaymentStateDuplicate
-		d.refund = c.autoRefund
+		d.refund = c.autoRefund && pay.RefundedAmount < pay.Amount
 		d.detail = fmt.Sprintf("duplicate payment: the reservation was already paid (%s); %s", paidBy, then)
 		d.note = fmt.Sprintf("payment %s of %d %s settled although the reservation was already paid: duplicate, %s", pay.ID, pay.Amount, pay.Currency, then)
 		updates["status"] = d.target
@@ -216,7 +216,7 @@ func settle(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transact
 	}
 	d.follow = reservationMustFollow(c.view, models.PaymentPaid)
 	if ended(c.view.Status) {
-		d.refund = c.autoRefund
+		d.refund = c.autoRefund && pay.RefundedAmount < pay.Amount
 		d.detail = "paid after the reservation became " + string(c.view.Status) + ": " + then
 		d.reason += "; the reservation is " + string(c.view.Status) + ": " + then
 		if !d.follow {

@@ -187,6 +187,9 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 		if e, ok := imoje.AsAPIError(callErr); ok && !e.Unavailable() {
 			return nil, apperr.New(apperr.PaymentFailed, "imoje refused the refund: "+truncate(e.Message, 200)).Wrap(callErr)
 		}
+		if imoje.OutcomeUnknown(callErr) {
+			return nil, ErrRefundUnknown.Wrap(callErr)
+		}
 		return nil, ErrImojeUnavailable.Wrap(callErr)
 	}
 	var out models.Refund

@@ -36,6 +36,7 @@ var (
 	ErrChannelUnavailable  = apperr.New(apperr.BadUserInput, "this payment channel is not available for this amount")
 	ErrImojeUnavailable    = apperr.New(apperr.PaymentFailed, "the payment provider did not answer; try again")
 	ErrImojeRefused        = apperr.New(apperr.PaymentFailed, "the payment provider refused the payment")
+	ErrRefundUnknown       = apperr.New(apperr.PaymentFailed, "imoje did not answer; the refund stays requested until imoje says whether it was made")
 	ErrRefundTooLarge      = apperr.New(apperr.BadUserInput, "refund exceeds what was paid and not yet refunded")
 	ErrNotRefundable       = apperr.New(apperr.Conflict, "only a paid imoje payment can be refunded")
 	ErrCannotMarkPaid      = apperr.New(apperr.Conflict, "only an unpaid reservation can be marked paid")
