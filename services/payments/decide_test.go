@@ -173,3 +173,23 @@ func TestNumbered(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestRefundFailed(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		err       error
+		automatic bool
+		want      bool
+	}{
+		{"no answer: it may have been made", &imoje.APIError{Message: "timeout"}, false, false},
+		{"no answer, automatic", &imoje.APIError{Message: "timeout"}, true, false},
+		{"refused", &imoje.APIError{Status: 422}, false, true},
+		{"refused, automatic", &imoje.APIError{Status: 422}, true, true},
+		{"imoje's 5xx: staff retry", &imoje.APIError{Status: 500}, false, true},
+		{"imoje's 5xx, automatic: reconciliation sends it again", &imoje.APIError{Status: 503}, true, false},
+	} {
+		if got := refundFailed(c.err, c.automatic); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

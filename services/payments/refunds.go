@@ -166,8 +166,7 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 				return nil
 			}
 			upd := map[string]any{"failure_message": truncate(callErr.Error(), 500), "updated_at": s.now()}
-			if e, ok := imoje.AsAPIError(callErr); ok && e.Status != 0 {
-				// imoje answered: it refused, nothing was refunded.
+			if refundFailed(callErr, current.Automatic) {
 				upd["status"] = "FAILED"
 			}
 			return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Updates(upd).Error
@@ -195,6 +194,18 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 	var out models.Refund
 	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error { return tx.First(&out, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error })
 	return &out, wrap("refund", err)
+}
+
+// refundFailed: what an error of imoje's refund call makes of the refund. imoje answered with an
+// error: nothing was refunded, the refund FAILED — except that slotpay's own refunds stay REQUESTED
+// after a 5xx, for reconciliation to send again (nobody else will). No answer: it may have been
+// made, it stays REQUESTED until reconciliation finds out from imoje.
+func refundFailed(callErr error, automatic bool) bool {
+	if imoje.OutcomeUnknown(callErr) {
+		return false
+	}
+	e, ok := imoje.AsAPIError(callErr)
+	return !(automatic && ok && e.Unavailable())
 }
 
 // sendLater sends automatic refunds after the transaction that recorded them committed, off the

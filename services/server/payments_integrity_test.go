@@ -489,3 +489,42 @@ func TestOverRefundAndForeignTransactionNotificationsChangeNothing(t *testing.T)
 		t.Fatalf("%d mismatches visible to the operator, want 6", n)
 	}
 }
+
+// TestAutomaticRefundIsSentAgain: imoje fails slotpay's automatic refund (5xx); the refund stays
+// REQUESTED and reconciliation sends it again once its time has passed, until imoje makes it.
+func TestAutomaticRefundIsSentAgain(t *testing.T) {
+	t.Parallel()
+	p := newIntegrityEnv(t, "refund-again")
+	r := p.book(t)
+	pay := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "again"})
+	p.Must(r.CustomerAccessToken, `mutation($id: UUID!) { cancelReservation(id: $id, reason: "changed my mind") { status } }`, map[string]any{"id": r.Reservation.ID}, nil)
+	if _, err := p.sim.AddFault(imojesim.Fault{Kind: imojesim.FaultAPIError, Calls: []string{imojesim.CallRefund}, StatusCode: 503, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	owner, _ := p.DB.Owner()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Count(`SELECT count(*) FROM refunds WHERE payment_id = $1 AND status = 'REQUESTED' AND failure_message LIKE '%503%'`, pay.ID) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed automatic refund: %+v", p.integrity(t, p.owner.AccessToken, r.Reservation.ID))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if sale, _ := p.sim.Transaction(*pay.ImojeTransactionID); len(sale.Refunds) != 0 {
+		t.Fatalf("imoje made a refund it refused: %+v", sale.Refunds)
+	}
+	// Its time (and the imoje call's grace) passes; reconciliation sends it again.
+	if _, err := owner.Exec(context.Background(), `UPDATE refunds SET not_before = now() - interval '1 hour', created_at = now() - interval '1 hour' WHERE payment_id = $1`, pay.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Server.Payments.ReconcileOnce(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	st := p.waitIntegrity(t, r.Reservation.ID, "the refund made", func(s integrityState) bool { return s.PaymentStatus == "REFUNDED" })
+	if got := st.payment(pay.ID); st.Status != "CANCELLED" || len(got.Refunds) != 1 || got.Refunds[0].Status != "SETTLED" {
+		t.Fatalf("after the second attempt: %+v", st)
+	}
+	if sale, _ := p.sim.Transaction(*pay.ImojeTransactionID); len(sale.Refunds) != 1 {
+		t.Fatalf("imoje's refunds: %+v", sale.Refunds)
+	}
+}
