@@ -354,6 +354,12 @@ func TestCrashDuringCreationIsReconciled(t *testing.T) {
 	if s := p.integrity(t, p.owner.AccessToken, other.Reservation.ID); s.payment(lost).Status != "UNKNOWN" {
 		t.Fatalf("within its lifetime: %+v", s)
 	}
+	// An UNKNOWN payment is the reservation's active payment: the database allows no second one.
+	if _, err := owner.Exec(context.Background(), `INSERT INTO payments (tenant_id, id, reservation_id, payment_method_id, channel, amount, currency,
+			status, idempotency_key, request_hash, created_by) VALUES ($1, $2, $3, $4, 'PBL', $5, 'PLN', 'PENDING', $6, '\x00', 'customer')`,
+		p.owner.TenantID, uuid.NewString(), other.Reservation.ID, p.method, priceAmount, "second-active"); err == nil || !strings.Contains(err.Error(), "payments_one_active") {
+		t.Fatalf("a second active payment beside an UNKNOWN one: %v", err)
+	}
 	if _, err := owner.Exec(context.Background(), `UPDATE payments SET valid_to = now() - interval '16 minutes', next_check_at = now() - interval '1 second' WHERE id = $1`, lost); err != nil {
 		t.Fatal(err)
 	}
