@@ -243,6 +243,12 @@ func TestDoubleChargeIsRecordedAndRefunded(t *testing.T) {
 				if len(d.Refunds) != 0 || len(sale.Refunds) != 0 {
 					t.Fatalf("refunded although the business refunds duplicates itself: %+v, imoje %+v", d, sale.Refunds)
 				}
+				// Staff refund it; the reservation keeps its first payment.
+				p.Must(p.owner.AccessToken, `mutation($id: UUID!) { refundPayment(input: {paymentId: $id}) { status } }`, map[string]any{"id": dup}, nil)
+				after := p.waitIntegrity(t, r.Reservation.ID, "the duplicate refunded by staff", func(s integrityState) bool { return s.payment(dup).RefundedAmount.Amount == priceAmount })
+				if after.PaymentStatus != "PAID" || after.Status != "CONFIRMED" || after.payment(dup).Refunds[0].Automatic {
+					t.Fatalf("after staff refunded the duplicate: %+v", after)
+				}
 			} else {
 				if len(d.Refunds) != 1 || d.Refunds[0].Status != "SETTLED" || !d.Refunds[0].Automatic || d.Refunds[0].Amount.Amount != priceAmount {
 					t.Fatalf("duplicate's refunds: %+v", d)
