@@ -36,7 +36,7 @@ func imojeChannel(m imoje.ServiceMethod) *model.ImojeChannel {
 func methodInput(in model.PaymentMethodInput) payments.MethodInput {
 	return payments.MethodInput{DisplayName: in.DisplayName, Description: in.Description, Enabled: in.Enabled,
 		SortOrder: in.SortOrder, IsDefault: in.IsDefault, AccountHolder: in.AccountHolder, AccountNumber: in.AccountNumber,
-		BankName: in.BankName, TitleTemplate: in.TitleTemplate}
+		BankName: in.BankName, TitleTemplate: in.TitleTemplate, AutoRefundUnwanted: in.AutoRefundUnwanted}
 }
 
 type clientIPKey struct{}

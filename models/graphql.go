@@ -41,7 +41,8 @@ func (p *Payment) RefundedMoney() Money {
 // Valid reports whether s is one of the payment states.
 func (s PaymentState) Valid() bool {
 	switch s {
-	case PaymentStateCreated, PaymentStatePending, PaymentStatePaid, PaymentStateFailed, PaymentStateCancelled:
+	case PaymentStateCreated, PaymentStateUnknown, PaymentStatePending, PaymentStatePaid, PaymentStateFailed, PaymentStateCancelled,
+		PaymentStateSuperseded, PaymentStateDuplicate:
 		return true
 	}
 	return false

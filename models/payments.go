@@ -19,21 +19,24 @@ const (
 
 // PaymentMethod is one way a tenant accepts money.
 type PaymentMethod struct {
-	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
-	ID            uuid.UUID `gorm:"type:uuid;primaryKey"`
-	Kind          PaymentMethodKind
-	DisplayName   string
-	Description   string
-	Enabled       bool
-	SortOrder     int
-	IsDefault     bool
-	AccountHolder *string
-	AccountNumber *string
-	BankName      *string
-	TitleTemplate *string
-	ArchivedAt    *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	TenantID    uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID          uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Kind        PaymentMethodKind
+	DisplayName string
+	Description string
+	Enabled     bool
+	SortOrder   int
+	IsDefault   bool
+	// AutoRefundUnwanted: money for a reservation already paid, cancelled or expired is refunded
+	// through imoje at once (true, the default) or kept and flagged for staff.
+	AutoRefundUnwanted bool
+	AccountHolder      *string
+	AccountNumber      *string
+	BankName           *string
+	TitleTemplate      *string
+	ArchivedAt         *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 
 	Imoje *ImojeCredentials `gorm:"foreignKey:TenantID,PaymentMethodID;references:TenantID,ID"`
 }
@@ -65,14 +68,22 @@ func (ImojeCredentials) TableName() string { return "imoje_credentials" }
 // PaymentState is a payment's own status (the reservation's payment status follows from it).
 type PaymentState string
 
-// Payment states. CREATED: recorded, imoje not yet answered; PENDING: imoje has it; PAID: settled;
-// FAILED: rejected, error or could not be started; CANCELLED: the payment link expired or was cancelled.
+// Payment states. CREATED: recorded, imoje being asked; UNKNOWN: imoje did not answer (timeout,
+// crash), so the payment may be in progress; PENDING: imoje has it; PAID: settled; FAILED: rejected,
+// error, refused by imoje, or never heard of within its lifetime; CANCELLED: the payment link expired
+// or was cancelled; SUPERSEDED: an unknown or unsettled payment a newer one replaced; DUPLICATE:
+// settled while the reservation was already paid (the money is refunded).
+//
+// CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one active payment.
 const (
-	PaymentStateCreated   PaymentState = "CREATED"
-	PaymentStatePending   PaymentState = "PENDING"
-	PaymentStatePaid      PaymentState = "PAID"
-	PaymentStateFailed    PaymentState = "FAILED"
-	PaymentStateCancelled PaymentState = "CANCELLED"
+	PaymentStateCreated    PaymentState = "CREATED"
+	PaymentStateUnknown    PaymentState = "UNKNOWN"
+	PaymentStatePending    PaymentState = "PENDING"
+	PaymentStatePaid       PaymentState = "PAID"
+	PaymentStateFailed     PaymentState = "FAILED"
+	PaymentStateCancelled  PaymentState = "CANCELLED"
+	PaymentStateSuperseded PaymentState = "SUPERSEDED"
+	PaymentStateDuplicate  PaymentState = "DUPLICATE"
 )
 
 // Payment is one attempt to pay a reservation online.
@@ -98,10 +109,12 @@ type Payment struct {
 	RequestHash        []byte
 	CreatedBy          string
 	PaidAt             *time.Time
-	NextCheckAt        *time.Time
-	CheckAttempts      int
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// ValidTo is the lifetime slotpay gave imoje (validTo): imoje cancels what is still unpaid then.
+	ValidTo       *time.Time
+	NextCheckAt   *time.Time
+	CheckAttempts int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Refund is money given back on a paid payment.
@@ -115,9 +128,11 @@ type Refund struct {
 	Reason         string
 	FailureMessage *string
 	RequestedBy    *uuid.UUID `gorm:"type:uuid"`
-	NotBefore      time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Automatic refunds are slotpay's own: money for a reservation already paid, cancelled or expired.
+	Automatic bool
+	NotBefore time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ImojeNotification is a verified notification as received.
@@ -137,17 +152,30 @@ type ImojeNotification struct {
 }
 
 // Rank orders payment states for forward-only updates: a state never moves to a lower rank, and the
-// final ones (PAID, FAILED, CANCELLED) never change, except that PAID, the only state that means
-// money arrived, wins over a FAILED or CANCELLED recorded without a final word from imoje.
+// final ones (PAID, FAILED, CANCELLED, DUPLICATE) never change, except that money arriving (imoje's
+// settled, the only state that means it) wins over a FAILED or CANCELLED recorded without a final
+// word from imoje. SUPERSEDED is not final: imoje may still settle it.
 func (s PaymentState) Rank() int {
 	switch s {
-	case PaymentStateCreated:
+	case PaymentStateCreated, PaymentStateUnknown:
 		return 0
-	case PaymentStatePending:
+	case PaymentStatePending, PaymentStateSuperseded:
 		return 1
 	}
 	return 2
 }
 
-// Final reports PAID, FAILED and CANCELLED.
+// Final reports PAID, FAILED, CANCELLED and DUPLICATE.
 func (s PaymentState) Final() bool { return s.Rank() == 2 }
+
+// Active reports the states that hold the reservation's one active payment.
+func (s PaymentState) Active() bool {
+	switch s {
+	case PaymentStateCreated, PaymentStateUnknown, PaymentStatePending, PaymentStatePaid:
+		return true
+	}
+	return false
+}
+
+// Settled reports the states in which imoje holds the payer's money (refunds are possible).
+func (s PaymentState) Settled() bool { return s == PaymentStatePaid || s == PaymentStateDuplicate }

@@ -257,15 +257,16 @@ type ComplexityRoot struct {
 	}
 
 	PaymentMethod struct {
-		BankTransfer func(childComplexity int) int
-		Description  func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		Enabled      func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Imoje        func(childComplexity int) int
-		IsDefault    func(childComplexity int) int
-		Kind         func(childComplexity int) int
-		SortOrder    func(childComplexity int) int
+		AutoRefundUnwanted func(childComplexity int) int
+		BankTransfer       func(childComplexity int) int
+		Description        func(childComplexity int) int
+		DisplayName        func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Imoje              func(childComplexity int) int
+		IsDefault          func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		SortOrder          func(childComplexity int) int
 	}
 
 	PaymentOption struct {
@@ -299,6 +300,7 @@ type ComplexityRoot struct {
 
 	Refund struct {
 		Amount         func(childComplexity int) int
+		Automatic      func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		FailureMessage func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -1546,6 +1548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentEvent.ReservationID(childComplexity), true
 
+	case "PaymentMethod.autoRefundUnwanted":
+		if e.ComplexityRoot.PaymentMethod.AutoRefundUnwanted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.AutoRefundUnwanted(childComplexity), true
 	case "PaymentMethod.bankTransfer":
 		if e.ComplexityRoot.PaymentMethod.BankTransfer == nil {
 			break
@@ -1808,6 +1816,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Refund.Amount(childComplexity), true
+	case "Refund.automatic":
+		if e.ComplexityRoot.Refund.Automatic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Automatic(childComplexity), true
 	case "Refund.createdAt":
 		if e.ComplexityRoot.Refund.CreatedAt == nil {
 			break
@@ -2915,12 +2929,33 @@ enum PayLaterProvider {
   PRAGMA_GO
 }
 
+"""
+A payment's state. CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
+active payment. Money that arrives is never turned away: a payment that settles after another paid
+the reservation is DUPLICATE and refunded.
+"""
 enum PaymentState {
+  "Recorded; slotpay is asking imoje to start it."
   CREATED
+  """
+  imoje did not answer when asked to start this payment, so it may be in progress: if you confirmed
+  it (e.g. in your banking app), it will be recorded when imoje reports it. Do not pay again unless
+  you are sure it was not taken; if both are taken, the second is refunded automatically. A new
+  payment for the reservation replaces this one (SUPERSEDED).
+  """
+  UNKNOWN
+  "imoje has the payment; waiting for the payer or the bank."
   PENDING
+  "Settled: the money arrived."
   PAID
+  "Rejected or failed at imoje, refused by imoje, or never reported by imoje within its lifetime. No money was taken."
   FAILED
+  "The payment link expired or was cancelled."
   CANCELLED
+  "Replaced by a newer payment while its outcome was unknown. If imoje settles it after all and the reservation is already paid, it becomes DUPLICATE and is refunded."
+  SUPERSEDED
+  "Settled while the reservation was already paid by another payment: the money is refunded in full (automatically, unless the business refunds such payments itself). The reservation keeps its first payment."
+  DUPLICATE
 }
 
 enum RefundStatus {
@@ -2979,6 +3014,8 @@ type PaymentMethod {
   enabled: Boolean!
   sortOrder: Int!
   isDefault: Boolean!
+  "Money for a reservation already paid (a duplicate charge), cancelled or expired is refunded through imoje at once (true, the default), or kept and flagged for staff (false)."
+  autoRefundUnwanted: Boolean!
   bankTransfer: BankTransferDetails
   imoje: ImojeSetup @hasRole(roles: [OWNER, ADMIN])
 }
@@ -2997,6 +3034,8 @@ type Refund {
   amount: Money!
   status: RefundStatus!
   reason: String!
+  "Made by slotpay itself: a duplicate charge, or money for a cancelled or expired reservation."
+  automatic: Boolean!
   failureMessage: String
   createdAt: Time!
 }
@@ -3035,6 +3074,8 @@ input PaymentMethodInput {
   accountNumber: String
   bankName: String
   titleTemplate: String
+  "See PaymentMethod.autoRefundUnwanted."
+  autoRefundUnwanted: Boolean
 }
 
 input ImojeCredentialsInput {
@@ -3085,7 +3126,12 @@ extend type Mutation {
   updatePaymentMethod(id: UUID!, input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
   archivePaymentMethod(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
   saveImojeCredentials(input: ImojeCredentialsInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
-  "Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation."
+  """
+  Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation.
+  When imoje does not answer, the payment is returned with status UNKNOWN (it may be in progress) rather than an error.
+  A new payment for a reservation whose active payment is UNKNOWN supersedes it (SUPERSEDED); while one is CREATED or
+  PENDING another is refused with CONFLICT. If both end up settled, the later one is refunded (DUPLICATE).
+  """
   initiatePayment(input: InitiatePaymentInput!): Payment!
   refundPayment(input: RefundPaymentInput!): Refund! @hasRole(roles: [OWNER, ADMIN])
   "Record an on-site or bank-transfer payment."
@@ -3576,6 +3622,8 @@ func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field
 		return ec.fieldContext_PaymentMethod_sortOrder(ctx, field)
 	case "isDefault":
 		return ec.fieldContext_PaymentMethod_isDefault(ctx, field)
+	case "autoRefundUnwanted":
+		return ec.fieldContext_PaymentMethod_autoRefundUnwanted(ctx, field)
 	case "bankTransfer":
 		return ec.fieldContext_PaymentMethod_bankTransfer(ctx, field)
 	case "imoje":
@@ -3608,6 +3656,8 @@ func (ec *executionContext) childFields_Refund(ctx context.Context, field graphq
 		return ec.fieldContext_Refund_status(ctx, field)
 	case "reason":
 		return ec.fieldContext_Refund_reason(ctx, field)
+	case "automatic":
+		return ec.fieldContext_Refund_automatic(ctx, field)
 	case "failureMessage":
 		return ec.fieldContext_Refund_failureMessage(ctx, field)
 	case "createdAt":
@@ -9479,6 +9529,29 @@ func (ec *executionContext) fieldContext_PaymentMethod_isDefault(_ context.Conte
 	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PaymentMethod_autoRefundUnwanted(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_autoRefundUnwanted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRefundUnwanted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_autoRefundUnwanted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PaymentMethod_bankTransfer(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10778,6 +10851,29 @@ func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Refund_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Refund", field, false, false, "String")
+}
+
+func (ec *executionContext) _Refund_automatic(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_automatic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Automatic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_automatic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Refund_failureMessage(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
@@ -14567,7 +14663,7 @@ func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "displayName", "description", "enabled", "sortOrder", "isDefault", "accountHolder", "accountNumber", "bankName", "titleTemplate"}
+	fieldsInOrder := [...]string{"kind", "displayName", "description", "enabled", "sortOrder", "isDefault", "accountHolder", "accountNumber", "bankName", "titleTemplate", "autoRefundUnwanted"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14644,6 +14740,13 @@ func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context
 				return it, err
 			}
 			it.TitleTemplate = data
+		case "autoRefundUnwanted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoRefundUnwanted"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoRefundUnwanted = data
 		}
 	}
 	return it, nil
@@ -16809,6 +16912,11 @@ func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "autoRefundUnwanted":
+			out.Values[i] = ec._PaymentMethod_autoRefundUnwanted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "bankTransfer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -17080,6 +17188,11 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 				})
 		case "reason":
 			out.Values[i] = ec._Refund_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "automatic":
+			out.Values[i] = ec._Refund_automatic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

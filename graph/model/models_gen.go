@@ -170,6 +170,8 @@ type PaymentMethodInput struct {
 	AccountNumber *string            `json:"accountNumber,omitempty"`
 	BankName      *string            `json:"bankName,omitempty"`
 	TitleTemplate *string            `json:"titleTemplate,omitempty"`
+	// See PaymentMethod.autoRefundUnwanted.
+	AutoRefundUnwanted *bool `json:"autoRefundUnwanted,omitempty"`
 }
 
 // A way a customer may pay one reservation online now.

@@ -213,3 +213,43 @@ func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps mode
 
 // IsReservationNotFound reports ErrReservationNotFound in err's chain.
 func IsReservationNotFound(err error) bool { return errors.Is(err, ErrReservationNotFound) }
+
+// A payment note is a history row (and a live update) about the reservation's money that changes
+// neither of its statuses: a second payment that settled for a reservation already paid, refunded.
+// Staff see it in the history, and dashboards are told the reservation changed.
+
+// PaymentNoteLockedTx records a payment note on the reservation view locked in tx.
+func (s *Service) PaymentNoteLockedTx(tx *gorm.DB, view *PaymentView, actor, reason string) error {
+	h, ev, err := s.paymentNote(view, actor, reason)
+	if err != nil {
+		return err
+	}
+	if err := tx.Create(&h).Error; err != nil {
+		return fmt.Errorf("payment note: %w", err)
+	}
+	return events.Publish(tx, ev)
+}
+
+// QueuePaymentNoteLocked is PaymentNoteLockedTx for a pgx pipeline: the history row is queued into
+// b and the live event returned for the caller to publish in the same transaction.
+func (s *Service) QueuePaymentNoteLocked(b *pgx.Batch, view *PaymentView, actor, reason string) (events.Event, error) {
+	h, ev, err := s.paymentNote(view, actor, reason)
+	if err != nil {
+		return events.Event{}, err
+	}
+	queueHistory(b, h)
+	return ev, nil
+}
+
+func (s *Service) paymentNote(view *PaymentView, actor, reason string) (models.ReservationHistory, events.Event, error) {
+	if view.locked == nil {
+		return models.ReservationHistory{}, events.Event{}, errors.New("payment note: the reservation is not locked in this transaction")
+	}
+	if actor == "" {
+		actor = HistoryActorSystem
+	}
+	r := view.locked
+	status, payment := r.Status, r.PaymentStatus
+	h, ev := transition(r, &status, &payment, actor, reason, events.ReservationUpdated, s.Now())
+	return h, ev, nil
+}

@@ -54,6 +54,15 @@ type Config struct {
 	// ImojeBaseURL overrides the imoje API base for new SANDBOX methods; empty in development
 	// mounts the built-in simulator under /_imoje. In production it may only name imoje's sandbox.
 	ImojeBaseURL string
+	// ImojeTimeout bounds every call to imoje; a payment whose creation gets no answer within it is
+	// UNKNOWN until imoje says otherwise.
+	ImojeTimeout time.Duration
+	// ReconcileInterval is how often an instance asks imoje about payments and refunds still open,
+	// ReconcileMinAge how old they must be before the first question (later ones back off from it,
+	// doubling up to an hour), ReconcileBatch how many one round claims.
+	ReconcileInterval time.Duration
+	ReconcileMinAge   time.Duration
+	ReconcileBatch    int
 	// AllowedOrigins for browsers (CORS and WebSocket origin check), each scheme://host[:port] as a
 	// browser sends it (lowercase, no default port, no path); "*" allows any.
 	AllowedOrigins []string
@@ -98,6 +107,21 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = duration(get("SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		errs = append(errs, fmt.Errorf("SLOTPAY_SHUTDOWN_TIMEOUT: %w", err))
+	}
+	for _, d := range []struct {
+		name, def string
+		into      *time.Duration
+	}{
+		{"IMOJE_TIMEOUT", "15s", &c.ImojeTimeout},
+		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval},
+		{"RECONCILE_MIN_AGE", "45s", &c.ReconcileMinAge},
+	} {
+		if *d.into, err = positiveDuration(get(d.name, d.def)); err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_%s: %w", d.name, err))
+		}
+	}
+	if c.ReconcileBatch, err = strconv.Atoi(get("RECONCILE_BATCH", "100")); err != nil || c.ReconcileBatch <= 0 || c.ReconcileBatch > 10000 {
+		errs = append(errs, fmt.Errorf("SLOTPAY_RECONCILE_BATCH: %q is not a whole number from 1 to 10000", get("RECONCILE_BATCH", "100")))
 	}
 	if c.PublicBaseURL == "" {
 		if c.Env == Production {
@@ -250,6 +274,15 @@ func duration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration", s)
 	}
 	return time.Duration(secs) * time.Second, nil
+}
+
+// positiveDuration is duration, refusing zero and negative values.
+func positiveDuration(s string) (time.Duration, error) {
+	d, err := duration(s)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("%q must be positive", s)
+	}
+	return d, err
 }
 
 // WithUser returns a postgres URL with its user replaced (and password dropped).

@@ -63,6 +63,14 @@ func (e *APIError) Unauthorized() bool {
 // Unavailable reports a failure worth retrying: no answer, a timeout or a 5xx.
 func (e *APIError) Unavailable() bool { return e.Status == 0 || e.Status >= 500 }
 
+// OutcomeUnknown reports a call imoje may have acted on without slotpay learning how: no answer
+// (a timeout, a connection lost after the request was sent) or an answer that could not be read. A
+// call imoje answered with an error status did not take effect.
+func OutcomeUnknown(err error) bool {
+	e, ok := AsAPIError(err)
+	return ok && (e.Status == 0 || e.Status == http.StatusOK)
+}
+
 // AsAPIError finds an *APIError in err's chain.
 func AsAPIError(err error) (*APIError, bool) {
 	var e *APIError

@@ -74,8 +74,17 @@ func (in *InitiateInput) validate() error {
 var errIdempotentReplay = errors.New("idempotent replay")
 
 // InitiatePayment records a payment (its id is imoje's orderId) and then asks imoje for it. The
-// payment row comes first so that no imoje transaction can exist without one; when imoje fails or
-// does not answer, the payment is marked FAILED and the reservation is left as it was.
+// payment row comes first so that no imoje transaction can exist without one. When imoje refuses
+// (it answered with an error), the payment is FAILED and the reservation is left as it was. When
+// imoje does not answer (timeout, connection lost), imoje may have created it: the payment is
+// UNKNOWN — still the reservation's active payment, the customer told it may be in progress — until
+// imoje's notification or reconciliation says what happened.
+//
+// A retry for a reservation whose active payment is UNKNOWN supersedes it: the UNKNOWN payment
+// becomes SUPERSEDED (still watched; if imoje settles it after all, the money is refunded as a
+// duplicate unless the new payment has not settled by then, in which case it pays the reservation
+// and the new one is superseded in turn). A retry while a payment is CREATED (being asked) or
+// PENDING (imoje has it) is refused with CONFLICT.
 func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in InitiateInput) (*models.Payment, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -107,6 +116,13 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 			}
 			return err
 		}
+		// Lock order everywhere: payments, then their reservation.
+		var unknown []uuid.UUID
+		if err := tx.Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
+			Where("tenant_id = ? AND reservation_id = ? AND status = ?", p.TenantID, in.ReservationID, models.PaymentStateUnknown).
+			Scan(&unknown).Error; err != nil {
+			return err
+		}
 		view, err = s.booking.ReservationForPaymentTx(tx, p.TenantID, in.ReservationID)
 		if booking.IsReservationNotFound(err) {
 			return ErrReservationNotFound.WithField("input.reservationId")
@@ -132,10 +148,25 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 			return err
 		}
 		now := s.now()
+		validTo := now.Add(defaultLifetime)
+		if view.HoldExpiresAt != nil {
+			validTo = view.HoldExpiresAt.UTC()
+		}
 		pay = models.Payment{
 			TenantID: p.TenantID, ID: uuid.New(), ReservationID: view.ReservationID, PaymentMethodID: cred.PaymentMethodID,
 			Channel: in.Channel, Amount: view.Amount, Currency: view.Currency, Status: models.PaymentStateCreated,
-			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
+		}
+		if len(unknown) > 0 {
+			if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", p.TenantID, unknown).
+				Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			for _, id := range unknown {
+				if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: p.TenantID, ReservationID: view.ReservationID, PaymentID: id}); err != nil {
+					return err
+				}
+			}
 		}
 		if channel.PaymentMethod != "" {
 			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
@@ -156,6 +187,9 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if err != nil {
 		return nil, wrap("initiate payment", err)
 	}
+	// Neither the call nor its record stops when the caller goes away: imoje may act on the call,
+	// so its answer must be kept. The imoje client's timeout bounds both.
+	ctx = context.WithoutCancel(ctx)
 	redirect, txID, linkID, callErr := s.callImoje(ctx, client, cred, &pay, view, in, channel)
 	return s.recordInitiation(ctx, &pay, view, redirect, txID, linkID, callErr)
 }
@@ -299,10 +333,7 @@ func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred mode
 		last = first
 	}
 	customer := imoje.Customer{FirstName: first, LastName: last, Email: view.CustomerEmail, Phone: view.CustomerPhone}
-	validTo := s.now().Add(time.Hour)
-	if view.HoldExpiresAt != nil {
-		validTo = *view.HoldExpiresAt
-	}
+	validTo := *pay.ValidTo
 	returnURL := in.ReturnURL
 	if returnURL == "" {
 		returnURL = s.o.PublicBaseURL + "/"
@@ -377,7 +408,8 @@ func truncate(s string, n int) string {
 }
 
 // recordInitiation stores imoje's answer. The payment moves CREATED → PENDING only if nothing else
-// (a fast notification) moved it already; the reservation's payment status becomes PENDING.
+// (a fast notification) moved it already; the reservation's payment status becomes PENDING. No
+// answer makes it UNKNOWN (the reservation's payment status PENDING too), a refusal FAILED.
 func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, view *booking.PaymentView, redirect string,
 	txID, linkID *uuid.UUID, callErr error) (*models.Payment, error) {
 	now := s.now()
@@ -389,6 +421,18 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 		if callErr != nil {
 			if current.Status != models.PaymentStateCreated {
 				return nil
+			}
+			if imoje.OutcomeUnknown(callErr) {
+				if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+					Updates(map[string]any{"status": models.PaymentStateUnknown, "failure_code": "IMOJE_NO_ANSWER", "failure_message": truncate(callErr.Error(), 500),
+						"next_check_at": now.Add(s.o.ReconcileAfter), "updated_at": now}).Error; err != nil {
+					return err
+				}
+				if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem,
+					"imoje did not answer: the payment may be in progress"); err != nil {
+					return err
+				}
+				return events.Publish(tx, paymentEvent(pay))
 			}
 			code, msg := "IMOJE_ERROR", callErr.Error()
 			if e, ok := imoje.AsAPIError(callErr); ok && e.Unavailable() {
@@ -407,14 +451,15 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 		if linkID != nil {
 			updates["imoje_payment_id"] = *linkID
 		}
-		if current.Status == models.PaymentStateCreated {
+		started := current.Status == models.PaymentStateCreated || current.Status == models.PaymentStateUnknown
+		if started {
 			updates["status"] = models.PaymentStatePending
 			updates["next_check_at"] = now.Add(s.o.ReconcileAfter)
 		}
 		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
 			return err
 		}
-		if current.Status == models.PaymentStateCreated {
+		if started {
 			if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, "system", "payment started: "+pay.Channel); err != nil {
 				return err
 			}
@@ -424,8 +469,10 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 	if err != nil {
 		return nil, wrap("record payment", err)
 	}
-	if callErr != nil {
-		s.o.Log.WarnContext(ctx, "imoje refused or did not answer a payment", "payment_id", pay.ID.String(), "error", callErr.Error())
+	if callErr != nil && imoje.OutcomeUnknown(callErr) {
+		s.o.Log.WarnContext(ctx, "imoje did not answer a payment; its outcome is unknown", "payment_id", pay.ID.String(), "error", callErr.Error())
+	} else if callErr != nil {
+		s.o.Log.WarnContext(ctx, "imoje refused a payment", "payment_id", pay.ID.String(), "error", callErr.Error())
 		if e, ok := imoje.AsAPIError(callErr); ok && !e.Unavailable() {
 			return nil, ErrImojeRefused.Wrap(callErr)
 		}

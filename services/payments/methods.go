@@ -29,6 +29,9 @@ type MethodInput struct {
 	AccountNumber *string
 	BankName      *string
 	TitleTemplate *string
+	// AutoRefundUnwanted: refund money for an already paid, cancelled or expired reservation at
+	// once (the default), or keep it and flag it for staff.
+	AutoRefundUnwanted *bool
 }
 
 var ibanPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$`)
@@ -116,6 +119,9 @@ func applyInput(m *models.PaymentMethod, in MethodInput) {
 	if in.TitleTemplate != nil {
 		m.TitleTemplate = in.TitleTemplate
 	}
+	if in.AutoRefundUnwanted != nil {
+		m.AutoRefundUnwanted = *in.AutoRefundUnwanted
+	}
 }
 
 // CreateMethod adds a payment method (OWNER/ADMIN). An IMOJE method becomes usable once its
@@ -126,7 +132,7 @@ func (s *Service) CreateMethod(ctx context.Context, p *auth.Principal, in Method
 	default:
 		return nil, apperr.Invalid("input.kind", "kind must be IMOJE, ON_SITE or BANK_TRANSFER")
 	}
-	m := models.PaymentMethod{TenantID: p.TenantID, ID: uuid.New(), Kind: in.Kind, Enabled: true}
+	m := models.PaymentMethod{TenantID: p.TenantID, ID: uuid.New(), Kind: in.Kind, Enabled: true, AutoRefundUnwanted: true}
 	if in.DisplayName == nil {
 		return nil, apperr.Invalid("input.displayName", "display name is required")
 	}
@@ -182,7 +188,7 @@ func (s *Service) UpdateMethod(ctx context.Context, p *auth.Principal, id uuid.U
 		m.UpdatedAt = s.now()
 		return tx.Model(&models.PaymentMethod{}).Where("tenant_id = ? AND id = ?", p.TenantID, id).
 			Select("display_name", "description", "enabled", "sort_order", "is_default", "account_holder",
-				"account_number", "bank_name", "title_template", "updated_at").Updates(&m).Error
+				"account_number", "bank_name", "title_template", "auto_refund_unwanted", "updated_at").Updates(&m).Error
 	})
 	if err != nil {
 		return nil, wrap("update payment method", err)
@@ -342,7 +348,7 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 			return ErrCannotMarkPaid
 		}
 		var active int64
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'PENDING')", p.TenantID, reservationID).
+		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'UNKNOWN', 'PENDING')", p.TenantID, reservationID).
 			Count(&active).Error; err != nil {
 			return err
 		}

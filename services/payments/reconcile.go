@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 )
 
@@ -18,10 +19,13 @@ type claim struct {
 	PaymentID uuid.UUID
 }
 
-// ReconcileOnce asks imoje about payments still open after ReconcileAfter and applies what it
-// learns through the same path as notifications, so a lost notification never leaves a paid
-// reservation unpaid. It also cancels the payment links of reservations that ended (an expired hold)
-// so nobody pays for a slot that is gone. Claims use SKIP LOCKED: any number of instances may run it.
+// ReconcileOnce asks imoje about payments still open (CREATED, UNKNOWN, PENDING, SUPERSEDED) once
+// they are ReconcileAfter old, then again with backoff, and applies what it learns through the same
+// path as notifications, so a lost notification never leaves a paid reservation unpaid. A payment
+// whose outcome is unknown (no imoje id) is never declared failed before imoje's lifetime for it has
+// passed. It also cancels the payment links of reservations that ended (an expired hold) or of
+// superseded payments, so nobody pays for a slot that is gone, and sends automatic refunds a
+// stopped process never sent. Claims use SKIP LOCKED: any number of instances may run it.
 func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 	var claims []claim
 	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, payment_id FROM claim_payments_to_reconcile(?, ?::interval, ?)`,
@@ -84,7 +88,8 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 	if err != nil {
 		return err
 	}
-	return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	var unsent *models.Refund
+	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
 		for i := range sale.Refunds {
 			t := sale.Refunds[i].Transaction
 			if t.OrderID == "" {
@@ -94,8 +99,37 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 				return err
 			}
 		}
-		return nil
+		// Still REQUESTED well after its time, and imoje lists nothing for it: the call never
+		// reached imoje (the process stopped, imoje did not answer).
+		var ref models.Refund
+		if err := tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+			return err
+		}
+		if ref.Status != "REQUESTED" || ref.NotBefore.Add(s.callGrace()).After(s.now()) {
+			return nil
+		}
+		if ref.Automatic {
+			unsent = &ref
+			return nil
+		}
+		return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).
+			Updates(map[string]any{"status": "FAILED", "failure_message": "imoje has no record of this refund", "updated_at": s.now()}).Error
 	})
+	if err != nil || unsent == nil {
+		return err
+	}
+	_, err = s.sendRefund(ctx, tenantID, unsent.ID)
+	return err
+}
+
+// callGrace is how long after an imoje call started its answer may still be outstanding: the imoje
+// client's timeout and a margin. A CREATED payment older than that lost its answer.
+func (s *Service) callGrace() time.Duration {
+	timeout := time.Minute
+	if s.o.HTTPClient != nil && s.o.HTTPClient.Timeout > 0 {
+		timeout = s.o.HTTPClient.Timeout
+	}
+	return timeout + 30*time.Second
 }
 
 func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) error {
@@ -116,7 +150,7 @@ func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) 
 		if err != nil {
 			return err
 		}
-		ended = view.Status != models.StatusPendingPayment && view.Status != models.StatusConfirmed
+		ended = !view.Status.Active()
 		client, _, err = s.client(&cred)
 		return err
 	})
@@ -124,16 +158,11 @@ func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) 
 		return err
 	}
 	switch {
-	case pay.ImojeTransactionID != nil:
-		t, err := client.GetTransaction(ctx, pay.ImojeTransactionID.String())
-		if err != nil {
-			return err
-		}
-		return s.applyAsked(ctx, tenantID, paymentID, cred.ServiceID, t, nil)
 	case pay.ImojePaymentID != nil:
-		if ended && pay.Status == models.PaymentStatePending {
-			// The slot is gone: close the link before anybody pays for it. A link already paid or
-			// closed answers with an error; what GET payment says below decides.
+		open := pay.Status == models.PaymentStatePending || pay.Status == models.PaymentStateSuperseded
+		if open && (ended || pay.Status == models.PaymentStateSuperseded) {
+			// The slot is gone, or a newer payment replaced this one: close the link before anybody
+			// pays it. A link already paid or closed answers with an error; GET payment decides.
 			if err := client.CancelPayment(ctx, cred.ServiceID.String(), pay.ImojePaymentID.String()); err != nil {
 				s.o.Log.InfoContext(ctx, "payment link not cancelled", "payment_id", paymentID.String(), "error", err.Error())
 			}
@@ -153,34 +182,113 @@ func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) 
 			}
 		}
 		return s.applyAsked(ctx, tenantID, paymentID, cred.ServiceID, best, link)
-	case pay.Status == models.PaymentStateCreated:
-		// imoje never answered and we never learned an id (the process stopped mid-call). If imoje
-		// did create it, its notification will still settle the payment (PAID wins over FAILED).
-		return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-			return tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ? AND status = 'CREATED'", tenantID, paymentID).
-				Updates(map[string]any{"status": models.PaymentStateFailed, "failure_code": "IMOJE_NO_ANSWER", "updated_at": s.now()}).Error
-		})
+	case pay.ImojeTransactionID != nil:
+		t, err := client.GetTransaction(ctx, pay.ImojeTransactionID.String())
+		if err != nil {
+			return err
+		}
+		return s.applyAsked(ctx, tenantID, paymentID, cred.ServiceID, t, nil)
 	}
-	return nil
+	// No imoje id: imoje never answered its creation. imoje cannot be asked by our order id, so the
+	// payment waits for the notification naming it, until imoje's lifetime for it has passed.
+	return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		var locked models.Payment
+		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, paymentID).Error; err != nil {
+			return err
+		}
+		if locked.ImojeTransactionID != nil || locked.ImojePaymentID != nil {
+			return nil // a notification taught us its id meanwhile: the next round asks imoje
+		}
+		target, reason := decideUnanswered(s.now(), &locked, s.callGrace(), lifetimeMargin)
+		if target == "" {
+			return nil
+		}
+		return s.markUnanswered(tx, &locked, target, reason)
+	})
+}
+
+// lifetimeMargin is how long after a payment's validTo slotpay still waits for imoje's word about a
+// payment it never heard of: imoje's expiry and its notification take a while.
+const lifetimeMargin = 15 * time.Minute
+
+// defaultLifetime is the validTo slotpay gives imoje when the reservation has no hold.
+const defaultLifetime = time.Hour
+
+// decideUnanswered is what reconciliation does with a payment imoje never answered about (no imoje
+// id): a CREATED one older than the imoje call's grace lost its answer and becomes UNKNOWN (the
+// customer is told it may be in progress); an UNKNOWN or SUPERSEDED one is declared FAILED only once
+// imoje's lifetime for it (validTo) and a margin have passed with no word from imoje. "" is: wait.
+func decideUnanswered(now time.Time, pay *models.Payment, grace, margin time.Duration) (models.PaymentState, string) {
+	validTo := pay.CreatedAt.Add(defaultLifetime)
+	if pay.ValidTo != nil {
+		validTo = *pay.ValidTo
+	}
+	switch pay.Status {
+	case models.PaymentStateCreated, models.PaymentStateUnknown, models.PaymentStateSuperseded:
+	default:
+		return "", ""
+	}
+	if now.After(validTo.Add(margin)) {
+		return models.PaymentStateFailed, "imoje never reported this payment; its lifetime ended " + validTo.UTC().Format(time.RFC3339)
+	}
+	if pay.Status == models.PaymentStateCreated && now.After(pay.CreatedAt.Add(grace)) {
+		return models.PaymentStateUnknown, "imoje did not answer; the payment may be in progress"
+	}
+	return "", ""
+}
+
+// markUnanswered moves a locked payment imoje never answered about to UNKNOWN or FAILED; the
+// reservation follows only its active payment (UNKNOWN: PENDING, FAILED: FAILED).
+func (s *Service) markUnanswered(tx *gorm.DB, pay *models.Payment, target models.PaymentState, reason string) error {
+	wasActive := pay.Status.Active()
+	upd := map[string]any{"status": target, "updated_at": s.now()}
+	switch target {
+	case models.PaymentStateUnknown:
+		upd["failure_code"], upd["failure_message"] = "IMOJE_NO_ANSWER", reason
+	case models.PaymentStateFailed:
+		upd["failure_code"], upd["failure_message"], upd["next_check_at"] = "IMOJE_NO_ANSWER", reason, nil
+	}
+	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(upd).Error; err != nil {
+		return err
+	}
+	pay.Status = target
+	if !wasActive {
+		return events.Publish(tx, paymentEvent(pay))
+	}
+	return s.reservationFollows(tx, pay, reservationPaymentStatus(target), reason)
 }
 
 // applyAsked applies what imoje answered through the notification path (forward only).
 func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID uuid.UUID, t *imoje.Transaction, link *imoje.Payment) error {
-	return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	var refunds []uuid.UUID
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		refunds = nil
 		pay, err := findPayment(tx, tenantID, paymentID.String(), "", "")
 		if err != nil || pay == nil {
 			return err
 		}
 		if t != nil {
-			if _, _, err := s.applySale(tx, pay, serviceID, t, "reconciliation"); err != nil {
+			linkID := ""
+			if link != nil {
+				linkID = link.ID
+			}
+			_, _, refund, err := s.applySale(tx, pay, serviceID, t, linkID, "reconciliation")
+			if err != nil {
 				return err
+			}
+			if refund != nil {
+				refunds = append(refunds, *refund)
 			}
 		}
 		if link != nil && (t == nil || t.Status != imoje.StatusSettled) && !link.IsActive {
-			_, _, err = s.applyLinkClosed(tx, pay, link.Status)
+			_, _, err = s.applyLinkClosed(tx, pay, link.ID, link.Status)
 		}
 		return err
 	})
+	if err == nil {
+		s.sendLater(tenantID, refunds...)
+	}
+	return err
 }
 
 // Worker runs ReconcileOnce periodically until stopped.
@@ -203,7 +311,7 @@ func (s *Service) StartReconciler(ctx context.Context, interval time.Duration) *
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, err := s.ReconcileOnce(ctx, 50); err != nil && ctx.Err() == nil {
+				if _, err := s.ReconcileOnce(ctx, s.o.ReconcileBatch); err != nil && ctx.Err() == nil {
 					s.o.Log.Warn("reconciliation round had errors", "error", err.Error())
 				}
 			}

@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,10 +16,8 @@ import (
 	"github.com/slotpay/slotpay/services/imoje"
 )
 
-// RefundPayment gives money back on a paid imoje payment (OWNER/ADMIN), in full when amount is nil.
-// Never more than paid minus refunded (refunds still in progress count as refunded). Refunds of one
-// merchant are spaced by RefundSpacing, as imoje asks: each refund reserves its start time under a
-// lock on the merchant's credentials, then waits for it without holding any lock.
+// RefundPayment gives money back on a settled imoje payment (OWNER/ADMIN), in full when amount is
+// nil. Never more than paid minus refunded (refunds still in progress count as refunded).
 func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentID uuid.UUID, amount *int64, reason string) (*models.Refund, error) {
 	reason = strings.TrimSpace(reason)
 	if len([]rune(reason)) > 255 {
@@ -27,13 +26,9 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 	if amount != nil && *amount <= 0 {
 		return nil, apperr.Invalid("input.amount", "refund amount must be positive")
 	}
-	var (
-		ref    models.Refund
-		pay    models.Payment
-		cred   models.ImojeCredentials
-		client *imoje.Client
-	)
+	var ref models.Refund
 	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+		var pay models.Payment
 		err := tx.Clauses(lockUpdate).First(&pay, "tenant_id = ? AND id = ?", p.TenantID, paymentID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrPaymentNotFound.WithField("input.paymentId")
@@ -41,7 +36,7 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 		if err != nil {
 			return err
 		}
-		if pay.Status != models.PaymentStatePaid || pay.ImojeTransactionID == nil {
+		if !pay.Status.Settled() || pay.ImojeTransactionID == nil {
 			return ErrNotRefundable
 		}
 		var inFlight int64
@@ -57,58 +52,127 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 		if want > available || want <= 0 {
 			return ErrRefundTooLarge.WithField("input.amount")
 		}
-		if err := tx.Clauses(lockUpdate).First(&cred, "tenant_id = ? AND payment_method_id = ?", p.TenantID, pay.PaymentMethodID).Error; err != nil {
-			return err
-		}
-		if client, _, err = s.client(&cred); err != nil {
-			return err
-		}
-		now := s.now()
-		notBefore := now
-		if cred.NextRefundAt.After(now) {
-			notBefore = cred.NextRefundAt
-		}
-		// A tenth more than imoje's spacing: imoje measures it between the calls' arrivals, and the
-		// network may delay the first more than the second.
-		gap := s.o.RefundSpacing + max(s.o.RefundSpacing/10, 50*time.Millisecond)
-		if err := tx.Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", p.TenantID, cred.PaymentMethodID).
-			Update("next_refund_at", notBefore.Add(gap)).Error; err != nil {
-			return err
-		}
 		uid := p.UserID
+		now := s.now()
 		ref = models.Refund{TenantID: p.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: want, Status: "REQUESTED",
-			Reason: reason, RequestedBy: &uid, NotBefore: notBefore, CreatedAt: now, UpdatedAt: now}
-		return tx.Create(&ref).Error
+			Reason: reason, RequestedBy: &uid, CreatedAt: now, UpdatedAt: now}
+		sql, args := s.reserveRefund(&ref, pay.PaymentMethodID)
+		return tx.Exec(sql, args...).Error
 	})
 	if err != nil {
 		return nil, wrap("refund", err)
 	}
-	if wait := time.Until(ref.NotBefore); wait > 0 {
+	// Sent even if the caller goes away meanwhile: the refund is reserved, its spacing counted.
+	return s.sendRefund(context.WithoutCancel(ctx), p.TenantID, ref.ID)
+}
+
+// automaticRefund is the refund slotpay makes by itself of a whole settled payment nobody wants
+// (a duplicate charge, money for a cancelled or expired reservation); reserveRefund records it.
+func (s *Service) automaticRefund(pay *models.Payment, why string) models.Refund {
+	now := s.now()
+	return models.Refund{TenantID: pay.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: pay.Amount - pay.RefundedAmount,
+		Status: "REQUESTED", Reason: truncate("automatic: "+why, 255), Automatic: true, CreatedAt: now, UpdatedAt: now}
+}
+
+// reserveRefund is the one statement that records a refund REQUESTED and reserves its start time:
+// refunds of one merchant are spaced by RefundSpacing, as imoje asks, so each refund takes the
+// merchant's next free time (imoje_credentials.next_refund_at, moved on under that row's lock in
+// the same statement) as its not_before. The refund is then sent (sendRefund) without holding any
+// lock. It returns the SQL with ? placeholders (gorm) and its arguments; pgx callers number them.
+// Lock order: the payment is locked before (the caller's), the merchant's row here.
+func (s *Service) reserveRefund(ref *models.Refund, paymentMethodID uuid.UUID) (string, []any) {
+	// A tenth more than imoje's spacing: imoje measures it between the calls' arrivals, and the
+	// network may delay the first more than the second.
+	gap := s.o.RefundSpacing + max(s.o.RefundSpacing/10, 50*time.Millisecond)
+	now := s.now()
+	return `WITH slot AS (
+			UPDATE imoje_credentials SET next_refund_at = greatest(next_refund_at, ?::timestamptz) + make_interval(secs => ?)
+			WHERE tenant_id = ? AND payment_method_id = ?
+			RETURNING next_refund_at - make_interval(secs => ?) AS not_before)
+		INSERT INTO refunds (tenant_id, id, payment_id, amount, status, reason, requested_by, automatic, not_before, created_at, updated_at)
+		SELECT ?, ?, ?, ?, 'REQUESTED', ?, ?, ?, coalesce((SELECT not_before FROM slot), ?::timestamptz), ?, ?`,
+		[]any{now, gap.Seconds(), ref.TenantID, paymentMethodID, gap.Seconds(),
+			ref.TenantID, ref.ID, ref.PaymentID, ref.Amount, ref.Reason, ref.RequestedBy, ref.Automatic, now, ref.CreatedAt, ref.UpdatedAt}
+}
+
+// numbered turns ? placeholders into pgx's $1, $2, …
+func numbered(sql string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range sql {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// sendRefund asks imoje for a REQUESTED refund at its reserved time and records the answer through
+// the notification path (moveRefund). A refund imoje did not answer stays REQUESTED with the
+// error noted; reconciliation asks imoje about it (GET transaction lists a sale's refunds) and
+// sends an automatic one again only when imoje has no record of it.
+func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) (*models.Refund, error) {
+	var (
+		ref    models.Refund
+		pay    models.Payment
+		cred   models.ImojeCredentials
+		client *imoje.Client
+	)
+	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+		if err := tx.First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
+			return err
+		}
+		var err error
+		client, _, err = s.client(&cred)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("refund", err)
+	}
+	if ref.Status != "REQUESTED" || pay.ImojeTransactionID == nil {
+		return &ref, nil
+	}
+	if wait := ref.NotBefore.Sub(s.now()); wait > 0 {
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
 		}
 	}
-	answer, callErr := client.Refund(context.WithoutCancel(ctx), pay.ImojeTransactionID.String(), cred.ServiceID.String(), ref.Amount, truncate(reason, 255))
-	err = s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	if err := ctx.Err(); err != nil {
+		return &ref, err // shutting down: reconciliation sends it later
+	}
+	answer, callErr := client.Refund(context.WithoutCancel(ctx), pay.ImojeTransactionID.String(), cred.ServiceID.String(), ref.Amount, truncate(ref.Reason, 255))
+	err = s.inTenant(context.WithoutCancel(ctx), tenantID, func(tx *gorm.DB) error {
 		// Lock order everywhere: payment, then refund, then reservation (the webhook does the same).
 		var locked models.Payment
-		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", p.TenantID, pay.ID).Error; err != nil {
+		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, pay.ID).Error; err != nil {
 			return err
 		}
 		var current models.Refund
-		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", p.TenantID, ref.ID).Error; err != nil {
+		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error; err != nil {
 			return err
 		}
 		if callErr != nil {
 			if current.Status != "REQUESTED" {
 				return nil
 			}
-			return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", p.TenantID, ref.ID).
-				Updates(map[string]any{"status": "FAILED", "failure_message": truncate(callErr.Error(), 500), "updated_at": s.now()}).Error
+			upd := map[string]any{"failure_message": truncate(callErr.Error(), 500), "updated_at": s.now()}
+			if refundFailed(callErr, current.Automatic) {
+				upd["status"] = "FAILED"
+			}
+			return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Updates(upd).Error
 		}
 		if id, perr := uuid.Parse(answer.ID); perr == nil && current.ImojeRefundID == nil {
-			if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", p.TenantID, ref.ID).Update("imoje_refund_id", id).Error; err != nil {
+			if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", id).Error; err != nil {
 				return err
 			}
 		}
@@ -122,11 +186,39 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 		if e, ok := imoje.AsAPIError(callErr); ok && !e.Unavailable() {
 			return nil, apperr.New(apperr.PaymentFailed, "imoje refused the refund: "+truncate(e.Message, 200)).Wrap(callErr)
 		}
+		if imoje.OutcomeUnknown(callErr) {
+			return nil, ErrRefundUnknown.Wrap(callErr)
+		}
 		return nil, ErrImojeUnavailable.Wrap(callErr)
 	}
 	var out models.Refund
-	err = s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error { return tx.First(&out, "tenant_id = ? AND id = ?", p.TenantID, ref.ID).Error })
+	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error { return tx.First(&out, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error })
 	return &out, wrap("refund", err)
+}
+
+// refundFailed: what an error of imoje's refund call makes of the refund. imoje answered with an
+// error: nothing was refunded, the refund FAILED — except that slotpay's own refunds stay REQUESTED
+// after a 5xx, for reconciliation to send again (nobody else will). No answer: it may have been
+// made, it stays REQUESTED until reconciliation finds out from imoje.
+func refundFailed(callErr error, automatic bool) bool {
+	if imoje.OutcomeUnknown(callErr) {
+		return false
+	}
+	e, ok := imoje.AsAPIError(callErr)
+	return !(automatic && ok && e.Unavailable())
+}
+
+// sendLater sends automatic refunds after the transaction that recorded them committed, off the
+// caller's request (imoje's notification is answered at once). Reconciliation sends any that a
+// stopped process never sent.
+func (s *Service) sendLater(tenantID uuid.UUID, refundIDs ...uuid.UUID) {
+	for _, id := range refundIDs {
+		s.background.Go(func() {
+			if _, err := s.sendRefund(s.o.Background, tenantID, id); err != nil {
+				s.o.Log.Warn("automatic refund not sent; reconciliation retries", "tenant_id", tenantID.String(), "refund_id", id.String(), "error", err.Error())
+			}
+		})
+	}
 }
 
 // Refunds lists the refunds of payments.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/secrets"
 )
 
@@ -34,8 +36,9 @@ var (
 	ErrPaymentInProgress   = apperr.New(apperr.Conflict, "a payment for this reservation is already in progress")
 	ErrIdempotencyMismatch = apperr.New(apperr.Conflict, "this idempotency key was used for a different payment")
 	ErrChannelUnavailable  = apperr.New(apperr.BadUserInput, "this payment channel is not available for this amount")
-	ErrImojeUnavailable    = apperr.New(apperr.PaymentFailed, "the payment provider did not answer; no money was taken, try again")
+	ErrImojeUnavailable    = apperr.New(apperr.PaymentFailed, "the payment provider did not answer; try again")
 	ErrImojeRefused        = apperr.New(apperr.PaymentFailed, "the payment provider refused the payment")
+	ErrRefundUnknown       = apperr.New(apperr.PaymentFailed, "imoje did not answer; the refund stays requested until imoje says whether it was made")
 	ErrRefundTooLarge      = apperr.New(apperr.BadUserInput, "refund exceeds what was paid and not yet refunded")
 	ErrNotRefundable       = apperr.New(apperr.Conflict, "only a paid imoje payment can be refunded")
 	ErrCannotMarkPaid      = apperr.New(apperr.Conflict, "only an unpaid reservation can be marked paid")
@@ -54,8 +57,13 @@ type Options struct {
 	HTTPClient *http.Client
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s).
 	RefundSpacing time.Duration
-	// ReconcileAfter is how old a payment must be before reconciliation asks imoje about it.
+	// ReconcileAfter is how old a payment must be before reconciliation first asks imoje about it;
+	// later checks back off from it (doubling, at most an hour apart).
 	ReconcileAfter time.Duration
+	// ReconcileBatch is how many payments (and refunds) one reconciliation round claims.
+	ReconcileBatch int
+	// Background bounds work started after a request ends (automatic refunds); cancel it to stop.
+	Background context.Context
 	// NotificationSilence is how long a payment may stay pending with no notification ever received
 	// before the setup shows a warning.
 	NotificationSilence time.Duration
@@ -71,6 +79,8 @@ type Service struct {
 	booking *booking.Service
 	box     *secrets.Box
 	o       Options
+	// background runs automatic refunds after their transaction commits (Wait waits for them).
+	background sync.WaitGroup
 }
 
 // NewService builds the payments service.
@@ -79,7 +89,16 @@ func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Opti
 		o.RefundSpacing = 5 * time.Second
 	}
 	if o.ReconcileAfter == 0 {
-		o.ReconcileAfter = 3 * time.Minute
+		o.ReconcileAfter = DefaultReconcileAfter
+	}
+	if o.ReconcileBatch == 0 {
+		o.ReconcileBatch = DefaultReconcileBatch
+	}
+	if o.Background == nil {
+		o.Background = context.Background()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = imoje.DefaultHTTPClient
 	}
 	if o.NotificationSilence == 0 {
 		o.NotificationSilence = 15 * time.Minute
@@ -94,6 +113,16 @@ func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Opti
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// Defaults of reconciliation (services/config reads SLOTPAY_RECONCILE_*).
+const (
+	DefaultReconcileInterval = 15 * time.Second
+	DefaultReconcileAfter    = 45 * time.Second
+	DefaultReconcileBatch    = 100
+)
+
+// Wait waits for the automatic refunds started in the background (cancel Options.Background first).
+func (s *Service) Wait() { s.background.Wait() }
 
 // NotificationURL is the exact address tenants paste into imoje (Shops → Details → Integration data
 // → Notification URL).

@@ -128,15 +128,39 @@ func (s *Service) HandleNotification(ctx context.Context, header string, body []
 
 // applyVerified applies a notification whose signature sh's key verified. Sale notifications for
 // one of our payment ids (all of ours: the order id is the payment's id) take the pipelined path,
-// two round trips; refunds and payment-link notifications take the general one.
+// two round trips; refunds and payment-link notifications take the general one. A deadlock (two
+// settlements of one reservation at once: each locks its payment, then the other's) is retried
+// here rather than answered 5xx, and so is a settlement that lost the race for the reservation's
+// one active payment to a payment started meanwhile. Automatic refunds the notification started are sent after commit.
 func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *imoje.Notification) (string, error) {
+	for attempt := 1; ; attempt++ {
+		outcome, refunds, err := s.applyVerifiedOnce(ctx, sh, body, n)
+		deadlock, _ := database.IsCode(err, database.CodeDeadlock)
+		unique, constraint := isUnique(err)
+		if (deadlock || (unique && constraint == "payments_one_active")) && attempt < 3 {
+			// Lost a race for the reservation's active slot (a payment started or settled meanwhile):
+			// decide again with what is committed now.
+			continue
+		}
+		if err == nil {
+			s.sendLater(sh.tenantID, refunds...)
+		}
+		return outcome, err
+	}
+}
+
+func (s *Service) applyVerifiedOnce(ctx context.Context, sh *shop, body []byte, n *imoje.Notification) (string, []uuid.UUID, error) {
 	if t := n.Transaction; t != nil && t.Type != "refund" && s.pool != nil {
 		if paymentID, err := uuid.Parse(t.OrderID); err == nil {
 			return s.applySaleNotification(ctx, sh, body, n, paymentID)
 		}
 	}
-	outcome := ""
+	var (
+		outcome string
+		refunds []uuid.UUID
+	)
 	err := database.InTenant(ctx, s.db, sh.tenantID, func(tx *gorm.DB) error {
+		refunds = nil
 		var cred models.ImojeCredentials
 		err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", sh.tenantID, sh.paymentMethodID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !sh.is(&cred)) {
@@ -145,10 +169,14 @@ func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *i
 		if err != nil {
 			return err
 		}
-		outcome, err = s.applyNotification(tx, &cred, body, n)
+		var refund *uuid.UUID
+		outcome, refund, err = s.applyNotification(tx, &cred, body, n)
+		if refund != nil {
+			refunds = append(refunds, *refund)
+		}
 		return err
 	})
-	return outcome, err
+	return outcome, refunds, err
 }
 
 // is reports whether a credentials row read in a transaction is still this shop with this key.
@@ -165,8 +193,9 @@ func bodyService(n *imoje.Notification) string {
 }
 
 // applyNotification stores the raw notification once (a repeat is recognised by its hash and
-// answered ok without doing anything) and applies it.
-func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, body []byte, n *imoje.Notification) (string, error) {
+// answered ok without doing anything) and applies it. It returns an automatic refund it recorded,
+// to be sent once tx commits.
+func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, body []byte, n *imoje.Notification) (string, *uuid.UUID, error) {
 	sum := sha256.Sum256(body)
 	now := s.now()
 	rec := models.ImojeNotification{TenantID: cred.TenantID, ID: uuid.New(), Body: string(body), BodySHA256: sum[:], ReceivedAt: now, Outcome: OutcomeNoChange}
@@ -178,14 +207,15 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 	}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rec)
 	if res.Error != nil {
-		return "", res.Error
+		return "", nil, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return OutcomeDuplicate, nil
+		return OutcomeDuplicate, nil, nil
 	}
 	var (
 		outcome, detail string
 		paymentID       *uuid.UUID
+		refund          *uuid.UUID
 		err             error
 	)
 	switch {
@@ -204,7 +234,7 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 			outcome, detail = OutcomeUnknownOrder, "no payment for order "+n.Transaction.OrderID
 		default:
 			paymentID = &pay.ID
-			outcome, detail, err = s.applySale(tx, pay, cred.ServiceID, n.Transaction, "notification")
+			outcome, detail, refund, err = s.applySale(tx, pay, cred.ServiceID, n.Transaction, linkID, "notification")
 		}
 	default:
 		var pay *models.Payment
@@ -215,27 +245,27 @@ func (s *Service) applyNotification(tx *gorm.DB, cred *models.ImojeCredentials, 
 			outcome, detail = OutcomeUnknownOrder, "no payment for link "+n.Payment.ID
 		default:
 			paymentID = &pay.ID
-			outcome, detail, err = s.applyLinkClosed(tx, pay, n.Payment.Status)
+			outcome, detail, err = s.applyLinkClosed(tx, pay, n.Payment.ID, n.Payment.Status)
 		}
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if outcome == OutcomeMismatch || outcome == OutcomeUnknownOrder {
 		s.o.Log.Warn("imoje notification kept for the operator", "tenant_id", cred.TenantID.String(), "outcome", outcome, "detail", detail)
 	}
 	if err := tx.Model(&models.ImojeNotification{}).Where("tenant_id = ? AND id = ?", rec.TenantID, rec.ID).
 		Updates(map[string]any{"outcome": outcome, "detail": detail, "payment_id": paymentID}).Error; err != nil {
-		return "", err
+		return "", nil, err
 	}
 	// Last, so this transaction never waits for a payment while holding the shop's row (refunds lock
 	// payment, then shop); and at most once a second, so busy shops do not queue on one row. The
 	// credentials row read at the start of this transaction already says when it is that fresh: no
 	// statement then.
 	if last := cred.LastNotificationAt; last != nil && !last.Before(now.Add(-time.Second)) {
-		return outcome, nil
+		return outcome, refund, nil
 	}
-	return outcome, tx.Model(&models.ImojeCredentials{}).
+	return outcome, refund, tx.Model(&models.ImojeCredentials{}).
 		Where("tenant_id = ? AND payment_method_id = ? AND (last_notification_at IS NULL OR last_notification_at < ?)",
 			cred.TenantID, cred.PaymentMethodID, now.Add(-time.Second)).
 		Update("last_notification_at", now).Error

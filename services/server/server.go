@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -69,8 +71,9 @@ type Options struct {
 	Now    func() time.Time
 	// HoldExpiryInterval is how often unpaid holds are expired (15 s when zero).
 	HoldExpiryInterval time.Duration
-	// ReconcileInterval is how often payments still open are checked with imoje (30 s when zero);
-	// ReconcileAfter is how old they must be (3 min when zero).
+	// ReconcileInterval is how often payments still open are checked with imoje; ReconcileAfter is
+	// how old they must be. Zero takes the configuration's (SLOTPAY_RECONCILE_*), and zero there
+	// payments' defaults.
 	ReconcileInterval time.Duration
 	ReconcileAfter    time.Duration
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s when zero).
@@ -124,18 +127,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		s.Imoje = s.developmentImoje()
 		defaultImoje = cfg.PublicBaseURL + "/_imoje/v1/merchant"
 	}
+	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
 	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
-		ReconcileAfter: opt.ReconcileAfter, Now: opt.Now, Log: log,
+		HTTPClient:     &http.Client{Timeout: imojeTimeout},
+		ReconcileAfter: cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge), ReconcileBatch: cfg.ReconcileBatch,
+		Background: s.baseCtx, Now: opt.Now, Log: log,
 	})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
-	if opt.ReconcileInterval == 0 {
-		opt.ReconcileInterval = 30 * time.Second
-	}
-	s.reconciler = s.Payments.StartReconciler(s.baseCtx, opt.ReconcileInterval)
+	s.reconciler = s.Payments.StartReconciler(s.baseCtx, cmp.Or(opt.ReconcileInterval, cfg.ReconcileInterval, payments.DefaultReconcileInterval))
 	s.listening = make(chan struct{})
 	go func() {
 		defer close(s.listening)
@@ -212,6 +215,7 @@ func (s *Server) Close() {
 		s.Events.Close()
 		s.expiry.Stop()
 		s.reconciler.Stop()
+		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
 		if s.Imoje != nil {
 			s.Imoje.Close()
 		}
