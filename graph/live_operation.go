@@ -11,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/slotpay/slotpay/models"
 )
 
 // wsOperation is one operation (subscribe / start) of a WebSocket connection.
@@ -44,6 +46,8 @@ type wsOperation struct {
 	onStop    func() // follow's unsubscribe
 	pumping   bool   // a goroutine is starting the operation or draining its buffer
 	pending   int    // events buffered by follow and not yet fed
+	// The roles its root fields admit (operationRoles), set before it runs; nil: unrestricted.
+	roles []models.Role
 }
 
 type wsOperationKey struct{}
@@ -228,6 +232,9 @@ func (op *wsOperation) start() {
 	}
 	op.mu.Lock()
 	op.rc = rc
+	// Before the resolvers run: a role change read from here on finds the operation's roles, and
+	// one read before reached the directive through the connection's Authority.
+	op.roles = operationRoles(rc.Operation)
 	op.mu.Unlock()
 	responses, respCtx := c.exec.DispatchOperation(graphql.WithOperationContext(ctx, rc), rc)
 	op.mu.Lock()
