@@ -17,11 +17,13 @@ import (
 
 // A staff connection's rights follow the member's current membership, as an HTTP request's do
 // (auth.Authority). The connection reads the membership at connection_init, after subscribing to
-// the member's MembershipChanged events, and reads it again on each of them (published by every
-// instance in the transaction that changes or removes the membership) and on RESYNC (events may
-// have been missed). A removed member's connection is closed with 4403; a demoted member's
-// operations that the new role may not run end with FORBIDDEN, and the others go on with the new
-// role (every operation reads the caller through the connection's Authority).
+// the member's MembershipChanged events; again when each operation starts (as each HTTP request
+// does); and again on each MembershipChanged event (published, on whichever instance, in the
+// transaction that changes or removes the membership) and on RESYNC (events may have been
+// missed), for the subscriptions already running. A removed member's connection is closed with
+// 4403; a demoted member's operations that the new role may not run end with FORBIDDEN, and the
+// others go on with the new role (every operation reads the caller through the connection's one
+// Authority).
 
 // membershipReadTimeout bounds one read of the membership.
 const membershipReadTimeout = 5 * time.Second
@@ -99,17 +101,30 @@ func (c *wsConnection) recheckMembership() {
 			return
 		}
 		c.recheck = false
-		a := c.authority
 		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(c.ctx, membershipReadTimeout)
-		p, err := a.Refresh(ctx)
-		cancel()
-		if err != nil {
-			c.refuse(err) // closing: the loop ends
-			continue
-		}
-		c.endOperationsBeyond(p.Role)
+		c.readMembership() // closing when it fails: the loop ends
 	}
+}
+
+// readMembership reads a staff connection's membership again and acts on it: without one the
+// connection is closed, and operations the role no longer admits end. It reports whether the
+// connection goes on (always, for a connection without a staff token).
+func (c *wsConnection) readMembership() bool {
+	c.mu.Lock()
+	a := c.authority
+	c.mu.Unlock()
+	if a == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, membershipReadTimeout)
+	p, err := a.Refresh(ctx)
+	cancel()
+	if err != nil {
+		c.refuse(err)
+		return false
+	}
+	c.endOperationsBeyond(p.Role)
+	return true
 }
 
 // errRoleLost ends an operation that the member's new role may not run.

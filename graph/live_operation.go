@@ -209,6 +209,10 @@ func (op *wsOperation) start() {
 		return
 	}
 	c := op.c
+	if !c.readMembership() { // each operation by the membership as it is now, as an HTTP request
+		op.finish()
+		return
+	}
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
