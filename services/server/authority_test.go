@@ -188,7 +188,9 @@ func TestDemotedAdminLosesAdminRightsAtOnce(t *testing.T) {
 	// STAFF's reads, customer data included.
 	var page struct {
 		Reservations struct {
-			Edges []struct{ Node struct{ Customer struct{ Email string } } }
+			Edges []struct {
+				Node struct{ Customer struct{ Email string } }
+			}
 		}
 	}
 	b.Must(ewa.AccessToken, customerDataOp, nil, &page)
