@@ -130,7 +130,7 @@ func (c *wsConnection) readMembership() bool {
 // errRoleLost ends an operation that the member's new role may not run.
 var errRoleLost = apperr.New(apperr.Forbidden, "your role in this business changed and no longer allows this operation")
 
-// endOperationsBeyond ends, with FORBIDDEN, the operations whose root fields the role may not use.
+// endOperationsBeyond ends, with FORBIDDEN, the subscriptions whose root fields the role may not use.
 func (c *wsConnection) endOperationsBeyond(role models.Role) {
 	c.mu.Lock()
 	ops := slices.Clone(c.operations)
@@ -142,8 +142,7 @@ func (c *wsConnection) endOperationsBeyond(role models.Role) {
 		if admitted {
 			continue
 		}
-		op.sendErrors(gqlerror.List{{Message: errRoleLost.Message, Extensions: map[string]any{"code": string(apperr.Forbidden)}}})
-		op.finish()
+		op.abort(gqlerror.List{{Message: errRoleLost.Message, Extensions: map[string]any{"code": string(apperr.Forbidden)}}})
 	}
 }
 
