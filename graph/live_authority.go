@@ -21,9 +21,9 @@ import (
 // does); and again on each MembershipChanged event (published, on whichever instance, in the
 // transaction that changes or removes the membership) and on RESYNC (events may have been
 // missed), for the subscriptions already running. A removed member's connection is closed with
-// 4403; a demoted member's operations that the new role may not run end with FORBIDDEN, and the
-// others go on with the new role (every operation reads the caller through the connection's one
-// Authority).
+// 4403; a demoted member's subscriptions that the new role may not hold end with FORBIDDEN, and
+// the others go on with the new role (every operation reads the caller through the connection's
+// one Authority).
 
 // membershipReadTimeout bounds one read of the membership.
 const membershipReadTimeout = 5 * time.Second

@@ -246,8 +246,8 @@ type wsConnection struct {
 	operations  []*wsOperation
 	initialised bool
 
-	// A staff connection's standing, read at connection_init and again whenever the membership
-	// changes (live_authority.go).
+	// A staff connection's standing, read at connection_init, when each operation starts and
+	// whenever the membership changes (live_authority.go).
 	authority  *auth.Authority
 	watch      *events.Subscription // the member's MembershipChanged events
 	recheck    bool                 // a change arrived that is not read yet
