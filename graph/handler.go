@@ -43,6 +43,9 @@ type HandlerOptions struct {
 	Logger         *slog.Logger
 	Tokens         *auth.Tokens
 	AllowedOrigins []string
+	// Memberships authorises staff tokens by the current membership (a WebSocket connection reads
+	// it at connection_init and again whenever it changes); required.
+	Memberships auth.Memberships
 	// Now is the tokens' clock (time.Now when nil): a WebSocket connection ends when its token
 	// expires by that clock.
 	Now func() time.Time
@@ -62,7 +65,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
-	srv.AddTransport(newLiveWebsocket(o))
+	srv.AddTransport(newLiveWebsocket(o, r.Events))
 	srv.AddTransport(getQueriesOnly{})
 	srv.AddTransport(transport.POST{})
 

@@ -10,7 +10,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/slotpay/slotpay/models"
 )
 
 // wsOperation is one operation (subscribe / start) of a WebSocket connection.
@@ -44,6 +47,12 @@ type wsOperation struct {
 	onStop    func() // follow's unsubscribe
 	pumping   bool   // a goroutine is starting the operation or draining its buffer
 	pending   int    // events buffered by follow and not yet fed
+	// A subscription's roles (operationRoles), set before it runs; nil: unrestricted.
+	roles []models.Role
+
+	// Held while a result or an error is checked and written, so an operation ended by another
+	// goroutine (abort) sends nothing after its error.
+	sendMu sync.Mutex
 }
 
 type wsOperationKey struct{}
@@ -206,6 +215,10 @@ func (op *wsOperation) start() {
 		return
 	}
 	c := op.c
+	if !c.readMembership() { // each operation by the membership as it is now, as an HTTP request
+		op.finish()
+		return
+	}
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
@@ -230,6 +243,13 @@ func (op *wsOperation) start() {
 	rc.RawQuery = c.t.queries.intern(rc.RawQuery)
 	op.mu.Lock()
 	op.rc = rc
+	// A subscription outlives its start, so a role change must be checked against it: its roles
+	// are set before the resolvers run, so a change read from here on finds them, and one read
+	// before reached the directive through the connection's Authority. A query or a mutation is
+	// authorised when it starts, as over HTTP.
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		op.roles = operationRoles(rc.Operation)
+	}
 	op.mu.Unlock()
 	responses, respCtx := c.exec.DispatchOperation(graphql.WithOperationContext(ctx, rc), rc)
 	op.mu.Lock()
@@ -366,6 +386,8 @@ func (op *wsOperation) listed() bool {
 
 // sendResponse sends a result: next (graphql-transport-ws) or data (graphql-ws).
 func (op *wsOperation) sendResponse(resp *graphql.Response) {
+	op.sendMu.Lock()
+	defer op.sendMu.Unlock()
 	if !op.listed() {
 		return
 	}
@@ -382,6 +404,8 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 
 // sendErrors sends an operation's error message (errors refusing it before it ran).
 func (op *wsOperation) sendErrors(errs gqlerror.List) {
+	op.sendMu.Lock()
+	defer op.sendMu.Unlock()
 	if !op.listed() {
 		return
 	}
@@ -390,4 +414,30 @@ func (op *wsOperation) sendErrors(errs gqlerror.List) {
 		panic(err)
 	}
 	op.c.send("error", op.id, b)
+}
+
+// abort ends a running operation from outside it (its caller's role changed): it is unlisted and
+// gets errs, and nothing after them (graphql-ws clients also get complete).
+func (op *wsOperation) abort(errs gqlerror.List) {
+	op.sendMu.Lock()
+	c := op.c
+	c.mu.Lock()
+	i := slices.Index(c.operations, op)
+	if i >= 0 {
+		c.operations = slices.Delete(c.operations, i, i+1)
+	}
+	closing := c.closing
+	c.mu.Unlock()
+	if i >= 0 && !closing {
+		b, err := json.Marshal(errs)
+		if err != nil {
+			panic(err)
+		}
+		c.send("error", op.id, b)
+		if c.legacy {
+			c.send("complete", op.id, nil)
+		}
+	}
+	op.sendMu.Unlock()
+	op.stop()
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	coderws "github.com/coder/websocket"
 
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -28,6 +30,12 @@ const (
 	// (or, graphql-transport-ws, a subscribe came before connection_init). graphql-ws clients treat
 	// it as fatal: get a fresh token and connect again.
 	CloseUnauthorized coderws.StatusCode = 4401
+	// CloseForbidden: the staff token's holder is not (or no longer) a member of the token's
+	// business: removed while connected, or before connection_init. A fresh token would not help.
+	CloseForbidden coderws.StatusCode = 4403
+	// CloseMembershipUnknown: the membership could not be read (the database did not answer):
+	// the connection is not kept on rights that cannot be checked; reconnect.
+	CloseMembershipUnknown = coderws.StatusInternalError
 	// CloseInitTimeout: no connection_init within the init timeout (graphql-transport-ws's 4408,
 	// sent for the legacy protocol too).
 	CloseInitTimeout coderws.StatusCode = 4408
@@ -69,6 +77,9 @@ const (
 type liveWebsocket struct {
 	accept      coderws.AcceptOptions
 	tokens      *auth.Tokens
+	members     auth.Memberships
+	events      *events.Broker // membership changes reach open connections through it
+	log         *slog.Logger
 	now         func() time.Time
 	keepAlive   time.Duration
 	initTimeout time.Duration
@@ -83,7 +94,10 @@ type liveWebsocket struct {
 
 var _ graphql.Transport = (*liveWebsocket)(nil)
 
-func newLiveWebsocket(o HandlerOptions) *liveWebsocket {
+func newLiveWebsocket(o HandlerOptions, broker *events.Broker) *liveWebsocket {
+	if o.Memberships == nil {
+		panic("graph: no memberships to authorise staff tokens by")
+	}
 	t := &liveWebsocket{
 		accept: coderws.AcceptOptions{
 			Subprotocols:       []string{protoLegacyWS, protoTransportWS},
@@ -91,6 +105,9 @@ func newLiveWebsocket(o HandlerOptions) *liveWebsocket {
 			InsecureSkipVerify: slices.Contains(o.AllowedOrigins, "*"),
 		},
 		tokens:      o.Tokens,
+		members:     o.Memberships,
+		events:      broker,
+		log:         o.Logger,
 		now:         o.Now,
 		keepAlive:   o.KeepAlive,
 		initTimeout: o.InitTimeout,
@@ -104,6 +121,9 @@ func newLiveWebsocket(o HandlerOptions) *liveWebsocket {
 	}
 	if t.now == nil {
 		t.now = time.Now
+	}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
 	}
 	t.conns = make(map[*wsConnection]struct{})
 	if t.shutdown != nil {
@@ -225,6 +245,13 @@ type wsConnection struct {
 	unanswered  int // pings sent since the last pong (graphql-transport-ws)
 	operations  []*wsOperation
 	initialised bool
+
+	// A staff connection's standing, read at connection_init, when each operation starts and
+	// whenever the membership changes (live_authority.go).
+	authority  *auth.Authority
+	watch      *events.Subscription // the member's MembershipChanged events
+	recheck    bool                 // a change arrived that is not read yet
+	rechecking bool                 // a goroutine is reading it
 }
 
 // wsMessage is a message of either protocol.
@@ -343,7 +370,8 @@ func (c *wsConnection) connectionError(message string) {
 // init authenticates the connection from its connection_init payload (the same bearer token as
 // HTTP, under Authorization or token). No token is a public connection (availability); a token
 // that does not verify closes the connection with 4401, and one that does closes it when it
-// expires.
+// expires. A staff token's membership is read before connection_ack (4403 without one) and
+// followed for the connection's lifetime (live_authority.go).
 func (c *wsConnection) init(payload json.RawMessage) bool {
 	var fields map[string]any
 	if len(payload) > 0 && string(payload) != "null" {
@@ -369,6 +397,13 @@ func (c *wsConnection) init(payload json.RawMessage) bool {
 			return false
 		}
 	}
+	var authority *auth.Authority
+	if p.IsStaff() {
+		authority = auth.NewAuthority(p, c.t.members)
+		if !c.authorize(authority) {
+			return false
+		}
+	}
 	c.mu.Lock()
 	if c.closing { // the init timeout fired first
 		c.mu.Unlock()
@@ -381,7 +416,11 @@ func (c *wsConnection) init(payload json.RawMessage) bool {
 			c.close(CloseUnauthorized, "Unauthorized: token expired")
 		})
 	}
-	c.opCtx = auth.WithPrincipal(c.ctx, p, nil)
+	if authority != nil {
+		c.opCtx = auth.WithAuthority(c.ctx, authority)
+	} else {
+		c.opCtx = auth.WithPrincipal(c.ctx, p, nil)
+	}
 	c.initialised = true
 	c.keepAlive = time.AfterFunc(c.t.keepAlive, c.tick)
 	c.mu.Unlock()
@@ -457,6 +496,7 @@ func (c *wsConnection) drop() {
 		c.stopOperations()
 		_ = c.ws.CloseNow()
 	}
+	c.unwatch()
 	// The reader may have seen closing and returned without ending the connection: forget it
 	// here, or it would stay listed (and held) until the process ends.
 	c.t.unregister(c)

@@ -58,8 +58,9 @@ func (p *Principal) HasRole(roles ...Role) bool {
 type ctxKey struct{}
 
 type ctxValue struct {
-	p   *Principal
-	err error
+	p         *Principal
+	err       error
+	authority *Authority // a staff token: the principal comes from the current membership
 }
 
 // WithPrincipal stores the result of authenticating a request: a principal, or the reason a token
@@ -69,8 +70,13 @@ func WithPrincipal(ctx context.Context, p *Principal, err error) context.Context
 }
 
 // FromContext returns the caller, or UNAUTHENTICATED (with the token's problem when one was given).
+// A staff caller comes with the role of its current membership (read once per request), or
+// ErrNotMember (FORBIDDEN) when it no longer has one.
 func FromContext(ctx context.Context) (*Principal, error) {
 	v, _ := ctx.Value(ctxKey{}).(ctxValue)
+	if v.authority != nil {
+		return v.authority.Principal(ctx)
+	}
 	if v.p != nil {
 		return v.p, nil
 	}

@@ -33,6 +33,7 @@ type Filter struct {
 	ReservationID uuid.UUID
 	ServiceID     uuid.UUID
 	StaffMemberID uuid.UUID
+	UserID        uuid.UUID
 	// Kinds, when not empty, lists the kinds wanted.
 	Kinds []Kind
 	// From and To, when set, select events whose time range overlaps [From, To). An event that
@@ -51,6 +52,8 @@ func (f *Filter) matches(e *Event) bool {
 	case f.ServiceID != uuid.Nil && e.ServiceID != f.ServiceID:
 		return false
 	case f.StaffMemberID != uuid.Nil && e.StaffMemberID != f.StaffMemberID:
+		return false
+	case f.UserID != uuid.Nil && e.UserID != f.UserID:
 		return false
 	case len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.Kind):
 		return false

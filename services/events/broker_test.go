@@ -68,7 +68,7 @@ func subscribe(t *testing.T, b *Broker, f Filter) *Subscription {
 func TestFilter(t *testing.T) {
 	t.Parallel()
 	tenant, other := uuid.New(), uuid.New()
-	reservation, service, staff := uuid.New(), uuid.New(), uuid.New()
+	reservation, service, staff, member := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	day := time.Date(2030, 5, 6, 0, 0, 0, 0, time.UTC)
 	event := Event{Kind: ReservationUpdated, TenantID: tenant, ReservationID: reservation, ServiceID: service,
 		StaffMemberID: staff, From: day.Add(10 * time.Hour), To: day.Add(11 * time.Hour)}
@@ -98,6 +98,10 @@ func TestFilter(t *testing.T) {
 		{"event without range matches any range", Filter{TenantID: tenant, From: day, To: day.Add(time.Hour)}, Event{Kind: PaymentUpdated, TenantID: tenant}, true},
 		{"resync matches any tenant", Filter{TenantID: other, ReservationID: reservation, Kinds: []Kind{PaymentUpdated}}, Event{Kind: Resync}, true},
 		{"missing event field does not match a set filter", Filter{TenantID: tenant, StaffMemberID: staff}, Event{Kind: PaymentUpdated, TenantID: tenant}, false},
+		{"member's account", Filter{TenantID: tenant, UserID: member, Kinds: []Kind{MembershipChanged}}, Event{Kind: MembershipChanged, TenantID: tenant, UserID: member}, true},
+		{"another member's account", Filter{TenantID: tenant, UserID: member, Kinds: []Kind{MembershipChanged}}, Event{Kind: MembershipChanged, TenantID: tenant, UserID: uuid.New()}, false},
+		{"the member in another business", Filter{TenantID: other, UserID: member, Kinds: []Kind{MembershipChanged}}, Event{Kind: MembershipChanged, TenantID: tenant, UserID: member}, false},
+		{"a membership change is not a dashboard's", Filter{TenantID: tenant, Kinds: []Kind{ReservationCreated, ReservationUpdated}}, Event{Kind: MembershipChanged, TenantID: tenant, UserID: member}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

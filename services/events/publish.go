@@ -32,6 +32,9 @@ const (
 	// AvailabilityChanged: working hours, time off or a service changed (no reservation): widgets
 	// showing slots of that staff member or service refetch.
 	AvailabilityChanged Kind = "AVAILABILITY_CHANGED"
+	// MembershipChanged: a member's role changed or the member was removed (UserID says who).
+	// Every instance re-reads that member's membership for its open WebSocket connections.
+	MembershipChanged Kind = "MEMBERSHIP_CHANGED"
 	// Resync is never published: a listener sends it to its subscribers after it lost and regained
 	// its connection, since events may have been missed meanwhile.
 	Resync Kind = "RESYNC"
@@ -45,6 +48,8 @@ type Event struct {
 	PaymentID     uuid.UUID `json:"p,omitzero"`
 	ServiceID     uuid.UUID `json:"s,omitzero"`
 	StaffMemberID uuid.UUID `json:"m,omitzero"`
+	// UserID is the account a MembershipChanged event is about.
+	UserID uuid.UUID `json:"a,omitzero"`
 	// The time range whose availability changed (for availabilityChanged), if any.
 	From time.Time `json:"f,omitzero"`
 	To   time.Time `json:"u,omitzero"`

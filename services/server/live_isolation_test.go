@@ -77,7 +77,7 @@ func TestSubscribersSeeOnlyWhatTheyMayRead(t *testing.T) {
 	day := map[string]any{"from": "2026-03-04", "to": "2026-03-04"}
 	widget.subscribe("a", availabilityChangedOp, map[string]any{"slug": a.owner.Slug, "s": a.service, "from": day["from"], "to": day["to"]})
 	widget.subscribe("b", availabilityChangedOp, map[string]any{"slug": other.owner.Slug, "s": other.service, "from": day["from"], "to": day["to"]})
-	waitSubscribed(t, a.Env, 5)
+	waitSubscribed(t, a.Env, 2*membershipWatch+5) // two staff connections
 
 	withBob := a.book(t, 11, bob)      // business A, Bob
 	a.cancel(t, theirs.Reservation.ID) // business A, Anna, not the customer's
@@ -144,7 +144,7 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 	settle(t, b.Env, b.owner.TenantID)
 	c := connect(t, b.URL, transportWS, b.owner.AccessToken)
 	c.subscribe("r", reservationUpdatedOp, map[string]any{"id": made.Reservation.ID})
-	waitSubscribed(t, b.Env, 1)
+	waitSubscribed(t, b.Env, membershipWatch+1)
 
 	rollback := errors.New("roll back")
 	err := b.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
@@ -179,7 +179,7 @@ func TestListenerReconnectsAndSubscribersResync(t *testing.T) {
 	customer := connect(t, b.URL, legacyWS, made.CustomerAccessToken)
 	customer.subscribe("mine", reservationUpdatedOp, map[string]any{"id": made.Reservation.ID})
 	customer.subscribe("pay", paymentUpdatedOp, map[string]any{"id": made.Reservation.ID})
-	waitSubscribed(t, b.Env, 4)
+	waitSubscribed(t, b.Env, membershipWatch+4)
 
 	before := b.Server.Listener.State()
 	owner, err := b.DB.Owner()

@@ -70,9 +70,9 @@ func TestWebSocketConnectionRules(t *testing.T) {
 				}
 				// Answering pings keeps the connection open well past two intervals.
 				c.subscribe("s", `subscription { reservationsChanged { kind } }`, nil)
-				waitSubscribed(t, env, 1)
+				waitSubscribed(t, env, membershipWatch+1)
 				c.send(map[string]any{"type": map[string]string{transportWS: "complete", legacyWS: "stop"}[proto], "id": "s"})
-				waitSubscribed(t, env, 0)
+				waitSubscribed(t, env, membershipWatch)
 			})
 		})
 	}

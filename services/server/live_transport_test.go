@@ -176,9 +176,9 @@ func TestOperationsOverWebSocket(t *testing.T) {
 
 			// The client ends a subscription: it is unsubscribed, the connection stays up.
 			c.subscribe("s", reservationsChangedOp, nil)
-			waitSubscribed(t, b.Env, 1)
+			waitSubscribed(t, b.Env, membershipWatch+1)
 			c.send(map[string]any{"type": map[string]string{transportWS: "complete", legacyWS: "stop"}[proto], "id": "s"})
-			waitSubscribed(t, b.Env, 0)
+			waitSubscribed(t, b.Env, membershipWatch)
 			c.subscribe("q2", `query { me { role } }`, nil)
 			c.next("q2", 5*time.Second, &me)
 		})
@@ -224,9 +224,9 @@ func TestWebSocketProtocolViolations(t *testing.T) {
 		c := connect(t, b.URL, legacyWS, b.owner.AccessToken)
 		sub(c, "a")
 		sub(c, "a")
-		waitSubscribed(t, b.Env, 1)
+		waitSubscribed(t, b.Env, membershipWatch+1)
 		c.send(map[string]any{"type": "stop", "id": "a"})
-		waitSubscribed(t, b.Env, 0)
+		waitSubscribed(t, b.Env, membershipWatch)
 	})
 }
 

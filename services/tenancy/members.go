@@ -211,7 +211,11 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userI
 			Updates(map[string]any{"role": m.Role, "updated_at": m.UpdatedAt}).Error; err != nil {
 			return err
 		}
-		// A changed role takes effect at the next refresh; older access tokens expire within minutes.
+		// The new role applies to the member's next request (auth.Authority reads the membership);
+		// its open WebSocket connections hear of it from the event.
+		if err := publishMembershipChanged(tx, p.TenantID, userID); err != nil {
+			return err
+		}
 		return tx.Preload("User").First(&m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
 	})
 	if err != nil {
@@ -235,7 +239,12 @@ func (s *Service) RemoveMember(ctx context.Context, p *auth.Principal, userID uu
 				return err
 			}
 		}
-		return tx.Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Delete(&models.Membership{}).Error
+		// The refresh tokens go by the foreign key (ON DELETE CASCADE); the member's next request is
+		// refused (auth.ErrNotMember), and the event closes its open WebSocket connections.
+		if err := tx.Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Delete(&models.Membership{}).Error; err != nil {
+			return err
+		}
+		return publishMembershipChanged(tx, p.TenantID, userID)
 	}))
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -41,6 +42,7 @@ var (
 // Service implements the tenancy rules.
 type Service struct {
 	db         *gorm.DB
+	pool       *pgxpool.Pool // the pool under db, for the membership read in one round trip
 	tokens     *auth.Tokens
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
@@ -77,7 +79,7 @@ func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
 	if err != nil {
 		panic(err) // only crypto/rand failing
 	}
-	return &Service{db: db, tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now, dummyHash: dummy}
+	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now, dummyHash: dummy}
 }
 
 // Session is what a successful sign-up, log-in or refresh returns.

@@ -162,8 +162,12 @@ func tooLarge(w http.ResponseWriter, limit int64) {
 }
 
 // Authenticate verifies a bearer token when one is given and stores the principal, or the reason the
-// token was refused, in the context. Operations that need no login still work with a bad token.
-func Authenticate(tokens *auth.Tokens, next http.Handler) http.Handler {
+// token was refused, in the context. Operations that need no login still work with a bad token. A
+// staff token's rights are read from members (its current membership) when first needed.
+func Authenticate(tokens *auth.Tokens, members auth.Memberships, next http.Handler) http.Handler {
+	if members == nil {
+		panic("web.Authenticate: no memberships to authorise staff tokens by")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -176,7 +180,7 @@ func Authenticate(tokens *auth.Tokens, next http.Handler) http.Handler {
 		if strings.EqualFold(scheme, "Bearer") && raw != "" {
 			p, err = tokens.Verify(strings.TrimSpace(raw))
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p, err)))
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), p, err, members)))
 	})
 }
 
