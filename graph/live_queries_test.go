@@ -11,15 +11,31 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	coderws "github.com/coder/websocket"
+	"github.com/google/uuid"
 
 	"github.com/slotpay/slotpay/graph/generated"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/events"
 )
+
+type membershipsFunc func(ctx context.Context, tenantID, userID uuid.UUID) (auth.Role, error)
+
+func (f membershipsFunc) MemberRole(ctx context.Context, tenantID, userID uuid.UUID) (auth.Role, error) {
+	return f(ctx, tenantID, userID)
+}
 
 // TestRefusedQueriesAreNotShared: the transport shares the text of operations that parsed and
 // validated, never of refused ones, so a client cannot pin memory with queries it knows will fail.
 func TestRefusedQueriesAreNotShared(t *testing.T) {
 	t.Parallel()
-	live := newLiveWebsocket(HandlerOptions{Logger: slog.New(slog.DiscardHandler)})
+	// A public connection: no membership is ever read.
+	members := membershipsFunc(func(context.Context, uuid.UUID, uuid.UUID) (auth.Role, error) {
+		t.Error("a public connection read a membership")
+		return "", auth.ErrNotMember
+	})
+	broker := events.NewBroker(events.BrokerOptions{Log: slog.New(slog.DiscardHandler)})
+	defer broker.Close()
+	live := newLiveWebsocket(HandlerOptions{Logger: slog.New(slog.DiscardHandler), Memberships: members}, broker)
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
 	srv.AddTransport(live)
 	hs := httptest.NewServer(srv)
