@@ -24,6 +24,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Limits applied to every operation before any resolver runs.
@@ -123,6 +124,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			if field != "" {
 				out.Extensions["field"] = field
+			}
+			if ae.Code == apperr.RateLimited {
+				secs := ratelimit.RetryAfterSeconds(ae.RetryAfter)
+				out.Extensions["retryAfter"] = secs
+				noteRetryAfter(ctx, secs)
 			}
 			return out
 		}
