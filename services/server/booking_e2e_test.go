@@ -54,12 +54,12 @@ var (
 const createReservationOp = `mutation($in: CreateReservationInput!) { createReservation(input: $in) {
 	customerAccessToken reservation { id status paymentStatus startsAt endsAt holdExpiresAt price { amount currency } } } }`
 
-func newBookingEnv(t testing.TB, slug string, service map[string]any) *bookingEnv {
+func newBookingEnv(t testing.TB, slug string, service map[string]any, opts ...servertest.Option) *bookingEnv {
 	t.Helper()
 	clock := &bookingClock{t: bookingTime}
-	env := servertest.New(t, servertest.WithClock(clock.Now), func(_ *config.Config, o *server.Options) {
+	env := servertest.New(t, append([]servertest.Option{servertest.WithClock(clock.Now), func(_ *config.Config, o *server.Options) {
 		o.HoldExpiryInterval = time.Hour // tests drive expiry themselves
-	})
+	}}, opts...)...)
 	b := &bookingEnv{Env: env, clock: clock, owner: env.SignUp(slug)}
 	env.Must(b.owner.AccessToken, `mutation { updateBookingSettings(input: {minNoticeMinutes: 0, slotStepMinutes: 15, bookingHorizonDays: 365}) { slotStepMinutes } }`, nil, nil)
 	b.service = b.createService(t, service)
