@@ -234,3 +234,105 @@ func TestCreateReservationThrottledPerIP(t *testing.T) {
 		t.Fatalf("booking from another address: %+v", r.Errors)
 	}
 }
+
+// Sign-up, refresh and invitation acceptance are limited per client IP, and proving a password by
+// accepting an invitation counts in the account's log-in buckets (it is no way around them).
+func TestAuthenticationMutationsLimited(t *testing.T) {
+	t.Parallel()
+	limits := servertest.Roomy
+	limits.SignUpIP = ratelimit.Limit{N: 2, Per: time.Hour}
+	limits.RefreshIP = ratelimit.Limit{N: 2, Per: 15 * time.Minute}
+	limits.LogInAccountIP = ratelimit.Limit{N: 2, Per: 15 * time.Minute}
+
+	signUpLimits := limits
+	t.Run("sign-up per IP", func(t *testing.T) {
+		t.Parallel()
+		env := servertest.New(t, servertest.WithRateLimits(signUpLimits), behindProxy)
+		for i, slug := range []string{"limited-one", "limited-two"} {
+			r := postFrom(t, env.URL, "198.51.100.30", "", signUpMutation, map[string]any{"in": signUpInput(slug, slug+"@example.com")})
+			if len(r.Errors) > 0 {
+				t.Fatalf("sign-up %d: %+v", i+1, r.Errors)
+			}
+		}
+		mustBeLimited(t, postFrom(t, env.URL, "198.51.100.30", "", signUpMutation,
+			map[string]any{"in": signUpInput("limited-three", "limited-three@example.com")}), "third sign-up")
+		if n := env.Count(`SELECT count(*) FROM tenants WHERE slug = 'limited-three'`); n != 0 {
+			t.Fatal("the refused sign-up wrote a business")
+		}
+	})
+	// The other cases sign up from the test's own address, which these limits leave alone.
+	limits.SignUpIP = servertest.Roomy.SignUpIP
+	t.Run("refresh per IP", func(t *testing.T) {
+		t.Parallel()
+		env := servertest.New(t, servertest.WithRateLimits(limits), behindProxy)
+		o := env.SignUp("refreshed")
+		for range 2 {
+			if r := postFrom(t, env.URL, "198.51.100.31", "", refreshMutation, map[string]any{"t": "rt_forged"}); code(r) != "UNAUTHENTICATED" {
+				t.Fatalf("forged refresh: %+v", r.Errors)
+			}
+		}
+		mustBeLimited(t, postFrom(t, env.URL, "198.51.100.31", "", refreshMutation, map[string]any{"t": o.RefreshToken}), "refresh after two failures")
+		if r := postFrom(t, env.URL, "198.51.100.32", "", refreshMutation, map[string]any{"t": o.RefreshToken}); len(r.Errors) > 0 {
+			t.Fatalf("refresh from another address: %+v", r.Errors)
+		}
+	})
+	t.Run("invitation passwords count as log-ins", func(t *testing.T) {
+		t.Parallel()
+		env := servertest.New(t, servertest.WithRateLimits(limits), behindProxy)
+		inviter := env.SignUp("inviting")
+		invitee := env.SignUp("invitee-home")
+		var inv struct{ InviteStaff struct{ Token string } }
+		env.Must(inviter.AccessToken, `mutation($in: InviteStaffInput!) { inviteStaff(input: $in) { token } }`,
+			map[string]any{"in": map[string]any{"email": invitee.Email, "role": "STAFF"}}, &inv)
+		accept := `mutation($in: AcceptInvitationInput!) { acceptInvitation(input: $in) { accessToken } }`
+		for range 2 {
+			r := postFrom(t, env.URL, "198.51.100.33", "", accept, map[string]any{"in": map[string]any{"token": inv.InviteStaff.Token, "password": "not the password"}})
+			if code(r) != "UNAUTHENTICATED" {
+				t.Fatalf("acceptance with a wrong password: %+v", r.Errors)
+			}
+		}
+		mustBeLimited(t, logInFrom(t, env, "198.51.100.33", invitee.Email, invitee.Password), "log-in after two wrong invitation passwords")
+		r := postFrom(t, env.URL, "198.51.100.34", "", accept, map[string]any{"in": map[string]any{"token": inv.InviteStaff.Token, "password": invitee.Password}})
+		if len(r.Errors) > 0 {
+			t.Fatalf("acceptance with the right password from another address: %+v", r.Errors)
+		}
+	})
+}
+
+// Over WebSocket a refusal carries extensions.retryAfter (there is no response header).
+func TestRateLimitedOverWebSocket(t *testing.T) {
+	t.Parallel()
+	limits := servertest.Roomy
+	limits.LogInAccountIP = ratelimit.Limit{N: 1, Per: 15 * time.Minute}
+	env := servertest.New(t, servertest.WithRateLimits(limits), behindProxy)
+	o := env.SignUp("socket-guessed")
+	c, err := dialWS(t, env.URL, transportWS, http.Header{"X-Forwarded-For": {"198.51.100.40"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.init("")
+	if m := c.nextMessage(5 * time.Second); m.Type != "connection_ack" {
+		t.Fatalf("expected connection_ack, got %+v", m)
+	}
+	vars := map[string]any{"in": map[string]any{"email": o.Email, "password": "wrong over the socket"}}
+	var codes []string
+	var retry any
+	for i := range 2 {
+		id := strconv.Itoa(i + 1)
+		c.subscribe(id, logInMutation, vars)
+		m := c.nextMessage(5 * time.Second)
+		var r wsResult
+		if err := json.Unmarshal(m.Payload, &r); err != nil || m.ID != id || len(r.Errors) == 0 {
+			t.Fatalf("attempt %s: %s %s", id, m.Type, m.Payload)
+		}
+		code, _ := r.Errors[0].Extensions["code"].(string)
+		codes = append(codes, code)
+		retry = r.Errors[0].Extensions["retryAfter"]
+	}
+	if codes[0] != "UNAUTHENTICATED" || codes[1] != "RATE_LIMITED" {
+		t.Fatalf("codes %v, want UNAUTHENTICATED then RATE_LIMITED", codes)
+	}
+	if secs, ok := retry.(float64); !ok || secs < 1 || secs > 15*60 {
+		t.Fatalf("retryAfter %v", retry)
+	}
+}
