@@ -88,7 +88,7 @@ type testClock struct {
 	now time.Time
 }
 
-func (c *testClock) Now() time.Time       { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // Log-in guessing across two instances on one database: the (account, IP) pair locks after its
