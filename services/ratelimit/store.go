@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -37,7 +36,7 @@ func NewStore(pool *pgxpool.Pool, now func() time.Time) *Store {
 
 // Take counts an attempt in every bucket of reqs, all or nothing: when any bucket refuses, none is
 // charged and the decision carries the longest wait. The rows are locked in key order for the
-// decision (one transaction), so concurrent attempts on the same key, from any instance, are
+// decision (one transaction in two round trips), so concurrent attempts on the same key, from any instance, are
 // decided one after the other and two instances cannot both spend the last unit.
 func (s *Store) Take(ctx context.Context, reqs ...Request) (Decision, error) {
 	active := make([]Request, 0, len(reqs))
@@ -57,59 +56,79 @@ func (s *Store) Take(ctx context.Context, reqs ...Request) (Decision, error) {
 		}
 		keys[i] = r.Key
 	}
-	var out Decision
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// A new key starts in the past (a full allowance). ON CONFLICT … DO UPDATE locks an
-		// existing row and returns its current TAT; a refused attempt rolls back, leaving nothing.
-		rows, err := tx.Query(ctx, `INSERT INTO rate_limits (key, tat)
-			SELECT k, 'epoch'::timestamptz FROM unnest($1::text[]) AS k ORDER BY k
-			ON CONFLICT (key) DO UPDATE SET tat = rate_limits.tat
-			RETURNING key, tat`, keys)
-		if err != nil {
-			return err
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return Decision{}, fmt.Errorf("rate limit: %w", err)
+	}
+	// A connection released inside its transaction (an error below, a cancelled context) is
+	// destroyed by the pool, which ends the transaction and its locks.
+	defer conn.Release()
+	current, err := lockBuckets(ctx, conn, keys)
+	if err != nil {
+		return Decision{}, fmt.Errorf("rate limit: %w", err)
+	}
+	now := s.now().UTC()
+	next := make([]time.Time, len(active))
+	out := Decision{Allowed: true}
+	for i, r := range active {
+		var d Decision
+		next[i], d = decide(current[r.Key], now, r.Limit, r.Cost)
+		if !d.Allowed {
+			out.Allowed = false
+			out.RetryAfter = max(out.RetryAfter, d.RetryAfter)
 		}
-		current := make(map[string]time.Time, len(keys))
-		for rows.Next() {
-			var k string
-			var tat time.Time
-			if err := rows.Scan(&k, &tat); err != nil {
-				rows.Close()
-				return err
-			}
-			current[k] = tat
+	}
+	if !out.Allowed {
+		// Nothing is charged, and the rows a first attempt created go with the rollback.
+		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+			return Decision{}, fmt.Errorf("rate limit: %w", err)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		now := s.now().UTC()
-		next := make([]time.Time, len(active))
-		out = Decision{Allowed: true}
-		for i, r := range active {
-			var d Decision
-			next[i], d = decide(current[r.Key], now, r.Limit, r.Cost)
-			if !d.Allowed {
-				out.Allowed = false
-				out.RetryAfter = max(out.RetryAfter, d.RetryAfter)
-			}
-		}
-		if !out.Allowed {
-			return errRefused
-		}
-		_, err = tx.Exec(ctx, `UPDATE rate_limits SET tat = u.tat
-			FROM unnest($1::text[], $2::timestamptz[]) AS u(key, tat) WHERE rate_limits.key = u.key`, keys, next)
-		return err
-	})
-	if errors.Is(err, errRefused) {
 		return out, nil
 	}
-	if err != nil {
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE rate_limits SET tat = u.tat
+		FROM unnest($1::text[], $2::timestamptz[]) AS u(key, tat) WHERE rate_limits.key = u.key`, keys, next)
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return Decision{}, fmt.Errorf("rate limit: %w", err)
 	}
 	return out, nil
 }
 
-// errRefused rolls back the transaction of a refused attempt.
-var errRefused = errors.New("refused")
+// lockBuckets opens a transaction and locks the buckets' rows (creating missing ones), returning
+// their TATs: one round trip. A new key starts in the past (a full allowance); ON CONFLICT … DO
+// UPDATE locks an existing row and returns its current TAT.
+func lockBuckets(ctx context.Context, conn *pgxpool.Conn, keys []string) (map[string]time.Time, error) {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(`INSERT INTO rate_limits (key, tat)
+		SELECT k, 'epoch'::timestamptz FROM unnest($1::text[]) AS k ORDER BY k
+		ON CONFLICT (key) DO UPDATE SET tat = rate_limits.tat
+		RETURNING key, tat`, keys)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	current := make(map[string]time.Time, len(keys))
+	for rows.Next() {
+		var k string
+		var tat time.Time
+		if err := rows.Scan(&k, &tat); err != nil {
+			return nil, err
+		}
+		current[k] = tat
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return current, br.Close()
+}
 
 // Clean deletes the buckets whose allowance is full again (their TAT has passed): they mean the
 // same as no row. Safe on any number of instances.
