@@ -111,7 +111,8 @@ var errPanic = errors.New("panic in resolver")
 // ErrorPresenter maps errors to what clients see, once: client-visible domain errors keep their
 // message and get extensions.code (and extensions.field for input errors); GraphQL's own errors
 // (validation, input coercion) pass through; anything else is logged and becomes INTERNAL, so
-// database and driver messages never reach a client.
+// database and driver messages never reach a client. RATE_LIMITED carries extensions.retryAfter
+// (whole seconds), also sent as the HTTP Retry-After header (WithRetryAfter).
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		if ae, ok := apperr.As(err); ok {

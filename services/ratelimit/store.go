@@ -36,8 +36,8 @@ func NewStore(pool *pgxpool.Pool, now func() time.Time) *Store {
 
 // Take counts an attempt in every bucket of reqs, all or nothing: when any bucket refuses, none is
 // charged and the decision carries the longest wait. The rows are locked in key order for the
-// decision (one transaction in two round trips), so concurrent attempts on the same key, from any instance, are
-// decided one after the other and two instances cannot both spend the last unit.
+// decision (one transaction in two round trips), so concurrent attempts on the same key, from any
+// instance, are decided one after the other and two instances cannot both spend the last unit.
 func (s *Store) Take(ctx context.Context, reqs ...Request) (Decision, error) {
 	active := make([]Request, 0, len(reqs))
 	for _, r := range reqs {
