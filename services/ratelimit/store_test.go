@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -120,5 +121,21 @@ func TestStoreAllOrNothingRefundAndClean(t *testing.T) {
 	}
 	if d := take(a(2)); !d.Allowed {
 		t.Fatal("a full allowance after cleaning refused")
+	}
+}
+
+// What one attempt costs: three buckets (a log-in's) charged in one transaction.
+func BenchmarkStoreTake(b *testing.B) {
+	db := dbtest.New(b)
+	s := ratelimit.NewStore(db.Pool, nil)
+	wide := ratelimit.Limit{N: 1_000_000, Per: time.Second}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ip := strconv.Itoa(i % 1000)
+		if _, err := s.Take(ctx, ratelimit.Request{Limit: wide, Key: "ip:" + ip, Cost: 5},
+			ratelimit.Request{Limit: wide, Key: "pair:" + ip, Cost: 5}, ratelimit.Request{Limit: wide, Key: "account", Cost: 5}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
