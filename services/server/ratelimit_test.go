@@ -336,3 +336,30 @@ func TestRateLimitedOverWebSocket(t *testing.T) {
 		t.Fatalf("retryAfter %v", retry)
 	}
 }
+
+// initiatePayment with a customer's token is counted per reservation (whatever its outcome: here
+// the business has no online payment method); staff are not limited.
+func TestInitiatePaymentThrottledPerReservation(t *testing.T) {
+	t.Parallel()
+	limits := servertest.Roomy
+	limits.PaymentReservation = ratelimit.Limit{N: 2, Per: 10 * time.Minute}
+	b := newBookingEnv(t, "pay-throttled", nil, servertest.WithRateLimits(limits), behindProxy)
+	var created createdReservation
+	b.Must("", createReservationOp, map[string]any{"in": b.reservationInput(bookingTime.Add(26*time.Hour), "")}, &struct {
+		CreateReservation *createdReservation
+	}{&created})
+	pay := `mutation($in: InitiatePaymentInput!) { initiatePayment(input: $in) { id } }`
+	in := func(key string) map[string]any {
+		return map[string]any{"in": map[string]any{"reservationId": created.Reservation.ID, "channel": "BLIK", "idempotencyKey": key}}
+	}
+	for i, ip := range []string{"198.51.100.60", "198.51.100.61"} {
+		r := postFrom(t, b.URL, ip, created.CustomerAccessToken, pay, in("k"+strconv.Itoa(i)))
+		if len(r.Errors) == 0 || code(r) == "RATE_LIMITED" {
+			t.Fatalf("attempt %d: %+v, want the domain's refusal (no payment method)", i+1, r.Errors)
+		}
+	}
+	mustBeLimited(t, postFrom(t, b.URL, "198.51.100.62", created.CustomerAccessToken, pay, in("k3")), "third attempt on one reservation")
+	if r := postFrom(t, b.URL, "198.51.100.62", b.owner.AccessToken, pay, in("k4")); code(r) == "RATE_LIMITED" {
+		t.Fatal("staff limited by the customers' payment rule")
+	}
+}
