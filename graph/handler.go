@@ -24,6 +24,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Limits applied to every operation before any resolver runs.
@@ -122,7 +123,8 @@ var errPanic = errors.New("panic in resolver")
 // ErrorPresenter maps errors to what clients see, once: client-visible domain errors keep their
 // message and get extensions.code (and extensions.field for input errors); GraphQL's own errors
 // (validation, input coercion) pass through; anything else is logged and becomes INTERNAL, so
-// database and driver messages never reach a client.
+// database and driver messages never reach a client. RATE_LIMITED carries extensions.retryAfter
+// (whole seconds), also sent as the HTTP Retry-After header (WithRetryAfter).
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		if ae, ok := apperr.As(err); ok {
@@ -135,6 +137,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			if field != "" {
 				out.Extensions["field"] = field
+			}
+			if ae.Code == apperr.RateLimited {
+				secs := ratelimit.RetryAfterSeconds(ae.RetryAfter)
+				out.Extensions["retryAfter"] = secs
+				noteRetryAfter(ctx, secs)
 			}
 			return out
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -177,7 +178,7 @@ func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	// connection keeps only what its operations read from it.
 	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
 	if ip := clientIP(r.Context()); ip != "" {
-		ctx = context.WithValue(ctx, clientIPKey{}, ip)
+		ctx = ratelimit.WithClientIP(ctx, ip)
 	}
 	c.ctx = context.WithValue(ctx, wsConnectionKey{}, c)
 	if !t.register(c) {

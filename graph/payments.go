@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"net"
-	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
@@ -12,6 +10,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 func optional(s string) *string {
@@ -39,23 +38,9 @@ func methodInput(in model.PaymentMethodInput) payments.MethodInput {
 		BankName: in.BankName, TitleTemplate: in.TitleTemplate, AutoRefundUnwanted: in.AutoRefundUnwanted}
 }
 
-type clientIPKey struct{}
-
-// WithClientIP remembers the caller's address for imoje (a BLIK code payment needs the payer's IP).
-func WithClientIP(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey{}, host)))
-	})
-}
-
-func clientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey{}).(string)
-	return ip
-}
+// clientIP is the caller's address (set by web.ClientIP) for imoje: a BLIK code payment needs the
+// payer's IP.
+func clientIP(ctx context.Context) string { return ratelimit.ClientIP(ctx) }
 
 // PaymentLoaders batch payments and refunds (one query per kind per response).
 type PaymentLoaders struct {

@@ -7,6 +7,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is the value of extensions.code.
@@ -20,7 +21,9 @@ const (
 	Conflict        Code = "CONFLICT"
 	SlotUnavailable Code = "SLOT_UNAVAILABLE"
 	PaymentFailed   Code = "PAYMENT_PROVIDER_ERROR"
-	Internal        Code = "INTERNAL"
+	// RateLimited: too many attempts; RetryAfter says when to try again.
+	RateLimited Code = "RATE_LIMITED"
+	Internal    Code = "INTERNAL"
 )
 
 // Error is a client-visible error. Field names the offending input (e.g. "input.email") for
@@ -29,7 +32,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
-	cause   error
+	// RetryAfter is, for RATE_LIMITED, how long the client must wait before trying again.
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {
@@ -60,6 +65,13 @@ func Invalid(field, message string) *Error {
 func (e *Error) WithField(field string) *Error {
 	c := *e
 	c.Field = field
+	return &c
+}
+
+// WithRetryAfter returns a copy of e telling the client to wait d.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
 	return &c
 }
 

@@ -3,6 +3,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -30,13 +31,19 @@ type Argon2Params struct {
 // DefaultArgon2 is OWASP's argon2id recommendation.
 var DefaultArgon2 = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// HashPassword returns a PHC-format argon2id hash: $argon2id$v=19$m=…,t=…,p=…$salt$hash.
-func HashPassword(password string, p Argon2Params) (string, error) {
+// HashPassword returns a PHC-format argon2id hash: $argon2id$v=19$m=…,t=…,p=…$salt$hash. It waits
+// for a place in the password pool (or for ctx to end).
+func HashPassword(ctx context.Context, password string, p Argon2Params) (string, error) {
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
+	release, err := passwordPool.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	release()
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -52,8 +59,9 @@ var passwordChecks atomic.Int64
 func PasswordChecks() int64 { return passwordChecks.Load() }
 
 // VerifyPassword compares password with a PHC argon2id hash in constant time, using the hash's own
-// parameters (so parameters can be raised without invalidating old hashes).
-func VerifyPassword(password, encoded string) (bool, error) {
+// parameters (so parameters can be raised without invalidating old hashes). It waits for a place in
+// the password pool (or for ctx to end).
+func VerifyPassword(ctx context.Context, password, encoded string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -75,8 +83,13 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, errBadHash
 	}
+	release, err := passwordPool.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
 	passwordChecks.Add(1)
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	release()
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

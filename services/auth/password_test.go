@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -9,20 +10,20 @@ var cheap = Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 3
 
 func TestPasswordHashAndVerify(t *testing.T) {
 	t.Parallel()
-	h, err := HashPassword("correct horse battery", DefaultArgon2)
+	h, err := HashPassword(context.Background(), "correct horse battery", DefaultArgon2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash %q does not use OWASP's argon2id parameters", h)
 	}
-	if ok, err := VerifyPassword("correct horse battery", h); !ok || err != nil {
+	if ok, err := VerifyPassword(context.Background(), "correct horse battery", h); !ok || err != nil {
 		t.Fatalf("right password refused: %v", err)
 	}
-	if ok, _ := VerifyPassword("correct horse batterY", h); ok {
+	if ok, _ := VerifyPassword(context.Background(), "correct horse batterY", h); ok {
 		t.Fatal("wrong password accepted")
 	}
-	h2, _ := HashPassword("correct horse battery", DefaultArgon2)
+	h2, _ := HashPassword(context.Background(), "correct horse battery", DefaultArgon2)
 	if h == h2 {
 		t.Fatal("two hashes of one password are equal: salt missing")
 	}
@@ -31,7 +32,7 @@ func TestPasswordHashAndVerify(t *testing.T) {
 func TestVerifyMalformedHash(t *testing.T) {
 	t.Parallel()
 	for _, h := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=18$m=1,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=x$c2FsdA$aGFzaA", "$argon2id$v=19$m=64,t=1,p=1$!!$aGFzaA", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$"} {
-		if ok, err := VerifyPassword("x", h); ok || err == nil {
+		if ok, err := VerifyPassword(context.Background(), "x", h); ok || err == nil {
 			t.Errorf("%q: ok=%v err=%v", h, ok, err)
 		}
 	}
@@ -60,7 +61,7 @@ func TestPasswordStrength(t *testing.T) {
 }
 
 func FuzzVerifyPassword(f *testing.F) {
-	h, _ := HashPassword("pw", cheap)
+	h, _ := HashPassword(context.Background(), "pw", cheap)
 	f.Add("pw", h)
 	f.Add("x", "$argon2id$v=19$m=1,t=1,p=1$$")
 	f.Fuzz(func(t *testing.T, pw, encoded string) {
@@ -70,6 +71,6 @@ func FuzzVerifyPassword(f *testing.F) {
 				return
 			}
 		}
-		_, _ = VerifyPassword(pw, encoded)
+		_, _ = VerifyPassword(context.Background(), pw, encoded)
 	})
 }

@@ -8,13 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Environment is development or production; production refuses to start without secrets.
@@ -69,6 +72,14 @@ type Config struct {
 	// DevAllowRemote lets a development server listen on a non-loopback address (its simulator's
 	// admin API lists tokens and keys to whoever reaches it).
 	DevAllowRemote bool
+	// RateLimits are the attempt limits (SLOTPAY_RATE_LIMIT_*), shared by all instances through the
+	// database.
+	RateLimits ratelimit.Limits
+	// TrustedProxies are the peers whose X-Forwarded-For is believed (SLOTPAY_TRUSTED_PROXIES); from
+	// anyone else the client is the connection's peer address.
+	TrustedProxies []netip.Prefix
+	// PasswordConcurrency bounds the argon2id computations running at once (GOMAXPROCS when 0).
+	PasswordConcurrency int
 	// Generated lists the secrets that were generated because none was configured (development only).
 	Generated []string
 }
@@ -162,6 +173,26 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))
 		}
 	}
+	c.RateLimits, err = rateLimits(get)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	if raw := get("PASSWORD_CONCURRENCY", ""); raw != "" {
+		if c.PasswordConcurrency, err = strconv.Atoi(raw); err != nil || c.PasswordConcurrency < 1 || c.PasswordConcurrency > 1024 {
+			errs = append(errs, fmt.Errorf("SLOTPAY_PASSWORD_CONCURRENCY: %q is not a number from 1 to 1024", raw))
+		}
+	}
 	c.JWTKeys, err = c.keys(get("JWT_KEYS", ""), "SLOTPAY_JWT_KEYS", 32)
 	if err != nil {
 		errs = append(errs, err)
@@ -225,6 +256,53 @@ func Loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// rateLimits reads SLOTPAY_RATE_LIMIT_*: each "N/period" or "off"; unset keeps the default.
+func rateLimits(get func(name, def string) string) (ratelimit.Limits, error) {
+	l := ratelimit.DefaultLimits()
+	var errs []error
+	for name, limit := range map[string]*ratelimit.Limit{
+		"LOGIN_IP": &l.LogInIP, "LOGIN_ACCOUNT_IP": &l.LogInAccountIP, "LOGIN_ACCOUNT": &l.LogInAccount,
+		"SIGNUP_IP": &l.SignUpIP, "SIGNUP_EMAIL": &l.SignUpEmail, "REFRESH_IP": &l.RefreshIP,
+		"INVITATION_IP": &l.InvitationIP, "BOOKING_IP": &l.BookingIP, "BOOKING_EMAIL": &l.BookingEmail,
+		"PAYMENT_IP": &l.PaymentIP, "PAYMENT_RESERVATION": &l.PaymentReservation,
+	} {
+		raw := get("RATE_LIMIT_"+name, "")
+		if raw == "" {
+			continue
+		}
+		parsed, err := ratelimit.ParseLimit(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_RATE_LIMIT_%s: %w", name, err))
+			continue
+		}
+		*limit = parsed
+	}
+	if raw := get("RATE_LIMIT_FAILURE_COST", ""); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fmt.Errorf("SLOTPAY_RATE_LIMIT_FAILURE_COST: %q is not a number from 1 to 100", raw))
+		} else {
+			l.FailureCost = n
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return l, errors.Join(errs...)
+}
+
+// parsePrefix reads a CIDR prefix or a single address (a /32 or /128).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // keys parses "kid:base64,kid:base64"; empty generates a random key in development only.

@@ -26,6 +26,7 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
 	"github.com/slotpay/slotpay/services/web"
@@ -51,10 +52,13 @@ type Server struct {
 	// (every instance's changes) on its own connection.
 	Events   *events.Broker
 	Listener *events.Listener
-	Handler  http.Handler
+	// Limits counts attempts (log-in, sign-up, public booking…) for every instance together.
+	Limits  *ratelimit.Store
+	Handler http.Handler
 
 	expiry     *booking.ExpiryWorker
 	reconciler *payments.Worker
+	limitsGC   *ratelimit.Cleaner
 	listening  chan struct{} // closed when the listener has stopped
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections (closed
@@ -115,7 +119,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	}
 	s := &Server{Config: cfg, Log: log, DB: db, Pool: pool, Tokens: tokens}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
-	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now})
+	auth.SetPasswordConcurrency(cfg.PasswordConcurrency)
+	s.Limits = ratelimit.NewStore(pool, opt.Now)
+	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
+		Limiter: s.Limits, Limits: cfg.RateLimits})
 	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log})
 	box, err := secrets.NewBox(cfg.CredentialKeys)
 	if err != nil {
@@ -139,6 +146,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
 	s.reconciler = s.Payments.StartReconciler(s.baseCtx, cmp.Or(opt.ReconcileInterval, cfg.ReconcileInterval, payments.DefaultReconcileInterval))
+	s.limitsGC = s.Limits.StartCleaner(s.baseCtx, time.Minute, log)
 	s.listening = make(chan struct{})
 	go func() {
 		defer close(s.listening)
@@ -169,8 +177,11 @@ func (s *Server) routes(opt Options) http.Handler {
 	})
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
+	gql.Use(graph.OneAuthentication{})
+	gql.AroundFields(graph.LimitPublicMutations(s.Limits, s.Config.RateLimits))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.Tenancy, graph.WithClientIP(gql))))
+	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.Tenancy,
+		web.ClientIP(s.Config.TrustedProxies, graph.WithRetryAfter(gql)))))
 	mux.Handle("POST "+payments.WebhookPath, s.Payments)
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
@@ -216,6 +227,7 @@ func (s *Server) Close() {
 		s.expiry.Stop()
 		s.reconciler.Stop()
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
+		s.limitsGC.Stop()
 		if s.Imoje != nil {
 			s.Imoje.Close()
 		}

@@ -100,6 +100,10 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *auth.Principal, id uu
 // AcceptInvitation joins the invitation's business. A new person gives a name and a password; a
 // person who already has an account proves it with its password.
 func (s *Service) AcceptInvitation(ctx context.Context, token, name, password string) (*Session, error) {
+	accepted, err := s.attempt(ctx, s.ipBucket(ctx, "invitation-ip", s.limits.InvitationIP))
+	if err != nil {
+		return nil, wrap("accept invitation", err)
+	}
 	tenantID, hash, ok := parseOpaqueToken("inv", token)
 	if !ok {
 		return nil, ErrBadInvitation.WithField("input.token")
@@ -107,7 +111,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	// Hash outside the transaction: argon2id takes tens of milliseconds.
 	var existing []userRow
 	var inv models.Invitation
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
 		return tx.Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -121,10 +125,17 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	}
 	user := models.User{ID: uuid.New(), Email: inv.Email}
 	if len(existing) == 1 {
-		ok, err := auth.VerifyPassword(password, existing[0].PasswordHash)
+		// Proving a password here is a log-in: it counts in the same buckets, or invitations
+		// would be a way around the log-in limits.
+		proved, err := s.attempt(ctx, s.logInBuckets(ctx, inv.Email)...)
+		if err != nil {
+			return nil, wrap("accept invitation", err)
+		}
+		ok, err := auth.VerifyPassword(ctx, password, existing[0].PasswordHash)
 		if err != nil || !ok {
 			return nil, ErrBadCredentials.WithField("input.password")
 		}
+		proved()
 		user.ID = existing[0].ID
 	} else {
 		if user.Name, err = ValidateName(name, "input.name"); err != nil {
@@ -133,7 +144,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		if err := auth.CheckPasswordStrength(password, inv.Email, "input.password"); err != nil {
 			return nil, err
 		}
-		if user.PasswordHash, err = auth.HashPassword(password, s.argon); err != nil {
+		if user.PasswordHash, err = auth.HashPassword(ctx, password, s.argon); err != nil {
 			return nil, wrap("accept invitation", err)
 		}
 	}
@@ -175,6 +186,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	if err != nil {
 		return nil, wrap("accept invitation", err)
 	}
+	accepted()
 	return sess, nil
 }
 

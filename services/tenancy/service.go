@@ -5,7 +5,6 @@ package tenancy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Errors of this domain.
@@ -48,6 +48,8 @@ type Service struct {
 	inviteTTL  time.Duration
 	argon      auth.Argon2Params
 	now        func() time.Time
+	limiter    Limiter
+	limits     ratelimit.Limits
 	// dummyHash is verified against when an e-mail is unknown, so an unknown account costs the same
 	// time as a wrong password and log-in does not reveal which e-mails exist.
 	dummyHash string
@@ -59,6 +61,10 @@ type Options struct {
 	InviteTTL  time.Duration
 	Argon2     auth.Argon2Params
 	Now        func() time.Time
+	// Limiter and Limits limit sign-up, log-in, refresh and invitation attempts; a nil Limiter
+	// limits nothing (services tested on their own).
+	Limiter Limiter
+	Limits  ratelimit.Limits
 }
 
 // NewService builds the tenancy service on the application's database handle.
@@ -75,11 +81,12 @@ func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	dummy, err := auth.HashPassword("slotpay-timing-equaliser", o.Argon2)
+	dummy, err := auth.HashPassword(context.Background(), "slotpay-timing-equaliser", o.Argon2)
 	if err != nil {
 		panic(err) // only crypto/rand failing
 	}
-	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now, dummyHash: dummy}
+	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now,
+		limiter: o.Limiter, limits: o.Limits, dummyHash: dummy}
 }
 
 // Session is what a successful sign-up, log-in or refresh returns.
@@ -141,8 +148,13 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 	if err = auth.CheckPasswordStrength(in.Password, user.Email, "input.password"); err != nil {
 		return nil, err
 	}
-	if user.PasswordHash, err = auth.HashPassword(in.Password, s.argon); err != nil {
-		return nil, fmt.Errorf("sign up: %w", err)
+	// Every attempt that gets as far as hashing counts, successful or not: each creates a business.
+	if _, err := s.attempt(ctx, s.ipBucket(ctx, "signup-ip", s.limits.SignUpIP),
+		bucket{s.limits.SignUpEmail, ratelimit.Key("signup-email", user.Email)}); err != nil {
+		return nil, wrap("sign up", err)
+	}
+	if user.PasswordHash, err = auth.HashPassword(ctx, in.Password, s.argon); err != nil {
+		return nil, wrap("sign up", err)
 	}
 	var sess *Session
 	err = database.AsUser(ctx, s.db, tenant.ID, user.ID, func(tx *gorm.DB) error {
@@ -214,21 +226,28 @@ type membershipRow struct {
 // e-mail spends the time of a password check and answers exactly like a wrong password.
 func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string) (*Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	succeeded, err := s.attempt(ctx, s.logInBuckets(ctx, email)...)
+	if err != nil {
+		return nil, wrap("log in", err)
+	}
 	var found []userRow
 	if err := s.db.WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, email).Scan(&found).Error; err != nil {
 		return nil, wrap("log in", err)
 	}
 	if len(found) == 0 {
-		_, _ = auth.VerifyPassword(password, s.dummyHash)
+		if _, err := auth.VerifyPassword(ctx, password, s.dummyHash); err != nil {
+			return nil, wrap("log in", err)
+		}
 		return nil, ErrBadCredentials
 	}
-	ok, err := auth.VerifyPassword(password, found[0].PasswordHash)
+	ok, err := auth.VerifyPassword(ctx, password, found[0].PasswordHash)
 	if err != nil {
 		return nil, wrap("log in", err)
 	}
 	if !ok {
 		return nil, ErrBadCredentials
 	}
+	succeeded()
 	var memberships []membershipRow
 	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, found[0].ID).Scan(&memberships).Error; err != nil {
 		return nil, wrap("log in", err)
@@ -277,13 +296,17 @@ var errReuse = errors.New("refresh token reuse")
 // issued with a fresh access token. Presenting a spent token again means it was stolen (or the client
 // is confused): the whole family is revoked, and both holders must log in again.
 func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+	succeeded, err := s.attempt(ctx, s.ipBucket(ctx, "refresh-ip", s.limits.RefreshIP))
+	if err != nil {
+		return nil, wrap("refresh", err)
+	}
 	tenantID, hash, ok := parseOpaqueToken("rt", token)
 	if !ok {
 		return nil, ErrBadRefreshToken
 	}
 	var sess *Session
 	reused := false
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
 		var rt models.RefreshToken
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).First(&rt).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -321,16 +344,23 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if reused {
 		return nil, ErrBadRefreshToken.Wrap(errReuse)
 	}
+	succeeded()
 	return sess, nil
 }
 
 // LogOut revokes the refresh-token family of token. Unknown tokens are ignored (log-out is idempotent).
 func (s *Service) LogOut(ctx context.Context, token string) error {
+	// Counted with refreshes (as a success: it cannot fail), so it is no free probe either.
+	succeeded, err := s.attempt(ctx, s.ipBucket(ctx, "refresh-ip", s.limits.RefreshIP))
+	if err != nil {
+		return wrap("log out", err)
+	}
+	succeeded()
 	tenantID, hash, ok := parseOpaqueToken("rt", token)
 	if !ok {
 		return nil
 	}
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
 		return tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id =
 			(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)`, s.now(), hash).Error
 	})

@@ -20,11 +20,27 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database/dbtest"
+	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/server"
 )
 
 // CheapArgon2 keeps password hashing fast in tests; production uses auth.DefaultArgon2.
 var CheapArgon2 = auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Roomy are the test servers' rate limits: every rule on, as in production, but wide enough that
+// suites logging in and booking many times from 127.0.0.1 never meet them. Tests of the limits set
+// their own (WithRateLimits).
+var Roomy = func() ratelimit.Limits {
+	wide := ratelimit.Limit{N: 100_000, Per: time.Minute}
+	return ratelimit.Limits{FailureCost: 5, LogInIP: wide, LogInAccountIP: wide, LogInAccount: wide,
+		SignUpIP: wide, SignUpEmail: wide, RefreshIP: wide, InvitationIP: wide,
+		BookingIP: wide, BookingEmail: wide, PaymentIP: wide, PaymentReservation: wide}
+}()
+
+// WithRateLimits sets the server's rate limits.
+func WithRateLimits(l ratelimit.Limits) Option {
+	return func(c *config.Config, _ *server.Options) { c.RateLimits = l }
+}
 
 // Env is a running server on its own database.
 type Env struct {
@@ -77,6 +93,7 @@ func Config(db *dbtest.DB) config.Config {
 		ListenAddr: "127.0.0.1:0", PublicBaseURL: "http://slotpay.test", JWTIssuer: "slotpay",
 		JWTKeys: []config.Key{key("k1")}, CredentialKeys: []config.Key{key("c1")},
 		AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: 720 * time.Hour, ShutdownTimeout: 5 * time.Second,
+		RateLimits: Roomy,
 	}
 }
 
