@@ -63,7 +63,7 @@ func TestRulesWithoutSuggestions(t *testing.T) {
 func TestRefuseIntrospection(t *testing.T) {
 	t.Parallel()
 	var logs strings.Builder
-	srv := NewHandler(&Resolver{}, HandlerOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	srv := NewHandler(&Resolver{}, HandlerOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Memberships: publicCallersOnly(t)})
 	post := func(query string) (string, map[string]any) {
 		body, _ := json.Marshal(map[string]any{"query": query})
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))

@@ -24,15 +24,20 @@ func (f membershipsFunc) MemberRole(ctx context.Context, tenantID, userID uuid.U
 	return f(ctx, tenantID, userID)
 }
 
+// publicCallersOnly is the membership source of a handler that only public callers reach in the
+// test: reading a membership fails the test.
+func publicCallersOnly(t *testing.T) auth.Memberships {
+	return membershipsFunc(func(context.Context, uuid.UUID, uuid.UUID) (auth.Role, error) {
+		t.Error("a membership was read for a public caller")
+		return "", auth.ErrNotMember
+	})
+}
+
 // TestRefusedQueriesAreNotShared: the transport shares the text of operations that parsed and
 // validated, never of refused ones, so a client cannot pin memory with queries it knows will fail.
 func TestRefusedQueriesAreNotShared(t *testing.T) {
 	t.Parallel()
-	// A public connection: no membership is ever read.
-	members := membershipsFunc(func(context.Context, uuid.UUID, uuid.UUID) (auth.Role, error) {
-		t.Error("a public connection read a membership")
-		return "", auth.ErrNotMember
-	})
+	members := publicCallersOnly(t)
 	broker := events.NewBroker(events.BrokerOptions{Log: slog.New(slog.DiscardHandler)})
 	defer broker.Close()
 	live := newLiveWebsocket(HandlerOptions{Logger: slog.New(slog.DiscardHandler), Memberships: members}, broker)
