@@ -3,8 +3,9 @@ package booking
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/slotpay/slotpay/services/periodic"
 )
 
 // ExpiryBatch is how many holds one call to the database expires; a full batch is followed at once
@@ -24,59 +25,30 @@ func (s *Service) ExpireDueHolds(ctx context.Context, limit int) (int, error) {
 	return n, nil
 }
 
-// ExpiryWorker runs ExpireDueHolds every Interval until stopped.
-type ExpiryWorker struct {
-	svc      *Service
-	interval time.Duration
-	cancel   context.CancelFunc
-	done     chan struct{}
-	once     sync.Once
-}
-
-// StartExpiryWorker starts the background expiry of holds (interval 0 means 15 s). Stop ends it.
-func (s *Service) StartExpiryWorker(ctx context.Context, interval time.Duration) *ExpiryWorker {
+// StartExpiryWorker starts the background expiry of holds (interval 0 means 15 s). The first
+// round waits one interval too: expiry on read and on booking covers the gap. Stop ends it.
+func (s *Service) StartExpiryWorker(ctx context.Context, interval time.Duration) *periodic.Loop {
 	if interval <= 0 {
 		interval = 15 * time.Second
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	w := &ExpiryWorker{svc: s, interval: interval, cancel: cancel, done: make(chan struct{})}
-	go w.run(ctx)
-	return w
+	return periodic.Start(ctx, interval, s.expireRound)
 }
 
-func (w *ExpiryWorker) run(ctx context.Context) {
-	defer close(w.done)
-	ticker := time.NewTicker(w.interval)
-	defer ticker.Stop()
+// expireRound expires due holds in batches until a batch is not full.
+func (s *Service) expireRound(ctx context.Context) {
 	for {
-		// The first round waits one interval too: expiry on read and on booking covers the gap.
-		select {
-		case <-ctx.Done():
+		n, err := s.ExpireDueHolds(ctx, ExpiryBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "hold expiry failed", "error", err.Error())
+			}
 			return
-		case <-ticker.C:
 		}
-		for {
-			n, err := w.svc.ExpireDueHolds(ctx, ExpiryBatch)
-			if err != nil {
-				if ctx.Err() == nil {
-					w.svc.log.ErrorContext(ctx, "hold expiry failed", "error", err.Error())
-				}
-				break
-			}
-			if n > 0 {
-				w.svc.log.InfoContext(ctx, "holds expired", "count", n)
-			}
-			if n < ExpiryBatch || ctx.Err() != nil {
-				break
-			}
+		if n > 0 {
+			s.log.InfoContext(ctx, "holds expired", "count", n)
+		}
+		if n < ExpiryBatch || ctx.Err() != nil {
+			return
 		}
 	}
-}
-
-// Stop ends the worker and waits for a round in progress to finish.
-func (w *ExpiryWorker) Stop() {
-	w.once.Do(func() {
-		w.cancel()
-		<-w.done
-	})
 }

@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +11,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/periodic"
 )
 
 type claim struct {
@@ -291,39 +291,11 @@ func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID
 	return err
 }
 
-// Worker runs ReconcileOnce periodically until stopped.
-type Worker struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-}
-
 // StartReconciler starts the reconciliation loop.
-func (s *Service) StartReconciler(ctx context.Context, interval time.Duration) *Worker {
-	ctx, cancel := context.WithCancel(ctx)
-	w := &Worker{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := s.ReconcileOnce(ctx, s.o.ReconcileBatch); err != nil && ctx.Err() == nil {
-					s.o.Log.Warn("reconciliation round had errors", "error", err.Error())
-				}
-			}
+func (s *Service) StartReconciler(ctx context.Context, interval time.Duration) *periodic.Loop {
+	return periodic.Start(ctx, interval, func(ctx context.Context) {
+		if _, err := s.ReconcileOnce(ctx, s.o.ReconcileBatch); err != nil && ctx.Err() == nil {
+			s.o.Log.Warn("reconciliation round had errors", "error", err.Error())
 		}
-	}()
-	return w
-}
-
-// Stop ends the loop and waits for it.
-func (w *Worker) Stop() {
-	w.once.Do(func() {
-		w.cancel()
-		<-w.done
 	})
 }

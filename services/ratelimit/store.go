@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/slotpay/slotpay/services/periodic"
 )
 
 // Request is one bucket an attempt is counted in. Cost is in the limit's units; a negative cost
@@ -144,39 +145,15 @@ func (s *Store) Clean(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// Cleaner deletes spent buckets periodically until stopped.
-type Cleaner struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// StartCleaner cleans every interval (one minute when zero) until ctx ends or Stop is called.
-func (s *Store) StartCleaner(ctx context.Context, interval time.Duration, log *slog.Logger) *Cleaner {
+// StartCleaner deletes spent buckets every interval (one minute when zero) until ctx ends or the
+// loop is stopped.
+func (s *Store) StartCleaner(ctx context.Context, interval time.Duration, log *slog.Logger) *periodic.Loop {
 	if interval <= 0 {
 		interval = time.Minute
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	c := &Cleaner{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := s.Clean(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("rate limit cleaning failed", "error", err.Error())
-				}
-			}
+	return periodic.Start(ctx, interval, func(ctx context.Context) {
+		if _, err := s.Clean(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("rate limit cleaning failed", "error", err.Error())
 		}
-	}()
-	return c
-}
-
-// Stop ends the cleaner and waits for it.
-func (c *Cleaner) Stop() {
-	c.cancel()
-	<-c.done
+	})
 }

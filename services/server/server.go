@@ -26,6 +26,7 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/periodic"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -56,10 +57,9 @@ type Server struct {
 	Limits  *ratelimit.Store
 	Handler http.Handler
 
-	expiry     *booking.ExpiryWorker
-	reconciler *payments.Worker
-	limitsGC   *ratelimit.Cleaner
-	listening  chan struct{} // closed when the listener has stopped
+	// Background rounds: hold expiry, reconciliation with imoje, spent rate-limit buckets.
+	expiry, reconciler, limitsGC *periodic.Loop
+	listening                    chan struct{} // closed when the listener has stopped
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections (closed
 	// with 1001 by the transport: http.Server.Shutdown does not close hijacked connections) and
