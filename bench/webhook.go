@@ -46,7 +46,7 @@ func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, erro
 	err := pgx.BeginFunc(ctx, e.owner, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `WITH old AS (
 				UPDATE payments SET status = 'FAILED', updated_at = now()
-				 WHERE idempotency_key LIKE $1 || '%' AND status IN ('CREATED', 'PENDING', 'PAID')
+				 WHERE idempotency_key LIKE $1 || '%' AND status IN ('CREATED', 'UNKNOWN', 'PENDING', 'PAID')
 				RETURNING tenant_id, reservation_id)
 			UPDATE reservations r SET payment_status = 'UNPAID' FROM old
 			 WHERE r.tenant_id = old.tenant_id AND r.id = old.reservation_id`, webhookKeyPrefix); err != nil {
@@ -58,7 +58,7 @@ func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, erro
 				 WHERE r.tenant_id = ANY($1) AND r.status = 'CONFIRMED' AND r.payment_status IN ('UNPAID', 'NOT_REQUIRED')
 				   AND r.starts_at > now() + interval '1 day' AND r.price_amount > 0
 				   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.tenant_id = r.tenant_id AND p.reservation_id = r.id
-				                   AND p.status IN ('CREATED', 'PENDING', 'PAID'))
+				                   AND p.status IN ('CREATED', 'UNKNOWN', 'PENDING', 'PAID'))
 				 ORDER BY r.id LIMIT $2),
 			upd AS (
 				UPDATE reservations r SET payment_status = 'PENDING' FROM pick
