@@ -257,11 +257,11 @@ func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSet
 	verified := c.VerifiedAt
 	out.VerifiedAt = &verified
 	_ = json.Unmarshal(c.ShopChannels, &out.ShopChannels)
-	// A payment pending for long with no notification ever received: the notification URL in
-	// imoje's panel is most likely wrong.
+	// A payment pending (or of unknown outcome) for long with no notification ever received: the
+	// notification URL in imoje's panel is most likely wrong.
 	var silent int64
 	err := s.inTenant(ctx, m.TenantID, func(tx *gorm.DB) error {
-		q := tx.Model(&models.Payment{}).Where("tenant_id = ? AND payment_method_id = ? AND status = 'PENDING' AND created_at <= ?",
+		q := tx.Model(&models.Payment{}).Where("tenant_id = ? AND payment_method_id = ? AND status IN ('PENDING', 'UNKNOWN') AND created_at <= ?",
 			m.TenantID, m.ID, s.now().Add(-s.o.NotificationSilence))
 		if c.LastNotificationAt != nil {
 			q = q.Where("created_at > ?", *c.LastNotificationAt)

@@ -528,6 +528,14 @@ func TestDroppedNotificationsAreReconciled(t *testing.T) {
 	if w.NotificationURL != p.URL+"/payment-imoje" || len(w.SetupWarnings) == 0 || !strings.Contains(w.SetupWarnings[0], "notification URL") {
 		t.Fatalf("setup %+v", w)
 	}
+	// A payment whose outcome is unknown and that no notification ever named is the same sign.
+	if _, err := owner.Exec(context.Background(), `UPDATE payments SET status = 'UNKNOWN' WHERE id = $1`, pay.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.Must(p.owner.AccessToken, `{ paymentMethods { imoje { setupWarnings notificationUrl } } }`, nil, &setup)
+	if w := setup.PaymentMethods[0].Imoje; len(w.SetupWarnings) == 0 || !strings.Contains(w.SetupWarnings[0], "notification URL") {
+		t.Fatalf("setup with an UNKNOWN payment %+v", w)
+	}
 	n, err := p.Server.Payments.ReconcileOnce(context.Background(), 10)
 	if err != nil || n != 1 {
 		t.Fatalf("reconciled %d (%v)", n, err)
