@@ -222,8 +222,7 @@ func (op *wsOperation) start() {
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
-		op.sendErrors(gqlerror.List{{Message: "invalid json"}})
-		op.finish()
+		op.fail(gqlerror.List{{Message: "invalid json"}})
 		return
 	}
 	read.End = graphql.Now()
@@ -232,11 +231,11 @@ func (op *wsOperation) start() {
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
 		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			op.sendErrors(resp.Errors)
+			op.fail(resp.Errors)
 		} else {
 			op.sendResponse(resp)
+			op.finish()
 		}
-		op.finish()
 		return
 	}
 	// Shared only once it parsed and validated: refused texts are never kept.
@@ -340,18 +339,23 @@ func (op *wsOperation) drain() {
 // finish ends the operation; it sends complete unless the client stopped the operation or the
 // connection is closing (a complete would tell the client the stream ended normally).
 func (op *wsOperation) finish() {
+	if listed, closing := op.unlist(); listed && !closing {
+		op.c.send("complete", op.id, nil)
+	}
+	op.stop()
+}
+
+// unlist removes the operation from its connection's list; listed is false when it was no longer
+// there (stopped by the client, or ended already), closing when the connection is closing.
+func (op *wsOperation) unlist() (listed, closing bool) {
 	c := op.c
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	i := slices.Index(c.operations, op)
 	if i >= 0 {
 		c.operations = slices.Delete(c.operations, i, i+1)
 	}
-	closing := c.closing
-	c.mu.Unlock()
-	if i >= 0 && !closing {
-		c.send("complete", op.id, nil)
-	}
-	op.stop()
+	return i >= 0, c.closing
 }
 
 // recover turns a panic outside the resolvers (which gqlgen recovers itself) into the operation's
@@ -372,8 +376,7 @@ func (op *wsOperation) recover() {
 	if !errors.As(err, &gqlErr) {
 		gqlErr = &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
 	}
-	op.sendErrors(gqlerror.List{gqlErr})
-	op.finish()
+	op.fail(gqlerror.List{gqlErr})
 }
 
 // listed reports whether the operation is still one of its connection's: not stopped by the client
@@ -402,40 +405,19 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 	op.c.send(typ, op.id, b)
 }
 
-// sendErrors sends an operation's error message (errors refusing it before it ran).
-func (op *wsOperation) sendErrors(errs gqlerror.List) {
+// fail ends the operation with errs (refused before it ran, a panic, or its caller's role
+// changed): it is unlisted and gets an error message and nothing after it, as graphql-transport-ws
+// requires; legacy graphql-ws clients also get complete.
+func (op *wsOperation) fail(errs gqlerror.List) {
 	op.sendMu.Lock()
-	defer op.sendMu.Unlock()
-	if !op.listed() {
-		return
-	}
-	b, err := json.Marshal(errs)
-	if err != nil {
-		panic(err)
-	}
-	op.c.send("error", op.id, b)
-}
-
-// abort ends a running operation from outside it (its caller's role changed): it is unlisted and
-// gets errs, and nothing after them (graphql-ws clients also get complete).
-func (op *wsOperation) abort(errs gqlerror.List) {
-	op.sendMu.Lock()
-	c := op.c
-	c.mu.Lock()
-	i := slices.Index(c.operations, op)
-	if i >= 0 {
-		c.operations = slices.Delete(c.operations, i, i+1)
-	}
-	closing := c.closing
-	c.mu.Unlock()
-	if i >= 0 && !closing {
+	if listed, closing := op.unlist(); listed && !closing {
 		b, err := json.Marshal(errs)
 		if err != nil {
 			panic(err)
 		}
-		c.send("error", op.id, b)
-		if c.legacy {
-			c.send("complete", op.id, nil)
+		op.c.send("error", op.id, b)
+		if op.c.legacy {
+			op.c.send("complete", op.id, nil)
 		}
 	}
 	op.sendMu.Unlock()
