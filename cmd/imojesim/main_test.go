@@ -44,8 +44,8 @@ func TestParseOptions(t *testing.T) {
 
 func TestBuildConfig(t *testing.T) {
 	t.Parallel()
-	demo, err := buildConfig(options{notificationURL: "http://127.0.0.1:8080/webhooks/imoje", timeFactor: 0.1})
-	if err != nil || len(demo.Merchants) != 1 || demo.Merchants[0].Shops[0].NotificationURL != "http://127.0.0.1:8080/webhooks/imoje" || demo.TimeFactor != 0.1 {
+	demo, err := buildConfig(options{notificationURL: "http://127.0.0.1:8080/payment-imoje", timeFactor: 0.1})
+	if err != nil || len(demo.Merchants) != 1 || demo.Merchants[0].Shops[0].NotificationURL != "http://127.0.0.1:8080/payment-imoje" || demo.TimeFactor != 0.1 {
 		t.Fatalf("demo = %+v %v", demo, err)
 	}
 	path := filepath.Join(t.TempDir(), "c.json")

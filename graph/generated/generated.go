@@ -2708,7 +2708,7 @@ input ServiceInput {
   bufferAfterMinutes: Int
   capacity: Int
   paymentPolicy: PaymentPolicy
-  "0 returns to the business's default."
+  "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
   active: Boolean
 }
@@ -2748,6 +2748,7 @@ input BookingSettingsInput {
   minNoticeMinutes: Int
   bookingHorizonDays: Int
   slotStepMinutes: Int
+  "Minutes a customer has to pay a REQUIRED service by default, 5 to 1440."
   defaultHoldMinutes: Int
 }
 

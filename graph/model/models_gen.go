@@ -65,6 +65,7 @@ type BookingSettingsInput struct {
 	MinNoticeMinutes   *int `json:"minNoticeMinutes,omitempty"`
 	BookingHorizonDays *int `json:"bookingHorizonDays,omitempty"`
 	SlotStepMinutes    *int `json:"slotStepMinutes,omitempty"`
+	// Minutes a customer has to pay a REQUIRED service by default, 5 to 1440.
 	DefaultHoldMinutes *int `json:"defaultHoldMinutes,omitempty"`
 }
 
@@ -230,7 +231,7 @@ type ServiceInput struct {
 	BufferAfterMinutes  *int                  `json:"bufferAfterMinutes,omitempty"`
 	Capacity            *int                  `json:"capacity,omitempty"`
 	PaymentPolicy       *models.PaymentPolicy `json:"paymentPolicy,omitempty"`
-	// 0 returns to the business's default.
+	// Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default.
 	HoldMinutes *int  `json:"holdMinutes,omitempty"`
 	Active      *bool `json:"active,omitempty"`
 }

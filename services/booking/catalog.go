@@ -46,7 +46,7 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		{in.MinNoticeMinutes, "min_notice_minutes", 0, 43200, "input.minNoticeMinutes"},
 		{in.BookingHorizonDays, "booking_horizon_days", 1, 730, "input.bookingHorizonDays"},
 		{in.SlotStepMinutes, "slot_step_minutes", 5, 240, "input.slotStepMinutes"},
-		{in.DefaultHoldMinutes, "default_hold_minutes", 1, 1440, "input.defaultHoldMinutes"},
+		{in.DefaultHoldMinutes, "default_hold_minutes", MinHoldMinutes, 1440, "input.defaultHoldMinutes"},
 	}
 	for _, c := range checks {
 		if c.v == nil {
@@ -160,7 +160,7 @@ func (in ServiceInput) apply(svc *models.Service, creating bool) error {
 		if *in.HoldMinutes == 0 {
 			svc.HoldMinutes = nil // back to the tenant's default
 		} else {
-			if err := intIn(*in.HoldMinutes, 1, 1440, "input.holdMinutes"); err != nil {
+			if err := intIn(*in.HoldMinutes, MinHoldMinutes, 1440, "input.holdMinutes"); err != nil {
 				return err
 			}
 			svc.HoldMinutes = in.HoldMinutes

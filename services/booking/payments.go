@@ -34,6 +34,8 @@ type PaymentView struct {
 	CustomerEmail string
 	CustomerPhone string
 	ServiceName   string
+	// TimeZone is the business's IANA zone, in which the customer knows the visit's time.
+	TimeZone string
 
 	// locked is the reservation row read and locked (FOR UPDATE) by ReservationForPaymentTx, for
 	// ApplyPaymentStatusLockedTx in the same transaction.
@@ -44,13 +46,11 @@ type PaymentView struct {
 // so a concurrent expiry or cancellation waits for the payment decision. An unknown id, or another
 // tenant's, is ErrReservationNotFound.
 func (s *Service) ReservationForPaymentTx(tx *gorm.DB, tenantID, reservationID uuid.UUID) (*PaymentView, error) {
-	// One statement: the reservation, locked, with its service's name.
-	var row struct {
-		models.Reservation
-		ServiceName string
-	}
-	res := tx.Raw(`SELECT r.*, s.name AS service_name FROM reservations r
+	// One statement: the reservation, locked, with its service's name and the business's zone.
+	var row paymentViewRow
+	res := tx.Raw(`SELECT r.*, s.name AS service_name, t.time_zone FROM reservations r
 		JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+		JOIN tenants t ON t.id = r.tenant_id
 		WHERE r.tenant_id = ? AND r.id = ? FOR UPDATE OF r`, tenantID, reservationID).Scan(&row)
 	if res.Error != nil {
 		return nil, fmt.Errorf("reservation for payment: %w", res.Error)
@@ -58,20 +58,39 @@ func (s *Service) ReservationForPaymentTx(tx *gorm.DB, tenantID, reservationID u
 	if res.RowsAffected == 0 {
 		return nil, ErrReservationNotFound.Wrap(gorm.ErrRecordNotFound)
 	}
-	return lockedView(&row.Reservation, row.ServiceName), nil
+	return row.view(), nil
 }
 
-func lockedView(r *models.Reservation, serviceName string) *PaymentView {
+// paymentViewRow is what both readers of a PaymentView scan: the reservation, its service's name
+// and its business's zone.
+type paymentViewRow struct {
+	models.Reservation
+	ServiceName string
+	TimeZone    string
+}
+
+func (row *paymentViewRow) view() *PaymentView {
+	r := &row.Reservation
 	return &PaymentView{ReservationID: r.ID, TenantID: r.TenantID, Amount: r.PriceAmount, Currency: r.Currency,
 		Status: r.Status, PaymentStatus: r.PaymentStatus, HoldExpiresAt: r.HoldExpiresAt, StartsAt: r.StartsAt,
-		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, ServiceName: serviceName,
-		locked: r}
+		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone,
+		ServiceName: row.ServiceName, TimeZone: row.TimeZone, locked: r}
+}
+
+// LocalStart is the visit's start in the business's zone (UTC if the zone cannot be loaded).
+func (v *PaymentView) LocalStart() time.Time {
+	loc, err := loadLocation(v.TimeZone)
+	if err != nil {
+		return v.StartsAt.UTC()
+	}
+	return v.StartsAt.In(loc)
 }
 
 // reservationForPaymentSQL reads what ReservationForPaymentTx reads, for the reservation of a
 // payment ($1 tenant, $2 payment id), and locks the reservation.
-var reservationForPaymentSQL = `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name
+var reservationForPaymentSQL = `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name, t.time_zone
 	FROM reservations r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+	JOIN tenants t ON t.id = r.tenant_id
 	WHERE r.tenant_id = $1 AND r.id = (SELECT p.reservation_id FROM payments p WHERE p.tenant_id = $1 AND p.id = $2)
 	FOR UPDATE OF r`
 
@@ -90,16 +109,12 @@ func prefixed(alias, columns string) string {
 // (for QueuePaymentStatusLocked), or stays nil when there is no such payment.
 func QueueReservationOfPaymentForUpdate(b *pgx.Batch, tenantID, paymentID uuid.UUID, out **PaymentView) {
 	b.Queue(reservationForPaymentSQL, tenantID, paymentID).Query(func(rows pgx.Rows) error {
-		type row struct {
-			models.Reservation
-			ServiceName string
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[row])
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[paymentViewRow])
 		if err != nil {
 			return fmt.Errorf("reservation for payment: %w", err)
 		}
 		if len(got) == 1 {
-			*out = lockedView(&got[0].Reservation, got[0].ServiceName)
+			*out = got[0].view()
 		}
 		return nil
 	})

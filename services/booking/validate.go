@@ -40,6 +40,11 @@ func text(s, field string, maxRunes int) (string, error) {
 }
 
 // intIn checks an integer's range.
+// MinHoldMinutes is the shortest hold a business may set: imoje wants a payment's validTo at least
+// 60 s ahead, slotpay refuses to start a payment whose hold ends within a minute, and a customer
+// needs a few minutes to confirm BLIK in the bank's app or pass a bank's transfer pages.
+const MinHoldMinutes = 5
+
 func intIn(v int, lo, hi int, field string) error {
 	if v < lo || v > hi {
 		return apperr.Invalid(field, fmt.Sprintf("must be between %d and %d", lo, hi))

@@ -338,7 +338,7 @@ func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred mode
 	if returnURL == "" {
 		returnURL = s.o.PublicBaseURL + "/"
 	}
-	title := truncate(view.ServiceName+" "+view.StartsAt.UTC().Format("2006-01-02 15:04")+" UTC", 255)
+	title := paymentTitle(view)
 	notificationURL := ""
 	if acceptableNotificationURL(s.NotificationURL()) {
 		notificationURL = s.NotificationURL()
@@ -361,7 +361,9 @@ func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred mode
 		if id, perr := uuid.Parse(t.ID); perr == nil {
 			txID = &id
 		}
-		if action != nil {
+		if action != nil && in.BlikCode == "" {
+			// With a code the payer confirms in the bank's app: there is no page to send them to,
+			// whatever imoje's answer carries.
 			redirect = action.URL
 		}
 		return redirect, txID, nil, nil
@@ -397,6 +399,12 @@ func acceptableNotificationURL(raw string) bool {
 	}
 	h := u.Hostname()
 	return h != "localhost" && h != "127.0.0.1" && h != "::1" && !strings.HasSuffix(h, ".test")
+}
+
+// paymentTitle is what the payer sees at imoje and in the bank: the service and the visit's time
+// as the customer booked it, in the business's zone ("Haircut 2026-12-07 09:00").
+func paymentTitle(view *booking.PaymentView) string {
+	return truncate(view.ServiceName+" "+view.LocalStart().Format("2006-01-02 15:04"), 255)
 }
 
 func truncate(s string, n int) string {
