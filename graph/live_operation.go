@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -53,6 +55,12 @@ type wsOperation struct {
 	// Held while a result or an error is checked and written, so an operation ended by another
 	// goroutine (abort) sends nothing after its error.
 	sendMu sync.Mutex
+
+	// The operation's log line (oplog.go), written once when it ends.
+	log     operationLog
+	started time.Time
+	results atomic.Int64
+	logged  atomic.Bool
 }
 
 type wsOperationKey struct{}
@@ -83,16 +91,20 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		defer old.stop()
 	}
 	if len(c.operations) >= maxOperationsPerConnection {
+		opCtx := c.opCtx
 		c.mu.Unlock()
-		b, _ := json.Marshal(gqlerror.List{{Message: fmt.Sprintf("at most %d operations at a time on one connection", maxOperationsPerConnection),
+		// Through the error presenter, as every error (extensions.requestId).
+		resp := c.exec.DispatchError(opCtx, gqlerror.List{{Message: fmt.Sprintf("at most %d operations at a time on one connection", maxOperationsPerConnection),
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		b, _ := json.Marshal(resp.Errors)
 		c.send("error", m.ID, b)
 		return true
 	}
 	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
-		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}}
-	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
+		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}, started: time.Now()}
+	op.ctx = withOperationLog(context.WithValue(&op.octx, wsOperationKey{}, op), &op.log)
 	c.operations = append(c.operations, op)
+	c.operationsStarted++
 	c.mu.Unlock()
 	c.t.starts.add(op)
 	return true
@@ -190,7 +202,8 @@ func (c *wsConnection) stop(id string) {
 	op.stop()
 }
 
-// stop ends the operation: its context, and its subscription to the broker.
+// stop ends the operation: its context, and its subscription to the broker; the operation's log
+// line is written.
 func (op *wsOperation) stop() {
 	op.octx.cancel()
 	op.mu.Lock()
@@ -200,6 +213,7 @@ func (op *wsOperation) stop() {
 	if unsubscribe != nil {
 		unsubscribe()
 	}
+	op.logEnd()
 }
 
 // start parses, validates and dispatches the operation (a subscription's resolver runs here). A
@@ -222,7 +236,7 @@ func (op *wsOperation) start() {
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
-		op.sendErrors(gqlerror.List{{Message: "invalid json"}})
+		op.sendErrors(c.exec.DispatchError(ctx, gqlerror.List{{Message: "invalid json"}}).Errors)
 		op.finish()
 		return
 	}
@@ -370,9 +384,9 @@ func (op *wsOperation) recover() {
 	}
 	var gqlErr *gqlerror.Error
 	if !errors.As(err, &gqlErr) {
-		gqlErr = &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
+		gqlErr = gqlerror.WrapPath(nil, err) // a cause: the presenter makes it INTERNAL
 	}
-	op.sendErrors(gqlerror.List{gqlErr})
+	op.sendErrors(op.c.exec.DispatchError(op.ctx, gqlerror.List{gqlErr}).Errors)
 	op.finish()
 }
 
@@ -399,6 +413,7 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 	if op.c.legacy {
 		typ = "data"
 	}
+	op.results.Add(1)
 	op.c.send(typ, op.id, b)
 }
 
@@ -417,8 +432,10 @@ func (op *wsOperation) sendErrors(errs gqlerror.List) {
 }
 
 // abort ends a running operation from outside it (its caller's role changed): it is unlisted and
-// gets errs, and nothing after them (graphql-ws clients also get complete).
+// gets errs (through the error presenter), and nothing after them (graphql-ws clients also get
+// complete).
 func (op *wsOperation) abort(errs gqlerror.List) {
+	errs = op.c.exec.DispatchError(op.ctx, errs).Errors
 	op.sendMu.Lock()
 	c := op.c
 	c.mu.Lock()
