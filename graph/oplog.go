@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/web"
@@ -94,16 +95,23 @@ func (l *operationLog) attrs(ctx context.Context) []slog.Attr {
 	l.mu.Unlock()
 	var out []slog.Attr
 	if rc != nil {
+		doc, op := rc.Doc, rc.Operation
+		if op == nil && rc.RawQuery != "" {
+			// Refused by validation: the executor kept no document; the line still says what was
+			// asked (refused queries are rare, and their text is bounded by MaxQueryTokens).
+			if parsed, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: rc.RawQuery}, MaxQueryTokens); err == nil {
+				doc, op = parsed, parsed.Operations.ForName(rc.OperationName)
+			}
+		}
 		name := rc.OperationName
-		if rc.Operation != nil && rc.Operation.Name != "" {
-			name = rc.Operation.Name
+		if op != nil && op.Name != "" {
+			name = op.Name
 		}
 		if name != "" {
 			out = append(out, slog.String("operation", truncate(name, maxLoggedName)))
 		}
-		if rc.Operation != nil {
-			out = append(out, slog.String("operation_type", string(rc.Operation.Operation)),
-				slog.Any("fields", rootFields(rc.Doc, rc.Operation)))
+		if op != nil {
+			out = append(out, slog.String("operation_type", string(op.Operation)), slog.Any("fields", rootFields(doc, op)))
 		}
 	}
 	kind, tenant := auth.TokenCaller(ctx)
