@@ -175,7 +175,6 @@ func TestGraphQLRequestLogLine(t *testing.T) {
 	}
 }
 
-
 // TestEveryHTTPErrorCarriesTheRequestID: whatever refuses a request — the body, the transport, the
 // query's text or shape, a resolver, a failure below the edge — its errors carry
 // extensions.requestId equal to the X-Request-Id header, and a code.
