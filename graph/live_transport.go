@@ -458,7 +458,7 @@ func (c *wsConnection) tick() {
 	}
 	if !c.legacy && c.unanswered >= 2 {
 		c.mu.Unlock()
-		c.drop(coderws.StatusAbnormalClosure, "no pong to the keep-alive ping", closedByClient)
+		c.drop(coderws.StatusAbnormalClosure, "no pong to the keep-alive ping", closedByServer)
 		return
 	}
 	if !c.legacy {
