@@ -118,3 +118,30 @@ func TestPresentedErrorsCarryTheRequestID(t *testing.T) {
 		t.Fatalf("request id outside a request: %+v", got.Extensions)
 	}
 }
+
+// BenchmarkOperationLogLine: what describing an operation adds to a request (its fields for the
+// access line), for a validated operation and for one refused by validation (parsed again).
+func BenchmarkOperationLogLine(b *testing.B) {
+	query := `query Agenda($from: Time!, $to: Time!) { me { role } reservations(filter: {from: $from, to: $to}) { edges { node { id status startsAt customer { name } } } } staffMembers { id name } }`
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		rc   *graphql.OperationContext
+	}{
+		{"validated", &graphql.OperationContext{RawQuery: query, Doc: doc, Operation: doc.Operations[0]}},
+		{"refused", &graphql.OperationContext{RawQuery: query}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := graphql.WithOperationContext(context.Background(), c.rc)
+			for b.Loop() {
+				l := &operationLog{}
+				l.see(ctx)
+				l.noteCode("NOT_FOUND")
+				_ = l.attrs(ctx)
+			}
+		})
+	}
+}
