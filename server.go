@@ -17,20 +17,24 @@ import (
 )
 
 func main() {
-	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})})
-	if err := run(log); err != nil {
+	// Info until the configuration says otherwise (SLOTPAY_LOG_LEVEL), so that a refused
+	// configuration is still reported.
+	var level slog.LevelVar
+	log := web.NewLogger(os.Stdout, &level)
+	if err := run(log, &level); err != nil {
 		log.Error("slotpay stopped", "error", err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
+func run(log *slog.Logger, level *slog.LevelVar) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := config.Load(os.Getenv)
 	if err != nil {
 		return err
 	}
+	level.Set(cfg.LogLevel)
 	if len(cfg.Generated) > 0 {
 		log.Warn("development secrets generated for this run only; set them for tokens to survive restarts",
 			"generated", strings.Join(cfg.Generated, ", "))

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/ratelimit"
+	"github.com/slotpay/slotpay/services/web"
 )
 
 // Limits applied to every operation before any resolver runs.
@@ -67,8 +69,10 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
 	srv.AddTransport(newLiveWebsocket(o, r.Events))
-	srv.AddTransport(getQueriesOnly{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(loggedHTTP{getQueriesOnly{}})
+	srv.AddTransport(loggedHTTP{transport.POST{}})
+	srv.AddTransport(unsupportedTransport{})
+	srv.Use(operationLogger{}) // each operation described on its log line (oplog.go)
 
 	queries := lru.New[*ast.QueryDocument](queryCacheSize)
 	srv.SetQueryCache(queries)
@@ -124,8 +128,18 @@ var errPanic = errors.New("panic in resolver")
 // message and get extensions.code (and extensions.field for input errors); GraphQL's own errors
 // (validation, input coercion) pass through; anything else is logged and becomes INTERNAL, so
 // database and driver messages never reach a client. RATE_LIMITED carries extensions.retryAfter
-// (whole seconds), also sent as the HTTP Retry-After header (WithRetryAfter).
+// (whole seconds), also sent as the HTTP Retry-After header (WithRetryAfter). Every error carries
+// extensions.requestId, and its code goes on the operation's log line (describeError).
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	present := presentError(log)
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := present(ctx, err)
+		describeError(ctx, out)
+		return out
+	}
+}
+
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		if ae, ok := apperr.As(err); ok {
 			out := graphql.DefaultErrorPresenter(ctx, err)
@@ -196,13 +210,24 @@ func fieldOf(p ast.Path) string {
 type getQueriesOnly struct{ transport.GET }
 
 func (g getQueriesOnly) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	q := r.URL.Query()
+	// What gqlgen's GET would refuse with a bare message is refused here with a code and the request
+	// id, as every error.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		web.WriteError(r.Context(), w, http.StatusBadRequest, "BAD_REQUEST", "the query string could not be decoded")
+		return
+	}
+	for _, p := range []string{"variables", "extensions"} {
+		var obj map[string]any
+		if v := q.Get(p); v != "" && json.Unmarshal([]byte(v), &obj) != nil {
+			web.WriteError(r.Context(), w, http.StatusBadRequest, "BAD_REQUEST", p+" could not be decoded")
+			return
+		}
+	}
 	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, MaxQueryTokens); err == nil {
 		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			_, _ = w.Write([]byte(`{"errors":[{"message":"GET requests only allow query operations; use POST","extensions":{"code":"BAD_REQUEST"}}]}`))
+			web.WriteError(r.Context(), w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
 			return
 		}
 	}

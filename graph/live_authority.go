@@ -142,7 +142,7 @@ func (c *wsConnection) endOperationsBeyond(role models.Role) {
 		if admitted {
 			continue
 		}
-		op.fail(gqlerror.List{{Message: errRoleLost.Message, Extensions: map[string]any{"code": string(apperr.Forbidden)}}})
+		op.fail(op.c.exec.DispatchError(op.ctx, gqlerror.List{{Message: errRoleLost.Message, Extensions: map[string]any{"code": string(apperr.Forbidden)}}}).Errors)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -51,8 +53,14 @@ type wsOperation struct {
 	roles []models.Role
 
 	// Held while a result or an error is checked and written, so an operation ended by another
-	// goroutine (abort) sends nothing after its error.
+	// goroutine (fail) sends nothing after its error.
 	sendMu sync.Mutex
+
+	// The operation's log line (oplog.go), written once when it ends.
+	log     operationLog
+	started time.Time
+	results atomic.Int64
+	logged  atomic.Bool
 }
 
 type wsOperationKey struct{}
@@ -83,16 +91,20 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		defer old.stop()
 	}
 	if len(c.operations) >= maxOperationsPerConnection {
+		opCtx := c.opCtx
 		c.mu.Unlock()
-		b, _ := json.Marshal(gqlerror.List{{Message: fmt.Sprintf("at most %d operations at a time on one connection", maxOperationsPerConnection),
+		// Through the error presenter, as every error (extensions.requestId).
+		resp := c.exec.DispatchError(opCtx, gqlerror.List{{Message: fmt.Sprintf("at most %d operations at a time on one connection", maxOperationsPerConnection),
 			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		b, _ := json.Marshal(resp.Errors)
 		c.send("error", m.ID, b)
 		return true
 	}
 	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
-		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}}
-	op.ctx = context.WithValue(&op.octx, wsOperationKey{}, op)
+		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}, started: time.Now()}
+	op.ctx = withOperationLog(context.WithValue(&op.octx, wsOperationKey{}, op), &op.log)
 	c.operations = append(c.operations, op)
+	c.operationsStarted++
 	c.mu.Unlock()
 	c.t.starts.add(op)
 	return true
@@ -190,7 +202,8 @@ func (c *wsConnection) stop(id string) {
 	op.stop()
 }
 
-// stop ends the operation: its context, and its subscription to the broker.
+// stop ends the operation: its context, and its subscription to the broker; the operation's log
+// line is written.
 func (op *wsOperation) stop() {
 	op.octx.cancel()
 	op.mu.Lock()
@@ -200,6 +213,7 @@ func (op *wsOperation) stop() {
 	if unsubscribe != nil {
 		unsubscribe()
 	}
+	op.logEnd()
 }
 
 // start parses, validates and dispatches the operation (a subscription's resolver runs here). A
@@ -222,7 +236,7 @@ func (op *wsOperation) start() {
 	ctx := graphql.StartOperationTrace(op.ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
-		op.fail(gqlerror.List{{Message: "invalid json"}})
+		op.fail(c.exec.DispatchError(ctx, gqlerror.List{{Message: "invalid json"}}).Errors)
 		return
 	}
 	read.End = graphql.Now()
@@ -374,9 +388,9 @@ func (op *wsOperation) recover() {
 	}
 	var gqlErr *gqlerror.Error
 	if !errors.As(err, &gqlErr) {
-		gqlErr = &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}
+		gqlErr = gqlerror.WrapPath(nil, err) // a cause: the presenter makes it INTERNAL
 	}
-	op.fail(gqlerror.List{gqlErr})
+	op.fail(op.c.exec.DispatchError(op.ctx, gqlerror.List{gqlErr}).Errors)
 }
 
 // listed reports whether the operation is still one of its connection's: not stopped by the client
@@ -402,12 +416,13 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 	if op.c.legacy {
 		typ = "data"
 	}
+	op.results.Add(1)
 	op.c.send(typ, op.id, b)
 }
 
-// fail ends the operation with errs (refused before it ran, a panic, or its caller's role
-// changed): it is unlisted and gets an error message and nothing after it, as graphql-transport-ws
-// requires; legacy graphql-ws clients also get complete.
+// fail ends the operation with errs, already through the error presenter (refused before it ran,
+// a panic, or its caller's role changed): it is unlisted and gets an error message and nothing
+// after it, as graphql-transport-ws requires; legacy graphql-ws clients also get complete.
 func (op *wsOperation) fail(errs gqlerror.List) {
 	op.sendMu.Lock()
 	if listed, closing := op.unlist(); listed && !closing {

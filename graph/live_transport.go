@@ -173,7 +173,8 @@ func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		return
 	}
 	ws.SetReadLimit(MaxWSMessage)
-	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS}
+	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS,
+		opened: time.Now()}
 	// The request's context ends when this handler returns, and holds net/http's state: the
 	// connection keeps only what its operations read from it.
 	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
@@ -237,6 +238,7 @@ type wsConnection struct {
 	exec   graphql.GraphExecutor
 	legacy bool // graphql-ws rather than graphql-transport-ws
 	ctx    context.Context
+	opened time.Time
 
 	mu          sync.Mutex
 	opCtx       context.Context // ctx with the principal, set by connection_init
@@ -246,6 +248,14 @@ type wsConnection struct {
 	unanswered  int // pings sent since the last pong (graphql-transport-ws)
 	operations  []*wsOperation
 	initialised bool
+
+	// For the close line (oplog.go): the code and reason the connection ended with (the first
+	// end wins, as its close code), who ended it, and how many operations it started.
+	closeCode         coderws.StatusCode
+	closeReason       string
+	closedBy          string
+	closeLogged       bool
+	operationsStarted int
 
 	// A staff connection's standing, read at connection_init, when each operation starts and
 	// whenever the membership changes (live_authority.go).
@@ -279,7 +289,7 @@ func (c *wsConnection) serve() {
 	for {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
-			c.end()
+			c.end(readEnd(err))
 			return
 		}
 		var m wsMessage
@@ -322,7 +332,7 @@ func (c *wsConnection) handle(m *wsMessage) bool {
 		c.protocolError("unexpected message connection_init")
 		return false
 	case m.Type == "connection_terminate" && c.legacy:
-		c.close(coderws.StatusNormalClosure, "terminated")
+		c.closeAs(coderws.StatusNormalClosure, "terminated", closedByClient)
 		return false
 	case (m.Type == "subscribe" && !c.legacy) || (m.Type == "start" && c.legacy):
 		if !initialised {
@@ -425,6 +435,7 @@ func (c *wsConnection) init(payload json.RawMessage) bool {
 	c.initialised = true
 	c.keepAlive = time.AfterFunc(c.t.keepAlive, c.tick)
 	c.mu.Unlock()
+	c.logConnected()
 	c.send("connection_ack", "", nil)
 	if c.legacy {
 		c.send("ka", "", nil)
@@ -447,7 +458,7 @@ func (c *wsConnection) tick() {
 	}
 	if !c.legacy && c.unanswered >= 2 {
 		c.mu.Unlock()
-		c.drop()
+		c.drop(coderws.StatusAbnormalClosure, "no pong to the keep-alive ping", closedByServer)
 		return
 	}
 	if !c.legacy {
@@ -472,7 +483,7 @@ func (c *wsConnection) send(typ, id string, payload json.RawMessage) {
 	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
 	defer cancel()
 	if err := c.ws.Write(ctx, coderws.MessageText, b); err != nil {
-		c.drop()
+		c.drop(coderws.StatusAbnormalClosure, "write failed", closedByServer)
 	}
 }
 
@@ -480,20 +491,25 @@ func (c *wsConnection) send(typ, id string, payload json.RawMessage) {
 // (up to 10 s in the WebSocket library), so it runs on its own goroutine, which also ends the
 // operations (close may be called under the broker's mutex, which ending a subscription takes).
 func (c *wsConnection) close(code coderws.StatusCode, reason string) {
-	if !c.markClosing() {
+	c.closeAs(code, reason, closedByServer)
+}
+
+// closeAs is close, saying for the log who asked for it.
+func (c *wsConnection) closeAs(code coderws.StatusCode, reason, by string) {
+	if !c.markClosing(code, reason, by) {
 		return
 	}
 	go func() {
 		c.stopOperations()
 		_ = c.ws.Close(code, reason)
-		c.end()
+		c.end(code, reason, by)
 	}()
 }
 
 // drop ends the connection without a handshake (a write failed, a pong did not come, the reader
-// stopped).
-func (c *wsConnection) drop() {
-	if c.markClosing() {
+// stopped); code and reason say why in the log when nothing ended it before.
+func (c *wsConnection) drop(code coderws.StatusCode, reason, by string) {
+	if c.markClosing(code, reason, by) {
 		c.stopOperations()
 		_ = c.ws.CloseNow()
 	}
@@ -501,15 +517,18 @@ func (c *wsConnection) drop() {
 	// The reader may have seen closing and returned without ending the connection: forget it
 	// here, or it would stay listed (and held) until the process ends.
 	c.t.unregister(c)
+	c.logClosed()
 }
 
-func (c *wsConnection) markClosing() bool {
+// markClosing starts closing the connection, once, and records why for its close line.
+func (c *wsConnection) markClosing(code coderws.StatusCode, reason, by string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
 		return false
 	}
 	c.closing = true
+	c.closeCode, c.closeReason, c.closedBy = code, reason, by
 	if c.timer != nil {
 		c.timer.Stop()
 	}
@@ -532,8 +551,8 @@ func (c *wsConnection) stopOperations() {
 
 // end runs when the connection is done: whatever is still open is dropped (the library has already
 // closed the connection when the client closed it or sent too big a message).
-func (c *wsConnection) end() {
-	c.drop()
+func (c *wsConnection) end(code coderws.StatusCode, reason, by string) {
+	c.drop(code, reason, by)
 	c.stopOperations()
 	c.t.unregister(c)
 }

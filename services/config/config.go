@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -80,6 +81,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// PasswordConcurrency bounds the argon2id computations running at once (GOMAXPROCS when 0).
 	PasswordConcurrency int
+	// LogLevel is the least severe level logged (SLOTPAY_LOG_LEVEL: debug, info, warn or error).
+	LogLevel slog.Level
 	// Generated lists the secrets that were generated because none was configured (development only).
 	Generated []string
 }
@@ -110,6 +113,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 	var err error
+	if c.LogLevel, err = LogLevel(get("LOG_LEVEL", "info")); err != nil {
+		errs = append(errs, fmt.Errorf("SLOTPAY_LOG_LEVEL: %w", err))
+	}
 	if c.AccessTokenTTL, err = duration(get("ACCESS_TOKEN_TTL", "15m")); err != nil {
 		errs = append(errs, fmt.Errorf("SLOTPAY_ACCESS_TOKEN_TTL: %w", err))
 	}
@@ -202,6 +208,21 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
+}
+
+// LogLevel reads a log level: debug, info, warn or error (any case).
+func LogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return slog.LevelInfo, fmt.Errorf("%q is not a log level: debug, info, warn or error", s)
 }
 
 // checkImojeBaseURL: in production the server talks to imoje's own sandbox host only (the value

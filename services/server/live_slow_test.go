@@ -95,4 +95,9 @@ func TestSubscriberThatNeverReadsBlocksNoOne(t *testing.T) {
 	// The others' subscriptions are left; the frozen connection's membership watch goes once the
 	// server has finished closing it.
 	waitSubscribed(t, b.Env, others)
+	// The operator sees the drop: a warning with the code and reason the client got.
+	l := findLog(t, b.Env, "websocket closed", "", func(l logLine) bool { return l.num("code") == int(graph.CloseSlowConsumer) })
+	if l.str("level") != "WARN" || l.str("reason") != reason || l.str("closed_by") != "server" || l.str("caller") != "staff" {
+		t.Fatalf("slow consumer's close line %v", l)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,7 +100,8 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Observe gives each request an id (X-Request-Id, accepted from the client when well-formed), logs one
-// structured line per request, and turns a panic into a 500 that is logged with its stack.
+// structured line per request (with what handlers added through AddLogAttrs), and turns a panic into
+// a 500 that is logged with its stack.
 func Observe(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -108,6 +110,8 @@ func Observe(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		added := &accessLog{}
+		ctx = context.WithValue(ctx, accessLogKey{}, added)
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		defer func() {
@@ -120,8 +124,9 @@ func Observe(log *slog.Logger, next http.Handler) http.Handler {
 					http.Error(rec, `{"error":"internal error"}`, http.StatusInternalServerError)
 				}
 			}
-			log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+				slog.Int("bytes", rec.bytes), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)}
+			log.LogAttrs(ctx, slog.LevelInfo, "request", append(attrs, added.added()...)...)
 		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 	})
@@ -136,16 +141,16 @@ func LimitBody(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > limit {
-			tooLarge(w, limit)
+			tooLarge(w, r, limit)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
-			http.Error(w, `{"errors":[{"message":"could not read request body"}]}`, http.StatusBadRequest)
+			WriteError(r.Context(), w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
 			return
 		}
 		if int64(len(body)) > limit {
-			tooLarge(w, limit)
+			tooLarge(w, r, limit)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -154,11 +159,22 @@ func LimitBody(limit int64, next http.Handler) http.Handler {
 	})
 }
 
-func tooLarge(w http.ResponseWriter, limit int64) {
-	w.Header().Set("Content-Type", "application/json")
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
 	w.Header().Set("Connection", "close")
-	w.WriteHeader(http.StatusRequestEntityTooLarge)
-	fmt.Fprintf(w, `{"errors":[{"message":"request body larger than %d bytes","extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}`, limit)
+	WriteError(r.Context(), w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", fmt.Sprintf("request body larger than %d bytes", limit))
+}
+
+// WriteError answers a request refused before GraphQL runs with a GraphQL error response: message,
+// extensions.code and, as every error slotpay sends, extensions.requestId (the X-Request-Id header).
+func WriteError(ctx context.Context, w http.ResponseWriter, status int, code, message string) {
+	ext := map[string]string{"code": code}
+	if id := RequestID(ctx); id != "" {
+		ext["requestId"] = id
+	}
+	b, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": message, "extensions": ext}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
 // Authenticate verifies a bearer token when one is given and stores the principal, or the reason the
