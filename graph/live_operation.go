@@ -198,6 +198,7 @@ func (op *wsOperation) stop() {
 	op.onStop = nil
 	op.mu.Unlock()
 	if unsubscribe != nil {
+		op.c.t.metrics.SubscriptionEnded()
 		unsubscribe()
 	}
 }
@@ -293,6 +294,7 @@ func (op *wsOperation) attach(feed, unsubscribe func()) bool {
 		return false
 	}
 	op.streaming, op.feed, op.onStop = true, feed, unsubscribe
+	op.c.t.metrics.SubscriptionStarted()
 	return true
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/web"
 )
@@ -87,6 +88,7 @@ type liveWebsocket struct {
 	shutdown    context.Context
 	starts      startQueue
 	queries     queryTexts
+	metrics     *metrics.Metrics
 
 	// The open connections, closed with 1001 when shutdown ends (one AfterFunc for all of them).
 	mu    sync.Mutex
@@ -113,6 +115,7 @@ func newLiveWebsocket(o HandlerOptions, broker *events.Broker) *liveWebsocket {
 		keepAlive:   o.KeepAlive,
 		initTimeout: o.InitTimeout,
 		shutdown:    o.Shutdown,
+		metrics:     o.Metrics,
 	}
 	if t.keepAlive <= 0 {
 		t.keepAlive = wsKeepAlive
@@ -151,13 +154,19 @@ func (t *liveWebsocket) register(c *wsConnection) bool {
 		return false
 	}
 	t.conns[c] = struct{}{}
+	t.metrics.WebSocketOpened()
 	return true
 }
 
 func (t *liveWebsocket) unregister(c *wsConnection) {
 	t.mu.Lock()
+	_, open := t.conns[c]
 	delete(t.conns, c)
 	t.mu.Unlock()
+	if open {
+		code, by := c.closedWith()
+		t.metrics.WebSocketClosed(code, by)
+	}
 }
 
 // Supports takes every upgrade request on /graphql.
@@ -173,7 +182,8 @@ func (t *liveWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		return
 	}
 	ws.SetReadLimit(MaxWSMessage)
-	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS}
+	c := &wsConnection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS,
+		closeCode: -1}
 	// The request's context ends when this handler returns, and holds net/http's state: the
 	// connection keeps only what its operations read from it.
 	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
@@ -246,6 +256,9 @@ type wsConnection struct {
 	unanswered  int // pings sent since the last pong (graphql-transport-ws)
 	operations  []*wsOperation
 	initialised bool
+	// How the connection ended, for metrics: the first close code (-1: none) and who sent it.
+	closeCode int
+	closedBy  string
 
 	// A staff connection's standing, read at connection_init, when each operation starts and
 	// whenever the membership changes (live_authority.go).
@@ -279,6 +292,7 @@ func (c *wsConnection) serve() {
 	for {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
+			c.noteClose(int(coderws.CloseStatus(err)), "client")
 			c.end()
 			return
 		}
@@ -483,6 +497,7 @@ func (c *wsConnection) close(code coderws.StatusCode, reason string) {
 	if !c.markClosing() {
 		return
 	}
+	c.noteClose(int(code), "server")
 	go func() {
 		c.stopOperations()
 		_ = c.ws.Close(code, reason)
@@ -494,6 +509,7 @@ func (c *wsConnection) close(code coderws.StatusCode, reason string) {
 // stopped).
 func (c *wsConnection) drop() {
 	if c.markClosing() {
+		c.noteClose(-1, "server")
 		c.stopOperations()
 		_ = c.ws.CloseNow()
 	}
@@ -501,6 +517,22 @@ func (c *wsConnection) drop() {
 	// The reader may have seen closing and returned without ending the connection: forget it
 	// here, or it would stay listed (and held) until the process ends.
 	c.t.unregister(c)
+}
+
+// noteClose remembers the first way the connection was closed: a close frame the server sent or the
+// client's (CloseStatus is -1 for a connection lost without one), or a drop.
+func (c *wsConnection) noteClose(code int, by string) {
+	c.mu.Lock()
+	if c.closedBy == "" {
+		c.closeCode, c.closedBy = code, by
+	}
+	c.mu.Unlock()
+}
+
+func (c *wsConnection) closedWith() (int, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode, c.closedBy
 }
 
 func (c *wsConnection) markClosing() bool {
