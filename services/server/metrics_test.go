@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/slotpay/slotpay/imojesim"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
@@ -368,5 +370,44 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	}
 	if status, _ := get("http://" + metricsAddr + "/graphql"); status != http.StatusNotFound {
 		t.Fatalf("the metrics listener answered /graphql with %d, want 404", status)
+	}
+}
+
+// TestMetricsCountServerClosesAndSlowConsumers: a connection the server closes (an invalid token:
+// 4401) is counted under its code as the server's, and a subscriber the broker drops for
+// overflowing its buffer is counted as a slow consumer.
+func TestMetricsCountServerClosesAndSlowConsumers(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t, func(_ *config.Config, o *server.Options) { o.EventBufferSize = 2 })
+	url := env.URL + "/metrics"
+	owner := env.SignUp("metrics-closes")
+	before := scrape(t, url)
+
+	c := mustDialWS(t, env.URL, transportWS)
+	c.init("not-a-token")
+	c.expectClose(4401, 5*time.Second)
+	after := waitMetric(t, url, "slotpay_websocket_connections", 0)
+	if got := delta(before, after, "slotpay_websocket_closes_total", "code", "4401", "by", "server"); got != 1 {
+		t.Errorf("4401 closes grew by %v, want 1", got)
+	}
+	if got := delta(before, after, "slotpay_websocket_closes_total"); got != 1 {
+		t.Errorf("closes grew by %v, want 1", got)
+	}
+
+	tenant := uuid.MustParse(owner.TenantID)
+	sub, err := env.Server.Events.Subscribe(events.Filter{TenantID: tenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for range env.Server.Events.BufferSize() + 1 { // nobody reads: the last one overflows
+		env.Server.Events.Deliver(events.Event{Kind: events.ReservationUpdated, TenantID: tenant, ReservationID: uuid.New()})
+	}
+	if !errors.Is(sub.Err(), events.ErrSlowConsumer) {
+		t.Fatalf("subscription ended with %v, want ErrSlowConsumer", sub.Err())
+	}
+	final := scrape(t, url)
+	if got := delta(after, final, "slotpay_events_slow_consumers_total"); got != 1 {
+		t.Errorf("slow consumers grew by %v, want 1", got)
 	}
 }
