@@ -25,6 +25,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/web"
 )
@@ -58,6 +59,8 @@ type HandlerOptions struct {
 	// Shutdown ends when the server shuts down: open WebSockets are then closed with 1001 (going
 	// away) so clients reconnect elsewhere.
 	Shutdown context.Context
+	// Metrics counts WebSocket connections, subscriptions and close codes (nil: not counted).
+	Metrics *metrics.Metrics
 }
 
 // NewHandler builds the /graphql handler: GraphQL over HTTP (POST, and GET for queries only) and

@@ -211,6 +211,7 @@ func (op *wsOperation) stop() {
 	op.onStop = nil
 	op.mu.Unlock()
 	if unsubscribe != nil {
+		op.c.t.metrics.SubscriptionEnded()
 		unsubscribe()
 	}
 	op.logEnd()
@@ -306,6 +307,7 @@ func (op *wsOperation) attach(feed, unsubscribe func()) bool {
 		return false
 	}
 	op.streaming, op.feed, op.onStop = true, feed, unsubscribe
+	op.c.t.metrics.SubscriptionStarted()
 	return true
 }
 

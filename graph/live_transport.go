@@ -20,6 +20,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/web"
 )
@@ -87,6 +88,7 @@ type liveWebsocket struct {
 	shutdown    context.Context
 	starts      startQueue
 	queries     queryTexts
+	metrics     *metrics.Metrics
 
 	// The open connections, closed with 1001 when shutdown ends (one AfterFunc for all of them).
 	mu    sync.Mutex
@@ -113,6 +115,7 @@ func newLiveWebsocket(o HandlerOptions, broker *events.Broker) *liveWebsocket {
 		keepAlive:   o.KeepAlive,
 		initTimeout: o.InitTimeout,
 		shutdown:    o.Shutdown,
+		metrics:     o.Metrics,
 	}
 	if t.keepAlive <= 0 {
 		t.keepAlive = wsKeepAlive
@@ -151,13 +154,21 @@ func (t *liveWebsocket) register(c *wsConnection) bool {
 		return false
 	}
 	t.conns[c] = struct{}{}
+	t.metrics.WebSocketOpened()
 	return true
 }
 
 func (t *liveWebsocket) unregister(c *wsConnection) {
 	t.mu.Lock()
+	_, open := t.conns[c]
 	delete(t.conns, c)
 	t.mu.Unlock()
+	if open {
+		c.mu.Lock()
+		code, by := c.closeCode, c.closedBy
+		c.mu.Unlock()
+		t.metrics.WebSocketClosed(int(code), by)
+	}
 }
 
 // Supports takes every upgrade request on /graphql.
@@ -248,8 +259,7 @@ type wsConnection struct {
 	unanswered  int // pings sent since the last pong (graphql-transport-ws)
 	operations  []*wsOperation
 	initialised bool
-
-	// For the close line (oplog.go): the code and reason the connection ended with (the first
+	// For the close line (oplog.go) and the close metric: the code and reason the connection ended with (the first
 	// end wins, as its close code), who ended it, and how many operations it started.
 	closeCode         coderws.StatusCode
 	closeReason       string

@@ -22,6 +22,7 @@ func (s *Service) ExpireDueHolds(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("expire due holds: %w", err)
 	}
+	s.metrics.HoldsExpired(n)
 	return n, nil
 }
 

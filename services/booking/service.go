@@ -18,6 +18,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -61,6 +62,7 @@ type Service struct {
 	log    *slog.Logger
 	// customerTokenTTL is how long after a reservation ends its customer link keeps working.
 	customerTokenTTL time.Duration
+	metrics          *metrics.Metrics
 }
 
 // Options tune the service; Now lets tests control the clock.
@@ -68,6 +70,8 @@ type Options struct {
 	Now              func() time.Time
 	Logger           *slog.Logger
 	CustomerTokenTTL time.Duration
+	// Metrics counts holds the background expiry ends (nil: not counted).
+	Metrics *metrics.Metrics
 }
 
 // NewService builds the booking service on the application's database handle.
@@ -81,7 +85,8 @@ func NewService(db *gorm.DB, tokens CustomerTokens, o Options) *Service {
 	if o.CustomerTokenTTL == 0 {
 		o.CustomerTokenTTL = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL}
+	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL,
+		metrics: o.Metrics}
 }
 
 // Now is the service's clock (UTC).

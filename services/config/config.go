@@ -45,6 +45,9 @@ type Config struct {
 	AppDatabaseURL string
 	AppRole        string
 	ListenAddr     string
+	// MetricsAddr, when set, is where /metrics is served instead of on ListenAddr (which then
+	// answers 404 for it), so that metrics need not be public.
+	MetricsAddr string
 	// PublicBaseURL is where clients and imoje reach this instance (builds the notification URL).
 	PublicBaseURL string
 	// JWTKeys verify access tokens; JWTKeys[0] signs. Format: "kid:base64secret,kid2:base64secret".
@@ -104,6 +107,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AppDatabaseURL: get("APP_DATABASE_URL", ""),
 		AppRole:        get("APP_ROLE", "slotpay_app"),
 		ListenAddr:     get("LISTEN_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:    get("METRICS_ADDR", ""),
 		PublicBaseURL:  get("PUBLIC_BASE_URL", ""),
 		JWTIssuer:      get("JWT_ISSUER", "slotpay"),
 		ImojeBaseURL:   get("IMOJE_BASE_URL", ""),
@@ -174,6 +178,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Env == Development && !c.DevAllowRemote && !Loopback(c.ListenAddr) {
 		errs = append(errs, fmt.Errorf("SLOTPAY_LISTEN_ADDR %q is not a loopback address: a development server (whose imoje simulator lists tokens and keys) listens on 127.0.0.1 or localhost unless SLOTPAY_DEV_ALLOW_REMOTE=true", c.ListenAddr))
 	}
+	if c.MetricsAddr != "" {
+		if err := checkMetricsAddr(c.MetricsAddr, c.ListenAddr); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.AppDatabaseURL == "" {
 		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))
@@ -224,6 +233,27 @@ func LogLevel(s string) (slog.Level, error) {
 	}
 	return slog.LevelInfo, fmt.Errorf("%q is not a log level: debug, info, warn or error", s)
 }
+
+// checkMetricsAddr: SLOTPAY_METRICS_ADDR is host:port (the host may be empty: every interface),
+// with a port of its own; the main listener's address would serve both on one port.
+func checkMetricsAddr(addr, listen string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("SLOTPAY_METRICS_ADDR %q is not host:port", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("SLOTPAY_METRICS_ADDR %q: the port must be a number from 1 to 65535", addr)
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return fmt.Errorf("SLOTPAY_METRICS_ADDR %q: the host must be an IP address or localhost", addr)
+	}
+	if lhost, lport, err := net.SplitHostPort(listen); err == nil && lport == port && (lhost == host || anyHost(lhost) || anyHost(host)) {
+		return fmt.Errorf("SLOTPAY_METRICS_ADDR %q takes SLOTPAY_LISTEN_ADDR's port: give metrics a port of their own, or leave it empty to serve /metrics on the main listener", addr)
+	}
+	return nil
+}
+
+func anyHost(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
 
 // checkImojeBaseURL: in production the server talks to imoje's own sandbox host only (the value
 // replaces the SANDBOX base); any http(s) URL, e.g. a simulator, in development.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/slotpay/slotpay/services/metrics"
 )
 
 // DefaultBufferSize is how many undelivered events a subscriber may have before it is disconnected.
@@ -123,6 +125,8 @@ func (s *Subscription) Close() {
 type BrokerOptions struct {
 	BufferSize int // DefaultBufferSize when zero
 	Log        *slog.Logger
+	// Metrics counts subscribers dropped for overflowing their buffer (nil: not counted).
+	Metrics *metrics.Metrics
 }
 
 // Broker fans events out to this instance's subscribers. Delivery never blocks: it only ever does a
@@ -131,6 +135,7 @@ type BrokerOptions struct {
 type Broker struct {
 	bufferSize int
 	log        *slog.Logger
+	metrics    *metrics.Metrics
 
 	mu      sync.Mutex
 	tenants map[uuid.UUID]*tenantSubscribers
@@ -153,7 +158,7 @@ func NewBroker(opt BrokerOptions) *Broker {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Broker{bufferSize: opt.BufferSize, log: opt.Log, tenants: make(map[uuid.UUID]*tenantSubscribers)}
+	return &Broker{bufferSize: opt.BufferSize, log: opt.Log, metrics: opt.Metrics, tenants: make(map[uuid.UUID]*tenantSubscribers)}
 }
 
 // BufferSize is how many undelivered events a subscriber may have before it is disconnected.
@@ -257,6 +262,7 @@ func (b *Broker) Deliver(e Event) {
 	// Removed after the loops so the maps are not changed while they are being walked.
 	for _, s := range slow {
 		b.removeLocked(s, ErrSlowConsumer)
+		b.metrics.SlowConsumer()
 		b.log.Warn("event subscriber disconnected", "reason", ErrSlowConsumer.Error(),
 			"tenant_id", s.filter.TenantID.String(), "buffer", b.bufferSize)
 	}

@@ -261,8 +261,9 @@ func (s *Service) markUnanswered(tx *gorm.DB, pay *models.Payment, target models
 // applyAsked applies what imoje answered through the notification path (forward only).
 func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID uuid.UUID, t *imoje.Transaction, link *imoje.Payment) error {
 	var refunds []uuid.UUID
+	var outcome string
 	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		refunds = nil
+		refunds, outcome = nil, ""
 		pay, err := findPayment(tx, tenantID, paymentID.String(), "", "")
 		if err != nil || pay == nil {
 			return err
@@ -272,7 +273,8 @@ func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID
 			if link != nil {
 				linkID = link.ID
 			}
-			_, _, refund, err := s.applySale(tx, pay, serviceID, t, linkID, "reconciliation")
+			var refund *uuid.UUID
+			outcome, _, refund, err = s.applySale(tx, pay, serviceID, t, linkID, "reconciliation")
 			if err != nil {
 				return err
 			}
@@ -286,6 +288,9 @@ func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID
 		return err
 	})
 	if err == nil {
+		if outcome != "" {
+			s.o.Metrics.Reconciled(outcome)
+		}
 		s.sendLater(tenantID, refunds...)
 	}
 	return err

@@ -19,6 +19,7 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/secrets"
 )
 
@@ -69,6 +70,8 @@ type Options struct {
 	NotificationSilence time.Duration
 	Now                 func() time.Time
 	Log                 *slog.Logger
+	// Metrics counts notifications by outcome and what reconciliation learned (nil: not counted).
+	Metrics *metrics.Metrics
 }
 
 // Service implements payments.

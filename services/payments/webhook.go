@@ -59,6 +59,7 @@ func (s *Service) answer(w http.ResponseWriter, r *http.Request, err error, outc
 	w.Header().Set("Content-Type", "application/json")
 	if err == nil {
 		s.o.Log.InfoContext(r.Context(), "imoje notification", "outcome", outcome)
+		s.o.Metrics.Notification(outcome, http.StatusOK)
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 		return
 	}
@@ -73,6 +74,7 @@ func (s *Service) answer(w http.ResponseWriter, r *http.Request, err error, outc
 		level = s.o.Log.ErrorContext
 	}
 	level(r.Context(), "imoje notification refused", "status", status, "reason", reason, "error", err.Error())
+	s.o.Metrics.Notification("", status)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`{"status":"error","reason":"` + reason + `"}`))
 }

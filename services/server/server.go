@@ -25,6 +25,7 @@ import (
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/periodic"
 	"github.com/slotpay/slotpay/services/ratelimit"
@@ -56,6 +57,10 @@ type Server struct {
 	// Limits counts attempts (log-in, sign-up, public booking…) for every instance together.
 	Limits  *ratelimit.Store
 	Handler http.Handler
+	// Metrics is this instance's registry and instrumentation; MetricsHandler serves it, on Handler
+	// at /metrics unless SLOTPAY_METRICS_ADDR names a listener of its own (Run serves it there).
+	Metrics        *metrics.Metrics
+	MetricsHandler http.Handler
 
 	// Background rounds: hold expiry, reconciliation with imoje, spent rate-limit buckets.
 	expiry, reconciler, limitsGC *periodic.Loop
@@ -119,11 +124,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	}
 	s := &Server{Config: cfg, Log: log, DB: db, Pool: pool, Tokens: tokens}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	reconcileAfter := cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge, payments.DefaultReconcileAfter)
+	s.Metrics = metrics.New(metrics.Options{Pool: pool, ReconcileAfter: reconcileAfter, Now: opt.Now, Log: log})
+	s.MetricsHandler = s.Metrics.Handler()
 	auth.SetPasswordConcurrency(cfg.PasswordConcurrency)
 	s.Limits = ratelimit.NewStore(pool, opt.Now)
 	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
 		Limiter: s.Limits, Limits: cfg.RateLimits})
-	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log})
+	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log, Metrics: s.Metrics})
 	box, err := secrets.NewBox(cfg.CredentialKeys)
 	if err != nil {
 		pool.Close()
@@ -137,11 +145,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
 	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
-		HTTPClient:     &http.Client{Timeout: imojeTimeout},
-		ReconcileAfter: cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge), ReconcileBatch: cfg.ReconcileBatch,
-		Background: s.baseCtx, Now: opt.Now, Log: log,
+		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: s.Metrics.ImojeTransport(nil)},
+		ReconcileAfter: reconcileAfter, ReconcileBatch: cfg.ReconcileBatch,
+		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics,
 	})
-	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log})
+	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
@@ -174,7 +182,9 @@ func (s *Server) routes(opt Options) http.Handler {
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
+		Metrics: s.Metrics,
 	})
+	gql.Use(s.Metrics.GraphQL())
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	gql.Use(graph.OneAuthentication{})
@@ -208,7 +218,10 @@ func (s *Server) routes(opt Options) http.Handler {
 	if dev {
 		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
 	}
-	return web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))
+	if s.Config.MetricsAddr == "" {
+		mux.Handle("GET "+metrics.Path, s.MetricsHandler)
+	}
+	return s.Metrics.InstrumentHTTP(web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux)))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {
@@ -244,6 +257,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	srv.RegisterOnShutdown(s.cancelBase)
+	if s.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		go s.ServeMetrics(ctx, mln)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -259,4 +279,21 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return err
+}
+
+// ServeMetrics serves /metrics alone on ln (SLOTPAY_METRICS_ADDR: a port the public never reaches)
+// until ctx ends; every other path is 404.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+metrics.Path, s.MetricsHandler)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.Log.Error("metrics listener stopped", "error", err.Error())
+		return err
+	}
+	return nil
 }
