@@ -18,7 +18,7 @@ var toolPrefixes = []string{"SLOTPAY_TEST_", "SLOTPAY_BENCH_"}
 // setting is one variable as Load read it: its effective value (the environment's, or the default).
 type setting struct{ name, value string }
 
-// Names lists every setting Load reads, in the order it reads them. The list is what Load asks its
+// Names lists every setting Load reads, sorted. The list is what Load asks its
 // getenv for (Load reads every setting on every call, whatever the others say), so it cannot drift
 // from the code: a new setting is known the moment Load reads it.
 func Names() []string {
@@ -27,6 +27,7 @@ func Names() []string {
 	for _, s := range c.settings {
 		names = append(names, s.name)
 	}
+	slices.Sort(names)
 	return names
 }
 
