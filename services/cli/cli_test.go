@@ -108,6 +108,10 @@ func TestMigrateOnFreshDatabase(t *testing.T) {
 		t.Fatalf("version on a fresh database: %d %q", code, out)
 	}
 
+	if code, _, errOut := run(t, env, "migrate", "down"); code != cli.ExitError || !strings.Contains(errOut, "nothing to roll back") {
+		t.Fatalf("down on a fresh database: %d %s", code, errOut)
+	}
+
 	code, out, errOut = run(t, env, "migrate", "up")
 	if code != cli.ExitOK || strings.Count(out, "applied 0") != int(want) || !strings.Contains(out, fmt.Sprintf("database at version %d\n", want)) {
 		t.Fatalf("up: %d\n%s%s", code, out, errOut)
