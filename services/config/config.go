@@ -130,13 +130,13 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name, def string
 		into      *time.Duration
-		low, high time.Duration // low 0: must be positive
+		low, high time.Duration
 	}{
 		{"ACCESS_TOKEN_TTL", "15m", &c.AccessTokenTTL, 0, 24 * time.Hour},
 		{"REFRESH_TOKEN_TTL", "720h", &c.RefreshTokenTTL, 0, 366 * 24 * time.Hour},
 		{"SHUTDOWN_TIMEOUT", "20s", &c.ShutdownTimeout, 0, 10 * time.Minute},
 		{"IMOJE_TIMEOUT", "15s", &c.ImojeTimeout, 0, 5 * time.Minute},
-		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval, 0, 24 * time.Hour},
+		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval, time.Second, 24 * time.Hour}, // not a busy loop against imoje
 		{"RECONCILE_MIN_AGE", "45s", &c.ReconcileMinAge, 0, 24 * time.Hour},
 	} {
 		if *d.into, err = durationIn(get(d.name, d.def), d.low, d.high); err != nil {
@@ -371,12 +371,12 @@ func duration(s string) (time.Duration, error) {
 	return time.Duration(secs) * time.Second, nil
 }
 
-// durationIn is duration within [low, high]; low 0 refuses zero as well as negative values.
+// durationIn is a positive duration within [low, high].
 func durationIn(s string, low, high time.Duration) (time.Duration, error) {
 	d, err := duration(s)
 	switch {
 	case err != nil:
-	case low == 0 && d <= 0:
+	case d <= 0:
 		err = fmt.Errorf("%q must be positive", s)
 	case d < low:
 		err = fmt.Errorf("%q must be at least %s", s, low)

@@ -74,6 +74,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	if err != nil {
 		hs.Close()
 		<-errc
+		if ctx.Err() != nil { // stopped (SIGTERM) while waiting for the database: an orderly end
+			log.Info("stopped before the database was ready", "error", err.Error())
+			return nil
+		}
 		return err
 	}
 	defer srv.Close()
