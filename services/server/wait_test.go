@@ -251,3 +251,39 @@ func TestStartupWithoutMigrating(t *testing.T) {
 		t.Fatalf("logs: %s", logs.String())
 	}
 }
+
+// TestStopWhileWaitingForDatabase: a stop signal while start-up waits ends the process at once and
+// cleanly (no error, listener closed), not after the whole SLOTPAY_DATABASE_WAIT.
+func TestStopWhileWaitingForDatabase(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	late := newLateDatabase(t) // never comes up
+	cfg := servertest.Config(db)
+	cfg.DatabaseURL, cfg.AppDatabaseURL = late.via(t, db.OwnerURL), late.via(t, db.AppURL)
+	cfg.DatabaseWait = time.Minute
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Serve(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{Argon2: servertest.CheapArgon2}, ln)
+	}()
+	if s := status(t, "http://"+ln.Addr().String()+"/readyz"); s != http.StatusServiceUnavailable {
+		t.Fatalf("readyz while waiting: %d", s)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after a stop while waiting: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve still waiting 10 s after the stop")
+	}
+	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Fatal("still listening after the stop")
+	}
+}
