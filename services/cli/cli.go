@@ -15,6 +15,7 @@ type Env struct {
 	Environ        []string
 }
 
+// getenv is os.Getenv on Environ (the first of duplicates counts).
 func (e Env) getenv(name string) string {
 	for _, kv := range e.Environ {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == name {

@@ -38,13 +38,16 @@ func Names() []string {
 func LoadEnviron(environ []string) (Config, []string, error) {
 	env := make(map[string]string, len(environ))
 	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
+		// The first of duplicates counts, as for os.Getenv.
+		if k, v, ok := strings.Cut(kv, "="); ok && !has(env, k) {
 			env[k] = v
 		}
 	}
 	c, err := Load(func(k string) string { return env[k] })
 	return c, UnknownSettings(environ), err
 }
+
+func has(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // UnknownSettings warns about each SLOTPAY_ variable of environ (K=V entries) that no setting reads,
 // sorted by name.
@@ -71,8 +74,8 @@ func UnknownSettings(environ []string) []string {
 }
 
 // Suggest returns the name in known closest to name (case-insensitive edit distance), or "" when
-// none is close enough to be the intended one: within a third of the name's length after the
-// prefix, and at least one edit.
+// none is close enough to be the intended one: at most a third of the length of the name's part
+// after SLOTPAY_ in edits (one edit for short names).
 func Suggest(name string, known []string) string {
 	upper := strings.ToUpper(name)
 	best, bestDist := "", 0
