@@ -4,8 +4,11 @@ FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
+# .dockerignore keeps .git out, so the build has no VCS stamp of its own: pass the revision
+# (`docker build --build-arg REVISION=$(git rev-parse HEAD) .`) for `slotpay version` to show.
+ARG REVISION=""
 COPY . .
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/slotpay . \
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w -X github.com/slotpay/slotpay/services/cli.Revision=${REVISION}" -o /out/slotpay . \
  && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/imojesim ./cmd/imojesim
 
 FROM gcr.io/distroless/static-debian12:nonroot
@@ -19,4 +22,8 @@ USER nonroot:nonroot
 ENV SLOTPAY_ENV=production
 ENV SLOTPAY_LISTEN_ADDR=0.0.0.0:8080
 EXPOSE 8080
+# The binary is its own probe (no shell or curl in this image, hence the exec form): healthy once
+# /readyz answers 200, i.e. the database is reachable and migrated. The start period covers
+# SLOTPAY_DATABASE_WAIT's default (60 s).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["/usr/local/bin/slotpay", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/slotpay"]

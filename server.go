@@ -1,5 +1,6 @@
-// Command slotpay serves slotpay's GraphQL API (and, once payments land, imoje's webhook).
-// Configuration comes from SLOTPAY_* environment variables; see README.md.
+// Command slotpay serves slotpay's GraphQL API and imoje's webhook; with a command (`slotpay help`)
+// it runs an operator's task instead (services/cli). Configuration comes from SLOTPAY_* environment
+// variables; see README.md.
 package main
 
 import (
@@ -11,12 +12,19 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/slotpay/slotpay/services/cli"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/web"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Run(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()})
+		stop()
+		os.Exit(code)
+	}
 	// Info until the configuration says otherwise (SLOTPAY_LOG_LEVEL), so that a refused
 	// configuration is still reported.
 	var level slog.LevelVar
@@ -30,7 +38,10 @@ func main() {
 func run(log *slog.Logger, level *slog.LevelVar) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := config.Load(os.Getenv)
+	cfg, warnings, err := config.LoadEnviron(os.Environ())
+	for _, w := range warnings {
+		log.Warn(w)
+	}
 	if err != nil {
 		return err
 	}
@@ -39,11 +50,7 @@ func run(log *slog.Logger, level *slog.LevelVar) error {
 		log.Warn("development secrets generated for this run only; set them for tokens to survive restarts",
 			"generated", strings.Join(cfg.Generated, ", "))
 	}
-	srv, err := server.New(ctx, cfg, log, server.Options{})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
+	log.Info("configuration", "settings", cfg) // secrets masked (config.Config.LogValue)
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return err
@@ -52,6 +59,8 @@ func run(log *slog.Logger, level *slog.LevelVar) error {
 	if cfg.Env == config.Development {
 		attrs = append(attrs, "graphiql", cfg.PublicBaseURL+"/")
 	}
+	// Listening before the database is ready: /healthz answers at once, /readyz 503 until the
+	// database is reachable and migrated (server.Serve).
 	log.Info("slotpay listening", attrs...)
-	return srv.Run(ctx, ln)
+	return server.Serve(ctx, cfg, log, server.Options{}, ln)
 }

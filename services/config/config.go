@@ -88,6 +88,17 @@ type Config struct {
 	LogLevel slog.Level
 	// Generated lists the secrets that were generated because none was configured (development only).
 	Generated []string
+	// SkipMigrations (SLOTPAY_MIGRATE=false) starts without applying migrations, for operators who
+	// run `slotpay migrate up` separately: start-up then waits for every migration to be applied.
+	SkipMigrations bool
+	// DatabaseWait is how long start-up keeps retrying a database that is not reachable (or, with
+	// SkipMigrations, not migrated yet) before giving up; zero tries once.
+	DatabaseWait time.Duration
+	// HealthcheckURL is what `slotpay healthcheck` asks: /readyz on the listen address unless set.
+	HealthcheckURL string
+
+	// settings are the variables Load read, with their effective values.
+	settings []setting
 }
 
 // Load reads the environment through getenv (os.Getenv in production code; a map in tests).
@@ -95,18 +106,22 @@ func Load(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	var read []setting
+	// get is the only way Load reads a setting: what it records is the list of settings (Names) and
+	// the effective configuration (LogValue). Read every setting unconditionally.
 	get := func(name, def string) string {
-		if v := strings.TrimSpace(getenv("SLOTPAY_" + name)); v != "" {
-			return v
+		v := lookup(getenv, name, def)
+		if !slices.ContainsFunc(read, func(s setting) bool { return s.name == "SLOTPAY_"+name }) {
+			read = append(read, setting{"SLOTPAY_" + name, v})
 		}
-		return def
+		return v
 	}
 	c := Config{
 		Env:            Environment(get("ENV", string(Development))),
-		DatabaseURL:    get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slotpay?sslmode=disable"),
+		DatabaseURL:    get("DATABASE_URL", DefaultDatabaseURL),
 		AppDatabaseURL: get("APP_DATABASE_URL", ""),
 		AppRole:        get("APP_ROLE", "slotpay_app"),
-		ListenAddr:     get("LISTEN_ADDR", "127.0.0.1:8080"),
+		ListenAddr:     get("LISTEN_ADDR", DefaultListenAddr),
 		MetricsAddr:    get("METRICS_ADDR", ""),
 		PublicBaseURL:  get("PUBLIC_BASE_URL", ""),
 		JWTIssuer:      get("JWT_ISSUER", "slotpay"),
@@ -120,27 +135,28 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogLevel, err = LogLevel(get("LOG_LEVEL", "info")); err != nil {
 		errs = append(errs, fmt.Errorf("SLOTPAY_LOG_LEVEL: %w", err))
 	}
-	if c.AccessTokenTTL, err = duration(get("ACCESS_TOKEN_TTL", "15m")); err != nil {
-		errs = append(errs, fmt.Errorf("SLOTPAY_ACCESS_TOKEN_TTL: %w", err))
-	}
-	if c.RefreshTokenTTL, err = duration(get("REFRESH_TOKEN_TTL", "720h")); err != nil {
-		errs = append(errs, fmt.Errorf("SLOTPAY_REFRESH_TOKEN_TTL: %w", err))
-	}
-	if c.ShutdownTimeout, err = duration(get("SHUTDOWN_TIMEOUT", "20s")); err != nil {
-		errs = append(errs, fmt.Errorf("SLOTPAY_SHUTDOWN_TIMEOUT: %w", err))
-	}
+	// Every duration has a range: zero or negative lifetimes and timeouts are refused, and so are
+	// values too large to be anything but a slip of the unit.
 	for _, d := range []struct {
 		name, def string
 		into      *time.Duration
+		low, high time.Duration
 	}{
-		{"IMOJE_TIMEOUT", "15s", &c.ImojeTimeout},
-		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval},
-		{"RECONCILE_MIN_AGE", "45s", &c.ReconcileMinAge},
+		{"ACCESS_TOKEN_TTL", "15m", &c.AccessTokenTTL, 0, 24 * time.Hour},
+		{"REFRESH_TOKEN_TTL", "720h", &c.RefreshTokenTTL, 0, 366 * 24 * time.Hour},
+		{"SHUTDOWN_TIMEOUT", "20s", &c.ShutdownTimeout, 0, 10 * time.Minute},
+		{"IMOJE_TIMEOUT", "15s", &c.ImojeTimeout, 0, 5 * time.Minute},
+		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval, time.Second, 24 * time.Hour}, // not a busy loop against imoje
+		{"RECONCILE_MIN_AGE", "45s", &c.ReconcileMinAge, 0, 24 * time.Hour},
 	} {
-		if *d.into, err = positiveDuration(get(d.name, d.def)); err != nil {
+		if *d.into, err = durationIn(get(d.name, d.def), d.low, d.high); err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_%s: %w", d.name, err))
 		}
 	}
+	if c.RefreshTokenTTL > 0 && c.RefreshTokenTTL < c.AccessTokenTTL {
+		errs = append(errs, fmt.Errorf("SLOTPAY_REFRESH_TOKEN_TTL (%s) must not be shorter than SLOTPAY_ACCESS_TOKEN_TTL (%s)", c.RefreshTokenTTL, c.AccessTokenTTL))
+	}
+	errs = append(errs, c.loadStartup(get)...)
 	if c.ReconcileBatch, err = strconv.Atoi(get("RECONCILE_BATCH", "100")); err != nil || c.ReconcileBatch <= 0 || c.ReconcileBatch > 10000 {
 		errs = append(errs, fmt.Errorf("SLOTPAY_RECONCILE_BATCH: %q is not a whole number from 1 to 10000", get("RECONCILE_BATCH", "100")))
 	}
@@ -216,6 +232,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	c.settings = read
 	return c, errors.Join(errs...)
 }
 
@@ -405,11 +422,17 @@ func duration(s string) (time.Duration, error) {
 	return time.Duration(secs) * time.Second, nil
 }
 
-// positiveDuration is duration, refusing zero and negative values.
-func positiveDuration(s string) (time.Duration, error) {
+// durationIn is a positive duration within [low, high].
+func durationIn(s string, low, high time.Duration) (time.Duration, error) {
 	d, err := duration(s)
-	if err == nil && d <= 0 {
+	switch {
+	case err != nil:
+	case d <= 0:
 		err = fmt.Errorf("%q must be positive", s)
+	case d < low:
+		err = fmt.Errorf("%q must be at least %s", s, low)
+	case d > high:
+		err = fmt.Errorf("%q must be at most %s", s, high)
 	}
 	return d, err
 }

@@ -5,7 +5,6 @@ package database
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -64,19 +62,11 @@ func EnsureDatabase(ctx context.Context, dbURL string) (created bool, err error)
 // Migrate applies every pending migration as the owner, under a session advisory lock so that
 // several instances starting together apply each migration once.
 func Migrate(ctx context.Context, dbURL string, log *slog.Logger) ([]string, error) {
-	db, err := sql.Open("pgx", dbURL)
+	provider, closeDB, err := migrator(dbURL)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return nil, err
-	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
-	if err != nil {
-		return nil, err
-	}
+	defer closeDB()
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("apply migrations: %w", err)
@@ -158,10 +148,13 @@ func Ready(ctx context.Context, db *gorm.DB) error {
 	}
 	var have int64
 	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&have).Error; err != nil {
+		if undefined, _ := IsCode(err, codeUndefinedTable); undefined {
+			return fmt.Errorf("%w: the database was never migrated", ErrMigrationsPending)
+		}
 		return fmt.Errorf("database not reachable: %w", err)
 	}
 	if have < want {
-		return fmt.Errorf("migrations pending: database at %d, binary expects %d", have, want)
+		return fmt.Errorf("%w: database at %d, binary expects %d", ErrMigrationsPending, have, want)
 	}
 	return nil
 }

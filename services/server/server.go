@@ -96,26 +96,13 @@ type Options struct {
 	WebSocketInitTimeout time.Duration
 }
 
-// New prepares the database (creating it and applying migrations as the owner) and builds the
-// HTTP handler on the application role's connection pool.
+// New prepares the database (creating it and applying migrations as the owner, unless
+// SkipMigrations; waiting up to DatabaseWait for it) and builds the HTTP handler on the application
+// role's connection pool.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
-	created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
+	db, pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	if created {
-		log.Info("database created", "database", mustName(cfg.DatabaseURL))
-	}
-	if _, err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
-	}
-	db, pool, err := database.Open(ctx, cfg.AppDatabaseURL, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open application pool: %w", err)
-	}
-	if err := database.Ready(ctx, db); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("application role %q cannot use the database: %w", cfg.AppRole, err)
 	}
 	tokens, err := auth.NewTokens(cfg.JWTIssuer, cfg.JWTKeys, cfg.AccessTokenTTL, opt.Now)
 	if err != nil {
@@ -251,21 +238,32 @@ func (s *Server) Close() {
 // Run serves on the listener until ctx ends, then shuts down gracefully: it stops accepting, lets
 // in-flight requests finish (up to ShutdownTimeout), and closes WebSocket connections.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.Handler,
+	srv := httpServer(s.Handler)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	return s.serve(ctx, srv, errc)
+}
+
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+}
+
+// serve waits for ctx, then shuts srv (serving, its Serve's result to come on errc) down.
+func (s *Server) serve(ctx context.Context, srv *http.Server, errc <-chan error) error {
 	srv.RegisterOnShutdown(s.cancelBase)
 	if s.Config.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", s.Config.MetricsAddr)
 		if err != nil {
+			_ = srv.Close()
+			<-errc
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		go s.ServeMetrics(ctx, mln)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err

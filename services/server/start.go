@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
+)
+
+// openDatabase prepares the database and opens the application role's pool, retrying for up to
+// cfg.DatabaseWait while the database is not reachable yet (or, with SkipMigrations, not migrated
+// yet: an operator's `slotpay migrate up` may be running beside this start).
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, *pgxpool.Pool, error) {
+	var db *gorm.DB
+	var pool *pgxpool.Pool
+	err := database.Wait(ctx, cfg.DatabaseWait, log, func(ctx context.Context) error {
+		if !cfg.SkipMigrations {
+			created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
+			if err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if created {
+				log.Info("database created", "database", mustName(cfg.DatabaseURL))
+			}
+			if _, err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
+				return err
+			}
+		}
+		if pool == nil {
+			var err error
+			if db, pool, err = database.Open(ctx, cfg.AppDatabaseURL, 0); err != nil {
+				return fmt.Errorf("open application pool: %w", err)
+			}
+		}
+		if err := database.Ready(ctx, db); err != nil {
+			if cfg.SkipMigrations {
+				return fmt.Errorf("SLOTPAY_MIGRATE=false and the database is not ready (run `slotpay migrate up`): %w", err)
+			}
+			return fmt.Errorf("application role %q cannot use the database: %w", cfg.AppRole, err)
+		}
+		return nil
+	})
+	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
+		return nil, nil, err
+	}
+	return db, pool, nil
+}
+
+// Serve answers on ln at once and builds the server behind it (New, which waits for the database):
+// meanwhile /healthz answers 200 (the process is alive: an orchestrator need not restart it) and
+// everything else, /readyz included, 503 (a load balancer keeps it out of rotation). Then it serves
+// as Run does until ctx ends.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options, ln net.Listener) error {
+	var current atomic.Pointer[http.Handler]
+	starting := startingHandler()
+	current.Store(&starting)
+	hs := httpServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*current.Load()).ServeHTTP(w, r)
+	}))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	srv, err := New(ctx, cfg, log, opt)
+	if err != nil {
+		hs.Close()
+		<-errc
+		if ctx.Err() != nil { // stopped (SIGTERM) while waiting for the database: an orderly end
+			log.Info("stopped before the database was ready", "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	defer srv.Close()
+	current.Store(&srv.Handler)
+	return srv.serve(ctx, hs, errc)
+}
+
+// startingHandler answers while the server is not built yet.
+func startingHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/healthz" {
+			writeJSON(w, http.StatusOK, `{"status":"ok"}`)
+			return
+		}
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, `{"status":"starting"}`)
+	})
+}
