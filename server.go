@@ -13,6 +13,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/server"
+	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -35,7 +36,12 @@ func run(log *slog.Logger) error {
 		log.Warn("development secrets generated for this run only; set them for tokens to survive restarts",
 			"generated", strings.Join(cfg.Generated, ", "))
 	}
-	srv, err := server.New(ctx, cfg, log, server.Options{})
+	traces, err := tracing.FromEnv(ctx, os.Getenv, log)
+	if err != nil {
+		return err
+	}
+	defer traces.Shutdown(context.Background()) // after srv.Close: the last spans are flushed
+	srv, err := server.New(ctx, cfg, log, server.Options{TracerProvider: traces.TracerProvider})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/graph"
@@ -29,6 +30,7 @@ import (
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
+	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -89,6 +91,8 @@ type Options struct {
 	WebSocketKeepAlive time.Duration
 	// WebSocketInitTimeout is how long a WebSocket may wait before connection_init (10 s when zero).
 	WebSocketInitTimeout time.Duration
+	// TracerProvider receives this server's spans (tracing.FromEnv builds it); nil turns tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // New prepares the database (creating it and applying migrations as the owner) and builds the
@@ -104,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	if _, err := database.Migrate(ctx, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
-	db, pool, err := database.Open(ctx, cfg.AppDatabaseURL, 0)
+	db, pool, err := database.Open(ctx, cfg.AppDatabaseURL, 0, tracing.Database(opt.TracerProvider))
 	if err != nil {
 		return nil, fmt.Errorf("open application pool: %w", err)
 	}
@@ -137,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
 	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
-		HTTPClient:     &http.Client{Timeout: imojeTimeout},
+		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, nil)},
 		ReconcileAfter: cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge), ReconcileBatch: cfg.ReconcileBatch,
 		Background: s.baseCtx, Now: opt.Now, Log: log,
 	})
@@ -175,6 +179,9 @@ func (s *Server) routes(opt Options) http.Handler {
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
 	})
+	if opt.TracerProvider != nil {
+		gql.Use(tracing.GraphQL{Provider: opt.TracerProvider})
+	}
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	gql.Use(graph.OneAuthentication{})
@@ -208,7 +215,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	if dev {
 		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
 	}
-	return web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))
+	return tracing.HTTP(opt.TracerProvider, mux, web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux)))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {
