@@ -81,7 +81,14 @@ func (g GraphQL) InterceptRootField(ctx context.Context, next graphql.RootResolv
 	if fc == nil || strings.HasPrefix(fc.Field.Name, "__") {
 		return next(ctx)
 	}
-	ctx, span := g.tracer().Start(ctx, fc.Object+"."+fc.Field.Name)
+	// gqlgen puts the field's name in fc.Object: the root type comes from the operation.
+	root := "Query"
+	if graphql.HasOperationContext(ctx) {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
+			root = "Mutation"
+		}
+	}
+	ctx, span := g.tracer().Start(ctx, root+"."+fc.Field.Name)
 	defer span.End()
 	return next(ctx)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/slotpay/slotpay/services/database/dbtest"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/server"
+	"github.com/slotpay/slotpay/services/web"
 )
 
 // CheapArgon2 keeps password hashing fast in tests; production uses auth.DefaultArgon2.
@@ -121,7 +122,7 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 	if testing.Verbose() {
 		out = io.MultiWriter(logs, &testWriter{t})
 	}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})}) // as main's
 	srv, err := server.New(context.Background(), cfg, log, so)
 	if err != nil {
 		hs.Close()
