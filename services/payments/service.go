@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
@@ -69,6 +70,8 @@ type Options struct {
 	NotificationSilence time.Duration
 	Now                 func() time.Time
 	Log                 *slog.Logger
+	// Tracing receives a trace per payment or refund reconciled (nil: none).
+	Tracing trace.TracerProvider
 }
 
 // Service implements payments.

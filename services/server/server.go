@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
 		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, nil)},
 		ReconcileAfter: cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge), ReconcileBatch: cfg.ReconcileBatch,
-		Background: s.baseCtx, Now: opt.Now, Log: log,
+		Background: s.baseCtx, Now: opt.Now, Log: log, Tracing: opt.TracerProvider,
 	})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})

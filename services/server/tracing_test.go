@@ -38,7 +38,8 @@ func newTracedPayEnv(t *testing.T, slug string) *tracedPayEnv {
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
 	env := servertest.New(t, func(_ *config.Config, o *server.Options) {
 		o.HoldExpiryInterval = time.Hour
-		o.ReconcileInterval = time.Hour
+		o.ReconcileInterval = time.Hour // the test reconciles itself
+		o.ReconcileAfter = time.Millisecond
 		o.TracerProvider = tp
 	})
 	e := &tracedPayEnv{payEnv: newPayEnvOn(t, env, slug), spans: spans}
@@ -256,5 +257,52 @@ func TestTraceOfWebhook(t *testing.T) {
 	}
 	if !logged {
 		t.Fatalf("the notification's log line does not carry trace_id %s", root.SpanContext.TraceID())
+	}
+}
+
+// TestTraceOfReconciliation: a payment whose notification was lost is reconciled in a trace of its
+// own, with the question to imoje (whose traceparent the simulator received) and the statements that
+// apply the answer under one root.
+func TestTraceOfReconciliation(t *testing.T) {
+	t.Parallel()
+	e := newTracedPayEnv(t, "traced-reconcile")
+	if _, err := e.sim.AddFault(imojesim.Fault{Kind: imojesim.FaultDrop, ServiceID: e.merchant.Shops[0].ServiceID}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.book(t)
+	pay := e.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "traced-" + r.Reservation.ID})
+	e.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	if err := e.sim.WaitIdle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.received())
+	if n, err := e.Server.Payments.ReconcileOnce(t.Context(), 10); err != nil || n != 1 {
+		t.Fatalf("reconciled %d (%v)", n, err)
+	}
+	e.waitFor(t, r.Reservation.ID, "PAID", paid)
+
+	root, spans := e.traceOf(t, "payment reconciliation", func(s tracetest.SpanStub) bool { return attr(s, "slotpay.payment_id") == pay.ID })
+	if root.Name != "payment reconciliation" {
+		t.Fatalf("root %q; trace: %s", root.Name, spanNames(spans))
+	}
+	var imojeCall *tracetest.SpanStub
+	var statements int
+	for i, s := range spans {
+		switch {
+		case s.Name == "imoje GET transaction/{id}":
+			imojeCall = &spans[i]
+		case s.InstrumentationScope.Name == pgxScope && s.Name != "pool.acquire":
+			statements++
+		}
+		if s.SpanContext.SpanID() != root.SpanContext.SpanID() && !under(spans, s, root) {
+			t.Errorf("span %q outside the root", s.Name)
+		}
+	}
+	if imojeCall == nil || statements == 0 {
+		t.Fatalf("trace lacks the imoje call or the statements: %s", spanNames(spans))
+	}
+	want := "00-" + root.SpanContext.TraceID().String() + "-" + imojeCall.SpanContext.SpanID().String() + "-01"
+	if got := e.received()[before:]; len(got) != 1 || got[0] != want {
+		t.Fatalf("traceparent received by imoje: %q, want [%q]", got, want)
 	}
 }

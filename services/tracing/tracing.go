@@ -26,6 +26,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // instrumentation names slotpay's own spans (the libraries' spans carry their own names).
@@ -133,6 +134,15 @@ func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (conte
 		return ctx, parent
 	}
 	return parent.TracerProvider().Tracer(instrumentation).Start(ctx, name, trace.WithAttributes(attrs...))
+}
+
+// Root starts a span of background work (no request behind it) with the server's provider tp: the
+// root of its own trace. With a nil tp it starts nothing.
+func Root(ctx context.Context, tp trace.TracerProvider, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	if tp == nil {
+		return ctx, noop.Span{} // never ctx's own span: End must not end the caller's
+	}
+	return tp.Tracer(instrumentation).Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
 // End ends a span started by Start, marking it failed with err when err is not nil.
