@@ -66,10 +66,15 @@ func (e *tracedPayEnv) received() []string {
 // (spans end, and are exported, as their handlers return: the root last), and returns the trace.
 func (e *tracedPayEnv) traceOf(t *testing.T, name string, match func(tracetest.SpanStub) bool) (root tracetest.SpanStub, all tracetest.SpanStubs) {
 	t.Helper()
+	return traceIn(t, e.spans, name, match)
+}
+
+func traceIn(t *testing.T, exp *tracetest.InMemoryExporter, name string, match func(tracetest.SpanStub) bool) (root tracetest.SpanStub, all tracetest.SpanStubs) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var id trace.TraceID
-		for _, s := range e.spans.GetSpans() {
+		for _, s := range exp.GetSpans() {
 			if s.Name == name && match(s) {
 				id = s.SpanContext.TraceID()
 			}
@@ -77,7 +82,7 @@ func (e *tracedPayEnv) traceOf(t *testing.T, name string, match func(tracetest.S
 		if id.IsValid() {
 			all = nil
 			found := false
-			for _, s := range e.spans.GetSpans() {
+			for _, s := range exp.GetSpans() {
 				if s.SpanContext.TraceID() != id {
 					continue
 				}
@@ -91,7 +96,7 @@ func (e *tracedPayEnv) traceOf(t *testing.T, name string, match func(tracetest.S
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no complete trace with a span %q; recorded: %s", name, spanNames(e.spans.GetSpans()))
+			t.Fatalf("no complete trace with a span %q; recorded: %s", name, spanNames(exp.GetSpans()))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -304,5 +309,50 @@ func TestTraceOfReconciliation(t *testing.T) {
 	want := "00-" + root.SpanContext.TraceID().String() + "-" + imojeCall.SpanContext.SpanID().String() + "-01"
 	if got := e.received()[before:]; len(got) != 1 || got[0] != want {
 		t.Fatalf("traceparent received by imoje: %q, want [%q]", got, want)
+	}
+}
+
+// TestTraceOfWebSocketOperations: the upgrade gets no span (it would last as long as the socket);
+// subscribing is a root span of its own, and so is each query sent over the socket, with its root
+// field and statements under it.
+func TestTraceOfWebSocketOperations(t *testing.T) {
+	t.Parallel()
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	env := servertest.New(t, func(_ *config.Config, o *server.Options) { o.TracerProvider = tp })
+	owner := env.SignUp("traced-ws")
+	c := connect(t, env.URL, transportWS, owner.AccessToken)
+	c.subscribe("s", reservationsChangedOp, nil)
+	waitSubscribed(t, env, 2) // the operation's and the connection's membership watch
+	c.subscribe("q", `query Me { me { user { id } memberships { tenantSlug } } }`, nil)
+	var me struct{ Me struct{ User struct{ ID string } } }
+	c.next("q", 5*time.Second, &me)
+	if me.Me.User.ID != owner.UserID {
+		t.Fatalf("me %+v", me)
+	}
+
+	sub, _ := traceIn(t, spans, "Subscription.reservationsChanged", func(tracetest.SpanStub) bool { return true })
+	if sub.Name != "Subscription.reservationsChanged" {
+		t.Fatalf("subscribing is under %q, want a root of its own", sub.Name)
+	}
+	root, trace := traceIn(t, spans, "Query.me", func(tracetest.SpanStub) bool { return true })
+	if root.Name != "query Me" || attr(root, "graphql.operation.name") != "Me" {
+		t.Fatalf("query over the socket rooted at %q; trace: %s", root.Name, spanNames(trace))
+	}
+	field := childNamed(t, trace, root, "Query.me")
+	var statements int
+	for _, s := range trace {
+		if s.InstrumentationScope.Name == pgxScope && s.Name != "pool.acquire" && under(trace, s, field) {
+			statements++
+		}
+	}
+	if statements == 0 {
+		t.Fatalf("no statements under Query.me: %s", spanNames(trace))
+	}
+	for _, s := range spans.GetSpans() {
+		if strings.HasPrefix(s.Name, "GET /graphql") {
+			t.Fatalf("the WebSocket upgrade has a span %q", s.Name)
+		}
 	}
 }
