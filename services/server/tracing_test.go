@@ -328,7 +328,9 @@ func TestTraceOfWebSocketOperations(t *testing.T) {
 	c.subscribe("s", reservationsChangedOp, nil)
 	waitSubscribed(t, env, 2) // the operation's and the connection's membership watch
 	c.subscribe("q", `query Me { me { user { id } memberships { tenantSlug } } }`, nil)
-	var me struct{ Me struct{ User struct{ ID string } } }
+	var me struct {
+		Me struct{ User struct{ ID string } }
+	}
 	c.next("q", 5*time.Second, &me)
 	if me.Me.User.ID != owner.UserID {
 		t.Fatalf("me %+v", me)
@@ -358,7 +360,9 @@ func TestTraceOfWebSocketOperations(t *testing.T) {
 	if r := env.Do("", `query Broken {`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "GRAPHQL_PARSE_FAILED" {
 		t.Fatalf("parse error answered %+v", r)
 	}
-	refusedRoot, refused := traceIn(t, spans, "graphql", func(s tracetest.SpanStub) bool { return attr(s, "slotpay.graphql.error_codes") == `["GRAPHQL_PARSE_FAILED"]` })
+	refusedRoot, refused := traceIn(t, spans, "graphql", func(s tracetest.SpanStub) bool {
+		return attr(s, "slotpay.graphql.error_codes") == `["GRAPHQL_PARSE_FAILED"]`
+	})
 	if op := childNamed(t, refused, refusedRoot, "graphql"); refusedRoot.Name != "POST /graphql" || op.Status.Code != codes.Unset {
 		t.Fatalf("refused request's root %q, operation status %v", refusedRoot.Name, op.Status)
 	}
