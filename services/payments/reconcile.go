@@ -294,7 +294,7 @@ func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID
 		return err
 	})
 	if err == nil {
-		s.sendLater(tenantID, refunds...)
+		s.sendLater(ctx, tenantID, refunds...)
 	}
 	return err
 }

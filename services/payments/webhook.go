@@ -147,7 +147,7 @@ func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *i
 			continue
 		}
 		if err == nil {
-			s.sendLater(sh.tenantID, refunds...)
+			s.sendLater(ctx, sh.tenantID, refunds...)
 		}
 		return outcome, err
 	}

@@ -41,6 +41,7 @@ func newTracedPayEnv(t *testing.T, slug string) *tracedPayEnv {
 		o.HoldExpiryInterval = time.Hour
 		o.ReconcileInterval = time.Hour // the test reconciles itself
 		o.ReconcileAfter = time.Millisecond
+		o.RefundSpacing = 20 * time.Millisecond
 		o.TracerProvider = tp
 	})
 	e := &tracedPayEnv{payEnv: newPayEnvOn(t, env, slug), spans: spans}
@@ -370,5 +371,56 @@ func TestTraceOfWebSocketOperations(t *testing.T) {
 		if strings.HasPrefix(s.Name, "GET /graphql") {
 			t.Fatalf("the WebSocket upgrade has a span %q", s.Name)
 		}
+	}
+}
+
+// TestTraceOfWebhookWithAutomaticRefund: money arriving for an expired hold is refunded through imoje
+// after the notification is answered; the refund is still in the webhook's trace, so one root holds
+// the notification's statements, the refund's statements and the refund call to imoje, whose
+// traceparent the simulator received.
+func TestTraceOfWebhookWithAutomaticRefund(t *testing.T) {
+	t.Parallel()
+	e := newTracedPayEnv(t, "traced-refund")
+	r := e.book(t)
+	pay := e.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "traced-" + r.Reservation.ID})
+	owner, _ := e.DB.Owner()
+	if _, err := owner.Exec(t.Context(), `UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1`, r.Reservation.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.Server.Booking.ExpireDueHolds(t.Context(), 10); err != nil || n != 1 {
+		t.Fatalf("expired %d (%v)", n, err)
+	}
+	before := len(e.received())
+	e.outcome(t, *pay.ImojeTransactionID, imojesim.Outcome{Outcome: "settle"})
+	e.waitFor(t, r.Reservation.ID, "the late money refunded", func(s reservationState) bool { return s.PaymentStatus == "REFUNDED" })
+
+	root, spans := e.traceOf(t, "automatic refund", func(tracetest.SpanStub) bool { return true })
+	if root.Name != "POST /payment-imoje" {
+		t.Fatalf("the refund's trace is rooted at %q: %s", root.Name, spanNames(spans))
+	}
+	notification := childNamed(t, spans, root, "imoje notification")
+	refund := childNamed(t, spans, notification, "automatic refund")
+	var call *tracetest.SpanStub
+	var notificationStatements, refundStatements int
+	for i, s := range spans {
+		switch {
+		case s.Name == "imoje POST transaction/{id}/refund":
+			call = &spans[i]
+		case s.InstrumentationScope.Name == pgxScope && s.Name != "pool.acquire" && under(spans, s, refund):
+			refundStatements++
+		case s.InstrumentationScope.Name == pgxScope && s.Name != "pool.acquire" && under(spans, s, notification):
+			notificationStatements++
+		}
+	}
+	if call == nil || !under(spans, *call, refund) || refundStatements == 0 || notificationStatements == 0 {
+		t.Fatalf("trace lacks the refund call or statements under one root: %s", spanNames(spans))
+	}
+	want := "00-" + root.SpanContext.TraceID().String() + "-" + call.SpanContext.SpanID().String() + "-01"
+	var seen bool
+	for _, tp := range e.received()[before:] {
+		seen = seen || tp == want
+	}
+	if !seen {
+		t.Fatalf("imoje never received traceparent %q: %q", want, e.received()[before:])
 	}
 }

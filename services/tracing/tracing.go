@@ -145,6 +145,17 @@ func Root(ctx context.Context, tp trace.TracerProvider, name string, attrs ...at
 	return tp.Tracer(instrumentation).Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
+// Detached starts a span for work that outlives ctx's request (it runs on background, which its
+// cancellation does not end) in ctx's trace, as a child of ctx's span, which may have ended by then.
+// Without a recording span in ctx it starts nothing.
+func Detached(background, ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	parent := trace.SpanFromContext(ctx)
+	if !parent.IsRecording() {
+		return background, noop.Span{}
+	}
+	return parent.TracerProvider().Tracer(instrumentation).Start(trace.ContextWithSpan(background, parent), name, trace.WithAttributes(attrs...))
+}
+
 // End ends a span started by Start, marking it failed with err when err is not nil.
 func End(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	if !span.IsRecording() {

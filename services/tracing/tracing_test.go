@@ -145,6 +145,34 @@ func TestOffInstallsNothing(t *testing.T) {
 	if LogAttrs(ctx) != nil {
 		t.Error("trace attributes without a span")
 	}
+	if _, span := Root(ctx, nil, "nothing"); span.IsRecording() {
+		t.Error("Root made a span without a provider")
+	}
+	bg := context.WithValue(context.Background(), struct{}{}, "background")
+	if got, span := Detached(bg, ctx, "nothing"); got != bg || span.IsRecording() {
+		t.Error("Detached made a span with no recording parent")
+	}
+}
+
+// TestDetachedOutlivesItsRequest: work detached from a request continues its trace under its span,
+// and is not cancelled with it.
+func TestDetachedOutlivesItsRequest(t *testing.T) {
+	t.Parallel()
+	tp, exp := recorder(t)
+	reqCtx, cancel := context.WithCancel(context.Background())
+	reqCtx, parent := tp.Tracer("test").Start(reqCtx, "request")
+	bg, span := Detached(context.Background(), reqCtx, "later")
+	parent.End()
+	cancel()
+	if bg.Err() != nil {
+		t.Fatal("detached work cancelled with its request")
+	}
+	End(span, nil)
+	spans := exp.GetSpans()
+	if len(spans) != 2 || spans[1].Name != "later" || spans[1].Parent.SpanID() != parent.SpanContext().SpanID() ||
+		spans[1].SpanContext.TraceID() != parent.SpanContext().TraceID() {
+		t.Fatalf("spans %v", spans)
+	}
 }
 
 type countingHandler struct{ n int }
