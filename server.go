@@ -15,6 +15,7 @@ import (
 	"github.com/slotpay/slotpay/services/cli"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/server"
+	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -51,6 +52,11 @@ func run(log *slog.Logger, level *slog.LevelVar) error {
 			"generated", strings.Join(cfg.Generated, ", "))
 	}
 	log.Info("configuration", "settings", cfg) // secrets masked (config.Config.LogValue)
+	traces, err := tracing.FromEnv(ctx, os.Getenv, log)
+	if err != nil {
+		return err
+	}
+	defer traces.Shutdown(context.Background()) // after server.Serve has closed the server: the last spans are flushed
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return err
@@ -62,5 +68,5 @@ func run(log *slog.Logger, level *slog.LevelVar) error {
 	// Listening before the database is ready: /healthz answers at once, /readyz 503 until the
 	// database is reachable and migrated (server.Serve).
 	log.Info("slotpay listening", attrs...)
-	return server.Serve(ctx, cfg, log, server.Options{}, ln)
+	return server.Serve(ctx, cfg, log, server.Options{TracerProvider: traces.TracerProvider}, ln)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -99,8 +100,9 @@ func LatestVersion() (int64, error) {
 }
 
 // Open connects to the database as the application role and returns both a gorm handle and the
-// underlying pgx pool (for LISTEN/NOTIFY and benchmarks).
-func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpool.Pool, error) {
+// underlying pgx pool (for LISTEN/NOTIFY and benchmarks). tracers (nil ones skipped) see every
+// statement beside the pool's StatementCounter.
+func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.QueryTracer) (*gorm.DB, *pgxpool.Pool, error) {
 	poolCfg, err := pgxpool.ParseConfig(appURL)
 	if err != nil {
 		return nil, nil, err
@@ -110,7 +112,7 @@ func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpoo
 	}
 	poolCfg.MaxConnIdleTime = 5 * time.Minute
 	counter := &StatementCounter{}
-	poolCfg.ConnConfig.Tracer = counter
+	poolCfg.ConnConfig.Tracer = withTracers(counter, tracers)
 	// uuid.UUID as a native pgx type: scanned from and sent as the 16 bytes of the binary format
 	// instead of through its sql.Scanner/driver.Valuer text (a string and a parse per value).
 	poolCfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
@@ -138,6 +140,20 @@ func Open(ctx context.Context, appURL string, maxConns int32) (*gorm.DB, *pgxpoo
 		return nil, nil, err
 	}
 	return gdb, pool, nil
+}
+
+// withTracers is counter alone, or counter and the non-nil tracers together.
+func withTracers(counter *StatementCounter, tracers []pgx.QueryTracer) pgx.QueryTracer {
+	all := []pgx.QueryTracer{counter}
+	for _, t := range tracers {
+		if t != nil {
+			all = append(all, t)
+		}
+	}
+	if len(all) == 1 {
+		return counter
+	}
+	return multitracer.New(all...)
 }
 
 // Ready reports whether the database answers and every embedded migration is applied.

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/periodic"
+	"github.com/slotpay/slotpay/services/tracing"
 )
 
 type claim struct {
@@ -34,7 +36,10 @@ func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 	}
 	var errs []error
 	for _, c := range claims {
-		if err := s.reconcile(ctx, c.TenantID, c.PaymentID); err != nil {
+		pctx, span := tracing.Root(ctx, s.o.Tracing, "payment reconciliation", attribute.String("slotpay.payment_id", c.PaymentID.String()))
+		err := s.reconcile(pctx, c.TenantID, c.PaymentID)
+		tracing.End(span, err)
+		if err != nil {
 			s.o.Log.WarnContext(ctx, "reconciliation failed", "tenant_id", c.TenantID.String(), "payment_id", c.PaymentID.String(), "error", err.Error())
 			errs = append(errs, err)
 		}
@@ -45,7 +50,10 @@ func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 		return len(claims), errors.Join(append(errs, wrap("claim refunds", err))...)
 	}
 	for _, c := range refunds {
-		if err := s.reconcileRefund(ctx, c.TenantID, c.RefundID); err != nil {
+		rctx, span := tracing.Root(ctx, s.o.Tracing, "refund reconciliation", attribute.String("slotpay.refund_id", c.RefundID.String()))
+		err := s.reconcileRefund(rctx, c.TenantID, c.RefundID)
+		tracing.End(span, err)
+		if err != nil {
 			s.o.Log.WarnContext(ctx, "refund reconciliation failed", "tenant_id", c.TenantID.String(), "refund_id", c.RefundID.String(), "error", err.Error())
 			errs = append(errs, err)
 		}
@@ -291,7 +299,7 @@ func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID
 		if outcome != "" {
 			s.o.Metrics.Reconciled(outcome)
 		}
-		s.sendLater(tenantID, refunds...)
+		s.sendLater(ctx, tenantID, refunds...)
 	}
 	return err
 }

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/tracing"
 )
 
 // RefundPayment gives money back on a settled imoje payment (OWNER/ADMIN), in full when amount is
@@ -210,11 +212,15 @@ func refundFailed(callErr error, automatic bool) bool {
 
 // sendLater sends automatic refunds after the transaction that recorded them committed, off the
 // caller's request (imoje's notification is answered at once). Reconciliation sends any that a
-// stopped process never sent.
-func (s *Service) sendLater(tenantID uuid.UUID, refundIDs ...uuid.UUID) {
+// stopped process never sent. Each is traced in the trace of ctx (the notification or reconciliation
+// that decided it), though it outlives ctx.
+func (s *Service) sendLater(ctx context.Context, tenantID uuid.UUID, refundIDs ...uuid.UUID) {
 	for _, id := range refundIDs {
+		bg, span := tracing.Detached(s.o.Background, ctx, "automatic refund", attribute.String("slotpay.refund_id", id.String()))
 		s.background.Go(func() {
-			if _, err := s.sendRefund(s.o.Background, tenantID, id); err != nil {
+			_, err := s.sendRefund(bg, tenantID, id)
+			tracing.End(span, err)
+			if err != nil {
 				s.o.Log.Warn("automatic refund not sent; reconciliation retries", "tenant_id", tenantID.String(), "refund_id", id.String(), "error", err.Error())
 			}
 		})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
@@ -72,6 +73,8 @@ type Options struct {
 	Log                 *slog.Logger
 	// Metrics counts notifications by outcome and what reconciliation learned (nil: not counted).
 	Metrics *metrics.Metrics
+	// Tracing receives a trace per payment or refund reconciled (nil: none).
+	Tracing trace.TracerProvider
 }
 
 // Service implements payments.

@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/tracing"
 )
 
 // MaxNotificationBytes caps a notification body; imoje's are a few hundred bytes.
@@ -51,7 +53,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, refuse(http.StatusRequestEntityTooLarge, "body too large", nil), "")
 		return
 	}
-	outcome, err := s.HandleNotification(r.Context(), r.Header.Get("X-Imoje-Signature"), body)
+	ctx, span := tracing.Start(r.Context(), "imoje notification")
+	outcome, err := s.HandleNotification(ctx, r.Header.Get("X-Imoje-Signature"), body)
+	tracing.End(span, err, attribute.String("slotpay.notification.outcome", outcome))
 	s.answer(w, r, err, outcome)
 }
 
@@ -145,7 +149,7 @@ func (s *Service) applyVerified(ctx context.Context, sh *shop, body []byte, n *i
 			continue
 		}
 		if err == nil {
-			s.sendLater(sh.tenantID, refunds...)
+			s.sendLater(ctx, sh.tenantID, refunds...)
 		}
 		return outcome, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/graph"
@@ -31,6 +32,7 @@ import (
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/secrets"
 	"github.com/slotpay/slotpay/services/tenancy"
+	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 )
 
@@ -94,13 +96,15 @@ type Options struct {
 	WebSocketKeepAlive time.Duration
 	// WebSocketInitTimeout is how long a WebSocket may wait before connection_init (10 s when zero).
 	WebSocketInitTimeout time.Duration
+	// TracerProvider receives this server's spans (tracing.FromEnv builds it); nil turns tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // New prepares the database (creating it and applying migrations as the owner, unless
 // SkipMigrations; waiting up to DatabaseWait for it) and builds the HTTP handler on the application
 // role's connection pool.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
-	db, pool, err := openDatabase(ctx, cfg, log)
+	db, pool, err := openDatabase(ctx, cfg, log, tracing.Database(opt.TracerProvider))
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +136,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
 	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
-		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: s.Metrics.ImojeTransport(nil)},
+		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, s.Metrics.ImojeTransport(nil))},
 		ReconcileAfter: reconcileAfter, ReconcileBatch: cfg.ReconcileBatch,
-		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics,
+		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
@@ -172,6 +176,9 @@ func (s *Server) routes(opt Options) http.Handler {
 		Metrics: s.Metrics,
 	})
 	gql.Use(s.Metrics.GraphQL())
+	if opt.TracerProvider != nil {
+		gql.Use(tracing.GraphQL{Provider: opt.TracerProvider})
+	}
 	gql.AroundResponses(graph.WithLoaders(s.Booking))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	gql.Use(graph.OneAuthentication{})
@@ -208,7 +215,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	if s.Config.MetricsAddr == "" {
 		mux.Handle("GET "+metrics.Path, s.MetricsHandler)
 	}
-	return s.Metrics.InstrumentHTTP(web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux)))
+	return tracing.HTTP(opt.TracerProvider, mux, s.Metrics.InstrumentHTTP(web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

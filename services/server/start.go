@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
@@ -18,7 +19,7 @@ import (
 // openDatabase prepares the database and opens the application role's pool, retrying for up to
 // cfg.DatabaseWait while the database is not reachable yet (or, with SkipMigrations, not migrated
 // yet: an operator's `slotpay migrate up` may be running beside this start).
-func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, *pgxpool.Pool, error) {
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, tracers ...pgx.QueryTracer) (*gorm.DB, *pgxpool.Pool, error) {
 	var db *gorm.DB
 	var pool *pgxpool.Pool
 	err := database.Wait(ctx, cfg.DatabaseWait, log, func(ctx context.Context) error {
@@ -36,7 +37,7 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*go
 		}
 		if pool == nil {
 			var err error
-			if db, pool, err = database.Open(ctx, cfg.AppDatabaseURL, 0); err != nil {
+			if db, pool, err = database.Open(ctx, cfg.AppDatabaseURL, 0, tracers...); err != nil {
 				return fmt.Errorf("open application pool: %w", err)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/tracing"
 )
 
 type requestIDKey struct{}
@@ -34,7 +35,8 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-// LogHandler adds request_id to every record logged with a request's context.
+// LogHandler adds request_id to every record logged with a request's context, and trace_id and
+// span_id when a span is recording in it.
 type LogHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler.
@@ -42,6 +44,7 @@ func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}
+	r.AddAttrs(tracing.LogAttrs(ctx)...)
 	return h.Handler.Handle(ctx, r)
 }
 
