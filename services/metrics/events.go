@@ -16,8 +16,10 @@ func (m *Metrics) WebSocketClosed(code int, by string) {
 	if by != "server" && by != "client" {
 		by = "server"
 	}
-	m.wsConnections.Dec()
+	// Counted before the connection leaves the gauge: a scrape after one that saw the gauge drop
+	// sees the close.
 	m.wsCloses.WithLabelValues(CloseCode(code), by).Inc()
+	m.wsConnections.Dec()
 }
 
 // SubscriptionStarted counts a subscription that began streaming events on a WebSocket.

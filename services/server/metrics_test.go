@@ -386,6 +386,9 @@ func TestMetricsCountServerClosesAndSlowConsumers(t *testing.T) {
 	c := mustDialWS(t, env.URL, transportWS)
 	c.init("not-a-token")
 	c.expectClose(4401, 5*time.Second)
+	// One scrape may read the close counter before the connection gauge changes under it, so each
+	// is waited for on its own.
+	waitMetric(t, url, "slotpay_websocket_closes_total", before.value("slotpay_websocket_closes_total", "code", "4401", "by", "server")+1, "code", "4401", "by", "server")
 	after := waitMetric(t, url, "slotpay_websocket_connections", 0)
 	if got := delta(before, after, "slotpay_websocket_closes_total", "code", "4401", "by", "server"); got != 1 {
 		t.Errorf("4401 closes grew by %v, want 1", got)
