@@ -2798,44 +2798,66 @@ extend type Mutation {
   removeTimeOff(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
-	{Name: "../schema/common.graphqls", Input: `"A UUID in its canonical text form."
-scalar UUID
-"An RFC 3339 date-time, always in UTC on output."
-scalar Time
+	{Name: "../schema/common.graphqls", Input: `"A UUID in its canonical lower-case text form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A value of any other shape is a request error."
+scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
+"An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC."
+scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
-"Requires a signed-in staff member with one of the roles."
-directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION
+"Requires a signed-in staff member (an access token from signUp, logIn or refreshToken) with one of the roles: without a valid token the field fails with UNAUTHENTICATED, with another role (or a customer access token) with FORBIDDEN."
+directive @hasRole(
+  "The roles allowed to use the field."
+  roles: [Role!]!
+) on FIELD_DEFINITION
 
 "A member's role in a business."
 enum Role {
+  "Full control, including members, payment setup and the business's settings; a business keeps at least one owner."
   OWNER
+  "Manages services, staff, schedules, payment methods and members, like an owner."
   ADMIN
+  "Works with reservations and schedules; may change only their own schedule."
   STAFF
 }
 
 "Money as an integer amount of minor units (grosze for PLN) and an ISO 4217 currency."
 type Money {
+  "The amount in minor units of currency (1 PLN = 100), never fractional."
   amount: Int!
+  "ISO 4217 currency code, e.g. PLN."
   currency: String!
 }
 
 "Relay-style page information."
 type PageInfo {
+  "Whether more items follow endCursor (pass it as after)."
   hasNextPage: Boolean!
+  "Whether items precede startCursor."
   hasPreviousPage: Boolean!
+  "The cursor of the first edge on this page; null when the page is empty."
   startCursor: String
+  "The cursor of the last edge on this page; null when the page is empty."
   endCursor: String
 }
 
+"""
+Reads. Errors carry extensions.code: UNAUTHENTICATED (no or invalid token), FORBIDDEN (wrong role or
+token), NOT_FOUND (absent, or another business's), BAD_USER_INPUT (with extensions.field naming the
+input), CONFLICT, SLOT_UNAVAILABLE, PAYMENT_PROVIDER_ERROR, RATE_LIMITED (with extensions.retryAfter
+in seconds) or INTERNAL.
+"""
 type Query {
-  "slotpay's version and whether the caller is signed in; public."
+  "Whether the server answers and whether the request's Authorization token was accepted; public. It carries no version (the ` + "`" + `slotpay version` + "`" + ` command prints that)."
   health: Health!
 }
 
+"Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing."
 type Mutation
 
+"The server's answer to health."
 type Health {
+  "Always \"ok\" when the server answers."
   status: String!
+  "True when the request carried a valid access token."
   authenticated: Boolean!
 }
 `, BuiltIn: false},
@@ -2853,6 +2875,7 @@ enum LiveEventKind {
 
 "A change to a reservation, with the reservation as it is now (not a diff)."
 type ReservationEvent {
+  "What happened."
   kind: LiveEventKind!
   "The reservation as it is when the event is sent; null only on RESYNC of reservationsChanged."
   reservation: Reservation
@@ -2860,7 +2883,9 @@ type ReservationEvent {
 
 "A change to a reservation's payments."
 type PaymentEvent {
+  "PAYMENT for a change, RESYNC after missed changes."
   kind: LiveEventKind!
+  "The reservation the payment belongs to."
   reservationId: UUID!
   "The payment that changed, as it is now; on RESYNC the reservation's newest payment (null when it has none)."
   payment: Payment
@@ -2868,28 +2893,52 @@ type PaymentEvent {
 
 "Slots of a service may have changed: refetch availability."
 type AvailabilityEvent {
+  "CREATED or UPDATED for a reservation change, RESYNC after missed changes."
   kind: LiveEventKind!
+  "The service whose slots may have changed."
   serviceId: UUID!
   "The changed reservation's time; slots around it may have changed too. Null on RESYNC (anything may have changed)."
   startsAt: Time
+  "The changed reservation's end (UTC); null on RESYNC."
   endsAt: Time
 }
 
+"Narrows reservationsChanged; fields left out match everything."
 input ReservationsChangedFilter {
+  "Only reservations of this staff member."
   staffMemberId: UUID
+  "Only reservations of this service."
   serviceId: UUID
 }
 
 "Live updates over WebSocket at /graphql (graphql-transport-ws or graphql-ws); authenticate in connection_init's payload: {\"Authorization\": \"Bearer <token>\"}."
 type Subscription {
   "One reservation's changes: staff of its business, or the holder of its customer access token."
-  reservationUpdated(id: UUID!): ReservationEvent!
+  reservationUpdated(
+    "The reservation to follow."
+    id: UUID!
+  ): ReservationEvent!
   "Reservations made or changed in the caller's business, optionally of one staff member or service."
-  reservationsChanged(filter: ReservationsChangedFilter): ReservationEvent! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  reservationsChanged(
+    "Optional narrowing; null follows every reservation of the business."
+    filter: ReservationsChangedFilter
+  ): ReservationEvent! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "A reservation's payment changes: staff of its business, or the holder of its customer access token."
-  paymentUpdated(reservationId: UUID!): PaymentEvent!
+  paymentUpdated(
+    "The reservation whose payments to follow."
+    reservationId: UUID!
+  ): PaymentEvent!
   "Tells a booking widget that slots of a service between two dates (inclusive, the business's zone) may have changed; public."
-  availabilityChanged(tenantSlug: String!, serviceId: UUID!, from: Date!, to: Date!): AvailabilityEvent!
+  availabilityChanged(
+    "The business's public slug."
+    tenantSlug: String!
+    "The service shown."
+    serviceId: UUID!
+    "First date watched (inclusive), in the business's zone."
+    from: Date!
+    "Last date watched (inclusive), in the business's zone."
+    to: Date!
+  ): AvailabilityEvent!
 }
 `, BuiltIn: false},
 	{Name: "../schema/payments.graphqls", Input: `enum PaymentMethodKind {
