@@ -3190,37 +3190,57 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
 type Tenant {
+  "The business's id."
   id: UUID!
+  "The business's display name."
   name: String!
   "Public identifier used by booking widgets."
   slug: String!
   "IANA time zone in which schedules and availability are computed."
   timeZone: String!
+  "ISO 4217 currency of the business's prices, e.g. PLN."
   currency: String!
+  "BCP 47 locale of the business, e.g. pl-PL."
   locale: String!
+  "When the business signed up (UTC)."
   createdAt: Time!
 }
 
+"A person's account; one account may belong to several businesses."
 type User {
+  "The account's id."
   id: UUID!
+  "The e-mail address the account logs in with."
   email: String!
+  "The person's name."
   name: String!
+  "When the account was made (UTC)."
   createdAt: Time!
 }
 
+"A person's membership in the current business."
 type Membership {
+  "The member's account."
   user: User!
+  "The member's role in this business."
   role: Role!
+  "When the person joined the business (UTC)."
   createdAt: Time!
 }
 
+"One business the signed-in user belongs to."
 type MembershipSummary {
+  "The business's id."
   tenantId: UUID!
+  "The business's slug (pass it as logIn's tenantSlug to switch business)."
   tenantSlug: String!
+  "The user's role in that business."
   role: Role!
 }
 
+"The signed-in staff member."
 type Me {
+  "The caller's account."
   user: User!
   "Role in the tenant of the current token."
   role: Role!
@@ -3232,55 +3252,83 @@ type Me {
 type AuthPayload {
   "JWT access token (about 15 minutes). Send as Authorization: Bearer <token>."
   accessToken: String!
+  "When accessToken stops being accepted (UTC); refresh before then."
   accessTokenExpiresAt: Time!
   "Opaque, single-use refresh token. Using one twice revokes the whole session."
   refreshToken: String!
+  "When refreshToken stops being accepted (UTC)."
   refreshTokenExpiresAt: Time!
+  "The signed-in account."
   user: User!
+  "The business the tokens are for."
   tenant: Tenant!
+  "The account's role in that business."
   role: Role!
 }
 
+"An open invitation to join the business."
 type Invitation {
+  "The invitation's id (for revokeInvitation)."
   id: UUID!
+  "The invitee's e-mail address."
   email: String!
+  "The role the invitee gets on accepting."
   role: Role!
+  "When the invitation's token stops being accepted (UTC)."
   expiresAt: Time!
+  "When the invitation was made (UTC)."
   createdAt: Time!
 }
 
+"A new invitation and its token."
 type InviteStaffPayload {
+  "The invitation made."
   invitation: Invitation!
   "One-time token for the invitee (shown once; put it in the invitation link)."
   token: String!
 }
 
+"A new business and its owner's account."
 input SignUpInput {
+  "The business's display name."
   tenantName: String!
+  "The business's public identifier (lower-case letters, digits and hyphens); CONFLICT when taken."
   slug: String!
+  "IANA time zone of the business, e.g. Europe/Warsaw."
   timeZone: String!
   "ISO 4217; PLN when omitted."
   currency: String
   "BCP 47; pl-PL when omitted."
   locale: String
+  "The owner's name."
   ownerName: String!
+  "The owner's e-mail address (logs in with it); CONFLICT when an account already has it."
   email: String!
+  "The owner's password."
   password: String!
 }
 
+"Credentials for logIn."
 input LogInInput {
+  "The account's e-mail address."
   email: String!
+  "The account's password."
   password: String!
   "Required when the account belongs to several businesses."
   tenantSlug: String
 }
 
+"Whom to invite."
 input InviteStaffInput {
+  "The invitee's e-mail address."
   email: String!
+  "The role to grant; not above the inviter's own (FORBIDDEN)."
   role: Role!
 }
 
+"Accepting an invitation."
 input AcceptInvitationInput {
+  "The invitation's one-time token."
   token: String!
   "For a new account."
   name: String
@@ -3288,37 +3336,90 @@ input AcceptInvitationInput {
   password: String!
 }
 
+"A member's new role."
 input UpdateMemberRoleInput {
+  "The member's account id."
   userId: UUID!
+  "The new role; not above the caller's own (FORBIDDEN); the last owner cannot be demoted (CONFLICT)."
   role: Role!
 }
 
+"Changes to the business; fields left out stay as they are."
 input UpdateTenantInput {
+  "New display name."
   name: String
+  "New IANA time zone."
   timeZone: String
+  "New ISO 4217 currency."
   currency: String
+  "New BCP 47 locale."
   locale: String
 }
 
 extend type Query {
+  "The signed-in staff member, their role and businesses."
   me: Me! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The caller's business."
   tenant: Tenant! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Every member of the caller's business."
   members: [Membership!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Open invitations of the caller's business."
   invitations: [Invitation!]! @hasRole(roles: [OWNER, ADMIN])
 }
 
 extend type Mutation {
-  signUp(input: SignUpInput!): AuthPayload!
-  logIn(input: LogInInput!): AuthPayload!
-  refreshToken(refreshToken: String!): AuthPayload!
+  "Creates a business with its owner and signs the owner in; public. CONFLICT when the slug or e-mail is taken; RATE_LIMITED after too many attempts (one authentication mutation per request)."
+  signUp(
+    "The business and its owner."
+    input: SignUpInput!
+  ): AuthPayload!
+  "Signs a member in; public. UNAUTHENTICATED for a wrong e-mail or password, BAD_USER_INPUT when tenantSlug is needed, RATE_LIMITED after too many attempts."
+  logIn(
+    "The credentials."
+    input: LogInInput!
+  ): AuthPayload!
+  "Exchanges a refresh token for new tokens (the old one is spent); public. UNAUTHENTICATED when it is invalid, expired or already used; RATE_LIMITED after too many attempts."
+  refreshToken(
+    "The refresh token from the last AuthPayload."
+    refreshToken: String!
+  ): AuthPayload!
   "Revokes the session of refreshToken; with everywhere, every session of the caller in this business."
-  logOut(refreshToken: String, everywhere: Boolean = false): Boolean!
-  inviteStaff(input: InviteStaffInput!): InviteStaffPayload! @hasRole(roles: [OWNER, ADMIN])
-  acceptInvitation(input: AcceptInvitationInput!): AuthPayload!
-  revokeInvitation(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  updateMemberRole(input: UpdateMemberRoleInput!): Membership! @hasRole(roles: [OWNER, ADMIN])
-  removeMember(userId: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  updateTenant(input: UpdateTenantInput!): Tenant! @hasRole(roles: [OWNER, ADMIN])
+  logOut(
+    "The session to end."
+    refreshToken: String
+    "True ends every session of the caller in this business."
+    everywhere: Boolean = false
+  ): Boolean!
+  "Invites a person by e-mail; CONFLICT when already a member or invited."
+  inviteStaff(
+    "Whom to invite, with which role."
+    input: InviteStaffInput!
+  ): InviteStaffPayload! @hasRole(roles: [OWNER, ADMIN])
+  "Joins the business with an invitation's token and signs in; public. NOT_FOUND when the token is unknown, expired or used; RATE_LIMITED after too many attempts."
+  acceptInvitation(
+    "The token and the account's details."
+    input: AcceptInvitationInput!
+  ): AuthPayload!
+  "Cancels an open invitation; true when done. NOT_FOUND when there is none with this id."
+  revokeInvitation(
+    "The invitation's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a member's role. NOT_FOUND for a non-member."
+  updateMemberRole(
+    "The member and the new role."
+    input: UpdateMemberRoleInput!
+  ): Membership! @hasRole(roles: [OWNER, ADMIN])
+  "Removes a member from the business; true when done. CONFLICT for the last owner or oneself; NOT_FOUND for a non-member."
+  removeMember(
+    "The member's account id."
+    userId: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Changes the business's name, zone, currency or locale."
+  updateTenant(
+    "The changes."
+    input: UpdateTenantInput!
+  ): Tenant! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
 }
