@@ -2469,8 +2469,8 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (a local date in some time zone)."
-scalar Date
+	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (an RFC 3339 full-date, a local date in some time zone, which the field says)."
+scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 "How a service is paid."
 enum PaymentPolicy {
@@ -2482,38 +2482,66 @@ enum PaymentPolicy {
   REQUIRED
 }
 
+"Where a reservation is in its life. Whether it is paid is paymentStatus, a separate axis."
 enum ReservationStatus {
+  "Booked for a REQUIRED-prepayment service: the slot is held until holdExpiresAt; unpaid by then it becomes EXPIRED."
   PENDING_PAYMENT
+  "The slot is the customer's (no prepayment needed, paid, or confirmed by staff)."
   CONFIRMED
+  "Cancelled by the customer or the business; the slot is free again."
   CANCELLED
+  "The visit took place (marked by staff after it started)."
   COMPLETED
+  "The customer did not come (marked by staff after it started)."
   NO_SHOW
+  "Not paid within the hold; the slot is free again."
   EXPIRED
 }
 
+"""
+Whether a reservation is paid: the reservation-level summary of its payments (Reservation.paymentStatus).
+Not to be confused with PaymentState, the state of one payment attempt (Payment.status).
+"""
 enum PaymentStatus {
+  "Nothing to pay online: a free service, or one whose policy is NONE (pay on site)."
   NOT_REQUIRED
+  "To be paid, and no payment is in progress."
   UNPAID
+  "A payment attempt is in progress (its Payment is CREATED, UNKNOWN or PENDING)."
   PENDING
+  "Paid in full, online or recorded by staff (markReservationPaid)."
   PAID
+  "Paid, and part of the money refunded."
   PARTIALLY_REFUNDED
+  "Paid, and all of the money refunded."
   REFUNDED
+  "The last payment attempt failed or was cancelled, and no money arrived; the customer may try again."
   FAILED
 }
 
+"A day of the week (ISO 8601 order, Monday first)."
 enum Weekday {
+  "Monday."
   MONDAY
+  "Tuesday."
   TUESDAY
+  "Wednesday."
   WEDNESDAY
+  "Thursday."
   THURSDAY
+  "Friday."
   FRIDAY
+  "Saturday."
   SATURDAY
+  "Sunday."
   SUNDAY
 }
 
 "A business's booking rules."
 type BookingSettings {
+  "The business's IANA time zone (change it with updateTenant)."
   timeZone: String!
+  "The business's ISO 4217 currency (change it with updateTenant)."
   currency: String!
   "Bookings must start at least this many minutes from now."
   minNoticeMinutes: Int!
@@ -2527,63 +2555,98 @@ type BookingSettings {
 
 "Something a business sells."
 type Service {
+  "The service's id."
   id: UUID!
+  "The service's name, shown to customers."
   name: String!
+  "A longer description for customers; empty when there is none."
   description: String!
+  "A grouping for display; null when there is none."
   category: String
+  "How long a visit lasts, in minutes."
   durationMinutes: Int!
+  "The price of one seat (minor units and currency)."
   price: Money!
+  "Minutes kept free before a visit (preparation); the staff member is busy then."
   bufferBeforeMinutes: Int!
+  "Minutes kept free after a visit (cleaning up); the staff member is busy then."
   bufferAfterMinutes: Int!
   "Seats per slot (more than 1 for group classes)."
   capacity: Int!
+  "How the service is paid (a free service needs no payment whatever this says)."
   paymentPolicy: PaymentPolicy!
   "Minutes to pay under REQUIRED; null takes the business's default."
   holdMinutes: Int
+  "Whether new bookings are taken."
   active: Boolean!
+  "When the service was archived (UTC); null while it is not."
   archivedAt: Time
 }
 
 "A worker who performs services."
 type StaffMember {
+  "The staff member's id."
   id: UUID!
+  "The name shown to customers."
   name: String!
+  "Whether the staff member takes new bookings."
   active: Boolean!
+  "When the staff member was archived (UTC); null while they are not."
   archivedAt: Time
   "The member account linked to this worker."
   userId: UUID @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The services this staff member performs."
   services: [Service!]!
+  "Working hours per weekday."
   weeklySchedule: [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Exceptions between two dates (inclusive), at most 366 days."
-  scheduleExceptions(from: Date!, to: Date!): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  scheduleExceptions(
+    "First date (inclusive), in the business's zone."
+    from: Date!
+    "Last date (inclusive), in the business's zone."
+    to: Date!
+  ): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Time off ending after now."
   timeOff: [TimeOff!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 
 "Working time on a weekday, local wall-clock HH:MM in the business's time zone."
 type WeeklyInterval {
+  "The weekday."
   weekday: Weekday!
+  "Start, HH:MM."
   start: String!
+  "End, HH:MM (24:00 for midnight)."
   end: String!
 }
 
 "A date whose working hours replace the weekly ones; no start/end is a day off."
 type ScheduleException {
+  "The date, in the business's zone."
   date: Date!
+  "Start, HH:MM local; null on a day off."
   start: String
+  "End, HH:MM local (24:00 for midnight); null on a day off."
   end: String
 }
 
+"A period in which a staff member takes no bookings."
 type TimeOff {
+  "The time off's id (for removeTimeOff)."
   id: UUID!
+  "Start (UTC)."
   startsAt: Time!
+  "End (UTC), exclusive."
   endsAt: Time!
+  "Why, for staff; empty when not given."
   reason: String!
 }
 
 "A bookable start."
 type AvailableSlot {
+  "Start (UTC); pass it as CreateReservationInput.startsAt."
   startsAt: Time!
+  "End of the visit (UTC), buffers not included."
   endsAt: Time!
   "The start as local wall-clock time in the requested zone, HH:MM."
   localStart: String!
@@ -2591,129 +2654,193 @@ type AvailableSlot {
   staff: [FreeStaffMember!]!
 }
 
+"A staff member free in a slot."
 type FreeStaffMember {
+  "The staff member."
   staffMember: StaffMember!
   "Seats left in this slot for this staff member."
   seatsLeft: Int!
 }
 
+"The slots of one day."
 type AvailabilityDay {
   "A date in the requested time zone."
   date: Date!
+  "Bookable starts of the day, earliest first; empty when none."
   slots: [AvailableSlot!]!
 }
 
+"Bookable slots of a service, day by day."
 type Availability {
   "The zone in which days and local times are given."
   timeZone: String!
+  "Every day of the requested range, in order."
   days: [AvailabilityDay!]!
 }
 
+"The person a reservation is for."
 type Customer {
+  "The customer's name."
   name: String!
+  "The customer's e-mail address."
   email: String!
+  "The customer's phone number; empty when not given."
   phone: String!
 }
 
+"A booked visit; staff of its business or the holder of its customer access token may read it."
 type Reservation {
+  "The reservation's id."
   id: UUID!
+  "The service booked."
   service: Service!
+  "The staff member who performs it."
   staffMember: StaffMember!
+  "Start of the visit (UTC)."
   startsAt: Time!
+  "End of the visit (UTC)."
   endsAt: Time!
+  "Where the reservation is in its life."
   status: ReservationStatus!
+  "Whether it is paid (the summary of its payments; see PaymentStatus)."
   paymentStatus: PaymentStatus!
+  "The price at booking time (minor units and currency)."
   price: Money!
   "Until when an unpaid PENDING_PAYMENT reservation holds its slot."
   holdExpiresAt: Time
+  "Who it is for."
   customer: Customer!
+  "The customer's note; empty when none."
   note: String!
+  "The reason given when it was cancelled (empty when none was given); null when it was not cancelled."
   cancelReason: String
+  "When it was booked (UTC)."
   createdAt: Time!
+  "When it last changed (UTC)."
   updatedAt: Time!
   "Every status and payment-status change, oldest first."
   history: [ReservationHistoryEntry!]!
 }
 
+"One change of a reservation's status or payment status."
 type ReservationHistoryEntry {
+  "The status before; null for the booking itself."
   fromStatus: ReservationStatus
+  "The status after."
   toStatus: ReservationStatus!
+  "The payment status before; null for the booking itself."
   fromPaymentStatus: PaymentStatus
+  "The payment status after."
   toPaymentStatus: PaymentStatus!
   "A user id, 'customer' or 'system'."
   actor: String!
+  "Why, when known; may be empty."
   reason: String!
+  "When (UTC)."
   at: Time!
 }
 
+"A reservation in a page of reservations."
 type ReservationEdge {
+  "Opaque cursor of this reservation (pass it as after)."
   cursor: String!
+  "The reservation."
   node: Reservation!
 }
 
+"A page of reservations."
 type ReservationConnection {
+  "The reservations of this page."
   edges: [ReservationEdge!]!
+  "Whether there are more, and the cursors."
   pageInfo: PageInfo!
 }
 
+"A booked reservation and its customer token."
 type CreateReservationPayload {
+  "The reservation."
   reservation: Reservation!
   "A capability for this one reservation (view, pay, cancel, subscribe), for a link in an e-mail. Send it as Authorization: Bearer <token>."
   customerAccessToken: String!
 }
 
+"Narrows reservations; fields left out match everything."
 input ReservationFilter {
   "Reservations starting at or after."
   from: Time
   "Reservations starting before."
   to: Time
+  "Any of these statuses."
   statuses: [ReservationStatus!]
+  "Any of these payment statuses."
   paymentStatuses: [PaymentStatus!]
+  "Only this staff member's."
   staffMemberId: UUID
+  "Only this service's."
   serviceId: UUID
   "Matches the customer's name, e-mail or phone."
   search: String
 }
 
+"The person a booking is for."
 input CustomerInput {
+  "The customer's name (required, not blank)."
   name: String!
+  "The customer's e-mail address (must be valid)."
   email: String!
+  "The customer's phone number; optional."
   phone: String
 }
 
+"A booking."
 input CreateReservationInput {
   "The business, for public bookings from the widget. Staff booking in their own business leave it out."
   tenantSlug: String
+  "The service to book."
   serviceId: UUID!
   "Leave out for any free staff member."
   staffMemberId: UUID
+  "The slot's start, as AvailableSlot.startsAt gives it."
   startsAt: Time!
+  "Who the reservation is for."
   customer: CustomerInput!
+  "A note for the business; optional."
   note: String
   "A client-chosen key: retrying with it returns the same reservation instead of a second one."
   idempotencyKey: String
 }
 
+"A service's fields: all needed ones on creation; on update, fields left out stay as they are."
 input ServiceInput {
+  "The name (required on creation)."
   name: String
+  "A description for customers."
   description: String
   "Empty clears it."
   category: String
+  "Length of a visit in minutes (required on creation)."
   durationMinutes: Int
   "Minor units (grosze for PLN)."
   priceAmount: Int
   "ISO 4217; the business's currency when omitted on creation."
   currency: String
+  "Minutes kept free before a visit."
   bufferBeforeMinutes: Int
+  "Minutes kept free after a visit."
   bufferAfterMinutes: Int
+  "Seats per slot (1 for one customer at a time)."
   capacity: Int
+  "How the service is paid."
   paymentPolicy: PaymentPolicy
   "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
+  "Whether new bookings are taken."
   active: Boolean
 }
 
+"A staff member's fields: the name on creation; on update, fields left out stay as they are."
 input StaffMemberInput {
+  "The name shown to customers (required on creation)."
   name: String
   "Link a member account (its owner may then edit this schedule)."
   userId: UUID
@@ -2721,10 +2848,13 @@ input StaffMemberInput {
   unlinkUser: Boolean
   "Replaces the services this staff member performs."
   serviceIds: [UUID!]
+  "Whether the staff member takes new bookings."
   active: Boolean
 }
 
+"Working time on a weekday, local wall-clock time in the business's zone."
 input WeeklyIntervalInput {
+  "The weekday."
   weekday: Weekday!
   "HH:MM"
   start: String!
@@ -2732,70 +2862,209 @@ input WeeklyIntervalInput {
   end: String!
 }
 
+"Working time on a date, local wall-clock time in the business's zone."
 input ClockIntervalInput {
+  "HH:MM"
   start: String!
+  "HH:MM, 24:00 for midnight"
   end: String!
 }
 
+"A period in which a staff member takes no bookings."
 input TimeOffInput {
+  "Whose time off (STAFF: only their own)."
   staffMemberId: UUID!
+  "Start."
   startsAt: Time!
+  "End, after startsAt."
   endsAt: Time!
+  "Why, for staff; optional."
   reason: String
 }
 
+"Changes to the booking rules; fields left out stay as they are."
 input BookingSettingsInput {
+  "See BookingSettings.minNoticeMinutes."
   minNoticeMinutes: Int
+  "See BookingSettings.bookingHorizonDays."
   bookingHorizonDays: Int
+  "See BookingSettings.slotStepMinutes."
   slotStepMinutes: Int
   "Minutes a customer has to pay a REQUIRED service by default, 5 to 1440."
   defaultHoldMinutes: Int
 }
 
 extend type Query {
-  "Bookable slots of a service between two dates (inclusive) of timeZone (the business's zone by default); public."
-  availability(tenantSlug: String!, serviceId: UUID!, from: Date!, to: Date!, staffMemberId: UUID, timeZone: String): Availability!
+  "Bookable slots of a service between two dates (inclusive) of timeZone (the business's zone by default); public. NOT_FOUND for an unknown business, service or staff member."
+  availability(
+    "The business's public slug."
+    tenantSlug: String!
+    "The service to book."
+    serviceId: UUID!
+    "First date (inclusive), in timeZone."
+    from: Date!
+    "Last date (inclusive), in timeZone."
+    to: Date!
+    "Only this staff member's slots; null for any staff member."
+    staffMemberId: UUID
+    "IANA zone of from, to and the local times; the business's zone when null."
+    timeZone: String
+  ): Availability!
   "A business's bookable services; public."
-  publicServices(tenantSlug: String!): [Service!]!
+  publicServices(
+    "The business's public slug."
+    tenantSlug: String!
+  ): [Service!]!
   "A business's bookable staff, optionally those performing one service; public."
-  publicStaff(tenantSlug: String!, serviceId: UUID): [StaffMember!]!
+  publicStaff(
+    "The business's public slug."
+    tenantSlug: String!
+    "Only staff performing this service; null for all."
+    serviceId: UUID
+  ): [StaffMember!]!
 
-  "One reservation: staff of its business, or the holder of its customer access token."
-  reservation(id: UUID!): Reservation!
-  reservations(filter: ReservationFilter, first: Int = 20, after: String): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  services(includeArchived: Boolean = false): [Service!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  service(id: UUID!): Service! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  staffMembers(includeArchived: Boolean = false): [StaffMember!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  staffMember(id: UUID!): StaffMember! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One reservation: staff of its business, or the holder of its customer access token. NOT_FOUND when absent, another business's, or not the reservation of the customer token used; UNAUTHENTICATED without a token."
+  reservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation!
+  "The business's reservations in start-time order, a page at a time."
+  reservations(
+    "Optional narrowing."
+    filter: ReservationFilter
+    "Page size, 1 to 100 (BAD_USER_INPUT otherwise)."
+    first: Int = 20
+    "The endCursor of the previous page; null for the first page."
+    after: String
+  ): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's services."
+  services(
+    "True includes archived services."
+    includeArchived: Boolean = false
+  ): [Service!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One service; NOT_FOUND when absent."
+  service(
+    "The service's id."
+    id: UUID!
+  ): Service! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's staff members."
+  staffMembers(
+    "True includes archived staff members."
+    includeArchived: Boolean = false
+  ): [StaffMember!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One staff member; NOT_FOUND when absent."
+  staffMember(
+    "The staff member's id."
+    id: UUID!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's booking rules."
   bookingSettings: BookingSettings! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 
 extend type Mutation {
-  "Books a slot: publicly with tenantSlug, or as staff of the business."
-  createReservation(input: CreateReservationInput!): CreateReservationPayload!
-  "Cancels a reservation: its customer (token, before it starts) or staff."
-  cancelReservation(id: UUID!, reason: String): Reservation!
-  "Confirms a reservation waiting for payment (e.g. paid on site)."
-  confirmReservation(id: UUID!): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  completeReservation(id: UUID!): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  markNoShow(id: UUID!, reason: String): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Books a slot: publicly with tenantSlug, or as staff of the business. SLOT_UNAVAILABLE when the slot was taken meanwhile (or no staff member is free); BAD_USER_INPUT for a start off the grid, outside hours, too soon or too far; CONFLICT when idempotencyKey was used for another booking."
+  createReservation(
+    "The booking."
+    input: CreateReservationInput!
+  ): CreateReservationPayload!
+  "Cancels a reservation: its customer (token, before it starts) or staff. CONFLICT when its status does not allow it or (for the customer) it has started."
+  cancelReservation(
+    "The reservation's id."
+    id: UUID!
+    "Why; optional, at most 500 characters."
+    reason: String
+  ): Reservation!
+  "Confirms a reservation waiting for payment (e.g. paid on site). CONFLICT when its status does not allow it."
+  confirmReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Marks a visit done once it has started; CONFLICT before its start or when its status does not allow it."
+  completeReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Marks that the customer did not come, once it has started; CONFLICT before its start or when its status does not allow it."
+  markNoShow(
+    "The reservation's id."
+    id: UUID!
+    "Kept in the reservation's history; optional, at most 500 characters."
+    reason: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
 
-  createService(input: ServiceInput!): Service! @hasRole(roles: [OWNER, ADMIN])
-  updateService(id: UUID!, input: ServiceInput!): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a service; BAD_USER_INPUT (with extensions.field) for a missing or invalid field."
+  createService(
+    "The new service."
+    input: ServiceInput!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a service; existing reservations keep their price and time. NOT_FOUND when absent."
+  updateService(
+    "The service's id."
+    id: UUID!
+    "The fields to change."
+    input: ServiceInput!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
   "Stops new bookings; past reservations stay intact."
-  archiveService(id: UUID!): Service! @hasRole(roles: [OWNER, ADMIN])
-  createStaffMember(input: StaffMemberInput!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  updateStaffMember(id: UUID!, input: StaffMemberInput!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  archiveStaffMember(id: UUID!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  updateBookingSettings(input: BookingSettingsInput!): BookingSettings! @hasRole(roles: [OWNER, ADMIN])
+  archiveService(
+    "The service's id."
+    id: UUID!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a staff member; CONFLICT when userId is linked to another staff member."
+  createStaffMember(
+    "The new staff member."
+    input: StaffMemberInput!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a staff member. NOT_FOUND when absent; CONFLICT when userId is linked to another staff member."
+  updateStaffMember(
+    "The staff member's id."
+    id: UUID!
+    "The fields to change."
+    input: StaffMemberInput!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Stops new bookings with this staff member; past reservations stay intact."
+  archiveStaffMember(
+    "The staff member's id."
+    id: UUID!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Changes the business's booking rules."
+  updateBookingSettings(
+    "The rules to change."
+    input: BookingSettingsInput!
+  ): BookingSettings! @hasRole(roles: [OWNER, ADMIN])
 
-  "Replaces the weekly hours. STAFF may change only their own."
-  setWeeklySchedule(staffMemberId: UUID!, intervals: [WeeklyIntervalInput!]!): [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Replaces the weekly hours. STAFF may change only their own. BAD_USER_INPUT when intervals overlap."
+  setWeeklySchedule(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The new weekly hours; an empty list leaves no weekly working time."
+    intervals: [WeeklyIntervalInput!]!
+  ): [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Replaces a date's hours; no intervals is a day off. STAFF may change only their own."
-  setScheduleException(staffMemberId: UUID!, date: Date!, intervals: [ClockIntervalInput!]!): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  removeScheduleException(staffMemberId: UUID!, date: Date!): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  addTimeOff(input: TimeOffInput!): TimeOff! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  removeTimeOff(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  setScheduleException(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The date, in the business's zone."
+    date: Date!
+    "The date's working hours; empty for a day off."
+    intervals: [ClockIntervalInput!]!
+  ): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Returns a date to the weekly hours; true when done. STAFF may change only their own."
+  removeScheduleException(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The date, in the business's zone."
+    date: Date!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Adds time off. STAFF may add only their own."
+  addTimeOff(
+    "The period."
+    input: TimeOffInput!
+  ): TimeOff! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Removes time off; true when done. NOT_FOUND when absent. STAFF may remove only their own."
+  removeTimeOff(
+    "The time off's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"A UUID in its canonical lower-case text form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A value of any other shape is a request error."
