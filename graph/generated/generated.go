@@ -3210,7 +3210,8 @@ type Subscription {
   ): AvailabilityEvent!
 }
 `, BuiltIn: false},
-	{Name: "../schema/payments.graphqls", Input: `enum PaymentMethodKind {
+	{Name: "../schema/payments.graphqls", Input: `"The kind of a payment method."
+enum PaymentMethodKind {
   "Online payments through imoje (BLIK, fast transfer, pay later, card)."
   IMOJE
   "Pay at the venue."
@@ -3219,6 +3220,7 @@ type Subscription {
   BANK_TRANSFER
 }
 
+"Which imoje API a business's shop is on."
 enum ImojeEnvironment {
   "imoje's production API (api.imoje.pl)."
   PRODUCTION
@@ -3228,6 +3230,7 @@ enum ImojeEnvironment {
   CUSTOM
 }
 
+"How an online payment is made through imoje."
 enum PaymentChannel {
   "BLIK: with a 6-digit code entered here, or on imoje's page without one."
   BLIK
@@ -3241,15 +3244,22 @@ enum PaymentChannel {
   CHOOSE
 }
 
+"A pay-later (PAY_LATER) provider."
 enum PayLaterProvider {
+  "Twisto."
   TWISTO
+  "PayPo."
   PAYPO
+  "BLIK Płacę Później."
   BLIK_PAY_LATER
+  "PragmaGO."
   PRAGMA_GO
 }
 
 """
-A payment's state. CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
+The state of one payment attempt (Payment.status). Not to be confused with PaymentStatus, the
+reservation-level summary of whether it is paid (Reservation.paymentStatus), which follows from it.
+CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
 active payment. Money that arrives is never turned away: a payment that settles after another paid
 the reservation is DUPLICATE and refunded.
 """
@@ -3277,16 +3287,25 @@ enum PaymentState {
   DUPLICATE
 }
 
+"A refund's state."
 enum RefundStatus {
+  "Recorded; slotpay is asking imoje for it, or imoje has not yet said whether it was made (it stays so until reconciliation finds out)."
   REQUESTED
+  "imoje accepted the refund; the money is on its way back."
   PENDING
+  "The money went back to the payer."
   SETTLED
+  "imoje refused or failed it: nothing was refunded (see failureMessage)."
   FAILED
 }
 
+"Where a customer sends a manual bank transfer."
 type BankTransferDetails {
+  "The account holder's name."
   accountHolder: String!
+  "The account number (IBAN)."
   accountNumber: String!
+  "The bank's name; null when not given."
   bankName: String
   "Transfer title with {reservation}, {customer} and {date} placeholders."
   titleTemplate: String!
@@ -3294,85 +3313,137 @@ type BankTransferDetails {
 
 "A channel of the tenant's imoje shop, as imoje reports it."
 type ImojeChannel {
+  "imoje's payment method name, e.g. blik, pbl or card."
   method: String!
+  "imoje's channel code (a bank, a provider)."
   code: String!
+  "Whether the channel is switched on in the shop."
   active: Boolean!
+  "Whether imoje reports the channel as working now."
   online: Boolean!
+  "ISO 4217 currency of the channel; null when imoje gives none."
   currency: String
+  "imoje's name for the channel; null when imoje gives none."
   description: String
+  "Smallest amount accepted, in minor units; null when imoje gives none."
   minAmount: Int
+  "Largest amount accepted, in minor units; null when imoje gives none."
   maxAmount: Int
 }
 
 "The imoje integration of a payment method. Secrets are write-only: only whether they are set and their last 4 characters."
 type ImojeSetup {
+  "Whether credentials were saved (saveImojeCredentials)."
   configured: Boolean!
+  "imoje's merchant id (identyfikator klienta); null until configured."
   merchantId: String
+  "imoje's shop id (identyfikator sklepu); null until configured."
   shopId: String
+  "The imoje API in use; null until configured."
   environment: ImojeEnvironment
+  "Whether the authorization token is stored."
   authorizationTokenSet: Boolean!
+  "The token's last 4 characters; null when none is stored."
   authorizationTokenHint: String
+  "Whether the shop key (which verifies notifications) is stored."
   shopKeySet: Boolean!
+  "The shop key's last 4 characters; null when none is stored."
   shopKeyHint: String
+  "The channels the business offers to customers."
   channels: [PaymentChannel!]!
+  "The shop's channels as imoje reported them when the credentials were saved."
   shopChannels: [ImojeChannel!]!
   "Paste exactly this into imoje's panel: Shops → Details → Integration data → Notification URL."
   notificationUrl: String!
+  "When slotpay last received a verified notification from imoje (UTC); null when never."
   lastNotificationAt: Time
+  "When imoje accepted the saved credentials (UTC); null until configured."
   verifiedAt: Time
   "What looks wrong, e.g. payments pending with no notification ever received."
   setupWarnings: [String!]!
 }
 
+"A way a business accepts money. Public (publicPaymentMethods) except imoje, which only OWNER and ADMIN may read."
 type PaymentMethod {
+  "The payment method's id."
   id: UUID!
+  "What kind of method it is."
   kind: PaymentMethodKind!
+  "The name shown to customers."
   displayName: String!
   "Shown to customers."
   description: String!
+  "Whether customers are offered it."
   enabled: Boolean!
+  "Display position, ascending."
   sortOrder: Int!
+  "Whether it is the business's preselected method."
   isDefault: Boolean!
   "Money for a reservation already paid (a duplicate charge), cancelled or expired is refunded through imoje at once (true, the default), or kept and flagged for staff (false)."
   autoRefundUnwanted: Boolean!
+  "Transfer details of a BANK_TRANSFER method; null for other kinds."
   bankTransfer: BankTransferDetails
+  "The imoje integration of an IMOJE method (OWNER, ADMIN); null for other kinds."
   imoje: ImojeSetup @hasRole(roles: [OWNER, ADMIN])
 }
 
 "A way a customer may pay one reservation online now."
 type PaymentOption {
+  "The channel; pass it as InitiatePaymentInput.channel."
   channel: PaymentChannel!
   "imoje's channel code: a bank for PBL, a provider's code for PAY_LATER."
   code: String!
+  "The provider of a PAY_LATER option (pass it as InitiatePaymentInput.payLaterProvider); null otherwise."
   payLaterProvider: PayLaterProvider
+  "A name to show the payer."
   description: String!
 }
 
+"Money given back on a paid payment."
 type Refund {
+  "The refund's id."
   id: UUID!
+  "How much is refunded (minor units and currency)."
   amount: Money!
+  "The refund's state."
   status: RefundStatus!
+  "Why; automatic refunds say so."
   reason: String!
   "Made by slotpay itself: a duplicate charge, or money for a cancelled or expired reservation."
   automatic: Boolean!
+  "imoje's explanation of a FAILED refund; null otherwise."
   failureMessage: String
+  "When it was requested (UTC)."
   createdAt: Time!
 }
 
+"One attempt to pay a reservation online through imoje."
 type Payment {
+  "The payment's id."
   id: UUID!
+  "The reservation it pays."
   reservationId: UUID!
+  "How it is paid."
   channel: PaymentChannel!
+  "The amount charged (the reservation's price; minor units and currency)."
   amount: Money!
+  "This attempt's state (PaymentState; the reservation's summary is Reservation.paymentStatus)."
   status: PaymentState!
   "Where to send the payer (imoje's page); absent for BLIK with a code (confirm in the bank's app)."
   redirectUrl: String
+  "imoje's transaction id; null until imoje has the payment."
   imojeTransactionId: String
+  "imoje's code for why it failed; null when there is none."
   failureCode: String
+  "A readable reason it failed; null when there is none."
   failureMessage: String
+  "How much of it was refunded so far (zero when nothing)."
   refundedAmount: Money!
+  "Its refunds, oldest first."
   refunds: [Refund!]!
+  "When it was started (UTC)."
   createdAt: Time!
+  "When the money arrived (UTC); null unless it settled."
   paidAt: Time
 }
 
@@ -3381,23 +3452,35 @@ extend type Reservation {
   payments: [Payment!]!
 }
 
+"A payment method's fields; on update, fields left out stay as they are."
 input PaymentMethodInput {
   "Required when creating; cannot change afterwards."
   kind: PaymentMethodKind
+  "The name shown to customers."
   displayName: String
+  "Shown to customers."
   description: String
+  "Whether customers are offered it."
   enabled: Boolean
+  "Display position, ascending."
   sortOrder: Int
+  "Make it the preselected method."
   isDefault: Boolean
+  "BANK_TRANSFER: the account holder's name."
   accountHolder: String
+  "BANK_TRANSFER: the account number (IBAN)."
   accountNumber: String
+  "BANK_TRANSFER: the bank's name."
   bankName: String
+  "BANK_TRANSFER: the transfer title, with {reservation}, {customer} and {date} placeholders."
   titleTemplate: String
   "See PaymentMethod.autoRefundUnwanted."
   autoRefundUnwanted: Boolean
 }
 
+"An imoje shop's credentials, checked with imoje before they are stored (nothing is stored when imoje refuses them)."
 input ImojeCredentialsInput {
+  "The IMOJE payment method they belong to."
   paymentMethodId: UUID!
   "Token autoryzacyjny (Settings → API keys)."
   authorizationToken: String!
@@ -3407,54 +3490,110 @@ input ImojeCredentialsInput {
   shopId: String!
   "Klucz sklepu."
   shopKey: String!
+  "Which imoje API."
   environment: ImojeEnvironment!
   "Only with environment CUSTOM (development servers only)."
   customBaseUrl: String
+  "The channels to offer customers; each must be active in the shop (BAD_USER_INPUT otherwise)."
   channels: [PaymentChannel!]!
 }
 
+"How to pay a reservation."
 input InitiatePaymentInput {
+  "The reservation to pay."
   reservationId: UUID!
+  "How to pay (one of paymentOptions)."
   channel: PaymentChannel!
+  "BLIK: the payer's 6-digit code; leave out to enter it on imoje's page."
   blikCode: String
+  "PBL: the bank's code (PaymentOption.code)."
   bankCode: String
+  "PAY_LATER: the provider."
   payLaterProvider: PayLaterProvider
+  "A client-chosen key: retrying with it returns the same payment instead of a second one (CONFLICT when it was used for a different payment)."
   idempotencyKey: String!
+  "Where imoje sends the payer back afterwards: an http(s) URL of at most 500 characters; optional."
   returnUrl: String
 }
 
+"A refund to make."
 input RefundPaymentInput {
+  "The paid imoje payment to refund."
   paymentId: UUID!
   "Minor units; the whole refundable amount when omitted."
   amount: Int
+  "Why; optional."
   reason: String
 }
 
 extend type Query {
+  "The business's payment methods, enabled or not."
   paymentMethods: [PaymentMethod!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  "Enabled payment methods in display order, for the booking widget."
-  publicPaymentMethods(tenantSlug: String!): [PaymentMethod!]!
+  "Enabled payment methods in display order, for the booking widget; public."
+  publicPaymentMethods(
+    "The business's public slug."
+    tenantSlug: String!
+  ): [PaymentMethod!]!
   "Online channels available for a reservation's amount (staff, or the reservation's customer token)."
-  paymentOptions(reservationId: UUID!): [PaymentOption!]!
-  "One payment (staff, or the customer token of its reservation)."
-  payment(id: UUID!): Payment!
+  paymentOptions(
+    "The reservation to pay."
+    reservationId: UUID!
+  ): [PaymentOption!]!
+  "One payment (staff, or the customer token of its reservation); NOT_FOUND otherwise."
+  payment(
+    "The payment's id."
+    id: UUID!
+  ): Payment!
 }
 
 extend type Mutation {
-  createPaymentMethod(input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
-  updatePaymentMethod(id: UUID!, input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
-  archivePaymentMethod(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  saveImojeCredentials(input: ImojeCredentialsInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a payment method; CONFLICT for a second IMOJE method."
+  createPaymentMethod(
+    "The new method (kind required)."
+    input: PaymentMethodInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a payment method; NOT_FOUND when absent."
+  updatePaymentMethod(
+    "The method's id."
+    id: UUID!
+    "The fields to change."
+    input: PaymentMethodInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Archives a payment method (disabled, no longer listed or the default); true when done. NOT_FOUND when absent."
+  archivePaymentMethod(
+    "The method's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Checks an imoje shop's credentials with imoje and stores them sealed. BAD_USER_INPUT (with extensions.field) when imoje refuses them or a channel is not active in the shop; CONFLICT when the shop is connected to another business."
+  saveImojeCredentials(
+    "The credentials."
+    input: ImojeCredentialsInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
   """
   Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation.
   When imoje does not answer, the payment is returned with status UNKNOWN (it may be in progress) rather than an error.
   A new payment for a reservation whose active payment is UNKNOWN supersedes it (SUPERSEDED); while one is CREATED or
   PENDING another is refused with CONFLICT. If both end up settled, the later one is refunded (DUPLICATE).
+  CONFLICT also when the reservation is already paid or can no longer be paid; PAYMENT_PROVIDER_ERROR when imoje refuses it.
   """
-  initiatePayment(input: InitiatePaymentInput!): Payment!
-  refundPayment(input: RefundPaymentInput!): Refund! @hasRole(roles: [OWNER, ADMIN])
-  "Record an on-site or bank-transfer payment."
-  markReservationPaid(reservationId: UUID!, paymentMethodId: UUID!, note: String): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  initiatePayment(
+    "What to pay and how."
+    input: InitiatePaymentInput!
+  ): Payment!
+  "Refunds a paid imoje payment, in full or in part. CONFLICT when it is not a paid imoje payment; PAYMENT_PROVIDER_ERROR when imoje refuses it or does not answer (then the refund stays REQUESTED until imoje says)."
+  refundPayment(
+    "The payment, amount and reason."
+    input: RefundPaymentInput!
+  ): Refund! @hasRole(roles: [OWNER, ADMIN])
+  "Record an on-site or bank-transfer payment. CONFLICT when it is already paid, its status does not allow it, or an online payment is in progress; BAD_USER_INPUT for an IMOJE method."
+  markReservationPaid(
+    "The reservation paid."
+    reservationId: UUID!
+    "The ON_SITE or BANK_TRANSFER method it was paid with."
+    paymentMethodId: UUID!
+    "Kept in the reservation's history; optional, at most 500 characters."
+    note: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
