@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/slotpay/slotpay/graph/generated"
@@ -30,8 +31,8 @@ func TestSchemaIsDocumented(t *testing.T) {
 		note(def.Description, "type "+name)
 		switch def.Kind {
 		case ast.Scalar:
-			d := def.Directives.ForName("specifiedBy")
-			if d == nil || d.Arguments.ForName("url") == nil || !strings.HasPrefix(d.Arguments.ForName("url").Value.Raw, "https://") {
+			// What introspection answers as __Type.specifiedByURL, i.e. what clients see.
+			if u := introspection.WrapTypeFromDef(s, def).SpecifiedByURL(); u == nil || !strings.HasPrefix(*u, "https://") {
 				missing = append(missing, "scalar "+name+" @specifiedBy(url: \"https://…\")")
 			}
 		case ast.Enum:
