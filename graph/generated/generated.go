@@ -2469,7 +2469,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (an RFC 3339 full-date, a local date in some time zone, which the field says)."
+	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (an RFC 3339 full-date: a local date in the time zone the field names). A malformed value is rejected (BAD_USER_INPUT)."
 scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 "How a service is paid."
@@ -2636,7 +2636,7 @@ type TimeOff {
   id: UUID!
   "Start (UTC)."
   startsAt: Time!
-  "End (UTC), exclusive."
+  "End (UTC)."
   endsAt: Time!
   "Why, for staff; empty when not given."
   reason: String!
@@ -2895,7 +2895,7 @@ input BookingSettingsInput {
 }
 
 extend type Query {
-  "Bookable slots of a service between two dates (inclusive) of timeZone (the business's zone by default); public. NOT_FOUND for an unknown business, service or staff member."
+  "Bookable slots of a service between two dates (inclusive, at most 62 days) of timeZone (the business's zone by default); public. NOT_FOUND for an unknown business, service or staff member; BAD_USER_INPUT when to is before from or the range is too long."
   availability(
     "The business's public slug."
     tenantSlug: String!
@@ -3067,9 +3067,9 @@ extend type Mutation {
   ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
-	{Name: "../schema/common.graphqls", Input: `"A UUID in its canonical lower-case text form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A value of any other shape is a request error."
+	{Name: "../schema/common.graphqls", Input: `"A UUID (RFC 9562), written in its canonical lower-case 8-4-4-4-12 hex form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A malformed value is rejected (BAD_USER_INPUT)."
 scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
-"An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC."
+"An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC. A malformed value is rejected (BAD_USER_INPUT)."
 scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 "Requires a signed-in staff member (an access token from signUp, logIn or refreshToken) with one of the roles: without a valid token the field fails with UNAUTHENTICATED, with another role (or a customer access token) with FORBIDDEN."
@@ -3082,7 +3082,7 @@ directive @hasRole(
 enum Role {
   "Full control, including members, payment setup and the business's settings; a business keeps at least one owner."
   OWNER
-  "Manages services, staff, schedules, payment methods and members, like an owner."
+  "Manages services, staff, schedules, payment methods, the business's settings and members up to ADMIN; cannot grant or manage OWNER."
   ADMIN
   "Works with reservations and schedules; may change only their own schedule."
   STAFF
@@ -3351,7 +3351,7 @@ type ImojeSetup {
   shopKeyHint: String
   "The channels the business offers to customers."
   channels: [PaymentChannel!]!
-  "The shop's channels as imoje reported them when the credentials were saved."
+  "The shop's channels as imoje reported them when the credentials were last saved."
   shopChannels: [ImojeChannel!]!
   "Paste exactly this into imoje's panel: Shops → Details → Integration data → Notification URL."
   notificationUrl: String!
@@ -3700,7 +3700,7 @@ type InviteStaffPayload {
 input SignUpInput {
   "The business's display name."
   tenantName: String!
-  "The business's public identifier (lower-case letters, digits and hyphens); CONFLICT when taken."
+  "The business's public identifier: 3 to 63 lower-case letters, digits and inner hyphens; CONFLICT when taken."
   slug: String!
   "IANA time zone of the business, e.g. Europe/Warsaw."
   timeZone: String!
@@ -3791,11 +3791,11 @@ extend type Mutation {
     "The refresh token from the last AuthPayload."
     refreshToken: String!
   ): AuthPayload!
-  "Revokes the session of refreshToken; with everywhere, every session of the caller in this business."
+  "Revokes the session of refreshToken; with everywhere, every session of the caller in this business (needs a staff access token). BAD_USER_INPUT when neither is given."
   logOut(
-    "The session to end."
+    "The session to end (its refresh token)."
     refreshToken: String
-    "True ends every session of the caller in this business."
+    "True ends every session of the signed-in staff member in this business."
     everywhere: Boolean = false
   ): Boolean!
   "Invites a person by e-mail; CONFLICT when already a member or invited."

@@ -345,7 +345,7 @@ type ServiceInput struct {
 type SignUpInput struct {
 	// The business's display name.
 	TenantName string `json:"tenantName"`
-	// The business's public identifier (lower-case letters, digits and hyphens); CONFLICT when taken.
+	// The business's public identifier: 3 to 63 lower-case letters, digits and inner hyphens; CONFLICT when taken.
 	Slug string `json:"slug"`
 	// IANA time zone of the business, e.g. Europe/Warsaw.
 	TimeZone string `json:"timeZone"`
