@@ -2469,8 +2469,8 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (a local date in some time zone)."
-scalar Date
+	{Name: "../schema/booking.graphqls", Input: `"A calendar date, YYYY-MM-DD (an RFC 3339 full-date: a local date in the time zone the field names). A malformed value is rejected (BAD_USER_INPUT)."
+scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 "How a service is paid."
 enum PaymentPolicy {
@@ -2482,38 +2482,66 @@ enum PaymentPolicy {
   REQUIRED
 }
 
+"Where a reservation is in its life. Whether it is paid is paymentStatus, a separate axis."
 enum ReservationStatus {
+  "Booked for a REQUIRED-prepayment service: the slot is held until holdExpiresAt; unpaid by then it becomes EXPIRED."
   PENDING_PAYMENT
+  "The slot is the customer's (no prepayment needed, paid, or confirmed by staff)."
   CONFIRMED
+  "Cancelled by the customer or the business; the slot is free again."
   CANCELLED
+  "The visit took place (marked by staff after it started)."
   COMPLETED
+  "The customer did not come (marked by staff after it started)."
   NO_SHOW
+  "Not paid within the hold; the slot is free again."
   EXPIRED
 }
 
+"""
+Whether a reservation is paid: the reservation-level summary of its payments (Reservation.paymentStatus).
+Not to be confused with PaymentState, the state of one payment attempt (Payment.status).
+"""
 enum PaymentStatus {
+  "Nothing to pay online: a free service, or one whose policy is NONE (pay on site)."
   NOT_REQUIRED
+  "To be paid, and no payment is in progress."
   UNPAID
+  "A payment attempt is in progress (its Payment is CREATED, UNKNOWN or PENDING)."
   PENDING
+  "Paid in full, online or recorded by staff (markReservationPaid)."
   PAID
+  "Paid, and part of the money refunded."
   PARTIALLY_REFUNDED
+  "Paid, and all of the money refunded."
   REFUNDED
+  "The last payment attempt failed or was cancelled, and no money arrived; the customer may try again."
   FAILED
 }
 
+"A day of the week (ISO 8601 order, Monday first)."
 enum Weekday {
+  "Monday."
   MONDAY
+  "Tuesday."
   TUESDAY
+  "Wednesday."
   WEDNESDAY
+  "Thursday."
   THURSDAY
+  "Friday."
   FRIDAY
+  "Saturday."
   SATURDAY
+  "Sunday."
   SUNDAY
 }
 
 "A business's booking rules."
 type BookingSettings {
+  "The business's IANA time zone (change it with updateTenant)."
   timeZone: String!
+  "The business's ISO 4217 currency (change it with updateTenant)."
   currency: String!
   "Bookings must start at least this many minutes from now."
   minNoticeMinutes: Int!
@@ -2527,63 +2555,98 @@ type BookingSettings {
 
 "Something a business sells."
 type Service {
+  "The service's id."
   id: UUID!
+  "The service's name, shown to customers."
   name: String!
+  "A longer description for customers; empty when there is none."
   description: String!
+  "A grouping for display; null when there is none."
   category: String
+  "How long a visit lasts, in minutes."
   durationMinutes: Int!
+  "The price of one seat (minor units and currency)."
   price: Money!
+  "Minutes kept free before a visit (preparation); the staff member is busy then."
   bufferBeforeMinutes: Int!
+  "Minutes kept free after a visit (cleaning up); the staff member is busy then."
   bufferAfterMinutes: Int!
   "Seats per slot (more than 1 for group classes)."
   capacity: Int!
+  "How the service is paid (a free service needs no payment whatever this says)."
   paymentPolicy: PaymentPolicy!
   "Minutes to pay under REQUIRED; null takes the business's default."
   holdMinutes: Int
+  "Whether new bookings are taken."
   active: Boolean!
+  "When the service was archived (UTC); null while it is not."
   archivedAt: Time
 }
 
 "A worker who performs services."
 type StaffMember {
+  "The staff member's id."
   id: UUID!
+  "The name shown to customers."
   name: String!
+  "Whether the staff member takes new bookings."
   active: Boolean!
+  "When the staff member was archived (UTC); null while they are not."
   archivedAt: Time
   "The member account linked to this worker."
   userId: UUID @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The services this staff member performs."
   services: [Service!]!
+  "Working hours per weekday."
   weeklySchedule: [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Exceptions between two dates (inclusive), at most 366 days."
-  scheduleExceptions(from: Date!, to: Date!): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  scheduleExceptions(
+    "First date (inclusive), in the business's zone."
+    from: Date!
+    "Last date (inclusive), in the business's zone."
+    to: Date!
+  ): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Time off ending after now."
   timeOff: [TimeOff!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 
 "Working time on a weekday, local wall-clock HH:MM in the business's time zone."
 type WeeklyInterval {
+  "The weekday."
   weekday: Weekday!
+  "Start, HH:MM."
   start: String!
+  "End, HH:MM (24:00 for midnight)."
   end: String!
 }
 
 "A date whose working hours replace the weekly ones; no start/end is a day off."
 type ScheduleException {
+  "The date, in the business's zone."
   date: Date!
+  "Start, HH:MM local; null on a day off."
   start: String
+  "End, HH:MM local (24:00 for midnight); null on a day off."
   end: String
 }
 
+"A period in which a staff member takes no bookings."
 type TimeOff {
+  "The time off's id (for removeTimeOff)."
   id: UUID!
+  "Start (UTC)."
   startsAt: Time!
+  "End (UTC)."
   endsAt: Time!
+  "Why, for staff; empty when not given."
   reason: String!
 }
 
 "A bookable start."
 type AvailableSlot {
+  "Start (UTC); pass it as CreateReservationInput.startsAt."
   startsAt: Time!
+  "End of the visit (UTC), buffers not included."
   endsAt: Time!
   "The start as local wall-clock time in the requested zone, HH:MM."
   localStart: String!
@@ -2591,129 +2654,193 @@ type AvailableSlot {
   staff: [FreeStaffMember!]!
 }
 
+"A staff member free in a slot."
 type FreeStaffMember {
+  "The staff member."
   staffMember: StaffMember!
   "Seats left in this slot for this staff member."
   seatsLeft: Int!
 }
 
+"The slots of one day."
 type AvailabilityDay {
   "A date in the requested time zone."
   date: Date!
+  "Bookable starts of the day, earliest first; empty when none."
   slots: [AvailableSlot!]!
 }
 
+"Bookable slots of a service, day by day."
 type Availability {
   "The zone in which days and local times are given."
   timeZone: String!
+  "Every day of the requested range, in order."
   days: [AvailabilityDay!]!
 }
 
+"The person a reservation is for."
 type Customer {
+  "The customer's name."
   name: String!
+  "The customer's e-mail address."
   email: String!
+  "The customer's phone number; empty when not given."
   phone: String!
 }
 
+"A booked visit; staff of its business or the holder of its customer access token may read it."
 type Reservation {
+  "The reservation's id."
   id: UUID!
+  "The service booked."
   service: Service!
+  "The staff member who performs it."
   staffMember: StaffMember!
+  "Start of the visit (UTC)."
   startsAt: Time!
+  "End of the visit (UTC)."
   endsAt: Time!
+  "Where the reservation is in its life."
   status: ReservationStatus!
+  "Whether it is paid (the summary of its payments; see PaymentStatus)."
   paymentStatus: PaymentStatus!
+  "The price at booking time (minor units and currency)."
   price: Money!
   "Until when an unpaid PENDING_PAYMENT reservation holds its slot."
   holdExpiresAt: Time
+  "Who it is for."
   customer: Customer!
+  "The customer's note; empty when none."
   note: String!
+  "The reason given when it was cancelled (empty when none was given); null when it was not cancelled."
   cancelReason: String
+  "When it was booked (UTC)."
   createdAt: Time!
+  "When it last changed (UTC)."
   updatedAt: Time!
   "Every status and payment-status change, oldest first."
   history: [ReservationHistoryEntry!]!
 }
 
+"One change of a reservation's status or payment status."
 type ReservationHistoryEntry {
+  "The status before; null for the booking itself."
   fromStatus: ReservationStatus
+  "The status after."
   toStatus: ReservationStatus!
+  "The payment status before; null for the booking itself."
   fromPaymentStatus: PaymentStatus
+  "The payment status after."
   toPaymentStatus: PaymentStatus!
   "A user id, 'customer' or 'system'."
   actor: String!
+  "Why, when known; may be empty."
   reason: String!
+  "When (UTC)."
   at: Time!
 }
 
+"A reservation in a page of reservations."
 type ReservationEdge {
+  "Opaque cursor of this reservation (pass it as after)."
   cursor: String!
+  "The reservation."
   node: Reservation!
 }
 
+"A page of reservations."
 type ReservationConnection {
+  "The reservations of this page."
   edges: [ReservationEdge!]!
+  "Whether there are more, and the cursors."
   pageInfo: PageInfo!
 }
 
+"A booked reservation and its customer token."
 type CreateReservationPayload {
+  "The reservation."
   reservation: Reservation!
   "A capability for this one reservation (view, pay, cancel, subscribe), for a link in an e-mail. Send it as Authorization: Bearer <token>."
   customerAccessToken: String!
 }
 
+"Narrows reservations; fields left out match everything."
 input ReservationFilter {
   "Reservations starting at or after."
   from: Time
   "Reservations starting before."
   to: Time
+  "Any of these statuses."
   statuses: [ReservationStatus!]
+  "Any of these payment statuses."
   paymentStatuses: [PaymentStatus!]
+  "Only this staff member's."
   staffMemberId: UUID
+  "Only this service's."
   serviceId: UUID
   "Matches the customer's name, e-mail or phone."
   search: String
 }
 
+"The person a booking is for."
 input CustomerInput {
+  "The customer's name (required, not blank)."
   name: String!
+  "The customer's e-mail address (must be valid)."
   email: String!
+  "The customer's phone number; optional."
   phone: String
 }
 
+"A booking."
 input CreateReservationInput {
   "The business, for public bookings from the widget. Staff booking in their own business leave it out."
   tenantSlug: String
+  "The service to book."
   serviceId: UUID!
   "Leave out for any free staff member."
   staffMemberId: UUID
+  "The slot's start, as AvailableSlot.startsAt gives it."
   startsAt: Time!
+  "Who the reservation is for."
   customer: CustomerInput!
+  "A note for the business; optional."
   note: String
   "A client-chosen key: retrying with it returns the same reservation instead of a second one."
   idempotencyKey: String
 }
 
+"A service's fields: all needed ones on creation; on update, fields left out stay as they are."
 input ServiceInput {
+  "The name (required on creation)."
   name: String
+  "A description for customers."
   description: String
   "Empty clears it."
   category: String
+  "Length of a visit in minutes (required on creation)."
   durationMinutes: Int
   "Minor units (grosze for PLN)."
   priceAmount: Int
   "ISO 4217; the business's currency when omitted on creation."
   currency: String
+  "Minutes kept free before a visit."
   bufferBeforeMinutes: Int
+  "Minutes kept free after a visit."
   bufferAfterMinutes: Int
+  "Seats per slot (1 for one customer at a time)."
   capacity: Int
+  "How the service is paid."
   paymentPolicy: PaymentPolicy
   "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
+  "Whether new bookings are taken."
   active: Boolean
 }
 
+"A staff member's fields: the name on creation; on update, fields left out stay as they are."
 input StaffMemberInput {
+  "The name shown to customers (required on creation)."
   name: String
   "Link a member account (its owner may then edit this schedule)."
   userId: UUID
@@ -2721,10 +2848,13 @@ input StaffMemberInput {
   unlinkUser: Boolean
   "Replaces the services this staff member performs."
   serviceIds: [UUID!]
+  "Whether the staff member takes new bookings."
   active: Boolean
 }
 
+"Working time on a weekday, local wall-clock time in the business's zone."
 input WeeklyIntervalInput {
+  "The weekday."
   weekday: Weekday!
   "HH:MM"
   start: String!
@@ -2732,110 +2862,271 @@ input WeeklyIntervalInput {
   end: String!
 }
 
+"Working time on a date, local wall-clock time in the business's zone."
 input ClockIntervalInput {
+  "HH:MM"
   start: String!
+  "HH:MM, 24:00 for midnight"
   end: String!
 }
 
+"A period in which a staff member takes no bookings."
 input TimeOffInput {
+  "Whose time off (STAFF: only their own)."
   staffMemberId: UUID!
+  "Start."
   startsAt: Time!
+  "End, after startsAt."
   endsAt: Time!
+  "Why, for staff; optional."
   reason: String
 }
 
+"Changes to the booking rules; fields left out stay as they are."
 input BookingSettingsInput {
+  "See BookingSettings.minNoticeMinutes."
   minNoticeMinutes: Int
+  "See BookingSettings.bookingHorizonDays."
   bookingHorizonDays: Int
+  "See BookingSettings.slotStepMinutes."
   slotStepMinutes: Int
   "Minutes a customer has to pay a REQUIRED service by default, 5 to 1440."
   defaultHoldMinutes: Int
 }
 
 extend type Query {
-  "Bookable slots of a service between two dates (inclusive) of timeZone (the business's zone by default); public."
-  availability(tenantSlug: String!, serviceId: UUID!, from: Date!, to: Date!, staffMemberId: UUID, timeZone: String): Availability!
+  "Bookable slots of a service between two dates (inclusive, at most 62 days) of timeZone (the business's zone by default); public. NOT_FOUND for an unknown business, service or staff member; BAD_USER_INPUT when to is before from or the range is too long."
+  availability(
+    "The business's public slug."
+    tenantSlug: String!
+    "The service to book."
+    serviceId: UUID!
+    "First date (inclusive), in timeZone."
+    from: Date!
+    "Last date (inclusive), in timeZone."
+    to: Date!
+    "Only this staff member's slots; null for any staff member."
+    staffMemberId: UUID
+    "IANA zone of from, to and the local times; the business's zone when null."
+    timeZone: String
+  ): Availability!
   "A business's bookable services; public."
-  publicServices(tenantSlug: String!): [Service!]!
+  publicServices(
+    "The business's public slug."
+    tenantSlug: String!
+  ): [Service!]!
   "A business's bookable staff, optionally those performing one service; public."
-  publicStaff(tenantSlug: String!, serviceId: UUID): [StaffMember!]!
+  publicStaff(
+    "The business's public slug."
+    tenantSlug: String!
+    "Only staff performing this service; null for all."
+    serviceId: UUID
+  ): [StaffMember!]!
 
-  "One reservation: staff of its business, or the holder of its customer access token."
-  reservation(id: UUID!): Reservation!
-  reservations(filter: ReservationFilter, first: Int = 20, after: String): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  services(includeArchived: Boolean = false): [Service!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  service(id: UUID!): Service! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  staffMembers(includeArchived: Boolean = false): [StaffMember!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  staffMember(id: UUID!): StaffMember! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One reservation: staff of its business, or the holder of its customer access token. NOT_FOUND when absent, another business's, or not the reservation of the customer token used; UNAUTHENTICATED without a token."
+  reservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation!
+  "The business's reservations in start-time order, a page at a time."
+  reservations(
+    "Optional narrowing."
+    filter: ReservationFilter
+    "Page size, 1 to 100 (BAD_USER_INPUT otherwise)."
+    first: Int = 20
+    "The endCursor of the previous page; null for the first page."
+    after: String
+  ): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's services."
+  services(
+    "True includes archived services."
+    includeArchived: Boolean = false
+  ): [Service!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One service; NOT_FOUND when absent."
+  service(
+    "The service's id."
+    id: UUID!
+  ): Service! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's staff members."
+  staffMembers(
+    "True includes archived staff members."
+    includeArchived: Boolean = false
+  ): [StaffMember!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One staff member; NOT_FOUND when absent."
+  staffMember(
+    "The staff member's id."
+    id: UUID!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's booking rules."
   bookingSettings: BookingSettings! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 
 extend type Mutation {
-  "Books a slot: publicly with tenantSlug, or as staff of the business."
-  createReservation(input: CreateReservationInput!): CreateReservationPayload!
-  "Cancels a reservation: its customer (token, before it starts) or staff."
-  cancelReservation(id: UUID!, reason: String): Reservation!
-  "Confirms a reservation waiting for payment (e.g. paid on site)."
-  confirmReservation(id: UUID!): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  completeReservation(id: UUID!): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  markNoShow(id: UUID!, reason: String): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Books a slot: publicly with tenantSlug, or as staff of the business. SLOT_UNAVAILABLE when the slot was taken meanwhile (or no staff member is free); BAD_USER_INPUT for a start off the grid, outside hours, too soon or too far; CONFLICT when idempotencyKey was used for another booking."
+  createReservation(
+    "The booking."
+    input: CreateReservationInput!
+  ): CreateReservationPayload!
+  "Cancels a reservation: its customer (token, before it starts) or staff. CONFLICT when its status does not allow it or (for the customer) it has started."
+  cancelReservation(
+    "The reservation's id."
+    id: UUID!
+    "Why; optional, at most 500 characters."
+    reason: String
+  ): Reservation!
+  "Confirms a reservation waiting for payment (e.g. paid on site). CONFLICT when its status does not allow it."
+  confirmReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Marks a visit done once it has started; CONFLICT before its start or when its status does not allow it."
+  completeReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Marks that the customer did not come, once it has started; CONFLICT before its start or when its status does not allow it."
+  markNoShow(
+    "The reservation's id."
+    id: UUID!
+    "Kept in the reservation's history; optional, at most 500 characters."
+    reason: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
 
-  createService(input: ServiceInput!): Service! @hasRole(roles: [OWNER, ADMIN])
-  updateService(id: UUID!, input: ServiceInput!): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a service; BAD_USER_INPUT (with extensions.field) for a missing or invalid field."
+  createService(
+    "The new service."
+    input: ServiceInput!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a service; existing reservations keep their price and time. NOT_FOUND when absent."
+  updateService(
+    "The service's id."
+    id: UUID!
+    "The fields to change."
+    input: ServiceInput!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
   "Stops new bookings; past reservations stay intact."
-  archiveService(id: UUID!): Service! @hasRole(roles: [OWNER, ADMIN])
-  createStaffMember(input: StaffMemberInput!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  updateStaffMember(id: UUID!, input: StaffMemberInput!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  archiveStaffMember(id: UUID!): StaffMember! @hasRole(roles: [OWNER, ADMIN])
-  updateBookingSettings(input: BookingSettingsInput!): BookingSettings! @hasRole(roles: [OWNER, ADMIN])
+  archiveService(
+    "The service's id."
+    id: UUID!
+  ): Service! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a staff member; CONFLICT when userId is linked to another staff member."
+  createStaffMember(
+    "The new staff member."
+    input: StaffMemberInput!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a staff member. NOT_FOUND when absent; CONFLICT when userId is linked to another staff member."
+  updateStaffMember(
+    "The staff member's id."
+    id: UUID!
+    "The fields to change."
+    input: StaffMemberInput!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Stops new bookings with this staff member; past reservations stay intact."
+  archiveStaffMember(
+    "The staff member's id."
+    id: UUID!
+  ): StaffMember! @hasRole(roles: [OWNER, ADMIN])
+  "Changes the business's booking rules."
+  updateBookingSettings(
+    "The rules to change."
+    input: BookingSettingsInput!
+  ): BookingSettings! @hasRole(roles: [OWNER, ADMIN])
 
-  "Replaces the weekly hours. STAFF may change only their own."
-  setWeeklySchedule(staffMemberId: UUID!, intervals: [WeeklyIntervalInput!]!): [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Replaces the weekly hours. STAFF may change only their own. BAD_USER_INPUT when intervals overlap."
+  setWeeklySchedule(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The new weekly hours; an empty list leaves no weekly working time."
+    intervals: [WeeklyIntervalInput!]!
+  ): [WeeklyInterval!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Replaces a date's hours; no intervals is a day off. STAFF may change only their own."
-  setScheduleException(staffMemberId: UUID!, date: Date!, intervals: [ClockIntervalInput!]!): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  removeScheduleException(staffMemberId: UUID!, date: Date!): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  addTimeOff(input: TimeOffInput!): TimeOff! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  removeTimeOff(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  setScheduleException(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The date, in the business's zone."
+    date: Date!
+    "The date's working hours; empty for a day off."
+    intervals: [ClockIntervalInput!]!
+  ): [ScheduleException!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Returns a date to the weekly hours; true when done. STAFF may change only their own."
+  removeScheduleException(
+    "Whose schedule."
+    staffMemberId: UUID!
+    "The date, in the business's zone."
+    date: Date!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Adds time off. STAFF may add only their own."
+  addTimeOff(
+    "The period."
+    input: TimeOffInput!
+  ): TimeOff! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Removes time off; true when done. NOT_FOUND when absent. STAFF may remove only their own."
+  removeTimeOff(
+    "The time off's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
-	{Name: "../schema/common.graphqls", Input: `"A UUID in its canonical text form."
-scalar UUID
-"An RFC 3339 date-time, always in UTC on output."
-scalar Time
+	{Name: "../schema/common.graphqls", Input: `"A UUID (RFC 9562), written in its canonical lower-case 8-4-4-4-12 hex form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A malformed value is rejected (BAD_USER_INPUT)."
+scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
+"An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC. A malformed value is rejected (BAD_USER_INPUT)."
+scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
-"Requires a signed-in staff member with one of the roles."
-directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION
+"Requires a signed-in staff member (an access token from signUp, logIn or refreshToken) with one of the roles: without a valid token the field fails with UNAUTHENTICATED, with another role (or a customer access token) with FORBIDDEN."
+directive @hasRole(
+  "The roles allowed to use the field."
+  roles: [Role!]!
+) on FIELD_DEFINITION
 
 "A member's role in a business."
 enum Role {
+  "Full control, including members, payment setup and the business's settings; a business keeps at least one owner."
   OWNER
+  "Manages services, staff, schedules, payment methods, the business's settings and members up to ADMIN; cannot grant or manage OWNER."
   ADMIN
+  "Works with reservations and schedules; may change only their own schedule."
   STAFF
 }
 
 "Money as an integer amount of minor units (grosze for PLN) and an ISO 4217 currency."
 type Money {
+  "The amount in minor units of currency (1 PLN = 100), never fractional."
   amount: Int!
+  "ISO 4217 currency code, e.g. PLN."
   currency: String!
 }
 
 "Relay-style page information."
 type PageInfo {
+  "Whether more items follow endCursor (pass it as after)."
   hasNextPage: Boolean!
+  "Whether items precede startCursor."
   hasPreviousPage: Boolean!
+  "The cursor of the first edge on this page; null when the page is empty."
   startCursor: String
+  "The cursor of the last edge on this page; null when the page is empty."
   endCursor: String
 }
 
+"""
+Reads. Errors carry extensions.code: UNAUTHENTICATED (no or invalid token), FORBIDDEN (wrong role or
+token), NOT_FOUND (absent, or another business's), BAD_USER_INPUT (with extensions.field naming the
+input), CONFLICT, SLOT_UNAVAILABLE, PAYMENT_PROVIDER_ERROR, RATE_LIMITED (with extensions.retryAfter
+in seconds) or INTERNAL.
+"""
 type Query {
-  "slotpay's version and whether the caller is signed in; public."
+  "Whether the server answers and whether the request's Authorization token was accepted; public. It carries no version (the ` + "`" + `slotpay version` + "`" + ` command prints that)."
   health: Health!
 }
 
+"Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing."
 type Mutation
 
+"The server's answer to health."
 type Health {
+  "Always \"ok\" when the server answers."
   status: String!
+  "True when the request carried a valid access token."
   authenticated: Boolean!
 }
 `, BuiltIn: false},
@@ -2853,6 +3144,7 @@ enum LiveEventKind {
 
 "A change to a reservation, with the reservation as it is now (not a diff)."
 type ReservationEvent {
+  "What happened."
   kind: LiveEventKind!
   "The reservation as it is when the event is sent; null only on RESYNC of reservationsChanged."
   reservation: Reservation
@@ -2860,7 +3152,9 @@ type ReservationEvent {
 
 "A change to a reservation's payments."
 type PaymentEvent {
+  "PAYMENT for a change, RESYNC after missed changes."
   kind: LiveEventKind!
+  "The reservation the payment belongs to."
   reservationId: UUID!
   "The payment that changed, as it is now; on RESYNC the reservation's newest payment (null when it has none)."
   payment: Payment
@@ -2868,31 +3162,56 @@ type PaymentEvent {
 
 "Slots of a service may have changed: refetch availability."
 type AvailabilityEvent {
+  "CREATED or UPDATED for a reservation change, RESYNC after missed changes."
   kind: LiveEventKind!
+  "The service whose slots may have changed."
   serviceId: UUID!
   "The changed reservation's time; slots around it may have changed too. Null on RESYNC (anything may have changed)."
   startsAt: Time
+  "The changed reservation's end (UTC); null on RESYNC."
   endsAt: Time
 }
 
+"Narrows reservationsChanged; fields left out match everything."
 input ReservationsChangedFilter {
+  "Only reservations of this staff member."
   staffMemberId: UUID
+  "Only reservations of this service."
   serviceId: UUID
 }
 
 "Live updates over WebSocket at /graphql (graphql-transport-ws or graphql-ws); authenticate in connection_init's payload: {\"Authorization\": \"Bearer <token>\"}."
 type Subscription {
   "One reservation's changes: staff of its business, or the holder of its customer access token."
-  reservationUpdated(id: UUID!): ReservationEvent!
+  reservationUpdated(
+    "The reservation to follow."
+    id: UUID!
+  ): ReservationEvent!
   "Reservations made or changed in the caller's business, optionally of one staff member or service."
-  reservationsChanged(filter: ReservationsChangedFilter): ReservationEvent! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  reservationsChanged(
+    "Optional narrowing; null follows every reservation of the business."
+    filter: ReservationsChangedFilter
+  ): ReservationEvent! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "A reservation's payment changes: staff of its business, or the holder of its customer access token."
-  paymentUpdated(reservationId: UUID!): PaymentEvent!
+  paymentUpdated(
+    "The reservation whose payments to follow."
+    reservationId: UUID!
+  ): PaymentEvent!
   "Tells a booking widget that slots of a service between two dates (inclusive, the business's zone) may have changed; public."
-  availabilityChanged(tenantSlug: String!, serviceId: UUID!, from: Date!, to: Date!): AvailabilityEvent!
+  availabilityChanged(
+    "The business's public slug."
+    tenantSlug: String!
+    "The service shown."
+    serviceId: UUID!
+    "First date watched (inclusive), in the business's zone."
+    from: Date!
+    "Last date watched (inclusive), in the business's zone."
+    to: Date!
+  ): AvailabilityEvent!
 }
 `, BuiltIn: false},
-	{Name: "../schema/payments.graphqls", Input: `enum PaymentMethodKind {
+	{Name: "../schema/payments.graphqls", Input: `"The kind of a payment method."
+enum PaymentMethodKind {
   "Online payments through imoje (BLIK, fast transfer, pay later, card)."
   IMOJE
   "Pay at the venue."
@@ -2901,6 +3220,7 @@ type Subscription {
   BANK_TRANSFER
 }
 
+"Which imoje API a business's shop is on."
 enum ImojeEnvironment {
   "imoje's production API (api.imoje.pl)."
   PRODUCTION
@@ -2910,6 +3230,7 @@ enum ImojeEnvironment {
   CUSTOM
 }
 
+"How an online payment is made through imoje."
 enum PaymentChannel {
   "BLIK: with a 6-digit code entered here, or on imoje's page without one."
   BLIK
@@ -2923,15 +3244,22 @@ enum PaymentChannel {
   CHOOSE
 }
 
+"A pay-later (PAY_LATER) provider."
 enum PayLaterProvider {
+  "Twisto."
   TWISTO
+  "PayPo."
   PAYPO
+  "BLIK Płacę Później."
   BLIK_PAY_LATER
+  "PragmaGO."
   PRAGMA_GO
 }
 
 """
-A payment's state. CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
+The state of one payment attempt (Payment.status). Not to be confused with PaymentStatus, the
+reservation-level summary of whether it is paid (Reservation.paymentStatus), which follows from it.
+CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
 active payment. Money that arrives is never turned away: a payment that settles after another paid
 the reservation is DUPLICATE and refunded.
 """
@@ -2959,16 +3287,25 @@ enum PaymentState {
   DUPLICATE
 }
 
+"A refund's state."
 enum RefundStatus {
+  "Recorded; slotpay is asking imoje for it, or imoje has not yet said whether it was made (it stays so until reconciliation finds out)."
   REQUESTED
+  "imoje accepted the refund; the money is on its way back."
   PENDING
+  "The money went back to the payer."
   SETTLED
+  "imoje refused or failed it: nothing was refunded (see failureMessage)."
   FAILED
 }
 
+"Where a customer sends a manual bank transfer."
 type BankTransferDetails {
+  "The account holder's name."
   accountHolder: String!
+  "The account number (IBAN)."
   accountNumber: String!
+  "The bank's name; null when not given."
   bankName: String
   "Transfer title with {reservation}, {customer} and {date} placeholders."
   titleTemplate: String!
@@ -2976,85 +3313,137 @@ type BankTransferDetails {
 
 "A channel of the tenant's imoje shop, as imoje reports it."
 type ImojeChannel {
+  "imoje's payment method name, e.g. blik, pbl or card."
   method: String!
+  "imoje's channel code (a bank, a provider)."
   code: String!
+  "Whether the channel is switched on in the shop."
   active: Boolean!
+  "Whether imoje reports the channel as working now."
   online: Boolean!
+  "ISO 4217 currency of the channel; null when imoje gives none."
   currency: String
+  "imoje's name for the channel; null when imoje gives none."
   description: String
+  "Smallest amount accepted, in minor units; null when imoje gives none."
   minAmount: Int
+  "Largest amount accepted, in minor units; null when imoje gives none."
   maxAmount: Int
 }
 
 "The imoje integration of a payment method. Secrets are write-only: only whether they are set and their last 4 characters."
 type ImojeSetup {
+  "Whether credentials were saved (saveImojeCredentials)."
   configured: Boolean!
+  "imoje's merchant id (identyfikator klienta); null until configured."
   merchantId: String
+  "imoje's shop id (identyfikator sklepu); null until configured."
   shopId: String
+  "The imoje API in use; null until configured."
   environment: ImojeEnvironment
+  "Whether the authorization token is stored."
   authorizationTokenSet: Boolean!
+  "The token's last 4 characters; null when none is stored."
   authorizationTokenHint: String
+  "Whether the shop key (which verifies notifications) is stored."
   shopKeySet: Boolean!
+  "The shop key's last 4 characters; null when none is stored."
   shopKeyHint: String
+  "The channels the business offers to customers."
   channels: [PaymentChannel!]!
+  "The shop's channels as imoje reported them when the credentials were last saved."
   shopChannels: [ImojeChannel!]!
   "Paste exactly this into imoje's panel: Shops → Details → Integration data → Notification URL."
   notificationUrl: String!
+  "When slotpay last received a verified notification from imoje (UTC); null when never."
   lastNotificationAt: Time
+  "When imoje accepted the saved credentials (UTC); null until configured."
   verifiedAt: Time
   "What looks wrong, e.g. payments pending with no notification ever received."
   setupWarnings: [String!]!
 }
 
+"A way a business accepts money. Public (publicPaymentMethods) except imoje, which only OWNER and ADMIN may read."
 type PaymentMethod {
+  "The payment method's id."
   id: UUID!
+  "What kind of method it is."
   kind: PaymentMethodKind!
+  "The name shown to customers."
   displayName: String!
   "Shown to customers."
   description: String!
+  "Whether customers are offered it."
   enabled: Boolean!
+  "Display position, ascending."
   sortOrder: Int!
+  "Whether it is the business's preselected method."
   isDefault: Boolean!
   "Money for a reservation already paid (a duplicate charge), cancelled or expired is refunded through imoje at once (true, the default), or kept and flagged for staff (false)."
   autoRefundUnwanted: Boolean!
+  "Transfer details of a BANK_TRANSFER method; null for other kinds."
   bankTransfer: BankTransferDetails
+  "The imoje integration of an IMOJE method (OWNER, ADMIN); null for other kinds."
   imoje: ImojeSetup @hasRole(roles: [OWNER, ADMIN])
 }
 
 "A way a customer may pay one reservation online now."
 type PaymentOption {
+  "The channel; pass it as InitiatePaymentInput.channel."
   channel: PaymentChannel!
   "imoje's channel code: a bank for PBL, a provider's code for PAY_LATER."
   code: String!
+  "The provider of a PAY_LATER option (pass it as InitiatePaymentInput.payLaterProvider); null otherwise."
   payLaterProvider: PayLaterProvider
+  "A name to show the payer."
   description: String!
 }
 
+"Money given back on a paid payment."
 type Refund {
+  "The refund's id."
   id: UUID!
+  "How much is refunded (minor units and currency)."
   amount: Money!
+  "The refund's state."
   status: RefundStatus!
+  "Why; automatic refunds say so."
   reason: String!
   "Made by slotpay itself: a duplicate charge, or money for a cancelled or expired reservation."
   automatic: Boolean!
+  "imoje's explanation of a FAILED refund; null otherwise."
   failureMessage: String
+  "When it was requested (UTC)."
   createdAt: Time!
 }
 
+"One attempt to pay a reservation online through imoje."
 type Payment {
+  "The payment's id."
   id: UUID!
+  "The reservation it pays."
   reservationId: UUID!
+  "How it is paid."
   channel: PaymentChannel!
+  "The amount charged (the reservation's price; minor units and currency)."
   amount: Money!
+  "This attempt's state (PaymentState; the reservation's summary is Reservation.paymentStatus)."
   status: PaymentState!
   "Where to send the payer (imoje's page); absent for BLIK with a code (confirm in the bank's app)."
   redirectUrl: String
+  "imoje's transaction id; null until imoje has the payment."
   imojeTransactionId: String
+  "imoje's code for why it failed; null when there is none."
   failureCode: String
+  "A readable reason it failed; null when there is none."
   failureMessage: String
+  "How much of it was refunded so far (zero when nothing)."
   refundedAmount: Money!
+  "Its refunds, oldest first."
   refunds: [Refund!]!
+  "When it was started (UTC)."
   createdAt: Time!
+  "When the money arrived (UTC); null unless it settled."
   paidAt: Time
 }
 
@@ -3063,23 +3452,35 @@ extend type Reservation {
   payments: [Payment!]!
 }
 
+"A payment method's fields; on update, fields left out stay as they are."
 input PaymentMethodInput {
   "Required when creating; cannot change afterwards."
   kind: PaymentMethodKind
+  "The name shown to customers."
   displayName: String
+  "Shown to customers."
   description: String
+  "Whether customers are offered it."
   enabled: Boolean
+  "Display position, ascending."
   sortOrder: Int
+  "Make it the preselected method."
   isDefault: Boolean
+  "BANK_TRANSFER: the account holder's name."
   accountHolder: String
+  "BANK_TRANSFER: the account number (IBAN)."
   accountNumber: String
+  "BANK_TRANSFER: the bank's name."
   bankName: String
+  "BANK_TRANSFER: the transfer title, with {reservation}, {customer} and {date} placeholders."
   titleTemplate: String
   "See PaymentMethod.autoRefundUnwanted."
   autoRefundUnwanted: Boolean
 }
 
+"An imoje shop's credentials, checked with imoje before they are stored (nothing is stored when imoje refuses them)."
 input ImojeCredentialsInput {
+  "The IMOJE payment method they belong to."
   paymentMethodId: UUID!
   "Token autoryzacyjny (Settings → API keys)."
   authorizationToken: String!
@@ -3089,89 +3490,165 @@ input ImojeCredentialsInput {
   shopId: String!
   "Klucz sklepu."
   shopKey: String!
+  "Which imoje API."
   environment: ImojeEnvironment!
   "Only with environment CUSTOM (development servers only)."
   customBaseUrl: String
+  "The channels to offer customers; each must be active in the shop (BAD_USER_INPUT otherwise)."
   channels: [PaymentChannel!]!
 }
 
+"How to pay a reservation."
 input InitiatePaymentInput {
+  "The reservation to pay."
   reservationId: UUID!
+  "How to pay (one of paymentOptions)."
   channel: PaymentChannel!
+  "BLIK: the payer's 6-digit code; leave out to enter it on imoje's page."
   blikCode: String
+  "PBL: the bank's code (PaymentOption.code)."
   bankCode: String
+  "PAY_LATER: the provider."
   payLaterProvider: PayLaterProvider
+  "A client-chosen key: retrying with it returns the same payment instead of a second one (CONFLICT when it was used for a different payment)."
   idempotencyKey: String!
+  "Where imoje sends the payer back afterwards: an http(s) URL of at most 500 characters; optional."
   returnUrl: String
 }
 
+"A refund to make."
 input RefundPaymentInput {
+  "The paid imoje payment to refund."
   paymentId: UUID!
   "Minor units; the whole refundable amount when omitted."
   amount: Int
+  "Why; optional."
   reason: String
 }
 
 extend type Query {
+  "The business's payment methods, enabled or not."
   paymentMethods: [PaymentMethod!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
-  "Enabled payment methods in display order, for the booking widget."
-  publicPaymentMethods(tenantSlug: String!): [PaymentMethod!]!
+  "Enabled payment methods in display order, for the booking widget; public."
+  publicPaymentMethods(
+    "The business's public slug."
+    tenantSlug: String!
+  ): [PaymentMethod!]!
   "Online channels available for a reservation's amount (staff, or the reservation's customer token)."
-  paymentOptions(reservationId: UUID!): [PaymentOption!]!
-  "One payment (staff, or the customer token of its reservation)."
-  payment(id: UUID!): Payment!
+  paymentOptions(
+    "The reservation to pay."
+    reservationId: UUID!
+  ): [PaymentOption!]!
+  "One payment (staff, or the customer token of its reservation); NOT_FOUND otherwise."
+  payment(
+    "The payment's id."
+    id: UUID!
+  ): Payment!
 }
 
 extend type Mutation {
-  createPaymentMethod(input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
-  updatePaymentMethod(id: UUID!, input: PaymentMethodInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
-  archivePaymentMethod(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  saveImojeCredentials(input: ImojeCredentialsInput!): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Adds a payment method; CONFLICT for a second IMOJE method."
+  createPaymentMethod(
+    "The new method (kind required)."
+    input: PaymentMethodInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a payment method; NOT_FOUND when absent."
+  updatePaymentMethod(
+    "The method's id."
+    id: UUID!
+    "The fields to change."
+    input: PaymentMethodInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
+  "Archives a payment method (disabled, no longer listed or the default); true when done. NOT_FOUND when absent."
+  archivePaymentMethod(
+    "The method's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Checks an imoje shop's credentials with imoje and stores them sealed. BAD_USER_INPUT (with extensions.field) when imoje refuses them or a channel is not active in the shop; CONFLICT when the shop is connected to another business."
+  saveImojeCredentials(
+    "The credentials."
+    input: ImojeCredentialsInput!
+  ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
   """
   Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation.
   When imoje does not answer, the payment is returned with status UNKNOWN (it may be in progress) rather than an error.
   A new payment for a reservation whose active payment is UNKNOWN supersedes it (SUPERSEDED); while one is CREATED or
   PENDING another is refused with CONFLICT. If both end up settled, the later one is refunded (DUPLICATE).
+  CONFLICT also when the reservation is already paid or can no longer be paid; PAYMENT_PROVIDER_ERROR when imoje refuses it.
   """
-  initiatePayment(input: InitiatePaymentInput!): Payment!
-  refundPayment(input: RefundPaymentInput!): Refund! @hasRole(roles: [OWNER, ADMIN])
-  "Record an on-site or bank-transfer payment."
-  markReservationPaid(reservationId: UUID!, paymentMethodId: UUID!, note: String): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  initiatePayment(
+    "What to pay and how."
+    input: InitiatePaymentInput!
+  ): Payment!
+  "Refunds a paid imoje payment, in full or in part. CONFLICT when it is not a paid imoje payment; PAYMENT_PROVIDER_ERROR when imoje refuses it or does not answer (then the refund stays REQUESTED until imoje says)."
+  refundPayment(
+    "The payment, amount and reason."
+    input: RefundPaymentInput!
+  ): Refund! @hasRole(roles: [OWNER, ADMIN])
+  "Record an on-site or bank-transfer payment. CONFLICT when it is already paid, its status does not allow it, or an online payment is in progress; BAD_USER_INPUT for an IMOJE method."
+  markReservationPaid(
+    "The reservation paid."
+    reservationId: UUID!
+    "The ON_SITE or BANK_TRANSFER method it was paid with."
+    paymentMethodId: UUID!
+    "Kept in the reservation's history; optional, at most 500 characters."
+    note: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
 type Tenant {
+  "The business's id."
   id: UUID!
+  "The business's display name."
   name: String!
   "Public identifier used by booking widgets."
   slug: String!
   "IANA time zone in which schedules and availability are computed."
   timeZone: String!
+  "ISO 4217 currency of the business's prices, e.g. PLN."
   currency: String!
+  "BCP 47 locale of the business, e.g. pl-PL."
   locale: String!
+  "When the business signed up (UTC)."
   createdAt: Time!
 }
 
+"A person's account; one account may belong to several businesses."
 type User {
+  "The account's id."
   id: UUID!
+  "The e-mail address the account logs in with."
   email: String!
+  "The person's name."
   name: String!
+  "When the account was made (UTC)."
   createdAt: Time!
 }
 
+"A person's membership in the current business."
 type Membership {
+  "The member's account."
   user: User!
+  "The member's role in this business."
   role: Role!
+  "When the person joined the business (UTC)."
   createdAt: Time!
 }
 
+"One business the signed-in user belongs to."
 type MembershipSummary {
+  "The business's id."
   tenantId: UUID!
+  "The business's slug (pass it as logIn's tenantSlug to switch business)."
   tenantSlug: String!
+  "The user's role in that business."
   role: Role!
 }
 
+"The signed-in staff member."
 type Me {
+  "The caller's account."
   user: User!
   "Role in the tenant of the current token."
   role: Role!
@@ -3183,55 +3660,83 @@ type Me {
 type AuthPayload {
   "JWT access token (about 15 minutes). Send as Authorization: Bearer <token>."
   accessToken: String!
+  "When accessToken stops being accepted (UTC); refresh before then."
   accessTokenExpiresAt: Time!
   "Opaque, single-use refresh token. Using one twice revokes the whole session."
   refreshToken: String!
+  "When refreshToken stops being accepted (UTC)."
   refreshTokenExpiresAt: Time!
+  "The signed-in account."
   user: User!
+  "The business the tokens are for."
   tenant: Tenant!
+  "The account's role in that business."
   role: Role!
 }
 
+"An open invitation to join the business."
 type Invitation {
+  "The invitation's id (for revokeInvitation)."
   id: UUID!
+  "The invitee's e-mail address."
   email: String!
+  "The role the invitee gets on accepting."
   role: Role!
+  "When the invitation's token stops being accepted (UTC)."
   expiresAt: Time!
+  "When the invitation was made (UTC)."
   createdAt: Time!
 }
 
+"A new invitation and its token."
 type InviteStaffPayload {
+  "The invitation made."
   invitation: Invitation!
   "One-time token for the invitee (shown once; put it in the invitation link)."
   token: String!
 }
 
+"A new business and its owner's account."
 input SignUpInput {
+  "The business's display name."
   tenantName: String!
+  "The business's public identifier: 3 to 63 lower-case letters, digits and inner hyphens; CONFLICT when taken."
   slug: String!
+  "IANA time zone of the business, e.g. Europe/Warsaw."
   timeZone: String!
   "ISO 4217; PLN when omitted."
   currency: String
   "BCP 47; pl-PL when omitted."
   locale: String
+  "The owner's name."
   ownerName: String!
+  "The owner's e-mail address (logs in with it); CONFLICT when an account already has it."
   email: String!
+  "The owner's password."
   password: String!
 }
 
+"Credentials for logIn."
 input LogInInput {
+  "The account's e-mail address."
   email: String!
+  "The account's password."
   password: String!
   "Required when the account belongs to several businesses."
   tenantSlug: String
 }
 
+"Whom to invite."
 input InviteStaffInput {
+  "The invitee's e-mail address."
   email: String!
+  "The role to grant; not above the inviter's own (FORBIDDEN)."
   role: Role!
 }
 
+"Accepting an invitation."
 input AcceptInvitationInput {
+  "The invitation's one-time token."
   token: String!
   "For a new account."
   name: String
@@ -3239,37 +3744,90 @@ input AcceptInvitationInput {
   password: String!
 }
 
+"A member's new role."
 input UpdateMemberRoleInput {
+  "The member's account id."
   userId: UUID!
+  "The new role; not above the caller's own (FORBIDDEN); the last owner cannot be demoted (CONFLICT)."
   role: Role!
 }
 
+"Changes to the business; fields left out stay as they are."
 input UpdateTenantInput {
+  "New display name."
   name: String
+  "New IANA time zone."
   timeZone: String
+  "New ISO 4217 currency."
   currency: String
+  "New BCP 47 locale."
   locale: String
 }
 
 extend type Query {
+  "The signed-in staff member, their role and businesses."
   me: Me! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The caller's business."
   tenant: Tenant! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Every member of the caller's business."
   members: [Membership!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Open invitations of the caller's business."
   invitations: [Invitation!]! @hasRole(roles: [OWNER, ADMIN])
 }
 
 extend type Mutation {
-  signUp(input: SignUpInput!): AuthPayload!
-  logIn(input: LogInInput!): AuthPayload!
-  refreshToken(refreshToken: String!): AuthPayload!
-  "Revokes the session of refreshToken; with everywhere, every session of the caller in this business."
-  logOut(refreshToken: String, everywhere: Boolean = false): Boolean!
-  inviteStaff(input: InviteStaffInput!): InviteStaffPayload! @hasRole(roles: [OWNER, ADMIN])
-  acceptInvitation(input: AcceptInvitationInput!): AuthPayload!
-  revokeInvitation(id: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  updateMemberRole(input: UpdateMemberRoleInput!): Membership! @hasRole(roles: [OWNER, ADMIN])
-  removeMember(userId: UUID!): Boolean! @hasRole(roles: [OWNER, ADMIN])
-  updateTenant(input: UpdateTenantInput!): Tenant! @hasRole(roles: [OWNER, ADMIN])
+  "Creates a business with its owner and signs the owner in; public. CONFLICT when the slug or e-mail is taken; RATE_LIMITED after too many attempts (one authentication mutation per request)."
+  signUp(
+    "The business and its owner."
+    input: SignUpInput!
+  ): AuthPayload!
+  "Signs a member in; public. UNAUTHENTICATED for a wrong e-mail or password, BAD_USER_INPUT when tenantSlug is needed, RATE_LIMITED after too many attempts."
+  logIn(
+    "The credentials."
+    input: LogInInput!
+  ): AuthPayload!
+  "Exchanges a refresh token for new tokens (the old one is spent); public. UNAUTHENTICATED when it is invalid, expired or already used; RATE_LIMITED after too many attempts."
+  refreshToken(
+    "The refresh token from the last AuthPayload."
+    refreshToken: String!
+  ): AuthPayload!
+  "Revokes the session of refreshToken; with everywhere, every session of the caller in this business (needs a staff access token). BAD_USER_INPUT when neither is given."
+  logOut(
+    "The session to end (its refresh token)."
+    refreshToken: String
+    "True ends every session of the signed-in staff member in this business."
+    everywhere: Boolean = false
+  ): Boolean!
+  "Invites a person by e-mail; CONFLICT when already a member or invited."
+  inviteStaff(
+    "Whom to invite, with which role."
+    input: InviteStaffInput!
+  ): InviteStaffPayload! @hasRole(roles: [OWNER, ADMIN])
+  "Joins the business with an invitation's token and signs in; public. NOT_FOUND when the token is unknown, expired or used; RATE_LIMITED after too many attempts."
+  acceptInvitation(
+    "The token and the account's details."
+    input: AcceptInvitationInput!
+  ): AuthPayload!
+  "Cancels an open invitation; true when done. NOT_FOUND when there is none with this id."
+  revokeInvitation(
+    "The invitation's id."
+    id: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a member's role. NOT_FOUND for a non-member."
+  updateMemberRole(
+    "The member and the new role."
+    input: UpdateMemberRoleInput!
+  ): Membership! @hasRole(roles: [OWNER, ADMIN])
+  "Removes a member from the business; true when done. CONFLICT for the last owner or oneself; NOT_FOUND for a non-member."
+  removeMember(
+    "The member's account id."
+    userId: UUID!
+  ): Boolean! @hasRole(roles: [OWNER, ADMIN])
+  "Changes the business's name, zone, currency or locale."
+  updateTenant(
+    "The changes."
+    input: UpdateTenantInput!
+  ): Tenant! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
+// Accepting an invitation.
 type AcceptInvitationInput struct {
+	// The invitation's one-time token.
 	Token string `json:"token"`
 	// For a new account.
 	Name *string `json:"name,omitempty"`
@@ -22,95 +24,137 @@ type AcceptInvitationInput struct {
 	Password string `json:"password"`
 }
 
+// Bookable slots of a service, day by day.
 type Availability struct {
 	// The zone in which days and local times are given.
-	TimeZone string             `json:"timeZone"`
-	Days     []*AvailabilityDay `json:"days"`
+	TimeZone string `json:"timeZone"`
+	// Every day of the requested range, in order.
+	Days []*AvailabilityDay `json:"days"`
 }
 
+// The slots of one day.
 type AvailabilityDay struct {
 	// A date in the requested time zone.
-	Date  models.Date      `json:"date"`
+	Date models.Date `json:"date"`
+	// Bookable starts of the day, earliest first; empty when none.
 	Slots []*AvailableSlot `json:"slots"`
 }
 
 // Slots of a service may have changed: refetch availability.
 type AvailabilityEvent struct {
-	Kind      LiveEventKind `json:"kind"`
-	ServiceID uuid.UUID     `json:"serviceId"`
+	// CREATED or UPDATED for a reservation change, RESYNC after missed changes.
+	Kind LiveEventKind `json:"kind"`
+	// The service whose slots may have changed.
+	ServiceID uuid.UUID `json:"serviceId"`
 	// The changed reservation's time; slots around it may have changed too. Null on RESYNC (anything may have changed).
 	StartsAt *time.Time `json:"startsAt,omitempty"`
-	EndsAt   *time.Time `json:"endsAt,omitempty"`
+	// The changed reservation's end (UTC); null on RESYNC.
+	EndsAt *time.Time `json:"endsAt,omitempty"`
 }
 
 // A bookable start.
 type AvailableSlot struct {
+	// Start (UTC); pass it as CreateReservationInput.startsAt.
 	StartsAt time.Time `json:"startsAt"`
-	EndsAt   time.Time `json:"endsAt"`
+	// End of the visit (UTC), buffers not included.
+	EndsAt time.Time `json:"endsAt"`
 	// The start as local wall-clock time in the requested zone, HH:MM.
 	LocalStart string `json:"localStart"`
 	// Staff members free then (with 'any staff member', all of them).
 	Staff []*booking.FreeStaff `json:"staff"`
 }
 
+// Where a customer sends a manual bank transfer.
 type BankTransferDetails struct {
-	AccountHolder string  `json:"accountHolder"`
-	AccountNumber string  `json:"accountNumber"`
-	BankName      *string `json:"bankName,omitempty"`
+	// The account holder's name.
+	AccountHolder string `json:"accountHolder"`
+	// The account number (IBAN).
+	AccountNumber string `json:"accountNumber"`
+	// The bank's name; null when not given.
+	BankName *string `json:"bankName,omitempty"`
 	// Transfer title with {reservation}, {customer} and {date} placeholders.
 	TitleTemplate string `json:"titleTemplate"`
 }
 
+// Changes to the booking rules; fields left out stay as they are.
 type BookingSettingsInput struct {
-	MinNoticeMinutes   *int `json:"minNoticeMinutes,omitempty"`
+	// See BookingSettings.minNoticeMinutes.
+	MinNoticeMinutes *int `json:"minNoticeMinutes,omitempty"`
+	// See BookingSettings.bookingHorizonDays.
 	BookingHorizonDays *int `json:"bookingHorizonDays,omitempty"`
-	SlotStepMinutes    *int `json:"slotStepMinutes,omitempty"`
+	// See BookingSettings.slotStepMinutes.
+	SlotStepMinutes *int `json:"slotStepMinutes,omitempty"`
 	// Minutes a customer has to pay a REQUIRED service by default, 5 to 1440.
 	DefaultHoldMinutes *int `json:"defaultHoldMinutes,omitempty"`
 }
 
+// Working time on a date, local wall-clock time in the business's zone.
 type ClockIntervalInput struct {
+	// HH:MM
 	Start string `json:"start"`
-	End   string `json:"end"`
+	// HH:MM, 24:00 for midnight
+	End string `json:"end"`
 }
 
+// A booking.
 type CreateReservationInput struct {
 	// The business, for public bookings from the widget. Staff booking in their own business leave it out.
-	TenantSlug *string   `json:"tenantSlug,omitempty"`
-	ServiceID  uuid.UUID `json:"serviceId"`
+	TenantSlug *string `json:"tenantSlug,omitempty"`
+	// The service to book.
+	ServiceID uuid.UUID `json:"serviceId"`
 	// Leave out for any free staff member.
-	StaffMemberID *uuid.UUID     `json:"staffMemberId,omitempty"`
-	StartsAt      time.Time      `json:"startsAt"`
-	Customer      *CustomerInput `json:"customer"`
-	Note          *string        `json:"note,omitempty"`
+	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	// The slot's start, as AvailableSlot.startsAt gives it.
+	StartsAt time.Time `json:"startsAt"`
+	// Who the reservation is for.
+	Customer *CustomerInput `json:"customer"`
+	// A note for the business; optional.
+	Note *string `json:"note,omitempty"`
 	// A client-chosen key: retrying with it returns the same reservation instead of a second one.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The person a booking is for.
 type CustomerInput struct {
-	Name  string  `json:"name"`
-	Email string  `json:"email"`
+	// The customer's name (required, not blank).
+	Name string `json:"name"`
+	// The customer's e-mail address (must be valid).
+	Email string `json:"email"`
+	// The customer's phone number; optional.
 	Phone *string `json:"phone,omitempty"`
 }
 
+// The server's answer to health.
 type Health struct {
-	Status        string `json:"status"`
-	Authenticated bool   `json:"authenticated"`
+	// Always "ok" when the server answers.
+	Status string `json:"status"`
+	// True when the request carried a valid access token.
+	Authenticated bool `json:"authenticated"`
 }
 
 // A channel of the tenant's imoje shop, as imoje reports it.
 type ImojeChannel struct {
-	Method      string  `json:"method"`
-	Code        string  `json:"code"`
-	Active      bool    `json:"active"`
-	Online      bool    `json:"online"`
-	Currency    *string `json:"currency,omitempty"`
+	// imoje's payment method name, e.g. blik, pbl or card.
+	Method string `json:"method"`
+	// imoje's channel code (a bank, a provider).
+	Code string `json:"code"`
+	// Whether the channel is switched on in the shop.
+	Active bool `json:"active"`
+	// Whether imoje reports the channel as working now.
+	Online bool `json:"online"`
+	// ISO 4217 currency of the channel; null when imoje gives none.
+	Currency *string `json:"currency,omitempty"`
+	// imoje's name for the channel; null when imoje gives none.
 	Description *string `json:"description,omitempty"`
-	MinAmount   *int    `json:"minAmount,omitempty"`
-	MaxAmount   *int    `json:"maxAmount,omitempty"`
+	// Smallest amount accepted, in minor units; null when imoje gives none.
+	MinAmount *int `json:"minAmount,omitempty"`
+	// Largest amount accepted, in minor units; null when imoje gives none.
+	MaxAmount *int `json:"maxAmount,omitempty"`
 }
 
+// An imoje shop's credentials, checked with imoje before they are stored (nothing is stored when imoje refuses them).
 type ImojeCredentialsInput struct {
+	// The IMOJE payment method they belong to.
 	PaymentMethodID uuid.UUID `json:"paymentMethodId"`
 	// Token autoryzacyjny (Settings → API keys).
 	AuthorizationToken string `json:"authorizationToken"`
@@ -119,137 +163,207 @@ type ImojeCredentialsInput struct {
 	// Identyfikator sklepu (a UUID).
 	ShopID string `json:"shopId"`
 	// Klucz sklepu.
-	ShopKey     string           `json:"shopKey"`
+	ShopKey string `json:"shopKey"`
+	// Which imoje API.
 	Environment ImojeEnvironment `json:"environment"`
 	// Only with environment CUSTOM (development servers only).
-	CustomBaseURL *string          `json:"customBaseUrl,omitempty"`
-	Channels      []PaymentChannel `json:"channels"`
+	CustomBaseURL *string `json:"customBaseUrl,omitempty"`
+	// The channels to offer customers; each must be active in the shop (BAD_USER_INPUT otherwise).
+	Channels []PaymentChannel `json:"channels"`
 }
 
+// How to pay a reservation.
 type InitiatePaymentInput struct {
-	ReservationID    uuid.UUID         `json:"reservationId"`
-	Channel          PaymentChannel    `json:"channel"`
-	BlikCode         *string           `json:"blikCode,omitempty"`
-	BankCode         *string           `json:"bankCode,omitempty"`
+	// The reservation to pay.
+	ReservationID uuid.UUID `json:"reservationId"`
+	// How to pay (one of paymentOptions).
+	Channel PaymentChannel `json:"channel"`
+	// BLIK: the payer's 6-digit code; leave out to enter it on imoje's page.
+	BlikCode *string `json:"blikCode,omitempty"`
+	// PBL: the bank's code (PaymentOption.code).
+	BankCode *string `json:"bankCode,omitempty"`
+	// PAY_LATER: the provider.
 	PayLaterProvider *PayLaterProvider `json:"payLaterProvider,omitempty"`
-	IdempotencyKey   string            `json:"idempotencyKey"`
-	ReturnURL        *string           `json:"returnUrl,omitempty"`
+	// A client-chosen key: retrying with it returns the same payment instead of a second one (CONFLICT when it was used for a different payment).
+	IdempotencyKey string `json:"idempotencyKey"`
+	// Where imoje sends the payer back afterwards: an http(s) URL of at most 500 characters; optional.
+	ReturnURL *string `json:"returnUrl,omitempty"`
 }
 
+// Whom to invite.
 type InviteStaffInput struct {
-	Email string      `json:"email"`
-	Role  models.Role `json:"role"`
+	// The invitee's e-mail address.
+	Email string `json:"email"`
+	// The role to grant; not above the inviter's own (FORBIDDEN).
+	Role models.Role `json:"role"`
 }
 
+// Credentials for logIn.
 type LogInInput struct {
-	Email    string `json:"email"`
+	// The account's e-mail address.
+	Email string `json:"email"`
+	// The account's password.
 	Password string `json:"password"`
 	// Required when the account belongs to several businesses.
 	TenantSlug *string `json:"tenantSlug,omitempty"`
 }
 
+// Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing.
 type Mutation struct {
 }
 
 // Relay-style page information.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether more items follow endCursor (pass it as after).
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items precede startCursor.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first edge on this page; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last edge on this page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A payment method's fields; on update, fields left out stay as they are.
 type PaymentMethodInput struct {
 	// Required when creating; cannot change afterwards.
-	Kind          *PaymentMethodKind `json:"kind,omitempty"`
-	DisplayName   *string            `json:"displayName,omitempty"`
-	Description   *string            `json:"description,omitempty"`
-	Enabled       *bool              `json:"enabled,omitempty"`
-	SortOrder     *int               `json:"sortOrder,omitempty"`
-	IsDefault     *bool              `json:"isDefault,omitempty"`
-	AccountHolder *string            `json:"accountHolder,omitempty"`
-	AccountNumber *string            `json:"accountNumber,omitempty"`
-	BankName      *string            `json:"bankName,omitempty"`
-	TitleTemplate *string            `json:"titleTemplate,omitempty"`
+	Kind *PaymentMethodKind `json:"kind,omitempty"`
+	// The name shown to customers.
+	DisplayName *string `json:"displayName,omitempty"`
+	// Shown to customers.
+	Description *string `json:"description,omitempty"`
+	// Whether customers are offered it.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Display position, ascending.
+	SortOrder *int `json:"sortOrder,omitempty"`
+	// Make it the preselected method.
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// BANK_TRANSFER: the account holder's name.
+	AccountHolder *string `json:"accountHolder,omitempty"`
+	// BANK_TRANSFER: the account number (IBAN).
+	AccountNumber *string `json:"accountNumber,omitempty"`
+	// BANK_TRANSFER: the bank's name.
+	BankName *string `json:"bankName,omitempty"`
+	// BANK_TRANSFER: the transfer title, with {reservation}, {customer} and {date} placeholders.
+	TitleTemplate *string `json:"titleTemplate,omitempty"`
 	// See PaymentMethod.autoRefundUnwanted.
 	AutoRefundUnwanted *bool `json:"autoRefundUnwanted,omitempty"`
 }
 
 // A way a customer may pay one reservation online now.
 type PaymentOption struct {
+	// The channel; pass it as InitiatePaymentInput.channel.
 	Channel PaymentChannel `json:"channel"`
 	// imoje's channel code: a bank for PBL, a provider's code for PAY_LATER.
-	Code             string            `json:"code"`
+	Code string `json:"code"`
+	// The provider of a PAY_LATER option (pass it as InitiatePaymentInput.payLaterProvider); null otherwise.
 	PayLaterProvider *PayLaterProvider `json:"payLaterProvider,omitempty"`
-	Description      string            `json:"description"`
+	// A name to show the payer.
+	Description string `json:"description"`
 }
 
+// Reads. Errors carry extensions.code: UNAUTHENTICATED (no or invalid token), FORBIDDEN (wrong role or
+// token), NOT_FOUND (absent, or another business's), BAD_USER_INPUT (with extensions.field naming the
+// input), CONFLICT, SLOT_UNAVAILABLE, PAYMENT_PROVIDER_ERROR, RATE_LIMITED (with extensions.retryAfter
+// in seconds) or INTERNAL.
 type Query struct {
 }
 
+// A refund to make.
 type RefundPaymentInput struct {
+	// The paid imoje payment to refund.
 	PaymentID uuid.UUID `json:"paymentId"`
 	// Minor units; the whole refundable amount when omitted.
-	Amount *int    `json:"amount,omitempty"`
+	Amount *int `json:"amount,omitempty"`
+	// Why; optional.
 	Reason *string `json:"reason,omitempty"`
 }
 
+// A reservation in a page of reservations.
 type ReservationEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   *models.Reservation `json:"node"`
+	// Opaque cursor of this reservation (pass it as after).
+	Cursor string `json:"cursor"`
+	// The reservation.
+	Node *models.Reservation `json:"node"`
 }
 
+// Narrows reservations; fields left out match everything.
 type ReservationFilter struct {
 	// Reservations starting at or after.
 	From *time.Time `json:"from,omitempty"`
 	// Reservations starting before.
-	To              *time.Time                 `json:"to,omitempty"`
-	Statuses        []models.ReservationStatus `json:"statuses,omitempty"`
-	PaymentStatuses []models.PaymentStatus     `json:"paymentStatuses,omitempty"`
-	StaffMemberID   *uuid.UUID                 `json:"staffMemberId,omitempty"`
-	ServiceID       *uuid.UUID                 `json:"serviceId,omitempty"`
+	To *time.Time `json:"to,omitempty"`
+	// Any of these statuses.
+	Statuses []models.ReservationStatus `json:"statuses,omitempty"`
+	// Any of these payment statuses.
+	PaymentStatuses []models.PaymentStatus `json:"paymentStatuses,omitempty"`
+	// Only this staff member's.
+	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	// Only this service's.
+	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
 	// Matches the customer's name, e-mail or phone.
 	Search *string `json:"search,omitempty"`
 }
 
+// Narrows reservationsChanged; fields left out match everything.
 type ReservationsChangedFilter struct {
+	// Only reservations of this staff member.
 	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
-	ServiceID     *uuid.UUID `json:"serviceId,omitempty"`
+	// Only reservations of this service.
+	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
 }
 
+// A service's fields: all needed ones on creation; on update, fields left out stay as they are.
 type ServiceInput struct {
-	Name        *string `json:"name,omitempty"`
+	// The name (required on creation).
+	Name *string `json:"name,omitempty"`
+	// A description for customers.
 	Description *string `json:"description,omitempty"`
 	// Empty clears it.
-	Category        *string `json:"category,omitempty"`
-	DurationMinutes *int    `json:"durationMinutes,omitempty"`
+	Category *string `json:"category,omitempty"`
+	// Length of a visit in minutes (required on creation).
+	DurationMinutes *int `json:"durationMinutes,omitempty"`
 	// Minor units (grosze for PLN).
 	PriceAmount *int `json:"priceAmount,omitempty"`
 	// ISO 4217; the business's currency when omitted on creation.
-	Currency            *string               `json:"currency,omitempty"`
-	BufferBeforeMinutes *int                  `json:"bufferBeforeMinutes,omitempty"`
-	BufferAfterMinutes  *int                  `json:"bufferAfterMinutes,omitempty"`
-	Capacity            *int                  `json:"capacity,omitempty"`
-	PaymentPolicy       *models.PaymentPolicy `json:"paymentPolicy,omitempty"`
+	Currency *string `json:"currency,omitempty"`
+	// Minutes kept free before a visit.
+	BufferBeforeMinutes *int `json:"bufferBeforeMinutes,omitempty"`
+	// Minutes kept free after a visit.
+	BufferAfterMinutes *int `json:"bufferAfterMinutes,omitempty"`
+	// Seats per slot (1 for one customer at a time).
+	Capacity *int `json:"capacity,omitempty"`
+	// How the service is paid.
+	PaymentPolicy *models.PaymentPolicy `json:"paymentPolicy,omitempty"`
 	// Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default.
-	HoldMinutes *int  `json:"holdMinutes,omitempty"`
-	Active      *bool `json:"active,omitempty"`
+	HoldMinutes *int `json:"holdMinutes,omitempty"`
+	// Whether new bookings are taken.
+	Active *bool `json:"active,omitempty"`
 }
 
+// A new business and its owner's account.
 type SignUpInput struct {
+	// The business's display name.
 	TenantName string `json:"tenantName"`
-	Slug       string `json:"slug"`
-	TimeZone   string `json:"timeZone"`
+	// The business's public identifier: 3 to 63 lower-case letters, digits and inner hyphens; CONFLICT when taken.
+	Slug string `json:"slug"`
+	// IANA time zone of the business, e.g. Europe/Warsaw.
+	TimeZone string `json:"timeZone"`
 	// ISO 4217; PLN when omitted.
 	Currency *string `json:"currency,omitempty"`
 	// BCP 47; pl-PL when omitted.
-	Locale    *string `json:"locale,omitempty"`
-	OwnerName string  `json:"ownerName"`
-	Email     string  `json:"email"`
-	Password  string  `json:"password"`
+	Locale *string `json:"locale,omitempty"`
+	// The owner's name.
+	OwnerName string `json:"ownerName"`
+	// The owner's e-mail address (logs in with it); CONFLICT when an account already has it.
+	Email string `json:"email"`
+	// The owner's password.
+	Password string `json:"password"`
 }
 
+// A staff member's fields: the name on creation; on update, fields left out stay as they are.
 type StaffMemberInput struct {
+	// The name shown to customers (required on creation).
 	Name *string `json:"name,omitempty"`
 	// Link a member account (its owner may then edit this schedule).
 	UserID *uuid.UUID `json:"userId,omitempty"`
@@ -257,33 +371,49 @@ type StaffMemberInput struct {
 	UnlinkUser *bool `json:"unlinkUser,omitempty"`
 	// Replaces the services this staff member performs.
 	ServiceIds []uuid.UUID `json:"serviceIds,omitempty"`
-	Active     *bool       `json:"active,omitempty"`
+	// Whether the staff member takes new bookings.
+	Active *bool `json:"active,omitempty"`
 }
 
 // Live updates over WebSocket at /graphql (graphql-transport-ws or graphql-ws); authenticate in connection_init's payload: {"Authorization": "Bearer <token>"}.
 type Subscription struct {
 }
 
+// A period in which a staff member takes no bookings.
 type TimeOffInput struct {
+	// Whose time off (STAFF: only their own).
 	StaffMemberID uuid.UUID `json:"staffMemberId"`
-	StartsAt      time.Time `json:"startsAt"`
-	EndsAt        time.Time `json:"endsAt"`
-	Reason        *string   `json:"reason,omitempty"`
+	// Start.
+	StartsAt time.Time `json:"startsAt"`
+	// End, after startsAt.
+	EndsAt time.Time `json:"endsAt"`
+	// Why, for staff; optional.
+	Reason *string `json:"reason,omitempty"`
 }
 
+// A member's new role.
 type UpdateMemberRoleInput struct {
-	UserID uuid.UUID   `json:"userId"`
-	Role   models.Role `json:"role"`
+	// The member's account id.
+	UserID uuid.UUID `json:"userId"`
+	// The new role; not above the caller's own (FORBIDDEN); the last owner cannot be demoted (CONFLICT).
+	Role models.Role `json:"role"`
 }
 
+// Changes to the business; fields left out stay as they are.
 type UpdateTenantInput struct {
-	Name     *string `json:"name,omitempty"`
+	// New display name.
+	Name *string `json:"name,omitempty"`
+	// New IANA time zone.
 	TimeZone *string `json:"timeZone,omitempty"`
+	// New ISO 4217 currency.
 	Currency *string `json:"currency,omitempty"`
-	Locale   *string `json:"locale,omitempty"`
+	// New BCP 47 locale.
+	Locale *string `json:"locale,omitempty"`
 }
 
+// Working time on a weekday, local wall-clock time in the business's zone.
 type WeeklyIntervalInput struct {
+	// The weekday.
 	Weekday Weekday `json:"weekday"`
 	// HH:MM
 	Start string `json:"start"`
@@ -291,6 +421,7 @@ type WeeklyIntervalInput struct {
 	End string `json:"end"`
 }
 
+// Which imoje API a business's shop is on.
 type ImojeEnvironment string
 
 const (
@@ -415,13 +546,18 @@ func (e LiveEventKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A pay-later (PAY_LATER) provider.
 type PayLaterProvider string
 
 const (
-	PayLaterProviderTwisto       PayLaterProvider = "TWISTO"
-	PayLaterProviderPaypo        PayLaterProvider = "PAYPO"
+	// Twisto.
+	PayLaterProviderTwisto PayLaterProvider = "TWISTO"
+	// PayPo.
+	PayLaterProviderPaypo PayLaterProvider = "PAYPO"
+	// BLIK Płacę Później.
 	PayLaterProviderBlikPayLater PayLaterProvider = "BLIK_PAY_LATER"
-	PayLaterProviderPragmaGo     PayLaterProvider = "PRAGMA_GO"
+	// PragmaGO.
+	PayLaterProviderPragmaGo PayLaterProvider = "PRAGMA_GO"
 )
 
 var AllPayLaterProvider = []PayLaterProvider{
@@ -474,6 +610,7 @@ func (e PayLaterProvider) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How an online payment is made through imoje.
 type PaymentChannel string
 
 const (
@@ -540,6 +677,7 @@ func (e PaymentChannel) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of a payment method.
 type PaymentMethodKind string
 
 const (
@@ -600,13 +738,18 @@ func (e PaymentMethodKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A refund's state.
 type RefundStatus string
 
 const (
+	// Recorded; slotpay is asking imoje for it, or imoje has not yet said whether it was made (it stays so until reconciliation finds out).
 	RefundStatusRequested RefundStatus = "REQUESTED"
-	RefundStatusPending   RefundStatus = "PENDING"
-	RefundStatusSettled   RefundStatus = "SETTLED"
-	RefundStatusFailed    RefundStatus = "FAILED"
+	// imoje accepted the refund; the money is on its way back.
+	RefundStatusPending RefundStatus = "PENDING"
+	// The money went back to the payer.
+	RefundStatusSettled RefundStatus = "SETTLED"
+	// imoje refused or failed it: nothing was refunded (see failureMessage).
+	RefundStatusFailed RefundStatus = "FAILED"
 )
 
 var AllRefundStatus = []RefundStatus{
@@ -659,16 +802,24 @@ func (e RefundStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A day of the week (ISO 8601 order, Monday first).
 type Weekday string
 
 const (
-	WeekdayMonday    Weekday = "MONDAY"
-	WeekdayTuesday   Weekday = "TUESDAY"
+	// Monday.
+	WeekdayMonday Weekday = "MONDAY"
+	// Tuesday.
+	WeekdayTuesday Weekday = "TUESDAY"
+	// Wednesday.
 	WeekdayWednesday Weekday = "WEDNESDAY"
-	WeekdayThursday  Weekday = "THURSDAY"
-	WeekdayFriday    Weekday = "FRIDAY"
-	WeekdaySaturday  Weekday = "SATURDAY"
-	WeekdaySunday    Weekday = "SUNDAY"
+	// Thursday.
+	WeekdayThursday Weekday = "THURSDAY"
+	// Friday.
+	WeekdayFriday Weekday = "FRIDAY"
+	// Saturday.
+	WeekdaySaturday Weekday = "SATURDAY"
+	// Sunday.
+	WeekdaySunday Weekday = "SUNDAY"
 )
 
 var AllWeekday = []Weekday{
