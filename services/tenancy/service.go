@@ -5,6 +5,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 
@@ -446,6 +447,7 @@ type UpdateTenantInput struct {
 	TimeZone *string
 	Currency *string
 	Locale   *string
+	Profile  ProfileInput
 }
 
 // UpdateTenant changes the caller's business (OWNER/ADMIN).
@@ -478,8 +480,13 @@ func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in Update
 		}
 		updates["locale"] = l
 	}
+	profile, err := profileUpdates(in.Profile)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(updates, profile)
 	var t models.Tenant
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
 		if len(updates) > 0 {
 			updates["updated_at"] = s.now()
 			if err := tx.Model(&models.Tenant{}).Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
