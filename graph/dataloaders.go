@@ -10,6 +10,7 @@ import (
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/tenancy"
 )
 
 // Nested booking fields other than a reservation's relations (which attach.go reads up front) and
@@ -32,6 +33,9 @@ type Loaders struct {
 	Service       *dataloadgen.Loader[tenantKey, *models.Service]
 	StaffServices *dataloadgen.Loader[tenantKey, []uuid.UUID]
 	Weekly        *dataloadgen.Loader[tenantKey, []models.WeeklyInterval]
+	// Business is a reservation's business profile, by tenant id: a page of one tenant's
+	// reservations reads its tenant once.
+	Business *dataloadgen.Loader[uuid.UUID, *models.Tenant]
 }
 
 // loaderWait is how long a loader collects keys before it queries: gqlgen resolves sibling fields
@@ -39,12 +43,13 @@ type Loaders struct {
 const loaderWait = 5 * time.Millisecond
 
 // NewLoaders builds the loaders of one response.
-func NewLoaders(b *booking.Service) *Loaders {
+func NewLoaders(b *booking.Service, t *tenancy.Service) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(booking.MaxPageSize * 2)}
 	return &Loaders{
 		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptrTo[models.Service]), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),
 		Weekly:        dataloadgen.NewLoader(listByTenant(b.WeeklyByStaff), opts...),
+		Business:      dataloadgen.NewLoader(tenantsByID(t), opts...),
 	}
 }
 
@@ -103,9 +108,9 @@ func groupByTenant(keys []tenantKey) map[uuid.UUID][]uuid.UUID {
 type loadersKey struct{}
 
 // WithLoaders gives every response its own loaders (register with handler.Server.AroundResponses).
-func WithLoaders(b *booking.Service) graphql.ResponseMiddleware {
+func WithLoaders(b *booking.Service, t *tenancy.Service) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(context.WithValue(ctx, loadersKey{}, NewLoaders(b)))
+		return next(context.WithValue(ctx, loadersKey{}, NewLoaders(b, t)))
 	}
 }
 
@@ -115,5 +120,18 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Booking)
+	return NewLoaders(r.Booking, r.Tenancy)
+}
+
+// tenantsByID reads each tenant in its own scope (RLS shows a transaction one tenant only); a
+// response's reservations almost always share one.
+func tenantsByID(t *tenancy.Service) func(context.Context, []uuid.UUID) ([]*models.Tenant, []error) {
+	return func(ctx context.Context, ids []uuid.UUID) ([]*models.Tenant, []error) {
+		out := make([]*models.Tenant, len(ids))
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			out[i], errs[i] = t.Tenant(ctx, id)
+		}
+		return out, errs
+	}
 }

@@ -391,18 +391,31 @@ func (s *Service) Tenant(ctx context.Context, tenantID uuid.UUID) (*models.Tenan
 
 // TenantIDBySlug resolves a public slug (no login); unknown slugs are NOT_FOUND.
 func (s *Service) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	id, err := s.tenantIDBySlug(ctx, slug, "tenantSlug")
+	return id, wrap("tenant by slug", err)
+}
+
+// tenantIDBySlug is the one look-up of a public slug: the narrow SECURITY DEFINER function, the only
+// read that crosses tenants before one is known. An unknown slug is ErrTenantNotFound on field.
+func (s *Service) tenantIDBySlug(ctx context.Context, slug, field string) (uuid.UUID, error) {
 	var raw *string
 	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, slug).Scan(&raw).Error; err != nil {
-		return uuid.Nil, wrap("tenant by slug", err)
+		return uuid.Nil, err
 	}
 	if raw == nil {
-		return uuid.Nil, ErrTenantNotFound.WithField("tenantSlug")
+		return uuid.Nil, ErrTenantNotFound.WithField(field)
 	}
-	id, err := uuid.Parse(*raw)
+	return uuid.Parse(*raw)
+}
+
+// PublicProfile is the business with a public slug, for anyone (no login): the slug look-up, then
+// a read scoped to that tenant. Unknown slugs are NOT_FOUND on field slug, as availability's are.
+func (s *Service) PublicProfile(ctx context.Context, slug string) (*models.Tenant, error) {
+	id, err := s.tenantIDBySlug(ctx, slug, "slug")
 	if err != nil {
-		return uuid.Nil, wrap("tenant by slug", err)
+		return nil, wrap("business profile", err)
 	}
-	return id, nil
+	return s.Tenant(ctx, id)
 }
 
 // Me is the signed-in user with every business it belongs to.
