@@ -18,7 +18,7 @@ import (
 )
 
 func (r *businessProfileResolver) PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error) {
-	methods, err := r.Payments.Methods(ctx, obj.ID, true)
+	methods, err := r.loaders(ctx).PublicMethods.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
 
@@ -203,5 +204,58 @@ func TestBusinessProfilePaymentChannels(t *testing.T) {
 		if secret != "" && strings.Contains(string(raw), secret) {
 			t.Fatalf("the public profile contains %q: %s", secret, raw)
 		}
+	}
+}
+
+// A page's reservations share their business: asking for it (with its payment methods) adds the
+// same few statements to a page of 1 and a page of 8, never one per row.
+func TestReservationBusinessOnAPageIsReadOnce(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "profile-page", nil)
+	b.Must(b.owner.AccessToken, `mutation { createPaymentMethod(input: {kind: ON_SITE, displayName: "At the desk"}) { id } }`, nil, nil)
+	for h := 0; h < 8; h++ {
+		b.Must("", createReservationOp, map[string]any{"in": b.reservationInput(time.Date(2026, 3, 4, 9+h, 0, 0, 0, warsaw), "")}, nil)
+	}
+	wire := database.CounterOf(b.Server.Pool)
+	if wire == nil {
+		t.Fatal("the server's pool has no statement counter")
+	}
+	count := func(first int, withBusiness bool) int64 {
+		q := `query($first: Int) { reservations(first: $first) { edges { node { id } } } }`
+		if withBusiness {
+			q = `query($first: Int) { reservations(first: $first) { edges { node { id business { name paymentMethods { kind } } } } } }`
+		}
+		var out struct {
+			Reservations struct {
+				Edges []struct {
+					Node struct {
+						Business struct {
+							Name           string
+							PaymentMethods []struct{ Kind string }
+						}
+					}
+				}
+			}
+		}
+		wire.Reset()
+		b.Must(b.owner.AccessToken, q, map[string]any{"first": first}, &out)
+		statements, _ := wire.Counts()
+		if len(out.Reservations.Edges) != first {
+			t.Fatalf("page of %d, want %d", len(out.Reservations.Edges), first)
+		}
+		if withBusiness {
+			for _, e := range out.Reservations.Edges {
+				if e.Node.Business.Name == "" || len(e.Node.Business.PaymentMethods) != 1 {
+					t.Fatalf("business %+v", e.Node.Business)
+				}
+			}
+		}
+		return statements
+	}
+	plainOne, plainEight := count(1, false), count(8, false)
+	one, eight := count(1, true), count(8, true)
+	t.Logf("statements: without business %d/%d, with business %d/%d (page of 1/8)", plainOne, plainEight, one, eight)
+	if plainEight != plainOne || eight != one || eight-plainEight > 10 {
+		t.Fatalf("statements without business %d/%d, with %d/%d: want a constant, the business read once", plainOne, plainEight, one, eight)
 	}
 }
