@@ -140,8 +140,17 @@ func (r *queryResolver) Invitations(ctx context.Context) ([]*models.Invitation, 
 	return pointers(invitations), err
 }
 
+func (r *tenantResolver) Profile(ctx context.Context, obj *models.Tenant) (*models.Tenant, error) {
+	return obj, nil
+}
+
 func (r *Resolver) BusinessProfile() generated.BusinessProfileResolver {
 	return &businessProfileResolver{r}
 }
 
-type businessProfileResolver struct{ *Resolver }
+func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
+
+type (
+	businessProfileResolver struct{ *Resolver }
+	tenantResolver          struct{ *Resolver }
+)

@@ -49,6 +49,7 @@ type ResolverRoot interface {
 	ScheduleException() ScheduleExceptionResolver
 	StaffMember() StaffMemberResolver
 	Subscription() SubscriptionResolver
+	Tenant() TenantResolver
 	WeeklyInterval() WeeklyIntervalResolver
 }
 
@@ -428,6 +429,7 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Locale    func(childComplexity int) int
 		Name      func(childComplexity int) int
+		Profile   func(childComplexity int) int
 		Slug      func(childComplexity int) int
 		TimeZone  func(childComplexity int) int
 	}
@@ -574,6 +576,9 @@ type SubscriptionResolver interface {
 	ReservationsChanged(ctx context.Context, filter *model.ReservationsChangedFilter) (<-chan *model.ReservationEvent, error)
 	PaymentUpdated(ctx context.Context, reservationID uuid.UUID) (<-chan *model.PaymentEvent, error)
 	AvailabilityChanged(ctx context.Context, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date) (<-chan *model.AvailabilityEvent, error)
+}
+type TenantResolver interface {
+	Profile(ctx context.Context, obj *models.Tenant) (*models.Tenant, error)
 }
 type WeeklyIntervalResolver interface {
 	Weekday(ctx context.Context, obj *models.WeeklyInterval) (model.Weekday, error)
@@ -2434,6 +2439,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Name(childComplexity), true
+	case "Tenant.profile":
+		if e.ComplexityRoot.Tenant.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Profile(childComplexity), true
 	case "Tenant.slug":
 		if e.ComplexityRoot.Tenant.Slug == nil {
 			break
@@ -3321,6 +3332,8 @@ type Tenant {
   currency: String!
   locale: String!
   createdAt: Time!
+  "The business's public profile as customers see it (what updateTenant's profile fields set)."
+  profile: BusinessProfile!
 }
 
 type User {
@@ -4128,6 +4141,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_locale(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
+	case "profile":
+		return ec.fieldContext_Tenant_profile(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -13564,6 +13579,38 @@ func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Tenant_profile(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Profile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Tenant) graphql.Marshaler {
+			return ec.marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TimeOff_id(ctx context.Context, field graphql.CollectedField, obj *models.TimeOff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18819,38 +18866,44 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Tenant_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Tenant_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Tenant_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeZone":
 			out.Values[i] = ec._Tenant_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Tenant_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "locale":
 			out.Values[i] = ec._Tenant_locale(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "profile":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_profile(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

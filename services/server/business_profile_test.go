@@ -61,7 +61,16 @@ func TestBusinessProfileBySlug(t *testing.T) {
 	env := servertest.New(t)
 	owner := env.SignUp("profile-a")
 	env.SignUp("profile-b")
-	env.Must(owner.AccessToken, updateProfileOp, map[string]any{"in": fullProfile}, nil)
+	var updated struct {
+		UpdateTenant struct {
+			Profile struct{ LogoURL, Country string }
+		}
+	}
+	env.Must(owner.AccessToken, `mutation($in: UpdateTenantInput!) { updateTenant(input: $in) { profile { logoUrl country } } }`,
+		map[string]any{"in": fullProfile}, &updated)
+	if updated.UpdateTenant.Profile.LogoURL != "https://cdn.example.com/logo.png" || updated.UpdateTenant.Profile.Country != "PL" {
+		t.Fatalf("updateTenant answered %+v", updated)
+	}
 
 	got, _ := readBusiness(t, env, "profile-a")
 	want := map[string]string{
