@@ -255,6 +255,10 @@ func (r *queryResolver) BookingSettings(ctx context.Context) (*models.BookingSet
 	return r.Booking.BookingSettings(ctx, p.TenantID)
 }
 
+func (r *reservationResolver) Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error) {
+	return r.loaders(ctx).Business.Load(ctx, obj.TenantID)
+}
+
 func (r *reservationConnectionResolver) Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error) {
 	edges := make([]*model.ReservationEdge, len(obj.Reservations))
 	for i := range obj.Reservations {
@@ -329,6 +333,8 @@ func (r *weeklyIntervalResolver) End(ctx context.Context, obj *models.WeeklyInte
 	return booking.FormatClock(obj.EndMinute), nil
 }
 
+func (r *Resolver) Reservation() generated.ReservationResolver { return &reservationResolver{r} }
+
 func (r *Resolver) ReservationConnection() generated.ReservationConnectionResolver {
 	return &reservationConnectionResolver{r}
 }
@@ -344,6 +350,7 @@ func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
 }
 
 type (
+	reservationResolver           struct{ *Resolver }
 	reservationConnectionResolver struct{ *Resolver }
 	scheduleExceptionResolver     struct{ *Resolver }
 	staffMemberResolver           struct{ *Resolver }

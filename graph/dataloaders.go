@@ -10,6 +10,8 @@ import (
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/tenancy"
 )
 
 // Nested booking fields other than a reservation's relations (which attach.go reads up front) and
@@ -32,6 +34,12 @@ type Loaders struct {
 	Service       *dataloadgen.Loader[tenantKey, *models.Service]
 	StaffServices *dataloadgen.Loader[tenantKey, []uuid.UUID]
 	Weekly        *dataloadgen.Loader[tenantKey, []models.WeeklyInterval]
+	// Business is a reservation's business profile, by tenant id: a page of one tenant's
+	// reservations reads its tenant once.
+	Business *dataloadgen.Loader[uuid.UUID, *models.Tenant]
+	// PublicMethods is a business profile's enabled payment methods, by tenant id: every
+	// reservation on a page shares its business's.
+	PublicMethods *dataloadgen.Loader[uuid.UUID, []models.PaymentMethod]
 }
 
 // loaderWait is how long a loader collects keys before it queries: gqlgen resolves sibling fields
@@ -39,12 +47,14 @@ type Loaders struct {
 const loaderWait = 5 * time.Millisecond
 
 // NewLoaders builds the loaders of one response.
-func NewLoaders(b *booking.Service) *Loaders {
+func NewLoaders(b *booking.Service, t *tenancy.Service, p *payments.Service) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(booking.MaxPageSize * 2)}
 	return &Loaders{
 		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptrTo[models.Service]), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),
 		Weekly:        dataloadgen.NewLoader(listByTenant(b.WeeklyByStaff), opts...),
+		Business:      dataloadgen.NewLoader(tenantsByID(t), opts...),
+		PublicMethods: dataloadgen.NewLoader(enabledMethodsByTenant(p), opts...),
 	}
 }
 
@@ -103,9 +113,9 @@ func groupByTenant(keys []tenantKey) map[uuid.UUID][]uuid.UUID {
 type loadersKey struct{}
 
 // WithLoaders gives every response its own loaders (register with handler.Server.AroundResponses).
-func WithLoaders(b *booking.Service) graphql.ResponseMiddleware {
+func WithLoaders(b *booking.Service, t *tenancy.Service, p *payments.Service) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(context.WithValue(ctx, loadersKey{}, NewLoaders(b)))
+		return next(context.WithValue(ctx, loadersKey{}, NewLoaders(b, t, p)))
 	}
 }
 
@@ -115,5 +125,30 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Booking)
+	return NewLoaders(r.Booking, r.Tenancy, r.Payments)
+}
+
+// tenantsByID reads each tenant in its own scope (RLS shows a transaction one tenant only); a
+// response's reservations almost always share one.
+func tenantsByID(t *tenancy.Service) func(context.Context, []uuid.UUID) ([]*models.Tenant, []error) {
+	return func(ctx context.Context, ids []uuid.UUID) ([]*models.Tenant, []error) {
+		out := make([]*models.Tenant, len(ids))
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			out[i], errs[i] = t.Tenant(ctx, id)
+		}
+		return out, errs
+	}
+}
+
+// enabledMethodsByTenant reads each tenant's customer-visible payment methods in its own scope.
+func enabledMethodsByTenant(p *payments.Service) func(context.Context, []uuid.UUID) ([][]models.PaymentMethod, []error) {
+	return func(ctx context.Context, ids []uuid.UUID) ([][]models.PaymentMethod, []error) {
+		out := make([][]models.PaymentMethod, len(ids))
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			out[i], errs[i] = p.Methods(ctx, id, true)
+		}
+		return out, errs
+	}
 }

@@ -72,3 +72,20 @@ func (r *Resolver) paymentLoaders(ctx context.Context) *PaymentLoaders {
 	}
 	return NewPaymentLoaders(r.Payments)
 }
+
+// publicPaymentMethods is the customers' view of a business's enabled methods: kind, name,
+// description and, for imoje, the offered channels — never an account detail or a credential.
+func publicPaymentMethods(methods []models.PaymentMethod) []*model.PublicPaymentMethod {
+	out := make([]*model.PublicPaymentMethod, 0, len(methods))
+	for _, m := range methods {
+		p := &model.PublicPaymentMethod{Kind: model.PaymentMethodKind(m.Kind), DisplayName: m.DisplayName,
+			Description: m.Description, Channels: []model.PaymentChannel{}}
+		if m.Kind == models.MethodImoje && m.Imoje != nil {
+			for _, c := range m.Imoje.OfferedChannels {
+				p.Channels = append(p.Channels, model.PaymentChannel(c))
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}

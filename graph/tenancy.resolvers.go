@@ -9,12 +9,21 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/slotpay/slotpay/graph/generated"
 	"github.com/slotpay/slotpay/graph/model"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
+
+func (r *businessProfileResolver) PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error) {
+	methods, err := r.loaders(ctx).PublicMethods.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return publicPaymentMethods(methods), nil
+}
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*tenancy.Session, error) {
 	return r.Tenancy.SignUp(ctx, tenancy.SignUpInput{
@@ -87,7 +96,14 @@ func (r *mutationResolver) UpdateTenant(ctx context.Context, input model.UpdateT
 	if err != nil {
 		return nil, err
 	}
-	return r.Tenancy.UpdateTenant(ctx, p, tenancy.UpdateTenantInput{Name: input.Name, TimeZone: input.TimeZone, Currency: input.Currency, Locale: input.Locale})
+	return r.Tenancy.UpdateTenant(ctx, p, tenancy.UpdateTenantInput{Name: input.Name, TimeZone: input.TimeZone, Currency: input.Currency, Locale: input.Locale,
+		Profile: tenancy.ProfileInput{AddressLine1: input.AddressLine1, AddressLine2: input.AddressLine2, City: input.City,
+			PostalCode: input.PostalCode, Country: input.Country, ContactEmail: input.ContactEmail, Phone: input.Phone,
+			LogoURL: input.LogoURL, CancellationPolicy: input.CancellationPolicy}})
+}
+
+func (r *queryResolver) Business(ctx context.Context, slug string) (*models.Tenant, error) {
+	return r.Tenancy.PublicProfile(ctx, slug)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*tenancy.Me, error) {
@@ -123,3 +139,18 @@ func (r *queryResolver) Invitations(ctx context.Context) ([]*models.Invitation, 
 	invitations, err := r.Tenancy.Invitations(ctx, p)
 	return pointers(invitations), err
 }
+
+func (r *tenantResolver) Profile(ctx context.Context, obj *models.Tenant) (*models.Tenant, error) {
+	return obj, nil
+}
+
+func (r *Resolver) BusinessProfile() generated.BusinessProfileResolver {
+	return &businessProfileResolver{r}
+}
+
+func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
+
+type (
+	businessProfileResolver struct{ *Resolver }
+	tenantResolver          struct{ *Resolver }
+)

@@ -10,14 +10,24 @@ import (
 
 // Tenant is a business using slotpay.
 type Tenant struct {
-	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
-	Name      string
-	Slug      string
-	TimeZone  string
-	Currency  string
-	Locale    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Name     string
+	Slug     string
+	TimeZone string
+	Currency string
+	Locale   string
+	// The public profile (migration 00009); nil is "not given".
+	AddressLine1       *string
+	AddressLine2       *string
+	City               *string
+	PostalCode         *string
+	Country            *string
+	ContactEmail       *string
+	Phone              *string
+	LogoURL            *string `gorm:"column:logo_url"`
+	CancellationPolicy *string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // User is a person who can sign in; it may belong to several tenants.

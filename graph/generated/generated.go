@@ -35,6 +35,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BusinessProfile() BusinessProfileResolver
 	ImojeSetup() ImojeSetupResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
@@ -42,11 +43,13 @@ type ResolverRoot interface {
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
 	Refund() RefundResolver
+	Reservation() ReservationResolver
 	ReservationConnection() ReservationConnectionResolver
 	ReservationEvent() ReservationEventResolver
 	ScheduleException() ScheduleExceptionResolver
 	StaffMember() StaffMemberResolver
 	Subscription() SubscriptionResolver
+	Tenant() TenantResolver
 	WeeklyInterval() WeeklyIntervalResolver
 }
 
@@ -102,6 +105,24 @@ type ComplexityRoot struct {
 		DefaultHoldMinutes func(childComplexity int) int
 		MinNoticeMinutes   func(childComplexity int) int
 		SlotStepMinutes    func(childComplexity int) int
+		TimeZone           func(childComplexity int) int
+	}
+
+	BusinessProfile struct {
+		AddressLine1       func(childComplexity int) int
+		AddressLine2       func(childComplexity int) int
+		CancellationPolicy func(childComplexity int) int
+		City               func(childComplexity int) int
+		ContactEmail       func(childComplexity int) int
+		Country            func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		Locale             func(childComplexity int) int
+		LogoURL            func(childComplexity int) int
+		Name               func(childComplexity int) int
+		PaymentMethods     func(childComplexity int) int
+		Phone              func(childComplexity int) int
+		PostalCode         func(childComplexity int) int
+		Slug               func(childComplexity int) int
 		TimeZone           func(childComplexity int) int
 	}
 
@@ -276,9 +297,17 @@ type ComplexityRoot struct {
 		PayLaterProvider func(childComplexity int) int
 	}
 
+	PublicPaymentMethod struct {
+		Channels    func(childComplexity int) int
+		Description func(childComplexity int) int
+		DisplayName func(childComplexity int) int
+		Kind        func(childComplexity int) int
+	}
+
 	Query struct {
 		Availability         func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
 		BookingSettings      func(childComplexity int) int
+		Business             func(childComplexity int, slug string) int
 		Health               func(childComplexity int) int
 		Invitations          func(childComplexity int) int
 		Me                   func(childComplexity int) int
@@ -309,6 +338,7 @@ type ComplexityRoot struct {
 	}
 
 	Reservation struct {
+		Business      func(childComplexity int) int
 		CancelReason  func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		Customer      func(childComplexity int) int
@@ -399,6 +429,7 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Locale    func(childComplexity int) int
 		Name      func(childComplexity int) int
+		Profile   func(childComplexity int) int
 		Slug      func(childComplexity int) int
 		TimeZone  func(childComplexity int) int
 	}
@@ -428,6 +459,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BusinessProfileResolver interface {
+	PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error)
+}
 type ImojeSetupResolver interface {
 	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
 	ShopID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
@@ -507,6 +541,7 @@ type QueryResolver interface {
 	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
 	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
 	Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error)
+	Business(ctx context.Context, slug string) (*models.Tenant, error)
 	Me(ctx context.Context) (*tenancy.Me, error)
 	Tenant(ctx context.Context) (*models.Tenant, error)
 	Members(ctx context.Context) ([]*models.Membership, error)
@@ -515,6 +550,9 @@ type QueryResolver interface {
 type RefundResolver interface {
 	Amount(ctx context.Context, obj *models.Refund) (*models.Money, error)
 	Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error)
+}
+type ReservationResolver interface {
+	Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error)
 }
 type ReservationConnectionResolver interface {
 	Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error)
@@ -538,6 +576,9 @@ type SubscriptionResolver interface {
 	ReservationsChanged(ctx context.Context, filter *model.ReservationsChangedFilter) (<-chan *model.ReservationEvent, error)
 	PaymentUpdated(ctx context.Context, reservationID uuid.UUID) (<-chan *model.PaymentEvent, error)
 	AvailabilityChanged(ctx context.Context, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date) (<-chan *model.AvailabilityEvent, error)
+}
+type TenantResolver interface {
+	Profile(ctx context.Context, obj *models.Tenant) (*models.Tenant, error)
 }
 type WeeklyIntervalResolver interface {
 	Weekday(ctx context.Context, obj *models.WeeklyInterval) (model.Weekday, error)
@@ -743,6 +784,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookingSettings.TimeZone(childComplexity), true
+
+	case "BusinessProfile.addressLine1":
+		if e.ComplexityRoot.BusinessProfile.AddressLine1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.AddressLine1(childComplexity), true
+	case "BusinessProfile.addressLine2":
+		if e.ComplexityRoot.BusinessProfile.AddressLine2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.AddressLine2(childComplexity), true
+	case "BusinessProfile.cancellationPolicy":
+		if e.ComplexityRoot.BusinessProfile.CancellationPolicy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.CancellationPolicy(childComplexity), true
+	case "BusinessProfile.city":
+		if e.ComplexityRoot.BusinessProfile.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.City(childComplexity), true
+	case "BusinessProfile.contactEmail":
+		if e.ComplexityRoot.BusinessProfile.ContactEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.ContactEmail(childComplexity), true
+	case "BusinessProfile.country":
+		if e.ComplexityRoot.BusinessProfile.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Country(childComplexity), true
+	case "BusinessProfile.currency":
+		if e.ComplexityRoot.BusinessProfile.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Currency(childComplexity), true
+	case "BusinessProfile.locale":
+		if e.ComplexityRoot.BusinessProfile.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Locale(childComplexity), true
+	case "BusinessProfile.logoUrl":
+		if e.ComplexityRoot.BusinessProfile.LogoURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.LogoURL(childComplexity), true
+	case "BusinessProfile.name":
+		if e.ComplexityRoot.BusinessProfile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Name(childComplexity), true
+	case "BusinessProfile.paymentMethods":
+		if e.ComplexityRoot.BusinessProfile.PaymentMethods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.PaymentMethods(childComplexity), true
+	case "BusinessProfile.phone":
+		if e.ComplexityRoot.BusinessProfile.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Phone(childComplexity), true
+	case "BusinessProfile.postalCode":
+		if e.ComplexityRoot.BusinessProfile.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.PostalCode(childComplexity), true
+	case "BusinessProfile.slug":
+		if e.ComplexityRoot.BusinessProfile.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.Slug(childComplexity), true
+	case "BusinessProfile.timeZone":
+		if e.ComplexityRoot.BusinessProfile.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.TimeZone(childComplexity), true
 
 	case "CreateReservationPayload.customerAccessToken":
 		if e.ComplexityRoot.CreateReservationPayload.CustomerAccessToken == nil {
@@ -1634,6 +1766,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentOption.PayLaterProvider(childComplexity), true
 
+	case "PublicPaymentMethod.channels":
+		if e.ComplexityRoot.PublicPaymentMethod.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPaymentMethod.Channels(childComplexity), true
+	case "PublicPaymentMethod.description":
+		if e.ComplexityRoot.PublicPaymentMethod.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPaymentMethod.Description(childComplexity), true
+	case "PublicPaymentMethod.displayName":
+		if e.ComplexityRoot.PublicPaymentMethod.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPaymentMethod.DisplayName(childComplexity), true
+	case "PublicPaymentMethod.kind":
+		if e.ComplexityRoot.PublicPaymentMethod.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicPaymentMethod.Kind(childComplexity), true
+
 	case "Query.availability":
 		if e.ComplexityRoot.Query.Availability == nil {
 			break
@@ -1651,6 +1808,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.BookingSettings(childComplexity), true
+	case "Query.business":
+		if e.ComplexityRoot.Query.Business == nil {
+			break
+		}
+
+		args, err := ec.field_Query_business_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Business(childComplexity, args["slug"].(string)), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -1853,6 +2021,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Refund.Status(childComplexity), true
 
+	case "Reservation.business":
+		if e.ComplexityRoot.Reservation.Business == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.Business(childComplexity), true
 	case "Reservation.cancelReason":
 		if e.ComplexityRoot.Reservation.CancelReason == nil {
 			break
@@ -2265,6 +2439,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Name(childComplexity), true
+	case "Tenant.profile":
+		if e.ComplexityRoot.Tenant.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Profile(childComplexity), true
 	case "Tenant.slug":
 		if e.ComplexityRoot.Tenant.Slug == nil {
 			break
@@ -2720,6 +2900,8 @@ type Reservation {
   updatedAt: Time!
   "Every status and payment-status change, oldest first."
   history: [ReservationHistoryEntry!]!
+  "The business this reservation is with (readable with the reservation's customer token)."
+  business: BusinessProfile!
 }
 
 "One change of a reservation's status or payment status."
@@ -3612,6 +3794,8 @@ type Tenant {
   locale: String!
   "When the business signed up (UTC)."
   createdAt: Time!
+  "The business's public profile as customers see it (what updateTenant's profile fields set)."
+  profile: BusinessProfile!
 }
 
 "A person's account; one account may belong to several businesses."
@@ -3762,9 +3946,75 @@ input UpdateTenantInput {
   currency: String
   "New BCP 47 locale."
   locale: String
+  "First address line shown to customers (at most 200 characters); an empty string clears it."
+  addressLine1: String
+  "Second address line (at most 200 characters); an empty string clears it."
+  addressLine2: String
+  "City (at most 100 characters); an empty string clears it."
+  city: String
+  "Postal code (at most 20 characters); an empty string clears it."
+  postalCode: String
+  "ISO 3166-1 alpha-2 country code such as PL; an empty string clears it."
+  country: String
+  "E-mail address customers may write to; an empty string clears it."
+  contactEmail: String
+  "Phone number customers may call (5 to 15 digits, optionally with +, spaces, hyphens, parentheses); an empty string clears it."
+  phone: String
+  "Absolute https:// address of the logo (at most 2048 characters); an empty string clears it."
+  logoUrl: String
+  "Cancellation policy shown to customers (at most 4000 characters); an empty string clears it."
+  cancellationPolicy: String
+}
+
+"A business's public profile: what a booking app shows about it, readable without signing in."
+type BusinessProfile {
+  "Public identifier used in booking links."
+  slug: String!
+  "The business's display name."
+  name: String!
+  "IANA time zone in which the business's visit times are shown."
+  timeZone: String!
+  "ISO 4217 currency of the business's prices."
+  currency: String!
+  "BCP 47 locale of the business, such as pl-PL."
+  locale: String!
+  "First address line; null when not given."
+  addressLine1: String
+  "Second address line; null when not given."
+  addressLine2: String
+  "City; null when not given."
+  city: String
+  "Postal code; null when not given."
+  postalCode: String
+  "ISO 3166-1 alpha-2 country code; null when not given."
+  country: String
+  "E-mail address for customers; null when not given."
+  contactEmail: String
+  "Phone number for customers; null when not given."
+  phone: String
+  "Absolute https:// address of the logo; null when not given."
+  logoUrl: String
+  "Cancellation policy text; null when not given."
+  cancellationPolicy: String
+  "The ways customers can pay, in display order: enabled methods only, for display (no account secrets)."
+  paymentMethods: [PublicPaymentMethod!]!
+}
+
+"One way customers can pay a business, for display."
+type PublicPaymentMethod {
+  "What kind of method this is."
+  kind: PaymentMethodKind!
+  "The method's name as the business shows it."
+  displayName: String!
+  "The business's description of the method."
+  description: String!
+  "For IMOJE, the online channels the business offers (BLIK, PBL, PAY_LATER, CARD); empty for other kinds."
+  channels: [PaymentChannel!]!
 }
 
 extend type Query {
+  "The public profile of the business with this slug (no sign-in needed); NOT_FOUND for an unknown slug."
+  business("The business's public slug." slug: String!): BusinessProfile!
   "The signed-in staff member, their role and businesses."
   me: Me! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "The caller's business."
@@ -3935,6 +4185,42 @@ func (ec *executionContext) childFields_BookingSettings(ctx context.Context, fie
 		return ec.fieldContext_BookingSettings_defaultHoldMinutes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BookingSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "slug":
+		return ec.fieldContext_BusinessProfile_slug(ctx, field)
+	case "name":
+		return ec.fieldContext_BusinessProfile_name(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_BusinessProfile_timeZone(ctx, field)
+	case "currency":
+		return ec.fieldContext_BusinessProfile_currency(ctx, field)
+	case "locale":
+		return ec.fieldContext_BusinessProfile_locale(ctx, field)
+	case "addressLine1":
+		return ec.fieldContext_BusinessProfile_addressLine1(ctx, field)
+	case "addressLine2":
+		return ec.fieldContext_BusinessProfile_addressLine2(ctx, field)
+	case "city":
+		return ec.fieldContext_BusinessProfile_city(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_BusinessProfile_postalCode(ctx, field)
+	case "country":
+		return ec.fieldContext_BusinessProfile_country(ctx, field)
+	case "contactEmail":
+		return ec.fieldContext_BusinessProfile_contactEmail(ctx, field)
+	case "phone":
+		return ec.fieldContext_BusinessProfile_phone(ctx, field)
+	case "logoUrl":
+		return ec.fieldContext_BusinessProfile_logoUrl(ctx, field)
+	case "cancellationPolicy":
+		return ec.fieldContext_BusinessProfile_cancellationPolicy(ctx, field)
+	case "paymentMethods":
+		return ec.fieldContext_BusinessProfile_paymentMethods(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessProfile", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateReservationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4205,6 +4491,20 @@ func (ec *executionContext) childFields_PaymentOption(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PaymentOption", field.Name)
 }
 
+func (ec *executionContext) childFields_PublicPaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PublicPaymentMethod_kind(ctx, field)
+	case "displayName":
+		return ec.fieldContext_PublicPaymentMethod_displayName(ctx, field)
+	case "description":
+		return ec.fieldContext_PublicPaymentMethod_description(ctx, field)
+	case "channels":
+		return ec.fieldContext_PublicPaymentMethod_channels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicPaymentMethod", field.Name)
+}
+
 func (ec *executionContext) childFields_Refund(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4257,6 +4557,8 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_updatedAt(ctx, field)
 	case "history":
 		return ec.fieldContext_Reservation_history(ctx, field)
+	case "business":
+		return ec.fieldContext_Reservation_business(ctx, field)
 	case "payments":
 		return ec.fieldContext_Reservation_payments(ctx, field)
 	}
@@ -4397,6 +4699,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_locale(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
+	case "profile":
+		return ec.fieldContext_Tenant_profile(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -5208,6 +5512,20 @@ func (ec *executionContext) field_Query_availability_args(ctx context.Context, r
 		return nil, err
 	}
 	args["timeZone"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_business_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
 	return args, nil
 }
 
@@ -6275,6 +6593,360 @@ func (ec *executionContext) _BookingSettings_defaultHoldMinutes(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_BookingSettings_defaultHoldMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BusinessProfile_slug(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_name(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_timeZone(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_currency(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_locale(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_addressLine1(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_addressLine1(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddressLine1, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_addressLine1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_addressLine2(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_addressLine2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddressLine2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_addressLine2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_city(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_postalCode(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_country(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_contactEmail(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_contactEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_contactEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_phone(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_logoUrl(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_logoUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogoURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_logoUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_cancellationPolicy(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_cancellationPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationPolicy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_cancellationPolicy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProfile_paymentMethods(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_paymentMethods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BusinessProfile().PaymentMethods(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicPaymentMethod) graphql.Marshaler {
+			return ec.marshalNPublicPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPublicPaymentMethodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_paymentMethods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProfile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicPaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreateReservationPayload_reservation(ctx context.Context, field graphql.CollectedField, obj *booking.Created) (ret graphql.Marshaler) {
@@ -10285,6 +10957,98 @@ func (ec *executionContext) fieldContext_PaymentOption_description(_ context.Con
 	return graphql.NewScalarFieldContext("PaymentOption", field, false, false, "String")
 }
 
+func (ec *executionContext) _PublicPaymentMethod_kind(ctx context.Context, field graphql.CollectedField, obj *model.PublicPaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPaymentMethod_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentMethodKind) graphql.Marshaler {
+			return ec.marshalNPaymentMethodKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPaymentMethod_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPaymentMethod", field, false, false, "PaymentMethodKind")
+}
+
+func (ec *executionContext) _PublicPaymentMethod_displayName(ctx context.Context, field graphql.CollectedField, obj *model.PublicPaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPaymentMethod_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPaymentMethod_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPaymentMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPaymentMethod_description(ctx context.Context, field graphql.CollectedField, obj *model.PublicPaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPaymentMethod_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPaymentMethod_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPaymentMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicPaymentMethod_channels(ctx context.Context, field graphql.CollectedField, obj *model.PublicPaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicPaymentMethod_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicPaymentMethod_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicPaymentMethod", field, false, false, "PaymentChannel")
+}
+
 func (ec *executionContext) _Query_health(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11029,6 +11793,50 @@ func (ec *executionContext) fieldContext_Query_payment(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_payment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_business(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_business(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Business(ctx, fc.Args["slug"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Tenant) graphql.Marshaler {
+			return ec.marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_business(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProfile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_business_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11866,6 +12674,38 @@ func (ec *executionContext) fieldContext_Reservation_history(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReservationHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_business(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_business(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().Business(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Tenant) graphql.Marshaler {
+			return ec.marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_business(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProfile(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13295,6 +14135,38 @@ func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Tenant_profile(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Profile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Tenant) graphql.Marshaler {
+			return ec.marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProfile(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TimeOff_id(ctx context.Context, field graphql.CollectedField, obj *models.TimeOff) (ret graphql.Marshaler) {
@@ -15915,7 +16787,7 @@ func (ec *executionContext) unmarshalInputUpdateTenantInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timeZone", "currency", "locale"}
+	fieldsInOrder := [...]string{"name", "timeZone", "currency", "locale", "addressLine1", "addressLine2", "city", "postalCode", "country", "contactEmail", "phone", "logoUrl", "cancellationPolicy"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15950,6 +16822,69 @@ func (ec *executionContext) unmarshalInputUpdateTenantInput(ctx context.Context,
 				return it, err
 			}
 			it.Locale = data
+		case "addressLine1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLine1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLine1 = data
+		case "addressLine2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLine2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLine2 = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "contactEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactEmail = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "logoUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("logoUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LogoURL = data
+		case "cancellationPolicy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationPolicy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationPolicy = data
 		}
 	}
 	return it, nil
@@ -16355,6 +17290,110 @@ func (ec *executionContext) _BookingSettings(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessProfileImplementors = []string{"BusinessProfile"}
+
+func (ec *executionContext) _BusinessProfile(ctx context.Context, sel ast.SelectionSet, obj *models.Tenant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessProfileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessProfile")
+		case "slug":
+			out.Values[i] = ec._BusinessProfile_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._BusinessProfile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "timeZone":
+			out.Values[i] = ec._BusinessProfile_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._BusinessProfile_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "locale":
+			out.Values[i] = ec._BusinessProfile_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "addressLine1":
+			out.Values[i] = ec._BusinessProfile_addressLine1(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "addressLine2":
+			out.Values[i] = ec._BusinessProfile_addressLine2(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "city":
+			out.Values[i] = ec._BusinessProfile_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postalCode":
+			out.Values[i] = ec._BusinessProfile_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "country":
+			out.Values[i] = ec._BusinessProfile_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contactEmail":
+			out.Values[i] = ec._BusinessProfile_contactEmail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._BusinessProfile_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "logoUrl":
+			out.Values[i] = ec._BusinessProfile_logoUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancellationPolicy":
+			out.Values[i] = ec._BusinessProfile_cancellationPolicy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentMethods":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessProfile_paymentMethods(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17553,6 +18592,54 @@ func (ec *executionContext) _PaymentOption(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var publicPaymentMethodImplementors = []string{"PublicPaymentMethod"}
+
+func (ec *executionContext) _PublicPaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *model.PublicPaymentMethod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicPaymentMethodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicPaymentMethod")
+		case "kind":
+			out.Values[i] = ec._PublicPaymentMethod_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "displayName":
+			out.Values[i] = ec._PublicPaymentMethod_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._PublicPaymentMethod_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._PublicPaymentMethod_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -17661,6 +18748,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_payment(ctx, field)
+				})
+		case "business":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_business(ctx, field)
 				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17796,82 +18889,88 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._Reservation_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "service":
 			out.Values[i] = ec._Reservation_service(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "staffMember":
 			out.Values[i] = ec._Reservation_staffMember(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startsAt":
 			out.Values[i] = ec._Reservation_startsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endsAt":
 			out.Values[i] = ec._Reservation_endsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Reservation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "paymentStatus":
 			out.Values[i] = ec._Reservation_paymentStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "price":
 			out.Values[i] = ec._Reservation_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "holdExpiresAt":
 			out.Values[i] = ec._Reservation_holdExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customer":
 			out.Values[i] = ec._Reservation_customer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._Reservation_note(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cancelReason":
 			out.Values[i] = ec._Reservation_cancelReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Reservation_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Reservation_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
 			out.Values[i] = ec._Reservation_history(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "business":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_business(ctx, field, obj)
+				})
 		case "payments":
 			out.Values[i] = ec._Reservation_payments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18325,38 +19424,44 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Tenant_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Tenant_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Tenant_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeZone":
 			out.Values[i] = ec._Tenant_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Tenant_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "locale":
 			out.Values[i] = ec._Tenant_locale(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "profile":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_profile(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18982,6 +20087,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTenant(ctx context.Context, sel ast.SelectionSet, v *models.Tenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessProfile!")
+		return graphql.Null
+	}
+	return ec._BusinessProfile(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNClockIntervalInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐClockIntervalInputᚄ(ctx context.Context, v any) ([]*model.ClockIntervalInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -19422,6 +20535,30 @@ func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋslotpayᚋslo
 
 func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStatus(ctx context.Context, sel ast.SelectionSet, v models.PaymentStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPublicPaymentMethod2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPublicPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicPaymentMethod) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPublicPaymentMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicPaymentMethod2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPublicPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *model.PublicPaymentMethod) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublicPaymentMethod!")
+		return graphql.Null
+	}
+	return ec._PublicPaymentMethod(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Refund) graphql.Marshaler {

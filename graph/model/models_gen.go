@@ -262,6 +262,18 @@ type PaymentOption struct {
 	Description string `json:"description"`
 }
 
+// One way customers can pay a business, for display.
+type PublicPaymentMethod struct {
+	// What kind of method this is.
+	Kind PaymentMethodKind `json:"kind"`
+	// The method's name as the business shows it.
+	DisplayName string `json:"displayName"`
+	// The business's description of the method.
+	Description string `json:"description"`
+	// For IMOJE, the online channels the business offers (BLIK, PBL, PAY_LATER, CARD); empty for other kinds.
+	Channels []PaymentChannel `json:"channels"`
+}
+
 // Reads. Errors carry extensions.code: UNAUTHENTICATED (no or invalid token), FORBIDDEN (wrong role or
 // token), NOT_FOUND (absent, or another business's), BAD_USER_INPUT (with extensions.field naming the
 // input), CONFLICT, SLOT_UNAVAILABLE, PAYMENT_PROVIDER_ERROR, RATE_LIMITED (with extensions.retryAfter
@@ -409,6 +421,24 @@ type UpdateTenantInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// New BCP 47 locale.
 	Locale *string `json:"locale,omitempty"`
+	// First address line shown to customers (at most 200 characters); an empty string clears it.
+	AddressLine1 *string `json:"addressLine1,omitempty"`
+	// Second address line (at most 200 characters); an empty string clears it.
+	AddressLine2 *string `json:"addressLine2,omitempty"`
+	// City (at most 100 characters); an empty string clears it.
+	City *string `json:"city,omitempty"`
+	// Postal code (at most 20 characters); an empty string clears it.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166-1 alpha-2 country code such as PL; an empty string clears it.
+	Country *string `json:"country,omitempty"`
+	// E-mail address customers may write to; an empty string clears it.
+	ContactEmail *string `json:"contactEmail,omitempty"`
+	// Phone number customers may call (5 to 15 digits, optionally with +, spaces, hyphens, parentheses); an empty string clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Absolute https:// address of the logo (at most 2048 characters); an empty string clears it.
+	LogoURL *string `json:"logoUrl,omitempty"`
+	// Cancellation policy shown to customers (at most 4000 characters); an empty string clears it.
+	CancellationPolicy *string `json:"cancellationPolicy,omitempty"`
 }
 
 // Working time on a weekday, local wall-clock time in the business's zone.

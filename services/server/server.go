@@ -179,7 +179,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	if opt.TracerProvider != nil {
 		gql.Use(tracing.GraphQL{Provider: opt.TracerProvider})
 	}
-	gql.AroundResponses(graph.WithLoaders(s.Booking))
+	gql.AroundResponses(graph.WithLoaders(s.Booking, s.Tenancy, s.Payments))
 	gql.AroundResponses(graph.WithPaymentLoaders(s.Payments))
 	gql.Use(graph.OneAuthentication{})
 	gql.AroundFields(graph.LimitPublicMutations(s.Limits, s.Config.RateLimits))

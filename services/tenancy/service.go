@@ -5,6 +5,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 
@@ -390,18 +391,31 @@ func (s *Service) Tenant(ctx context.Context, tenantID uuid.UUID) (*models.Tenan
 
 // TenantIDBySlug resolves a public slug (no login); unknown slugs are NOT_FOUND.
 func (s *Service) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	id, err := s.tenantIDBySlug(ctx, slug, "tenantSlug")
+	return id, wrap("tenant by slug", err)
+}
+
+// tenantIDBySlug is the one look-up of a public slug: the narrow SECURITY DEFINER function, the only
+// read that crosses tenants before one is known. An unknown slug is ErrTenantNotFound on field.
+func (s *Service) tenantIDBySlug(ctx context.Context, slug, field string) (uuid.UUID, error) {
 	var raw *string
 	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, slug).Scan(&raw).Error; err != nil {
-		return uuid.Nil, wrap("tenant by slug", err)
+		return uuid.Nil, err
 	}
 	if raw == nil {
-		return uuid.Nil, ErrTenantNotFound.WithField("tenantSlug")
+		return uuid.Nil, ErrTenantNotFound.WithField(field)
 	}
-	id, err := uuid.Parse(*raw)
+	return uuid.Parse(*raw)
+}
+
+// PublicProfile is the business with a public slug, for anyone (no login): the slug look-up, then
+// a read scoped to that tenant. Unknown slugs are NOT_FOUND on field slug, as availability's are.
+func (s *Service) PublicProfile(ctx context.Context, slug string) (*models.Tenant, error) {
+	id, err := s.tenantIDBySlug(ctx, slug, "slug")
 	if err != nil {
-		return uuid.Nil, wrap("tenant by slug", err)
+		return nil, wrap("business profile", err)
 	}
-	return id, nil
+	return s.Tenant(ctx, id)
 }
 
 // Me is the signed-in user with every business it belongs to.
@@ -446,6 +460,7 @@ type UpdateTenantInput struct {
 	TimeZone *string
 	Currency *string
 	Locale   *string
+	Profile  ProfileInput
 }
 
 // UpdateTenant changes the caller's business (OWNER/ADMIN).
@@ -478,8 +493,13 @@ func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in Update
 		}
 		updates["locale"] = l
 	}
+	profile, err := profileUpdates(in.Profile)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(updates, profile)
 	var t models.Tenant
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
 		if len(updates) > 0 {
 			updates["updated_at"] = s.now()
 			if err := tx.Model(&models.Tenant{}).Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
