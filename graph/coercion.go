@@ -1,0 +1,109 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/slotpay/slotpay/graph/scalar"
+)
+
+// VariableCoercion coerces variables of custom scalars (UUID, Time, Date), within lists and input
+// objects too, before anything executes: a value that fails is a request error, as the GraphQL
+// specification says of variable coercion (gqlparser checks only the built-in scalars, and the
+// custom ones would otherwise fail later, as field errors with data: null). The error is the one a
+// built-in scalar's variable gets: GRAPHQL_VALIDATION_FAILED, with the variable's path.
+type VariableCoercion struct{ schema *ast.Schema }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &VariableCoercion{}
+
+// ExtensionName names the extension.
+func (*VariableCoercion) ExtensionName() string { return "VariableCoercion" }
+
+// Validate keeps the schema the variables' types are read from.
+func (c *VariableCoercion) Validate(es graphql.ExecutableSchema) error {
+	c.schema = es.Schema()
+	return nil
+}
+
+// MutateOperationContext checks each variable the operation defines.
+func (c *VariableCoercion) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	for _, def := range op.Operation.VariableDefinitions {
+		v, ok := op.Variables[def.Variable]
+		if !ok {
+			continue
+		}
+		path := ast.Path{ast.PathName("variable"), ast.PathName(def.Variable)}
+		if err := c.coerce(def.Type, v, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *VariableCoercion) coerce(t *ast.Type, v any, path ast.Path) *gqlerror.Error {
+	if v == nil {
+		return nil // null where non-null is required: gqlparser has refused it already
+	}
+	if t.Elem != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return c.coerce(t.Elem, v, path) // a single value coerced as a one-element list
+		}
+		for i, e := range list {
+			if err := c.coerce(t.Elem, e, append(path[:len(path):len(path)], ast.PathIndex(i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if check, ok := scalar.Coercers[t.NamedType]; ok {
+		if err := check(v); err != nil {
+			e := &gqlerror.Error{
+				Message: fmt.Sprintf("variable %s: %s is not a valid %s", path[1], describeValue(v), t.NamedType),
+				Path:    path,
+			}
+			errcode.Set(e, errcode.ValidationFailed)
+			return e
+		}
+		return nil
+	}
+	def := c.schema.Types[t.NamedType]
+	obj, ok := v.(map[string]any)
+	if def == nil || def.Kind != ast.InputObject || !ok {
+		return nil
+	}
+	for _, f := range def.Fields {
+		if fv, ok := obj[f.Name]; ok {
+			if err := c.coerce(f.Type, fv, append(path[:len(path):len(path)], ast.PathName(f.Name))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// describeValue names a refused value's JSON kind (never the value: it may be personal).
+func describeValue(v any) string {
+	switch v.(type) {
+	case string:
+		return "the string"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return "a number"
+}
