@@ -5,18 +5,19 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/slotpay/slotpay/graph/scalar"
+	"github.com/slotpay/slotpay/services/apperr"
 )
 
 // VariableCoercion coerces variables of custom scalars (UUID, Time, Date), within lists and input
 // objects too, before anything executes: a value that fails is a request error, as the GraphQL
 // specification says of variable coercion (gqlparser checks only the built-in scalars, and the
 // custom ones would otherwise fail later, as field errors with data: null). The error is the one a
-// built-in scalar's variable gets: GRAPHQL_VALIDATION_FAILED, with the variable's path.
+// malformed argument gets: BAD_USER_INPUT, extensions.field naming the argument where the variable
+// is used (input.startsAt for $in's startsAt given to input), and the variable's path.
 type VariableCoercion struct{ schema *ast.Schema }
 
 var _ interface {
@@ -45,6 +46,10 @@ func (c *VariableCoercion) MutateOperationContext(_ context.Context, op *graphql
 		}
 		path := ast.Path{ast.PathName("variable"), ast.PathName(def.Variable)}
 		if err := c.coerce(def.Type, v, path); err != nil {
+			field := append(argumentPath(op.Doc, op.Operation.SelectionSet, def.Variable, map[string]bool{}), err.Path[2:]...)
+			if len(field) > 0 {
+				err.Extensions["field"] = fieldOf(field)
+			}
 			return err
 		}
 	}
@@ -73,7 +78,7 @@ func (c *VariableCoercion) coerce(t *ast.Type, v any, path ast.Path) *gqlerror.E
 				Message: fmt.Sprintf("variable %s: %s is not a valid %s", path[1], describeValue(v), t.NamedType),
 				Path:    path,
 			}
-			errcode.Set(e, errcode.ValidationFailed)
+			e.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
 			return e
 		}
 		return nil
@@ -106,4 +111,60 @@ func describeValue(v any) string {
 		return "a list"
 	}
 	return "a number"
+}
+
+// argumentPath is where variable is first used in set: the argument's name, then the input fields
+// and list indexes leading to it (nil when it is used nowhere, or only in a directive).
+func argumentPath(doc *ast.QueryDocument, set ast.SelectionSet, variable string, visiting map[string]bool) ast.Path {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			for _, a := range s.Arguments {
+				if p := valuePath(a.Value, variable, ast.Path{ast.PathName(a.Name)}); p != nil {
+					return p
+				}
+			}
+			if p := argumentPath(doc, s.SelectionSet, variable, visiting); p != nil {
+				return p
+			}
+		case *ast.InlineFragment:
+			if p := argumentPath(doc, s.SelectionSet, variable, visiting); p != nil {
+				return p
+			}
+		case *ast.FragmentSpread:
+			if visiting[s.Name] || doc == nil {
+				continue
+			}
+			visiting[s.Name] = true
+			if def := doc.Fragments.ForName(s.Name); def != nil {
+				if p := argumentPath(doc, def.SelectionSet, variable, visiting); p != nil {
+					return p
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func valuePath(v *ast.Value, variable string, at ast.Path) ast.Path {
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case ast.Variable:
+		if v.Raw == variable {
+			return at
+		}
+	case ast.ObjectValue, ast.ListValue:
+		for i, c := range v.Children {
+			var el ast.PathElement = ast.PathName(c.Name)
+			if v.Kind == ast.ListValue {
+				el = ast.PathIndex(i)
+			}
+			if p := valuePath(c.Value, variable, append(at[:len(at):len(at)], el)); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/slotpay/slotpay/services/web"
 )
@@ -27,8 +28,8 @@ import (
 //     (custom scalars too, VariableCoercion), a limit refuses it — is answered without a data entry:
 //     400 with application/graphql-response+json, 200 with application/json (which legacy clients,
 //     Apollo Client 3 among them, read as GraphQL errors rather than a network failure).
-//   - A request that is not well-formed (the body is not JSON, or a parameter of the wrong type) is
-//     400 whatever the Accept.
+//   - So is a request whose body is not JSON or whose parameters are wrong (no query, a parameter
+//     of the wrong type): code BAD_REQUEST.
 //   - An executed operation is 200 with data, whatever its field errors.
 const (
 	mediaJSON            = "application/json"
@@ -45,7 +46,9 @@ func (graphQLHTTP) Supports(r *http.Request) bool { return r.Header.Get("Upgrade
 
 func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
+	media := responseMedia(r.Header.Get("Accept"))
 	var params *graphql.RawParams
+	var msg string
 	switch r.Method {
 	case http.MethodPost:
 		mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -59,15 +62,13 @@ func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			web.WriteError(ctx, w, http.StatusBadRequest, "BAD_REQUEST", "the body could not be read")
 			return
 		}
-		var msg string
-		if params, msg = postParams(body); params == nil {
-			web.WriteError(ctx, w, http.StatusBadRequest, "BAD_REQUEST", msg)
-			return
-		}
+		params, msg = postParams(body)
 	case http.MethodGet:
-		var msg string
-		if params, msg = getParams(r.URL.RawQuery); params == nil {
-			web.WriteError(ctx, w, http.StatusBadRequest, "BAD_REQUEST", msg)
+		params, msg = getParams(r.URL.RawQuery)
+		if params != nil && !isQuery(params) {
+			// Refused before anything is counted or checked (rate limits included).
+			w.Header().Set("Allow", "POST")
+			web.WriteError(ctx, w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
 			return
 		}
 	default:
@@ -76,26 +77,41 @@ func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			"GraphQL over HTTP takes POST (application/json), or GET for queries")
 		return
 	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	if params == nil {
+		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}
+		writeRequestError(w, media, exec.DispatchError(ctx, gqlerror.List{e}))
+		return
+	}
 	params.Headers = r.Header
 	start := graphql.Now()
 	params.ReadTime = graphql.TraceTiming{Start: start, End: start}
 
-	media := responseMedia(r.Header.Get("Accept"))
 	rc, errs := exec.CreateOperationContext(ctx, params)
-	if errs == nil && r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", "POST")
-		web.WriteError(ctx, w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
-		return
-	}
-	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	if errs != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		w.WriteHeader(requestErrorStatus(media))
-		writeResponse(w, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
+		writeRequestError(w, media, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// isQuery: the operation params name is not a mutation or subscription (a document that does not
+// parse, or names no such operation, is left to the executor to refuse).
+func isQuery(params *graphql.RawParams) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, MaxQueryTokens)
+	if err != nil {
+		return true
+	}
+	op := doc.Operations.ForName(params.OperationName)
+	return op == nil || op.Operation == ast.Query
+}
+
+// writeRequestError answers a request that did not execute: its errors and no data entry, 400 with
+// application/graphql-response+json and 200 with application/json.
+func writeRequestError(w http.ResponseWriter, media string, resp *graphql.Response) {
+	w.WriteHeader(requestErrorStatus(media))
+	writeResponse(w, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
 }
 
 // requestErrorBody is a response to a request that did not execute: no data entry at all.
