@@ -13,7 +13,7 @@ import (
 )
 
 // VariableCoercion coerces variables of custom scalars (UUID, Time, Date), within lists and input
-// objects too, before anything executes: a value that fails is a request error, as the GraphQL
+// objects too, and the custom-scalar literals of field arguments, before anything executes: a value that fails is a request error, as the GraphQL
 // specification says of variable coercion (gqlparser checks only the built-in scalars, and the
 // custom ones would otherwise fail later, as field errors with data: null). The error is the one a
 // malformed argument gets: BAD_USER_INPUT, extensions.field naming the argument where the variable
@@ -34,7 +34,7 @@ func (c *VariableCoercion) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// MutateOperationContext checks each variable the operation defines.
+// MutateOperationContext checks each variable the operation defines, then each literal argument.
 func (c *VariableCoercion) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if op.Operation == nil {
 		return nil
@@ -44,13 +44,64 @@ func (c *VariableCoercion) MutateOperationContext(_ context.Context, op *graphql
 		if !ok {
 			continue
 		}
-		path := ast.Path{ast.PathName("variable"), ast.PathName(def.Variable)}
-		if err := c.coerce(def.Type, v, path); err != nil {
+		if err := c.coerce(def.Type, v, ast.Path{ast.PathName("variable"), ast.PathName(def.Variable)}); err != nil {
+			err.Message = "variable " + def.Variable + ": " + err.Message
 			field := append(argumentPath(op.Doc, op.Operation.SelectionSet, def.Variable, map[string]bool{}), err.Path[2:]...)
 			if len(field) > 0 {
 				err.Extensions["field"] = fieldOf(field)
 			}
 			return err
+		}
+	}
+	return c.literals(op, op.Operation.SelectionSet, map[string]bool{})
+}
+
+// literals checks the custom-scalar values written in the document's field arguments (variables in
+// them are checked already): one that fails is refused as validation refuses a literal of a
+// built-in scalar, before anything executes.
+func (c *VariableCoercion) literals(op *graphql.OperationContext, set ast.SelectionSet, visiting map[string]bool) *gqlerror.Error {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			for _, a := range s.Arguments {
+				if s.Definition == nil {
+					break
+				}
+				def := s.Definition.Arguments.ForName(a.Name)
+				if def == nil || a.Value == nil || a.Value.Kind == ast.Variable {
+					continue
+				}
+				v, err := a.Value.Value(op.Variables)
+				if err != nil {
+					continue // validation has refused it already
+				}
+				if e := c.coerce(def.Type, v, ast.Path{ast.PathName(a.Name)}); e != nil {
+					e.Message = "argument " + fieldOf(e.Path) + ": " + e.Message
+					e.Extensions["field"] = fieldOf(e.Path)
+					e.Path = nil
+					if a.Position != nil {
+						e.Locations = []gqlerror.Location{{Line: a.Position.Line, Column: a.Position.Column}}
+					}
+					return e
+				}
+			}
+			if err := c.literals(op, s.SelectionSet, visiting); err != nil {
+				return err
+			}
+		case *ast.InlineFragment:
+			if err := c.literals(op, s.SelectionSet, visiting); err != nil {
+				return err
+			}
+		case *ast.FragmentSpread:
+			if visiting[s.Name] || op.Doc == nil {
+				continue
+			}
+			visiting[s.Name] = true
+			if def := op.Doc.Fragments.ForName(s.Name); def != nil {
+				if err := c.literals(op, def.SelectionSet, visiting); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
@@ -75,7 +126,7 @@ func (c *VariableCoercion) coerce(t *ast.Type, v any, path ast.Path) *gqlerror.E
 	if check, ok := scalar.Coercers[t.NamedType]; ok {
 		if err := check(v); err != nil {
 			e := &gqlerror.Error{
-				Message: fmt.Sprintf("variable %s: %s is not a valid %s", path[1], describeValue(v), t.NamedType),
+				Message: fmt.Sprintf("%s is not a valid %s", describeValue(v), t.NamedType),
 				Path:    path,
 			}
 			e.Extensions = map[string]any{"code": string(apperr.BadUserInput)}

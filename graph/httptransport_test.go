@@ -36,7 +36,7 @@ func TestPostParams(t *testing.T) {
 		{``, false},
 		{`{ "not a JSON`, false},
 		{`{"query":"{ a }"} {"query":"{ b }"}`, false}, // two values
-		{`[{"query":"{ a }"}]`, false},                // batches are not taken
+		{`[{"query":"{ a }"}]`, false},                 // batches are not taken
 		{`{"qeury":"{ a }"}`, false},
 		{`{"query":""}`, false},
 		{`{"query":1}`, false},
