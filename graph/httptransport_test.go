@@ -3,6 +3,8 @@ package graph
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 func TestResponseMedia(t *testing.T) {
@@ -76,3 +78,24 @@ func TestGetParams(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRequestParams: whatever a client sends, the parameters are read or refused with a reason,
+// never half-read.
+func FuzzRequestParams(f *testing.F) {
+	for _, s := range []string{`{"query":"{ a }"}`, `{"query":1}`, `{"query":"q","variables":{"a":[1,{"b":null}]}}`, `[]`, `{`, "query=%7B+a+%7D&variables=%7B%7D"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, read := range map[string]func(string) (*graphqlParams, string){
+			"POST": func(s string) (*graphqlParams, string) { return postParams([]byte(s)) },
+			"GET":  getParams,
+		} {
+			p, msg := read(s)
+			if (p == nil) == (msg == "") || p != nil && p.Query == "" {
+				t.Fatalf("%s %q: params %v, reason %q", name, s, p, msg)
+			}
+		}
+	})
+}
+
+type graphqlParams = graphql.RawParams
