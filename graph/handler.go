@@ -2,11 +2,9 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"runtime/debug"
 	"strings"
@@ -16,10 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/slotpay/slotpay/graph/generated"
 	"github.com/slotpay/slotpay/models"
@@ -27,7 +23,6 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/ratelimit"
-	"github.com/slotpay/slotpay/services/web"
 )
 
 // Limits applied to every operation before any resolver runs.
@@ -72,8 +67,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
 	srv.AddTransport(newLiveWebsocket(o, r.Events))
-	srv.AddTransport(loggedHTTP{getQueriesOnly{}})
-	srv.AddTransport(loggedHTTP{transport.POST{}})
+	srv.AddTransport(loggedHTTP{graphQLHTTP{}}) // httptransport.go
 	srv.AddTransport(unsupportedTransport{})
 	srv.Use(operationLogger{}) // each operation described on its log line (oplog.go)
 
@@ -88,6 +82,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 		srv.SetValidationRulesFn(rulesWithoutSuggestions)
 		srv.Use(RefuseIntrospection{Logger: o.Logger})
 	}
+	srv.Use(&VariableCoercion{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(DepthLimit{Max: MaxDepth})
 	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
@@ -206,33 +201,4 @@ func fieldOf(p ast.Path) string {
 		}
 	}
 	return strings.Join(parts, ".")
-}
-
-// getQueriesOnly is gqlgen's GET transport, refusing mutations and subscriptions with 405 Method Not
-// Allowed as the GraphQL-over-HTTP specification requires (and before anything executes).
-type getQueriesOnly struct{ transport.GET }
-
-func (g getQueriesOnly) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	// What gqlgen's GET would refuse with a bare message is refused here with a code and the request
-	// id, as every error.
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		web.WriteError(r.Context(), w, http.StatusBadRequest, "BAD_REQUEST", "the query string could not be decoded")
-		return
-	}
-	for _, p := range []string{"variables", "extensions"} {
-		var obj map[string]any
-		if v := q.Get(p); v != "" && json.Unmarshal([]byte(v), &obj) != nil {
-			web.WriteError(r.Context(), w, http.StatusBadRequest, "BAD_REQUEST", p+" could not be decoded")
-			return
-		}
-	}
-	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, MaxQueryTokens); err == nil {
-		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
-			w.Header().Set("Allow", "POST")
-			web.WriteError(r.Context(), w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
-			return
-		}
-	}
-	g.GET.Do(w, r, exec)
 }

@@ -210,8 +210,9 @@ func (t loggedHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	t.Transport.Do(w, r.WithContext(withOperationLog(r.Context(), l)), exec)
 }
 
-// unsupportedTransport answers what no transport takes (a POST that is not JSON, another method),
-// with a code and the request id as every error.
+// unsupportedTransport answers what no transport takes (an Upgrade to anything but a GraphQL
+// WebSocket; graphQLHTTP answers every other request), with a code and the request id as every
+// error.
 type unsupportedTransport struct{}
 
 func (unsupportedTransport) Supports(*http.Request) bool { return true }

@@ -50,3 +50,11 @@ func UnmarshalDate(v any) (models.Date, error) {
 	}
 	return d, nil
 }
+
+// Coercers check a variable's value for each custom scalar, by the scalar's name: the same
+// unmarshalers the resolvers' arguments are read with, so a value accepted here is read there.
+var Coercers = map[string]func(any) error{
+	"UUID": func(v any) error { _, err := UnmarshalUUID(v); return err },
+	"Time": func(v any) error { _, err := UnmarshalTime(v); return err },
+	"Date": func(v any) error { _, err := UnmarshalDate(v); return err },
+}

@@ -73,6 +73,8 @@ type Config struct {
 	// AllowedOrigins for browsers (CORS and WebSocket origin check), each scheme://host[:port] as a
 	// browser sends it (lowercase, no default port, no path); "*" allows any.
 	AllowedOrigins []string
+	// CORSAllowedHeaders are request headers browsers may send besides web.CORSHeaders.
+	CORSAllowedHeaders []string
 	// DevAllowRemote lets a development server listen on a non-loopback address (its simulator's
 	// admin API lists tokens and keys to whoever reaches it).
 	DevAllowRemote bool
@@ -177,6 +179,14 @@ func Load(getenv func(string) string) (Config, error) {
 				errs = append(errs, fmt.Errorf("SLOTPAY_ALLOWED_ORIGINS: %w", err))
 			}
 			c.AllowedOrigins = append(c.AllowedOrigins, origin)
+		}
+	}
+	for _, h := range strings.Split(get("CORS_ALLOWED_HEADERS", ""), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			if !isHeaderName(h) {
+				errs = append(errs, fmt.Errorf("SLOTPAY_CORS_ALLOWED_HEADERS: %q is not a header name", h))
+			}
+			c.CORSAllowedHeaders = append(c.CORSAllowedHeaders, h)
 		}
 	}
 	if c.ImojeBaseURL != "" {
@@ -468,4 +478,14 @@ func DatabaseName(dbURL string) (string, error) {
 		return "", errors.New("the URL names no database")
 	}
 	return name, nil
+}
+
+// isHeaderName: h is an HTTP field name (an RFC 9110 token).
+func isHeaderName(h string) bool {
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return h != ""
 }

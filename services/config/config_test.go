@@ -54,6 +54,7 @@ func TestLoadChecks(t *testing.T) {
 		{"opt-in not a boolean", development(map[string]string{"SLOTPAY_LISTEN_ADDR": "0.0.0.0:8080", "SLOTPAY_DEV_ALLOW_REMOTE": "yes"}), "SLOTPAY_DEV_ALLOW_REMOTE must be"},
 		{"origin with a path", development(map[string]string{"SLOTPAY_ALLOWED_ORIGINS": "https://app.example/app"}), "SLOTPAY_ALLOWED_ORIGINS"},
 		{"origin without a scheme", development(map[string]string{"SLOTPAY_ALLOWED_ORIGINS": "app.example"}), "SLOTPAY_ALLOWED_ORIGINS"},
+		{"CORS header that is not a header name", development(map[string]string{"SLOTPAY_CORS_ALLOWED_HEADERS": "x-tenant, bad header"}), "SLOTPAY_CORS_ALLOWED_HEADERS"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -215,8 +215,8 @@ func TestEveryHTTPErrorCarriesTheRequestID(t *testing.T) {
 		req  *http.Request
 		code string
 	}{
-		{"undecodable body", post("application/json", `{"query":`), "BAD_USER_INPUT"},
-		{"not JSON", post("text/plain", `{ me { role } }`), "BAD_REQUEST"},
+		{"undecodable body", post("application/json", `{"query":`), "BAD_REQUEST"},
+		{"not JSON", post("text/plain", `{ me { role } }`), "UNSUPPORTED_MEDIA_TYPE"},
 		{"too large", post("application/json", `{"query":"`+strings.Repeat(" ", server.MaxBodyBytes)+`{ me { role } }"}`), "PAYLOAD_TOO_LARGE"},
 		{"syntax", post("application/json", `{"query":"{ me { "}`), "GRAPHQL_PARSE_FAILED"},
 		{"validation", post("application/json", `{"query":"{ nope }"}`), "GRAPHQL_VALIDATION_FAILED"},

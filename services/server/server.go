@@ -215,7 +215,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	if s.Config.MetricsAddr == "" {
 		mux.Handle("GET "+metrics.Path, s.MetricsHandler)
 	}
-	return tracing.HTTP(opt.TracerProvider, mux, s.Metrics.InstrumentHTTP(web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, mux))))
+	return tracing.HTTP(opt.TracerProvider, mux, s.Metrics.InstrumentHTTP(web.Observe(s.Log, web.CORS(s.Config.AllowedOrigins, s.Config.CORSAllowedHeaders, mux))))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

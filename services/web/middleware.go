@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/cors"
+
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/tracing"
 )
@@ -203,23 +205,30 @@ func Authenticate(tokens *auth.Tokens, members auth.Memberships, next http.Handl
 	})
 }
 
-// CORS answers browsers from the allowed origins ("*" allows any).
-func CORS(allowed []string, next http.Handler) http.Handler {
-	any := slices.Contains(allowed, "*")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin != "" && (any || slices.Contains(allowed, origin)) {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id")
-			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Max-Age", "600")
-			if r.Method == http.MethodOptions {
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+// CORSHeaders are the request headers browsers may send cross-origin (besides the CORS-safelisted
+// ones): GraphQL's, the request id, tracing (W3C Trace Context, baggage, Sentry) and Apollo's
+// client-identification and CSRF-prevention headers. SLOTPAY_CORS_ALLOWED_HEADERS adds to them.
+var CORSHeaders = []string{
+	"Content-Type", "Authorization", "Accept", "X-Request-Id",
+	"traceparent", "tracestate", "baggage", "sentry-trace",
+	"apollographql-client-name", "apollographql-client-version", "apollo-require-preflight",
+}
+
+// CORSExposedHeaders are the response headers a browser's script may read.
+var CORSExposedHeaders = []string{"X-Request-Id", "Retry-After"}
+
+// CORSMaxAge is how long (seconds) a browser may keep a preflight's answer.
+const CORSMaxAge = 600
+
+// CORS answers browsers from the allowed origins (each scheme://host[:port] exactly; "*" allows
+// any) through rs/cors: methods GET, POST and OPTIONS, the CORSHeaders and extra request headers,
+// CORSExposedHeaders readable. Credentials (cookies) are not used: tokens travel in Authorization.
+func CORS(origins, extraHeaders []string, next http.Handler) http.Handler {
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: append(slices.Clone(CORSHeaders), extraHeaders...),
+		ExposedHeaders: CORSExposedHeaders,
+		MaxAge:         CORSMaxAge,
+	}).Handler(next)
 }

@@ -1,0 +1,227 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/slotpay/slotpay/services/web"
+)
+
+// GraphQL over HTTP, as the GraphQL-over-HTTP specification says (graphql-http's audit):
+//
+//   - POST with a JSON body (Content-Type application/json, UTF-8) or GET with the parameters in
+//     the query string (queries only: a mutation by GET is 405 with Allow: POST); any other method is
+//     405 with Allow: GET, POST; a POST of another media type is 415.
+//   - The response is application/graphql-response+json when the client accepts it, otherwise
+//     application/json (no Accept, */*, application/json).
+//   - A request error — the document does not parse or validate, a variable cannot be coerced
+//     (custom scalars too, VariableCoercion), a limit refuses it — is answered without a data entry:
+//     400 with application/graphql-response+json, 200 with application/json (which legacy clients,
+//     Apollo Client 3 among them, read as GraphQL errors rather than a network failure).
+//   - So is a request whose body is not JSON or whose parameters are wrong (no query, a parameter
+//     of the wrong type): code BAD_REQUEST.
+//   - An executed operation is 200 with data, whatever its field errors.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+	allowedMethods       = "GET, POST"
+)
+
+// graphQLHTTP is the one GraphQL-over-HTTP transport (everything but WebSocket upgrades).
+type graphQLHTTP struct{}
+
+var _ graphql.Transport = graphQLHTTP{}
+
+func (graphQLHTTP) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
+
+func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media := responseMedia(r.Header.Get("Accept"))
+	var params *graphql.RawParams
+	var msg string
+	switch r.Method {
+	case http.MethodPost:
+		mt, ps, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != mediaJSON || (ps["charset"] != "" && !strings.EqualFold(ps["charset"], "utf-8")) {
+			web.WriteError(ctx, w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+				"the body must be application/json (UTF-8)")
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			web.WriteError(ctx, w, http.StatusBadRequest, "BAD_REQUEST", "the body could not be read")
+			return
+		}
+		params, msg = postParams(body)
+	case http.MethodGet:
+		params, msg = getParams(r.URL.RawQuery)
+		if params != nil && !isQuery(params) {
+			// Refused before anything is counted or checked (rate limits included).
+			w.Header().Set("Allow", "POST")
+			web.WriteError(ctx, w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
+			return
+		}
+	default:
+		w.Header().Set("Allow", allowedMethods)
+		web.WriteError(ctx, w, http.StatusMethodNotAllowed, "BAD_REQUEST",
+			"GraphQL over HTTP takes POST (application/json), or GET for queries")
+		return
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	if params == nil {
+		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}
+		writeRequestError(w, media, exec.DispatchError(ctx, gqlerror.List{e}))
+		return
+	}
+	params.Headers = r.Header
+	start := graphql.Now()
+	params.ReadTime = graphql.TraceTiming{Start: start, End: start}
+
+	rc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		writeRequestError(w, media, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeResponse(w, responses(ctx))
+}
+
+// isQuery: the operation params name is not a mutation or subscription (a document that does not
+// parse, or names no such operation, is left to the executor to refuse).
+func isQuery(params *graphql.RawParams) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, MaxQueryTokens)
+	if err != nil {
+		return true
+	}
+	op := doc.Operations.ForName(params.OperationName)
+	return op == nil || op.Operation == ast.Query
+}
+
+// writeRequestError answers a request that did not execute: its errors and no data entry, 400 with
+// application/graphql-response+json and 200 with application/json.
+func writeRequestError(w http.ResponseWriter, media string, resp *graphql.Response) {
+	w.WriteHeader(requestErrorStatus(media))
+	writeResponse(w, requestErrorBody{Errors: resp.Errors, Extensions: resp.Extensions})
+}
+
+// requestErrorBody is a response to a request that did not execute: no data entry at all.
+type requestErrorBody struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// requestErrorStatus is the status of a request error in the response's media type.
+func requestErrorStatus(media string) int {
+	if media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// responseMedia chooses the response's media type by the Accept header: the GraphQL response type
+// when it is listed (before application/json, or alone), application/json otherwise (no Accept,
+// */*, application/*, or nothing this server speaks: the specification lets such clients have
+// application/json).
+func responseMedia(accept string) string {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, ps, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || ps["q"] == "0" {
+			continue
+		}
+		switch mt {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		case mediaJSON, "application/*", "*/*":
+			return mediaJSON
+		}
+	}
+	return mediaJSON
+}
+
+// wireParams are a request's parameters as sent, each checked for its type.
+type wireParams struct {
+	Query         json.RawMessage `json:"query"`
+	OperationName json.RawMessage `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// postParams reads a POST body, or says why it is not a GraphQL request (nil params).
+func postParams(body []byte) (*graphql.RawParams, string) {
+	var wp wireParams
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&wp); err != nil || dec.More() {
+		return nil, "the body is not a JSON object"
+	}
+	return rawParams(wp)
+}
+
+// getParams reads a GET's query string, or says why it is not a GraphQL request.
+func getParams(rawQuery string) (*graphql.RawParams, string) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, "the query string could not be decoded"
+	}
+	var wp wireParams
+	if v, ok := q["query"]; ok {
+		wp.Query, _ = json.Marshal(v[0])
+	}
+	if v, ok := q["operationName"]; ok {
+		wp.OperationName, _ = json.Marshal(v[0])
+	}
+	wp.Variables = json.RawMessage(q.Get("variables"))
+	wp.Extensions = json.RawMessage(q.Get("extensions"))
+	for _, p := range []*json.RawMessage{&wp.Variables, &wp.Extensions} {
+		if len(*p) > 0 && !json.Valid(*p) {
+			return nil, "variables and extensions must be JSON objects"
+		}
+	}
+	return rawParams(wp)
+}
+
+// rawParams checks each parameter's type: query a string (required), operationName a string or
+// null, variables and extensions objects or null.
+func rawParams(wp wireParams) (*graphql.RawParams, string) {
+	p := &graphql.RawParams{}
+	if !decodeAs(wp.Query, &p.Query) || p.Query == "" {
+		return nil, "query must be a non-empty string"
+	}
+	if !decodeAs(wp.OperationName, &p.OperationName) {
+		return nil, "operationName must be a string"
+	}
+	if !decodeAs(wp.Variables, &p.Variables) {
+		return nil, "variables must be an object"
+	}
+	if !decodeAs(wp.Extensions, &p.Extensions) {
+		return nil, "extensions must be an object"
+	}
+	return p, ""
+}
+
+// decodeAs decodes raw into v (numbers kept exact), true when raw is absent or null.
+func decodeAs(raw json.RawMessage, v any) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v) == nil
+}
+
+func writeResponse(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	_, _ = w.Write(b)
+}
