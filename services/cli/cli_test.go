@@ -2,8 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/slotpay/slotpay/services/cli"
-	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/database/dbtest"
 	"github.com/slotpay/slotpay/services/server/servertest"
@@ -26,40 +21,6 @@ func run(t *testing.T, environ []string, args ...string) (code int, stdout, stde
 	var out, errOut strings.Builder
 	code = cli.Run(context.Background(), args, cli.Env{Stdout: &out, Stderr: &errOut, Environ: environ})
 	return code, out.String(), errOut.String()
-}
-
-// freshDatabase names a database that does not exist yet on the test cluster (created by the
-// caller or the command under test) and drops it when the test ends.
-func freshDatabase(t *testing.T, create bool) string {
-	t.Helper()
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := "slotpay_t_cli_" + hex.EncodeToString(suffix)
-	base := dbtest.BaseURL()
-	ctx := context.Background()
-	if create {
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	url, _ := config.WithDatabase(base, name)
-	return url
 }
 
 func latest(t *testing.T) int64 {
@@ -90,7 +51,7 @@ func statusLines(t *testing.T, out string) map[string]string {
 // applies it again.
 func TestMigrateOnFreshDatabase(t *testing.T) {
 	t.Parallel()
-	dbURL := freshDatabase(t, true)
+	dbURL := dbtest.Unmigrated(t, "cli", true)
 	env := []string{"SLOTPAY_DATABASE_URL=" + dbURL}
 	want := latest(t)
 
@@ -164,7 +125,7 @@ func TestMigrateStatusOnMigratedDatabase(t *testing.T) {
 // Status on a database that does not exist fails (exit 1) without creating it.
 func TestMigrateUpCreatesTheDatabase(t *testing.T) {
 	t.Parallel()
-	dbURL := freshDatabase(t, false)
+	dbURL := dbtest.Unmigrated(t, "cli", false)
 	env := []string{"SLOTPAY_DATABASE_URL=" + dbURL}
 	if code, _, errOut := run(t, env, "migrate", "status"); code != cli.ExitError || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("status on a missing database: %d %s", code, errOut)

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net"
@@ -27,29 +25,8 @@ import (
 func TestStartupFromEmptyCluster(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := "slotpay_t_startup_" + hex.EncodeToString(suffix)
-	base := dbtest.BaseURL()
-	ownerURL, _ := config.WithDatabase(base, name)
+	ownerURL := dbtest.Unmigrated(t, "startup", false)
 	appURL, _ := config.WithUser(ownerURL, "slotpay_app")
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	t.Cleanup(func() {
-		// admin is closed by then: drop with a connection of its own.
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
 
 	var logs strings.Builder
 	start := func() {

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -191,32 +189,12 @@ func TestStartupGivesUpOnDatabase(t *testing.T) {
 func TestStartupWithoutMigrating(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := "slotpay_t_nomigrate_" + hex.EncodeToString(suffix)
-	base := dbtest.BaseURL()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	ownerURL, _ := config.WithDatabase(base, name)
+	ownerURL := dbtest.Unmigrated(t, "nomigrate", true)
 	appURL, _ := config.WithUser(ownerURL, "slotpay_app")
 	cfg := servertest.Config(&dbtest.DB{OwnerURL: ownerURL, AppURL: appURL})
 	cfg.SkipMigrations = true
 	cfg.DatabaseWait = time.Second
-	_, err = server.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{Argon2: servertest.CheapArgon2})
+	_, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{Argon2: servertest.CheapArgon2})
 	if err == nil || !strings.Contains(err.Error(), "run `slotpay migrate up`") || !errors.Is(err, database.ErrMigrationsPending) {
 		t.Fatalf("start on an unmigrated database: %v", err)
 	}

@@ -199,3 +199,38 @@ func dropStaleTemplates(ctx context.Context, admin *pgx.Conn, keep string) {
 		}
 	}
 }
+
+// Unmigrated names a database of its own for tests of what happens before the schema exists
+// (start-up, `slotpay migrate`): created empty when create is true, otherwise left for the code
+// under test to create; dropped when the test ends. It returns the owner's URL.
+func Unmigrated(t testing.TB, label string, create bool) string {
+	t.Helper()
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	name := fmt.Sprintf("slotpay_t_%s_%s", sanitize(label), hex.EncodeToString(suffix))
+	base := BaseURL()
+	if create {
+		admin, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			t.Fatalf("connect %s: %v (is PostgreSQL running?)", base, err)
+		}
+		_, err = admin.Exec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+		admin.Close(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			t.Errorf("drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	url, _ := config.WithDatabase(base, name)
+	return url
+}
