@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slotpay/slotpay/graph"
 	"github.com/slotpay/slotpay/services/config"
@@ -120,6 +121,23 @@ func TestPersistedQueries(t *testing.T) {
 		wantData(t, apqPost(t, env, q, h), `"status"`)
 		wantData(t, apqPost(t, env, "", h), `"status"`)
 		wantData(t, apqGet(t, env, h), `"status"`)
+	})
+	t.Run("by hash over WebSocket", func(t *testing.T) {
+		for _, proto := range protocols {
+			c := connect(t, env.URL, proto, "")
+			typ := map[string]string{transportWS: "subscribe", legacyWS: "start"}[proto]
+			c.send(map[string]any{"type": typ, "id": "known", "payload": map[string]any{"extensions": persistedExt(h)}})
+			var out struct{ Health struct{ Status string } }
+			c.next("known", 5*time.Second, &out)
+			if out.Health.Status == "" {
+				t.Fatalf("%s: no health by hash", proto)
+			}
+			unknown := graph.QueryHash(`{ health { authenticated } }`)
+			c.send(map[string]any{"type": typ, "id": "unknown", "payload": map[string]any{"extensions": persistedExt(unknown)}})
+			if code := c.operationError("unknown", 5*time.Second); code != "PERSISTED_QUERY_NOT_FOUND" {
+				t.Fatalf("%s: unknown hash answered %s", proto, code)
+			}
+		}
 	})
 	t.Run("mutation by hash over GET", func(t *testing.T) {
 		const m = `mutation { refreshToken(refreshToken: "not a token") { accessToken } }`
