@@ -520,12 +520,27 @@ func readPersistedQueries(path string) (map[string]string, error) {
 }
 
 // PersistedQueries decodes persisted operations: a JSON object of each operation's text by the
-// lowercase hex SHA-256 of that text (what Apollo's persistedQuery extension sends), every hash
-// checked against its text.
+// lowercase hex SHA-256 of that text (what Apollo's persistedQuery extension sends), or Apollo's
+// persisted query manifest (format "apollo-persisted-query-manifest", version 1: operations with
+// id and body), every hash checked against its text.
 func PersistedQueries(data []byte) (map[string]string, error) {
 	var ops map[string]string
 	if err := json.Unmarshal(data, &ops); err != nil {
-		return nil, fmt.Errorf("not a JSON object of query text by SHA-256: %w", err)
+		var manifest struct {
+			Format     string `json:"format"`
+			Version    int    `json:"version"`
+			Operations []struct {
+				ID   string `json:"id"`
+				Body string `json:"body"`
+			} `json:"operations"`
+		}
+		if json.Unmarshal(data, &manifest) != nil || manifest.Format != "apollo-persisted-query-manifest" || manifest.Version != 1 {
+			return nil, errors.New("neither a JSON object of query text by SHA-256 nor an Apollo persisted query manifest (version 1)")
+		}
+		ops = make(map[string]string, len(manifest.Operations))
+		for _, op := range manifest.Operations {
+			ops[op.ID] = op.Body
+		}
 	}
 	for hash, query := range ops {
 		sum := sha256.Sum256([]byte(query))

@@ -23,8 +23,11 @@ func TestPersistedQueries(t *testing.T) {
 		{"empty", `{}`, ""},
 		{"hash of another text", `{"` + sha("{ x }") + `": "` + q + `"}`, "is not the SHA-256"},
 		{"uppercase hash", `{"` + strings.ToUpper(sha(q)) + `": "` + q + `"}`, "is not the SHA-256"},
-		{"not an object", `["` + q + `"]`, "not a JSON object"},
-		{"not JSON", `{`, "not a JSON object"},
+		{"Apollo manifest", `{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id":"` + sha(q) + `","name":"H","type":"query","body":"` + q + `"}]}`, ""},
+		{"Apollo manifest with a wrong id", `{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id":"` + sha("{ x }") + `","body":"` + q + `"}]}`, "is not the SHA-256"},
+		{"Apollo manifest of another version", `{"format":"apollo-persisted-query-manifest","version":2,"operations":[]}`, "persisted query manifest"},
+		{"not an object", `["` + q + `"]`, "neither a JSON object"},
+		{"not JSON", `{`, "neither a JSON object"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ops, err := config.PersistedQueries([]byte(c.data))
@@ -33,7 +36,7 @@ func TestPersistedQueries(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 				t.Fatalf("error %v, want one saying %q", err, c.wantErr)
-			case c.wantErr == "" && c.name == "one operation" && ops[sha(q)] != q:
+			case c.wantErr == "" && (c.name == "one operation" || c.name == "Apollo manifest") && ops[sha(q)] != q:
 				t.Fatalf("operations %v", ops)
 			}
 		})
