@@ -5,7 +5,6 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -183,7 +182,10 @@ func TestPersistedQueriesOnly(t *testing.T) {
 	t.Parallel()
 	const q = `query Health { health { status } }`
 	h := graph.QueryHash(q)
-	ops, err := config.PersistedQueries([]byte(fmt.Sprintf(`{%q: %q}`, h, q)))
+	bomb := costlyQueries()["fragment bomb"]
+	hb := graph.QueryHash(bomb)
+	file, _ := json.Marshal(map[string]string{h: q, hb: bomb})
+	ops, err := config.PersistedQueries(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +198,15 @@ func TestPersistedQueriesOnly(t *testing.T) {
 	wantData(t, apqPost(t, env, q, h), `"status"`)
 	if r := env.Do("", q, nil); len(r.Errors) > 0 {
 		t.Fatalf("the file's operation as plain text: %+v", r.Errors)
+	}
+
+	// An operation of the file is measured when its hash names it, as if its text had been sent:
+	// shipping a costly one does not get it past the limits.
+	for _, a := range []apqAnswer{apqPost(t, env, "", hb), apqGet(t, env, hb)} {
+		wantRefused(t, a, "COMPLEXITY_LIMIT_EXCEEDED")
+		if !strings.HasPrefix(a.Body.Errors[0].Message, "query too complex: ") {
+			t.Fatalf("the file's bomb by hash not refused by the shape check: %s", a.Raw)
+		}
 	}
 
 	const other = `{ health { authenticated } }`
