@@ -33,7 +33,7 @@ const (
 	wsInitTimeout   = 10 * time.Second
 	wsKeepAlive     = 15 * time.Second
 	queryCacheSize  = 1000
-	persistedCacheN = 100
+	persistedCacheN = 1000 // automatic persisted queries remembered (apq.go)
 )
 
 // HandlerOptions configure the GraphQL server.
@@ -56,6 +56,9 @@ type HandlerOptions struct {
 	Shutdown context.Context
 	// Metrics counts WebSocket connections, subscriptions and close codes (nil: not counted).
 	Metrics *metrics.Metrics
+	// Persisted are the operations shipped with the apps, and whether only they are accepted
+	// (apq.go).
+	Persisted PersistedQueries
 }
 
 // NewHandler builds the /graphql handler: GraphQL over HTTP (POST, and GET for queries only) and
@@ -66,14 +69,21 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
+	persisted := newPersistedCache(o.Persisted)
 	srv.AddTransport(newLiveWebsocket(o, r.Events))
-	srv.AddTransport(loggedHTTP{graphQLHTTP{}}) // httptransport.go
+	srv.AddTransport(loggedHTTP{graphQLHTTP{persisted: persisted}}) // httptransport.go
 	srv.AddTransport(unsupportedTransport{})
 	srv.Use(operationLogger{}) // each operation described on its log line (oplog.go)
 
 	queries := lru.New[*ast.QueryDocument](queryCacheSize)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(MaxQueryTokens)
+	// Parameter mutators run in this order: the persisted-query extension fills the query in from
+	// its hash before the shape limit measures it (apq.go).
+	if o.Persisted.Only {
+		srv.Use(persistedOnly{persisted})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	srv.Use(QueryShapeLimit{Cache: queries}) // before validation: see cost.go
 	if o.Development {
 		srv.Use(extension.Introspection{})

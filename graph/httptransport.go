@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -38,13 +39,16 @@ const (
 )
 
 // graphQLHTTP is the one GraphQL-over-HTTP transport (everything but WebSocket upgrades).
-type graphQLHTTP struct{}
+type graphQLHTTP struct {
+	// persisted resolves a hash-only GET's query, to tell whether it is a query (apq.go).
+	persisted *persistedCache
+}
 
 var _ graphql.Transport = graphQLHTTP{}
 
 func (graphQLHTTP) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
 
-func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	media := responseMedia(r.Header.Get("Accept"))
 	var params *graphql.RawParams
@@ -65,7 +69,7 @@ func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		params, msg = postParams(body)
 	case http.MethodGet:
 		params, msg = getParams(r.URL.RawQuery)
-		if params != nil && !isQuery(params) {
+		if params != nil && !t.isQuery(r.Context(), params) {
 			// Refused before anything is counted or checked (rate limits included).
 			w.Header().Set("Allow", "POST")
 			web.WriteError(ctx, w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests only allow query operations; use POST")
@@ -97,9 +101,15 @@ func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 }
 
 // isQuery: the operation params name is not a mutation or subscription (a document that does not
-// parse, or names no such operation, is left to the executor to refuse).
-func isQuery(params *graphql.RawParams) bool {
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, MaxQueryTokens)
+// parse, or names no such operation, is left to the executor to refuse). A hash-only request is
+// judged by the text its hash names; an unknown hash is left to the executor
+// (PersistedQueryNotFound).
+func (t graphQLHTTP) isQuery(ctx context.Context, params *graphql.RawParams) bool {
+	query := params.Query
+	if query == "" && t.persisted != nil {
+		query, _ = t.persisted.Get(ctx, persistedHash(params))
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, MaxQueryTokens)
 	if err != nil {
 		return true
 	}
@@ -189,11 +199,12 @@ func getParams(rawQuery string) (*graphql.RawParams, string) {
 	return rawParams(wp)
 }
 
-// rawParams checks each parameter's type: query a string (required), operationName a string or
-// null, variables and extensions objects or null.
+// rawParams checks each parameter's type: query a string (required unless extensions carry a
+// persistedQuery, whose hash then names it), operationName a string or null, variables and
+// extensions objects or null.
 func rawParams(wp wireParams) (*graphql.RawParams, string) {
 	p := &graphql.RawParams{}
-	if !decodeAs(wp.Query, &p.Query) || p.Query == "" {
+	if !decodeAs(wp.Query, &p.Query) {
 		return nil, "query must be a non-empty string"
 	}
 	if !decodeAs(wp.OperationName, &p.OperationName) {
@@ -204,6 +215,9 @@ func rawParams(wp wireParams) (*graphql.RawParams, string) {
 	}
 	if !decodeAs(wp.Extensions, &p.Extensions) {
 		return nil, "extensions must be an object"
+	}
+	if p.Query == "" && p.Extensions["persistedQuery"] == nil {
+		return nil, "query must be a non-empty string"
 	}
 	return p, ""
 }

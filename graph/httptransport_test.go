@@ -48,6 +48,10 @@ func TestPostParams(t *testing.T) {
 		{`{"query":"{ a }","variables":"string"}`, false},
 		{`{"query":"{ a }","variables":[1]}`, false},
 		{`{"query":"{ a }","extensions":false}`, false},
+		{`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`, true}, // a hash names the query
+		{`{"query":"","extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`, true},
+		{`{"extensions":{"other":1}}`, false},
+		{`{"query":null,"extensions":null}`, false},
 	} {
 		p, msg := postParams([]byte(c.body))
 		if (p != nil) != c.ok || (p == nil) == (msg == "") {
@@ -72,6 +76,8 @@ func TestGetParams(t *testing.T) {
 		{"query=%7B+a+%7D&variables=%7B", false},
 		{"query=%7B+a+%7D&variables=%5B1%5D", false},
 		{"query=%7B+a+%7D&extensions=1", false},
+		{"extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22ab%22%7D%7D", true},
+		{"extensions=%7B%7D", false},
 	} {
 		if p, _ := getParams(c.query); (p != nil) != c.ok {
 			t.Errorf("getParams(%q) ok %v, want %v", c.query, p != nil, c.ok)
@@ -91,7 +97,7 @@ func FuzzRequestParams(f *testing.F) {
 			"GET":  getParams,
 		} {
 			p, msg := read(s)
-			if (p == nil) == (msg == "") || p != nil && p.Query == "" {
+			if (p == nil) == (msg == "") || p != nil && p.Query == "" && p.Extensions["persistedQuery"] == nil {
 				t.Fatalf("%s %q: params %v, reason %q", name, s, p, msg)
 			}
 		}

@@ -3,8 +3,10 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,6 +100,11 @@ type Config struct {
 	DatabaseWait time.Duration
 	// HealthcheckURL is what `slotpay healthcheck` asks: /readyz on the listen address unless set.
 	HealthcheckURL string
+	// PersistedQueries are the operations shipped with the apps, by the hex SHA-256 of their text
+	// (SLOTPAY_PERSISTED_QUERIES_FILE); PersistedQueriesOnly (SLOTPAY_PERSISTED_QUERIES_ONLY)
+	// accepts no other operation.
+	PersistedQueries     map[string]string
+	PersistedQueriesOnly bool
 
 	// settings are the variables Load read, with their effective values.
 	settings []setting
@@ -200,6 +207,19 @@ func Load(getenv func(string) string) (Config, error) {
 		c.DevAllowRemote = allow == "true"
 	default:
 		errs = append(errs, fmt.Errorf("SLOTPAY_DEV_ALLOW_REMOTE must be true or false, not %q", allow))
+	}
+	switch only := get("PERSISTED_QUERIES_ONLY", "false"); only {
+	case "true", "false":
+		c.PersistedQueriesOnly = only == "true"
+	default:
+		errs = append(errs, fmt.Errorf("SLOTPAY_PERSISTED_QUERIES_ONLY must be true or false, not %q", only))
+	}
+	if file := get("PERSISTED_QUERIES_FILE", ""); file != "" {
+		if c.PersistedQueries, err = readPersistedQueries(file); err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_PERSISTED_QUERIES_FILE: %w", err))
+		}
+	} else if c.PersistedQueriesOnly {
+		errs = append(errs, errors.New("SLOTPAY_PERSISTED_QUERIES_ONLY=true needs SLOTPAY_PERSISTED_QUERIES_FILE (the operations to accept)"))
 	}
 	if c.Env == Development && !c.DevAllowRemote && !Loopback(c.ListenAddr) {
 		errs = append(errs, fmt.Errorf("SLOTPAY_LISTEN_ADDR %q is not a loopback address: a development server (whose imoje simulator lists tokens and keys) listens on 127.0.0.1 or localhost unless SLOTPAY_DEV_ALLOW_REMOTE=true", c.ListenAddr))
@@ -488,4 +508,45 @@ func isHeaderName(h string) bool {
 		}
 	}
 	return h != ""
+}
+
+// readPersistedQueries reads a file of persisted operations (PersistedQueries).
+func readPersistedQueries(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return PersistedQueries(b)
+}
+
+// PersistedQueries decodes persisted operations: a JSON object of each operation's text by the
+// lowercase hex SHA-256 of that text (what Apollo's persistedQuery extension sends), or Apollo's
+// persisted query manifest (format "apollo-persisted-query-manifest", version 1: operations with
+// id and body), every hash checked against its text.
+func PersistedQueries(data []byte) (map[string]string, error) {
+	var ops map[string]string
+	if err := json.Unmarshal(data, &ops); err != nil {
+		var manifest struct {
+			Format     string `json:"format"`
+			Version    int    `json:"version"`
+			Operations []struct {
+				ID   string `json:"id"`
+				Body string `json:"body"`
+			} `json:"operations"`
+		}
+		if json.Unmarshal(data, &manifest) != nil || manifest.Format != "apollo-persisted-query-manifest" || manifest.Version != 1 {
+			return nil, errors.New("neither a JSON object of query text by SHA-256 nor an Apollo persisted query manifest (version 1)")
+		}
+		ops = make(map[string]string, len(manifest.Operations))
+		for _, op := range manifest.Operations {
+			ops[op.ID] = op.Body
+		}
+	}
+	for hash, query := range ops {
+		sum := sha256.Sum256([]byte(query))
+		if hash != hex.EncodeToString(sum[:]) {
+			return nil, fmt.Errorf("%q is not the SHA-256 of its query (lowercase hex)", hash)
+		}
+	}
+	return ops, nil
 }

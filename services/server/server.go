@@ -173,7 +173,8 @@ func (s *Server) routes(opt Options) http.Handler {
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
-		Metrics: s.Metrics,
+		Metrics:   s.Metrics,
+		Persisted: graph.PersistedQueries{Registered: s.Config.PersistedQueries, Only: s.Config.PersistedQueriesOnly},
 	})
 	gql.Use(s.Metrics.GraphQL())
 	if opt.TracerProvider != nil {
