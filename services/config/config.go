@@ -144,8 +144,32 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogLevel, err = LogLevel(get("LOG_LEVEL", "info")); err != nil {
 		errs = append(errs, fmt.Errorf("SLOTPAY_LOG_LEVEL: %w", err))
 	}
-	// Every duration has a range: zero or negative lifetimes and timeouts are refused, and so are
-	// values too large to be anything but a slip of the unit.
+	errs = append(errs, c.loadDurations(get)...)
+	errs = append(errs, c.loadStartup(get)...)
+	errs = append(errs, c.loadHTTP(get)...)
+	errs = append(errs, c.loadLimits(get)...)
+	if c.AppDatabaseURL == "" {
+		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))
+		}
+	}
+	c.JWTKeys, err = c.keys(get("JWT_KEYS", ""), "SLOTPAY_JWT_KEYS", 32)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.CredentialKeys, err = c.keys(get("CREDENTIAL_KEYS", ""), "SLOTPAY_CREDENTIAL_KEYS", 32)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.settings = read
+	return c, errors.Join(errs...)
+}
+
+// loadDurations reads the durations and the reconciliation batch. Every duration has a range: zero
+// or negative lifetimes and timeouts are refused, and so are values too large to be anything but a
+// slip of the unit.
+func (c *Config) loadDurations(get func(name, def string) string) []error {
+	var errs []error
 	for _, d := range []struct {
 		name, def string
 		into      *time.Duration
@@ -158,6 +182,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{"RECONCILE_INTERVAL", "15s", &c.ReconcileInterval, time.Second, 24 * time.Hour}, // not a busy loop against imoje
 		{"RECONCILE_MIN_AGE", "45s", &c.ReconcileMinAge, 0, 24 * time.Hour},
 	} {
+		var err error
 		if *d.into, err = durationIn(get(d.name, d.def), d.low, d.high); err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_%s: %w", d.name, err))
 		}
@@ -165,10 +190,17 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.RefreshTokenTTL > 0 && c.RefreshTokenTTL < c.AccessTokenTTL {
 		errs = append(errs, fmt.Errorf("SLOTPAY_REFRESH_TOKEN_TTL (%s) must not be shorter than SLOTPAY_ACCESS_TOKEN_TTL (%s)", c.RefreshTokenTTL, c.AccessTokenTTL))
 	}
-	errs = append(errs, c.loadStartup(get)...)
+	var err error
 	if c.ReconcileBatch, err = strconv.Atoi(get("RECONCILE_BATCH", "100")); err != nil || c.ReconcileBatch <= 0 || c.ReconcileBatch > 10000 {
 		errs = append(errs, fmt.Errorf("SLOTPAY_RECONCILE_BATCH: %q is not a whole number from 1 to 10000", get("RECONCILE_BATCH", "100")))
 	}
+	return errs
+}
+
+// loadHTTP reads what the HTTP surface answers to: addresses, the public base URL, browser
+// origins and headers, imoje's base URL, persisted queries.
+func (c *Config) loadHTTP(get func(name, def string) string) []error {
+	var errs []error
 	if c.PublicBaseURL == "" {
 		if c.Env == Production {
 			errs = append(errs, errors.New("SLOTPAY_PUBLIC_BASE_URL is required in production"))
@@ -179,22 +211,18 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SLOTPAY_PUBLIC_BASE_URL %q is not an absolute http(s) URL", c.PublicBaseURL))
 	}
 	c.PublicBaseURL = strings.TrimRight(c.PublicBaseURL, "/")
-	for _, o := range strings.Split(get("ALLOWED_ORIGINS", ""), ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origin, err := Origin(o)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("SLOTPAY_ALLOWED_ORIGINS: %w", err))
-			}
-			c.AllowedOrigins = append(c.AllowedOrigins, origin)
+	for _, o := range splitList(get("ALLOWED_ORIGINS", "")) {
+		origin, err := Origin(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SLOTPAY_ALLOWED_ORIGINS: %w", err))
 		}
+		c.AllowedOrigins = append(c.AllowedOrigins, origin)
 	}
-	for _, h := range strings.Split(get("CORS_ALLOWED_HEADERS", ""), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			if !isHeaderName(h) {
-				errs = append(errs, fmt.Errorf("SLOTPAY_CORS_ALLOWED_HEADERS: %q is not a header name", h))
-			}
-			c.CORSAllowedHeaders = append(c.CORSAllowedHeaders, h)
+	for _, h := range splitList(get("CORS_ALLOWED_HEADERS", "")) {
+		if !isHeaderName(h) {
+			errs = append(errs, fmt.Errorf("SLOTPAY_CORS_ALLOWED_HEADERS: %q is not a header name", h))
 		}
+		c.CORSAllowedHeaders = append(c.CORSAllowedHeaders, h)
 	}
 	if c.ImojeBaseURL != "" {
 		if err := checkImojeBaseURL(c.Env, c.ImojeBaseURL); err != nil {
@@ -202,17 +230,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.ImojeBaseURL = strings.TrimRight(c.ImojeBaseURL, "/")
 	}
-	switch allow := get("DEV_ALLOW_REMOTE", "false"); allow {
-	case "true", "false":
-		c.DevAllowRemote = allow == "true"
-	default:
-		errs = append(errs, fmt.Errorf("SLOTPAY_DEV_ALLOW_REMOTE must be true or false, not %q", allow))
+	var err error
+	if c.DevAllowRemote, err = boolSetting(get, "DEV_ALLOW_REMOTE", false); err != nil {
+		errs = append(errs, err)
 	}
-	switch only := get("PERSISTED_QUERIES_ONLY", "false"); only {
-	case "true", "false":
-		c.PersistedQueriesOnly = only == "true"
-	default:
-		errs = append(errs, fmt.Errorf("SLOTPAY_PERSISTED_QUERIES_ONLY must be true or false, not %q", only))
+	if c.PersistedQueriesOnly, err = boolSetting(get, "PERSISTED_QUERIES_ONLY", false); err != nil {
+		errs = append(errs, err)
 	}
 	if file := get("PERSISTED_QUERIES_FILE", ""); file != "" {
 		if c.PersistedQueries, err = readPersistedQueries(file); err != nil {
@@ -229,19 +252,18 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	if c.AppDatabaseURL == "" {
-		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
-			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))
-		}
-	}
-	c.RateLimits, err = rateLimits(get)
-	if err != nil {
+	return errs
+}
+
+// loadLimits reads the attempt limits, whose proxies' X-Forwarded-For is believed, and the
+// password-hashing bound.
+func (c *Config) loadLimits(get func(name, def string) string) []error {
+	var errs []error
+	var err error
+	if c.RateLimits, err = rateLimits(get); err != nil {
 		errs = append(errs, err)
 	}
-	for _, p := range strings.Split(get("TRUSTED_PROXIES", ""), ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
+	for _, p := range splitList(get("TRUSTED_PROXIES", "")) {
 		prefix, err := parsePrefix(p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_TRUSTED_PROXIES: %q is not an IP address or CIDR prefix", p))
@@ -254,16 +276,28 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SLOTPAY_PASSWORD_CONCURRENCY: %q is not a number from 1 to 1024", raw))
 		}
 	}
-	c.JWTKeys, err = c.keys(get("JWT_KEYS", ""), "SLOTPAY_JWT_KEYS", 32)
-	if err != nil {
-		errs = append(errs, err)
+	return errs
+}
+
+// boolSetting reads SLOTPAY_<name> as true or false (def when unset); anything else is an error.
+func boolSetting(get func(name, def string) string, name string, def bool) (bool, error) {
+	switch v := get(name, strconv.FormatBool(def)); v {
+	case "true", "false":
+		return v == "true", nil
+	default:
+		return def, fmt.Errorf("SLOTPAY_%s must be true or false, not %q", name, v)
 	}
-	c.CredentialKeys, err = c.keys(get("CREDENTIAL_KEYS", ""), "SLOTPAY_CREDENTIAL_KEYS", 32)
-	if err != nil {
-		errs = append(errs, err)
+}
+
+// splitList splits a comma-separated setting, dropping blank entries.
+func splitList(raw string) []string {
+	var out []string
+	for _, v := range strings.Split(raw, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
 	}
-	c.settings = read
-	return c, errors.Join(errs...)
+	return out
 }
 
 // LogLevel reads a log level: debug, info, warn or error (any case).

@@ -11,14 +11,12 @@ import (
 // loadStartup reads the settings of start-up and of the operator commands.
 func (c *Config) loadStartup(get func(name, def string) string) []error {
 	var errs []error
-	switch migrate := get("MIGRATE", "true"); migrate {
-	case "true", "false":
-		c.SkipMigrations = migrate == "false"
-	default:
-		errs = append(errs, fmt.Errorf("SLOTPAY_MIGRATE must be true or false, not %q", migrate))
+	migrate, err := boolSetting(get, "MIGRATE", true)
+	if err != nil {
+		errs = append(errs, err)
 	}
+	c.SkipMigrations = !migrate
 	raw := get("DATABASE_WAIT", "60s")
-	var err error
 	if c.DatabaseWait, err = duration(raw); err == nil && (c.DatabaseWait < 0 || c.DatabaseWait > time.Hour) {
 		err = fmt.Errorf("%q must be from 0 (try once) to 1h", raw)
 	}
