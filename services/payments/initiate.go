@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 		if err != nil {
 			return err
 		}
-		if in.Channel != ChannelChoose && !contains(cred.OfferedChannels, in.Channel) {
+		if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
 			return apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
 		}
 		channel, err = pickChannel(cred, in, view.Amount, view.Currency)
@@ -157,16 +158,8 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 			Channel: in.Channel, Amount: view.Amount, Currency: view.Currency, Status: models.PaymentStateCreated,
 			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
 		}
-		if len(unknown) > 0 {
-			if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", p.TenantID, unknown).
-				Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": now}).Error; err != nil {
-				return err
-			}
-			for _, id := range unknown {
-				if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: p.TenantID, ReservationID: view.ReservationID, PaymentID: id}); err != nil {
-					return err
-				}
-			}
+		if err := supersede(tx, p.TenantID, view.ReservationID, unknown, now); err != nil {
+			return err
 		}
 		if channel.PaymentMethod != "" {
 			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
@@ -194,13 +187,22 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	return s.recordInitiation(ctx, &pay, view, redirect, txID, linkID, callErr)
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
+// supersede marks a reservation's UNKNOWN payments SUPERSEDED for the retry that replaces them
+// (still watched by reconciliation, refunded if they settle after all) and tells their subscribers.
+func supersede(tx *gorm.DB, tenantID, reservationID uuid.UUID, ids []uuid.UUID, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", tenantID, ids).
+		Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": now}).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
 // payable refuses cancelled, expired, finished and already-paid reservations.
