@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func (t imojeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	switch {
 	case err == nil:
 		status = Status(resp.StatusCode)
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(r.Context().Err(), context.DeadlineExceeded):
+	case timedOut(r, err):
 		status = "timeout"
 	}
 	t.m.imojeCalls.WithLabelValues(endpoint, method, status).Inc()
@@ -42,6 +43,18 @@ func (t imojeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		t.m.imojeDuration.WithLabelValues(endpoint, method).Observe(time.Since(start).Seconds())
 	}
 	return resp, err
+}
+
+// timedOut tells a call that ran out of its time from one that failed to connect. The deadline is
+// checked directly: http.Client's Timeout cancels a wrapped transport's request through two timers
+// (Request.Cancel and the context's), and either may fire first, so the error alone cannot tell.
+func timedOut(r *http.Request, err error) bool {
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return true
+	}
+	deadline, ok := r.Context().Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 // ImojeEndpoint templates the path of an imoje API call, <base>/<merchantId>/<endpoint>, by its
