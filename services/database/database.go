@@ -102,10 +102,10 @@ func LatestVersion() (int64, error) {
 // Open connects to the database as the application role and returns both a gorm handle and the
 // underlying pgx pool (for LISTEN/NOTIFY and benchmarks). tracers (nil ones skipped) see every
 // statement beside the pool's StatementCounter.
-func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.QueryTracer) (*gorm.DB, *pgxpool.Pool, error) {
+func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.QueryTracer) (*DB, error) {
 	poolCfg, err := pgxpool.ParseConfig(appURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if maxConns > 0 {
 		poolCfg.MaxConns = maxConns
@@ -121,7 +121,7 @@ func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.Que
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	counters.Store(pool, counter)
 	sqlDB := stdlib.OpenDBFromPool(pool)
@@ -137,9 +137,9 @@ func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.Que
 	}
 	if err != nil {
 		pool.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return gdb, pool, nil
+	return &DB{gorm: gdb, pool: pool, sql: sqlDB}, nil
 }
 
 // withTracers is counter alone, or counter and the non-nil tracers together.

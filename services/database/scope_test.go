@@ -20,10 +20,12 @@ func TestApplicationScopesQueriesToTheTenant(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	owner, _, err := database.Open(ctx, db.OwnerURL, 2)
+	ownerDB, err := database.Open(ctx, db.OwnerURL, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ownerDB.Close()
+	owner := ownerDB.Gorm()
 	a, b := uuid.New(), uuid.New()
 	methodOf := map[uuid.UUID]uuid.UUID{a: uuid.New(), b: uuid.New()}
 	for i, tenant := range []uuid.UUID{a, b} {
@@ -40,7 +42,8 @@ func TestApplicationScopesQueriesToTheTenant(t *testing.T) {
 	if err := owner.First(&m, "id = ?", methodOf[a]).Error; err != nil {
 		t.Fatalf("control read: %v", err)
 	}
-	err = database.InTenant(ctx, owner, b, func(tx *gorm.DB) error {
+	err = ownerDB.InTenant(ctx, b, func(t2 *database.Tx) error {
+		tx := t2.Gorm()
 		var got models.PaymentMethod
 		if err := tx.First(&got, "id = ?", methodOf[a]).Error; !errors.Is(err, gorm.ErrRecordNotFound) {
 			t.Errorf("B read A's method by id: %v", err)

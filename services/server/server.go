@@ -41,8 +41,10 @@ const MaxBodyBytes = 1 << 20
 
 // Server is a running slotpay instance's parts.
 type Server struct {
-	Config   config.Config
-	Log      *slog.Logger
+	Config config.Config
+	Log    *slog.Logger
+	// Data is the application role's database; DB and Pool are its gorm handle and pgx pool.
+	Data     *database.DB
 	DB       *gorm.DB
 	Pool     *pgxpool.Pool
 	Tokens   *auth.Tokens
@@ -104,16 +106,17 @@ type Options struct {
 // SkipMigrations; waiting up to DatabaseWait for it) and builds the HTTP handler on the application
 // role's connection pool.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
-	db, pool, err := openDatabase(ctx, cfg, log, tracing.Database(opt.TracerProvider))
+	data, err := openDatabase(ctx, cfg, log, tracing.Database(opt.TracerProvider))
 	if err != nil {
 		return nil, err
 	}
+	db, pool := data.Gorm(), data.Pool()
 	tokens, err := auth.NewTokens(cfg.JWTIssuer, cfg.JWTKeys, cfg.AccessTokenTTL, opt.Now)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	s := &Server{Config: cfg, Log: log, DB: db, Pool: pool, Tokens: tokens}
+	s := &Server{Config: cfg, Log: log, Data: data, DB: db, Pool: pool, Tokens: tokens}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	reconcileAfter := cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge, payments.DefaultReconcileAfter)
 	s.Metrics = metrics.New(metrics.Options{Pool: pool, ReconcileAfter: reconcileAfter, Now: opt.Now, Log: log})

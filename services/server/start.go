@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
@@ -19,9 +17,8 @@ import (
 // openDatabase prepares the database and opens the application role's pool, retrying for up to
 // cfg.DatabaseWait while the database is not reachable yet (or, with SkipMigrations, not migrated
 // yet: an operator's `slotpay migrate up` may be running beside this start).
-func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, tracers ...pgx.QueryTracer) (*gorm.DB, *pgxpool.Pool, error) {
-	var db *gorm.DB
-	var pool *pgxpool.Pool
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, tracers ...pgx.QueryTracer) (*database.DB, error) {
+	var db *database.DB
 	err := database.Wait(ctx, cfg.DatabaseWait, log, func(ctx context.Context) error {
 		if !cfg.SkipMigrations {
 			created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
@@ -35,13 +32,13 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, trac
 				return err
 			}
 		}
-		if pool == nil {
+		if db == nil {
 			var err error
-			if db, pool, err = database.Open(ctx, cfg.AppDatabaseURL, 0, tracers...); err != nil {
+			if db, err = database.Open(ctx, cfg.AppDatabaseURL, 0, tracers...); err != nil {
 				return fmt.Errorf("open application pool: %w", err)
 			}
 		}
-		if err := database.Ready(ctx, db); err != nil {
+		if err := database.Ready(ctx, db.Gorm()); err != nil {
 			if cfg.SkipMigrations {
 				return fmt.Errorf("SLOTPAY_MIGRATE=false and the database is not ready (run `slotpay migrate up`): %w", err)
 			}
@@ -50,12 +47,12 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, trac
 		return nil
 	})
 	if err != nil {
-		if pool != nil {
-			pool.Close()
+		if db != nil {
+			db.Close()
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	return db, pool, nil
+	return db, nil
 }
 
 // Serve answers on ln at once and builds the server behind it (New, which waits for the database):

@@ -32,6 +32,7 @@ type DB struct {
 	Name     string
 	OwnerURL string
 	AppURL   string
+	Data     *database.DB // App and Pool together
 	App      *gorm.DB
 	Pool     *pgxpool.Pool
 
@@ -82,11 +83,12 @@ func Create(ctx context.Context, label string) (*DB, func(), error) {
 	}
 	ownerURL, _ := config.WithDatabase(base, name)
 	appURL, _ := config.WithUser(ownerURL, "slotpay_app")
-	gdb, pool, err := database.Open(ctx, appURL, 20)
+	data, err := database.Open(ctx, appURL, 20)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &DB{Name: name, OwnerURL: ownerURL, AppURL: appURL, App: gdb, Pool: pool}
+	pool := data.Pool()
+	d := &DB{Name: name, OwnerURL: ownerURL, AppURL: appURL, Data: data, App: data.Gorm(), Pool: pool}
 	cleanup := func() {
 		pool.Close()
 		if d.owner != nil {
