@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -259,3 +261,62 @@ func (p txConnPool) QueryRowContext(ctx context.Context, query string, args ...a
 
 // String describes the transaction in errors and logs.
 func (tx *Tx) String() string { return fmt.Sprintf("database.Tx(tenant %s)", tx.tenantID) }
+
+// QueueRows queues a read of T rows (columns matched to fields by name, see Columns) appended to
+// out when the round trip runs. args are $2, $3, … ($1 is the tenant).
+func QueueRows[T any](tx *Tx, sql string, args []any, out *[]T) {
+	tx.Queue(sql, args...).Query(CollectInto(out))
+}
+
+// QueueRowsByKey queues a read of T rows into out, one row per key (e.g. objects by id).
+func QueueRowsByKey[T any, K comparable](tx *Tx, sql string, args []any, key func(T) K, out map[K]T) {
+	tx.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var list []T
+		err := CollectInto(&list)(rows)
+		for _, r := range list {
+			out[key(r)] = r
+		}
+		return err
+	})
+}
+
+// QueueRowsGrouped queues a read of T rows into out, grouped by key in the order read (e.g. a
+// reservation's history).
+func QueueRowsGrouped[T any, K comparable](tx *Tx, sql string, args []any, key func(T) K, out map[K][]T) {
+	tx.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var list []T
+		err := CollectInto(&list)(rows)
+		for _, r := range list {
+			out[key(r)] = append(out[key(r)], r)
+		}
+		return err
+	})
+}
+
+// QueueUpdateRow queues `UPDATE table SET <set> WHERE tenant_id = $1 AND id = $2` (gorm's
+// Model(...).Updates(set) in hand-written form). The column names come from the caller's code, never
+// from input; they are sorted so one set of columns is always one statement text (pgx caches
+// prepared statements by text).
+func QueueUpdateRow(tx *Tx, table string, id uuid.UUID, set map[string]any) *pgx.QueuedQuery {
+	if len(set) == 0 {
+		panic("database.QueueUpdateRow: nothing to set")
+	}
+	cols := make([]string, 0, len(set))
+	for c := range set {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	args := make([]any, 0, len(set)+1)
+	args = append(args, id)
+	var sql strings.Builder
+	sql.WriteString("UPDATE " + pgx.Identifier{table}.Sanitize() + " SET ")
+	for i, c := range cols {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		fmt.Fprintf(&sql, "%s = $%d", pgx.Identifier{c}.Sanitize(), i+3)
+		args = append(args, set[c])
+	}
+	sql.WriteString(" WHERE tenant_id = $1 AND id = $2")
+	return tx.Queue(sql.String(), args...)
+}
