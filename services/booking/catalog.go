@@ -477,5 +477,5 @@ func validDate(d models.Date, field string) error {
 // serviceChanged tells availability watchers of a service, when tx commits, that its slots may have
 // changed (duration, buffers, capacity, archiving).
 func serviceChanged(tx *gorm.DB, tenantID, serviceID uuid.UUID) error {
-	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, ServiceID: serviceID})
+	return events.PublishGorm(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, ServiceID: serviceID})
 }

@@ -151,12 +151,12 @@ func (f *fixture) count(t *testing.T, query string, args ...any) int {
 func (f *fixture) ownerDB(t *testing.T) *gorm.DB {
 	t.Helper()
 	f.ownerOnce.Do(func() {
-		db, pool, err := database.Open(context.Background(), f.db.OwnerURL, 4)
+		db, err := database.Open(context.Background(), f.db.OwnerURL, 4)
 		if err != nil {
 			t.Fatalf("owner connection: %v", err)
 		}
-		t.Cleanup(pool.Close)
-		f.owner_ = db
+		t.Cleanup(db.Close)
+		f.owner_ = db.Gorm()
 	})
 	return f.owner_
 }

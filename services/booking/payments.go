@@ -220,7 +220,7 @@ func (s *Service) applyPaymentStatus(tx *gorm.DB, r *models.Reservation, ps mode
 	if err := tx.Create(&c.history).Error; err != nil {
 		return false, fmt.Errorf("apply payment status: %w", err)
 	}
-	if err := events.Publish(tx, c.event); err != nil {
+	if err := events.PublishGorm(tx, c.event); err != nil {
 		return false, fmt.Errorf("apply payment status: %w", err)
 	}
 	return true, nil
@@ -242,7 +242,7 @@ func (s *Service) PaymentNoteLockedTx(tx *gorm.DB, view *PaymentView, actor, rea
 	if err := tx.Create(&h).Error; err != nil {
 		return fmt.Errorf("payment note: %w", err)
 	}
-	return events.Publish(tx, ev)
+	return events.PublishGorm(tx, ev)
 }
 
 // QueuePaymentNoteLocked is PaymentNoteLockedTx for a pgx pipeline: the history row is queued into

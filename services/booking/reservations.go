@@ -160,7 +160,7 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 			h, ev := transition(r, nil, nil, actor, "created", events.ReservationCreated, now)
 			queueHistory(b, h)
 			created = r // complete once the writes have run (the claim sets its occupation)
-			return events.Queue(b, ev)
+			return events.QueueBatch(b, ev)
 		}
 		err = database.PipelineInTenant(ctx, s.pool, tenantID, read, decide)
 		if errors.Is(err, errReplayed) {

@@ -269,5 +269,5 @@ func (s *Service) ServiceIDsByStaff(ctx context.Context, tenantID uuid.UUID, ids
 // hoursChanged tells availability watchers, when tx commits, that a staff member's working time
 // changed, within [from, to) when known (zero: any date, as for the weekly hours).
 func hoursChanged(tx *gorm.DB, tenantID, staffID uuid.UUID, from, to time.Time) error {
-	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, StaffMemberID: staffID, From: from, To: to})
+	return events.PublishGorm(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, StaffMemberID: staffID, From: from, To: to})
 }

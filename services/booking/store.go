@@ -91,7 +91,7 @@ func recordTransition(tx *gorm.DB, r *models.Reservation, from *models.Reservati
 	if err := tx.Create(&h).Error; err != nil {
 		return err
 	}
-	return events.Publish(tx, ev)
+	return events.PublishGorm(tx, ev)
 }
 
 // transition is the history row and the live event of a change (recordTransition writes them).

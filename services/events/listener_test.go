@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
 
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/database/dbtest"
 )
 
@@ -55,15 +55,10 @@ func startInstanceWith(t *testing.T, url string, opt ListenerOptions) *instance 
 }
 
 // commit publishes events in one committed transaction, as a service would with its change.
-func commit(t *testing.T, db *gorm.DB, events ...Event) {
+func commit(t *testing.T, db *database.DB, events ...Event) {
 	t.Helper()
-	err := db.Transaction(func(tx *gorm.DB) error {
-		for _, e := range events {
-			if err := Publish(tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := db.InTenant(context.Background(), events[0].TenantID, func(tx *database.Tx) error {
+		return Publish(tx, events...)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +90,7 @@ func TestCommittedEventArrivesWithinASecond(t *testing.T) {
 	tenant := uuid.New()
 	s := subscribe(t, in.broker, Filter{TenantID: tenant})
 	e := reservationEvent(tenant)
-	commit(t, db.App, e)
+	commit(t, db.Data, e)
 	if got := receiveWithin(t, s, time.Second); got != e {
 		t.Fatalf("got %+v, want %+v", got, e)
 	}
@@ -117,7 +112,7 @@ func TestHealthChecksKeepTheConnection(t *testing.T) {
 			t.Fatalf("no health check %d: %v", i+1, err)
 		}
 		e := reservationEvent(tenant)
-		commit(t, db.App, e)
+		commit(t, db.Data, e)
 		if got := receiveWithin(t, s, time.Second); got != e {
 			t.Fatalf("got %+v, want %+v", got, e)
 		}
@@ -134,7 +129,7 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 	tenant := uuid.New()
 	s := subscribe(t, in.broker, Filter{TenantID: tenant})
 	errRollback := errors.New("change failed")
-	err := db.App.Transaction(func(tx *gorm.DB) error {
+	err := db.Data.InTenant(context.Background(), tenant, func(tx *database.Tx) error {
 		if err := Publish(tx, reservationEvent(tenant)); err != nil {
 			return err
 		}
@@ -146,7 +141,7 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 	// Notifications arrive in commit order, so the marker coming first proves the rolled-back
 	// event was never sent (no waiting for an absence).
 	marker := reservationEvent(tenant)
-	commit(t, db.App, marker)
+	commit(t, db.Data, marker)
 	if got := receiveWithin(t, s, time.Second); got != marker {
 		t.Fatalf("got %+v first, want the marker %+v", got, marker)
 	}
@@ -164,7 +159,7 @@ func TestEveryInstanceReceives(t *testing.T) {
 	subA := subscribe(t, a.broker, Filter{TenantID: tenant})
 	subB := subscribe(t, b.broker, Filter{TenantID: tenant})
 	e := reservationEvent(tenant)
-	commit(t, db.App, e)
+	commit(t, db.Data, e)
 	for name, s := range map[string]*Subscription{"A": subA, "B": subB} {
 		if got := receiveWithin(t, s, time.Second); got != e {
 			t.Errorf("instance %s got %+v, want %+v", name, got, e)
@@ -182,9 +177,9 @@ func TestTenantIsolationThroughPostgres(t *testing.T) {
 	// B subscribes even to A's reservation id: the tenant still decides.
 	subB := subscribe(t, in.broker, Filter{TenantID: tenantB})
 	subBReservation := subscribe(t, in.broker, Filter{TenantID: tenantB, ReservationID: a.ReservationID})
-	commit(t, db.App, a)
+	commit(t, db.Data, a)
 	markerB := Event{Kind: PaymentUpdated, TenantID: tenantB, ReservationID: a.ReservationID, PaymentID: uuid.New()}
-	commit(t, db.App, markerB)
+	commit(t, db.Data, markerB)
 	if got := receiveWithin(t, subA, time.Second); got != a {
 		t.Errorf("tenant A got %+v, want %+v", got, a)
 	}
@@ -210,7 +205,7 @@ func TestFiltersThroughPostgres(t *testing.T) {
 	ofStaff := Event{Kind: ReservationCreated, TenantID: tenant, ReservationID: uuid.New(), ServiceID: uuid.New(), StaffMemberID: staff}
 	ofService := Event{Kind: ReservationUpdated, TenantID: tenant, ReservationID: uuid.New(), ServiceID: service, StaffMemberID: uuid.New()}
 	payment := Event{Kind: PaymentUpdated, TenantID: tenant, ReservationID: ofStaff.ReservationID, PaymentID: uuid.New(), ServiceID: service, StaffMemberID: staff}
-	commit(t, db.App, otherStaffOtherService, ofStaff, ofService, payment)
+	commit(t, db.Data, otherStaffOtherService, ofStaff, ofService, payment)
 
 	tests := []struct {
 		name string
@@ -245,16 +240,22 @@ func TestInvalidNotificationIsDropped(t *testing.T) {
 		}
 	}
 	marker := reservationEvent(tenant)
-	commit(t, db.App, marker)
+	commit(t, db.Data, marker)
 	if got := receiveWithin(t, s, time.Second); got != marker {
 		t.Fatalf("got %+v first, want the marker %+v", got, marker)
 	}
-	if err := Publish(db.App, Event{Kind: ReservationCreated}); !errors.Is(err, ErrInvalidEvent) {
-		t.Errorf("Publish without tenant: err = %v, want ErrInvalidEvent", err)
-	}
-	if err := Publish(db.App, Event{Kind: Resync, TenantID: tenant}); !errors.Is(err, ErrInvalidEvent) {
-		t.Errorf("Publish of a Resync: err = %v, want ErrInvalidEvent", err)
-	}
+	_ = db.Data.InTenant(context.Background(), tenant, func(tx *database.Tx) error {
+		if err := Publish(tx, Event{Kind: ReservationCreated}); !errors.Is(err, ErrInvalidEvent) {
+			t.Errorf("Publish without tenant: err = %v, want ErrInvalidEvent", err)
+		}
+		if err := Publish(tx, Event{Kind: Resync, TenantID: tenant}); !errors.Is(err, ErrInvalidEvent) {
+			t.Errorf("Publish of a Resync: err = %v, want ErrInvalidEvent", err)
+		}
+		if err := Publish(tx, reservationEvent(uuid.New())); !errors.Is(err, ErrInvalidEvent) {
+			t.Errorf("Publish of another tenant's event: err = %v, want ErrInvalidEvent", err)
+		}
+		return nil
+	})
 }
 
 func TestListenerReconnectsAndResyncs(t *testing.T) {
@@ -293,7 +294,7 @@ func TestListenerReconnectsAndResyncs(t *testing.T) {
 		}
 	}
 	e := reservationEvent(tenantA)
-	commit(t, db.App, e)
+	commit(t, db.Data, e)
 	if got := receiveWithin(t, subs[0], time.Second); got != e {
 		t.Fatalf("after reconnecting got %+v, want %+v", got, e)
 	}
@@ -337,7 +338,7 @@ func TestSlowSubscriberDoesNotBlockOthers(t *testing.T) {
 	}
 	for b := range batches {
 		start := time.Now()
-		commit(t, db.App, sent[b*batch:(b+1)*batch]...)
+		commit(t, db.Data, sent[b*batch:(b+1)*batch]...)
 		for range readers {
 			select {
 			case <-batchDone:

@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"github.com/slotpay/slotpay/services/database"
 )
 
 // Channel is the PostgreSQL NOTIFY channel all slotpay events travel on.
@@ -71,10 +73,10 @@ func (e Event) validate() error {
 	return nil
 }
 
-// Publish queues e for delivery when tx commits (pg_notify is transactional). PostgreSQL folds
+// PublishGorm queues e for delivery when tx commits (pg_notify is transactional). PostgreSQL folds
 // identical payloads sent on one channel within one transaction into one notification, which is
 // harmless here: subscribers read the current object again anyway.
-func Publish(tx *gorm.DB, e Event) error {
+func PublishGorm(tx *gorm.DB, e Event) error {
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -88,32 +90,61 @@ func Publish(tx *gorm.DB, e Event) error {
 	return nil
 }
 
-// Queue is Publish for a pgx pipeline (database.PipelineInTenant): one pg_notify per event, in
-// order, queued into b as one statement; delivered when the transaction commits, never when it
-// rolls back.
-func Queue(b *pgx.Batch, evs ...Event) error {
-	if len(evs) == 0 {
-		return nil
+// QueueBatch is PublishGorm for a pgx pipeline (database.PipelineInTenant).
+func QueueBatch(b *pgx.Batch, evs ...Event) error {
+	sql, args, err := notifications(2, evs)
+	if err != nil || sql == "" {
+		return err
 	}
-	args := []any{Channel}
+	b.Queue(sql, append([]any{Channel}, args...)...)
+	return nil
+}
+
+// Publish queues evs for delivery when tx commits (pg_notify is transactional: a rolled-back change
+// publishes nothing): one pg_notify per event, in order, as one statement in tx's next round trip.
+// Every event must belong to tx's tenant. PostgreSQL folds identical payloads sent on one channel
+// within one transaction into one notification, which is harmless here: subscribers read the
+// current object again anyway.
+func Publish(tx *database.Tx, evs ...Event) error {
+	for _, e := range evs {
+		if e.TenantID != tx.TenantID() {
+			return fmt.Errorf("publish %s: %w: event of tenant %s in a transaction of %s", e.Kind, ErrInvalidEvent, e.TenantID, tx.TenantID())
+		}
+	}
+	sql, args, err := notifications(3, evs)
+	if err != nil || sql == "" {
+		return err
+	}
+	// $1 is the transaction's tenant (database.Tx passes it to every statement); the events
+	// carry it in their payloads, so the statement only has to use it.
+	tx.Queue(sql+" WHERE $1::uuid IS NOT NULL", append([]any{Channel}, args...)...)
+	return nil
+}
+
+// notifications is `SELECT pg_notify($c, $first), pg_notify($c, $first+1), …` for evs, with c the
+// channel's parameter (first-1), and the payload arguments.
+func notifications(first int, evs []Event) (string, []any, error) {
+	if len(evs) == 0 {
+		return "", nil, nil
+	}
+	var args []any
 	var sql strings.Builder
 	sql.WriteString("SELECT ")
 	for i, e := range evs {
 		if err := e.validate(); err != nil {
-			return fmt.Errorf("publish: %w", err)
+			return "", nil, fmt.Errorf("publish: %w", err)
 		}
 		payload, err := json.Marshal(e)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("pg_notify($1, $" + strconv.Itoa(i+2) + ")")
+		sql.WriteString("pg_notify($" + strconv.Itoa(first-1) + ", $" + strconv.Itoa(first+i) + ")")
 		args = append(args, string(payload))
 	}
-	b.Queue(sql.String(), args...)
-	return nil
+	return sql.String(), args, nil
 }
 
 // Decode parses a NOTIFY payload. Anyone allowed to NOTIFY on the channel can send one, so it is

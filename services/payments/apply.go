@@ -339,7 +339,7 @@ func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUI
 		evs = append(evs, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: id})
 	}
 	for _, ev := range evs {
-		if err := events.Publish(tx, ev); err != nil {
+		if err := events.PublishGorm(tx, ev); err != nil {
 			return "", "", nil, err
 		}
 	}
@@ -364,7 +364,7 @@ func codeSuffix(code string) string {
 // moves it.
 func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models.PaymentStatus, reason string) error {
 	if pay.Status == models.PaymentStateDuplicate {
-		return events.Publish(tx, paymentEvent(pay))
+		return events.PublishGorm(tx, paymentEvent(pay))
 	}
 	view, err := s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID)
 	if err != nil {
@@ -375,7 +375,7 @@ func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models
 			return err
 		}
 	}
-	return events.Publish(tx, paymentEvent(pay))
+	return events.PublishGorm(tx, paymentEvent(pay))
 }
 
 func paymentEvent(pay *models.Payment) events.Event {
@@ -401,7 +401,7 @@ func (s *Service) applyLinkClosed(tx *gorm.DB, pay *models.Payment, linkID, stat
 	wasActive := pay.Status.Active()
 	pay.Status = models.PaymentStateCancelled
 	if !wasActive {
-		return OutcomeApplied, "", events.Publish(tx, paymentEvent(pay))
+		return OutcomeApplied, "", events.PublishGorm(tx, paymentEvent(pay))
 	}
 	return OutcomeApplied, "", s.reservationFollows(tx, pay, models.PaymentFailed, "imoje payment link "+status)
 }
@@ -528,7 +528,7 @@ func (s *Service) moveRefund(tx *gorm.DB, pay *models.Payment, ref *models.Refun
 	}
 	ref.Status = target
 	if target != "SETTLED" {
-		return OutcomeApplied, "", events.Publish(tx, paymentEvent(pay))
+		return OutcomeApplied, "", events.PublishGorm(tx, paymentEvent(pay))
 	}
 	refunded := pay.RefundedAmount + ref.Amount
 	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).

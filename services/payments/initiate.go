@@ -198,7 +198,7 @@ func supersede(tx *gorm.DB, tenantID, reservationID uuid.UUID, ids []uuid.UUID, 
 		return err
 	}
 	for _, id := range ids {
-		if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}); err != nil {
+		if err := events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}); err != nil {
 			return err
 		}
 	}
@@ -442,7 +442,7 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 					"imoje did not answer: the payment may be in progress"); err != nil {
 					return err
 				}
-				return events.Publish(tx, paymentEvent(pay))
+				return events.PublishGorm(tx, paymentEvent(pay))
 			}
 			code, msg := "IMOJE_ERROR", callErr.Error()
 			if e, ok := imoje.AsAPIError(callErr); ok && e.Unavailable() {
@@ -474,7 +474,7 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 				return err
 			}
 		}
-		return events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+		return events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
 	})
 	if err != nil {
 		return nil, wrap("record payment", err)

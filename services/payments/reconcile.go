@@ -261,7 +261,7 @@ func (s *Service) markUnanswered(tx *gorm.DB, pay *models.Payment, target models
 	}
 	pay.Status = target
 	if !wasActive {
-		return events.Publish(tx, paymentEvent(pay))
+		return events.PublishGorm(tx, paymentEvent(pay))
 	}
 	return s.reservationFollows(tx, pay, reservationPaymentStatus(target), reason)
 }

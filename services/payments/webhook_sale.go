@@ -175,7 +175,7 @@ func (s *Service) applySaleNotification(ctx context.Context, sh *shop, body []by
 				publish = append(publish, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: id})
 			}
 		}
-		if err := events.Queue(b, publish...); err != nil {
+		if err := events.QueueBatch(b, publish...); err != nil {
 			return err
 		}
 		// Last, after the payment's lock (refunds lock payment, then shop), and at most once a

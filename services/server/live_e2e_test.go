@@ -123,7 +123,7 @@ func settle(t *testing.T, env *servertest.Env, tenantID string) {
 	}
 	defer sub.Close()
 	err = env.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
-		return events.Publish(tx, events.Event{Kind: marker, TenantID: tenant})
+		return events.PublishGorm(tx, events.Event{Kind: marker, TenantID: tenant})
 	})
 	if err != nil {
 		t.Fatal(err)

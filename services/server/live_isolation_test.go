@@ -148,7 +148,7 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 
 	rollback := errors.New("roll back")
 	err := b.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
-		if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: uuid.MustParse(b.owner.TenantID),
+		if err := events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: uuid.MustParse(b.owner.TenantID),
 			ReservationID: uuid.MustParse(made.Reservation.ID)}); err != nil {
 			return err
 		}

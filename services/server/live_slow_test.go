@@ -62,7 +62,7 @@ func TestSubscriberThatNeverReadsBlocksNoOne(t *testing.T) {
 			for range perRound {
 				e := event
 				e.PaymentID = uuid.New()
-				if err := events.Publish(tx, e); err != nil {
+				if err := events.PublishGorm(tx, e); err != nil {
 					return err
 				}
 			}

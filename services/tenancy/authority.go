@@ -37,5 +37,5 @@ func (s *Service) MemberRole(ctx context.Context, tenantID, userID uuid.UUID) (a
 // publishMembershipChanged tells every instance, when tx commits, that userID's membership of
 // tenantID changed, so open WebSocket connections of that member read it again at once.
 func publishMembershipChanged(tx *gorm.DB, tenantID, userID uuid.UUID) error {
-	return events.Publish(tx, events.Event{Kind: events.MembershipChanged, TenantID: tenantID, UserID: userID})
+	return events.PublishGorm(tx, events.Event{Kind: events.MembershipChanged, TenantID: tenantID, UserID: userID})
 }
