@@ -90,8 +90,8 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if p.Kind == auth.KindCustomer && p.ReservationID != in.ReservationID {
-		return nil, ErrReservationNotFound.WithField("input.reservationId")
+	if _, err := reservationScope(p, in.ReservationID, "input.reservationId"); err != nil {
+		return nil, err
 	}
 	hash := requestHash(struct {
 		R               uuid.UUID
@@ -108,7 +108,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 		client  *imoje.Client
 		channel imoje.ServiceMethod
 	)
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
 		if err != nil || existing != nil {
 			if existing != nil {
@@ -119,14 +119,14 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 		}
 		// Lock order everywhere: payments, then their reservation.
 		var unknown []uuid.UUID
-		if err := tx.Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
+		if err := tx.Gorm().Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
 			Where("tenant_id = ? AND reservation_id = ? AND status = ?", p.TenantID, in.ReservationID, models.PaymentStateUnknown).
 			Scan(&unknown).Error; err != nil {
 			return err
 		}
-		view, err = s.booking.ReservationForPaymentTx(tx, p.TenantID, in.ReservationID)
+		view, err = lockedView(tx, in.ReservationID)
 		if booking.IsReservationNotFound(err) {
-			return ErrReservationNotFound.WithField("input.reservationId")
+			return booking.ErrReservationNotFound.WithField("input.reservationId")
 		}
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 		if channel.PaymentMethod != "" {
 			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
 		}
-		if err := tx.Create(&pay).Error; err != nil {
+		if err := tx.Gorm().Create(&pay).Error; err != nil {
 			// Either index may report a concurrent twin with the same key first (the unique check
 			// waited for it to commit): replay finds it by key, or says a payment is in progress.
 			if ok, _ := isUnique(err); ok {
@@ -189,20 +189,16 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 
 // supersede marks a reservation's UNKNOWN payments SUPERSEDED for the retry that replaces them
 // (still watched by reconciliation, refunded if they settle after all) and tells their subscribers.
-func supersede(tx *gorm.DB, tenantID, reservationID uuid.UUID, ids []uuid.UUID, now time.Time) error {
+func supersede(tx *database.Tx, tenantID, reservationID uuid.UUID, ids []uuid.UUID, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", tenantID, ids).
-		Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": now}).Error; err != nil {
-		return err
+	tx.Queue(`UPDATE payments SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = ANY($2)`, ids, models.PaymentStateSuperseded, now)
+	evs := make([]events.Event, len(ids))
+	for i, id := range ids {
+		evs[i] = events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}
 	}
-	for _, id := range ids {
-		if err := events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return events.Publish(tx, evs...)
 }
 
 // payable refuses cancelled, expired, finished and already-paid reservations.
@@ -226,9 +222,9 @@ func (s *Service) payable(v *booking.PaymentView) error {
 	return nil
 }
 
-func paymentByKey(tx *gorm.DB, tenantID uuid.UUID, key string) (*models.Payment, error) {
+func paymentByKey(tx *database.Tx, tenantID uuid.UUID, key string) (*models.Payment, error) {
 	var pay models.Payment
-	err := tx.First(&pay, "tenant_id = ? AND idempotency_key = ?", tenantID, key).Error
+	err := tx.Gorm().First(&pay, "tenant_id = ? AND idempotency_key = ?", tenantID, key).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -240,7 +236,7 @@ func paymentByKey(tx *gorm.DB, tenantID uuid.UUID, key string) (*models.Payment,
 func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, hash []byte) (*models.Payment, error) {
 	for attempt := 0; ; attempt++ {
 		var pay *models.Payment
-		err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) (err error) {
+		err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) (err error) {
 			pay, err = paymentByKey(tx, tenantID, key)
 			return err
 		})
@@ -264,9 +260,9 @@ func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, ha
 	}
 }
 
-func imojeCredentials(tx *gorm.DB, tenantID uuid.UUID) (models.ImojeCredentials, error) {
+func imojeCredentials(tx *database.Tx, tenantID uuid.UUID) (models.ImojeCredentials, error) {
 	var cred models.ImojeCredentials
-	err := tx.Raw(`SELECT c.* FROM imoje_credentials c JOIN payment_methods m
+	err := tx.Gorm().Raw(`SELECT c.* FROM imoje_credentials c JOIN payment_methods m
 		ON m.tenant_id = c.tenant_id AND m.id = c.payment_method_id
 		WHERE c.tenant_id = ? AND m.enabled AND m.archived_at IS NULL`, tenantID).Scan(&cred).Error
 	if err != nil {
@@ -423,9 +419,9 @@ func truncate(s string, n int) string {
 func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, view *booking.PaymentView, redirect string,
 	txID, linkID *uuid.UUID, callErr error) (*models.Payment, error) {
 	now := s.now()
-	err := s.inTenant(ctx, pay.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, pay.TenantID, func(tx *database.Tx) error {
 		var current models.Payment
-		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Error; err != nil {
 			return err
 		}
 		if callErr != nil {
@@ -433,22 +429,19 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 				return nil
 			}
 			if imoje.OutcomeUnknown(callErr) {
-				if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+				if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
 					Updates(map[string]any{"status": models.PaymentStateUnknown, "failure_code": "IMOJE_NO_ANSWER", "failure_message": truncate(callErr.Error(), 500),
 						"next_check_at": now.Add(s.o.ReconcileAfter), "updated_at": now}).Error; err != nil {
 					return err
 				}
-				if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem,
-					"imoje did not answer: the payment may be in progress"); err != nil {
-					return err
-				}
-				return events.PublishGorm(tx, paymentEvent(pay))
+				return s.moveReservation(tx, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem,
+					"imoje did not answer: the payment may be in progress", paymentEvent(pay))
 			}
 			code, msg := "IMOJE_ERROR", callErr.Error()
 			if e, ok := imoje.AsAPIError(callErr); ok && e.Unavailable() {
 				code = "IMOJE_UNAVAILABLE"
 			}
-			return tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+			return tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
 				Updates(map[string]any{"status": models.PaymentStateFailed, "failure_code": code, "failure_message": truncate(msg, 500), "updated_at": now}).Error
 		}
 		updates := map[string]any{"updated_at": now}
@@ -466,15 +459,13 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 			updates["status"] = models.PaymentStatePending
 			updates["next_check_at"] = now.Add(s.o.ReconcileAfter)
 		}
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
+		if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
 			return err
 		}
 		if started {
-			if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, "system", "payment started: "+pay.Channel); err != nil {
-				return err
-			}
+			return s.moveReservation(tx, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem, "payment started: "+pay.Channel, paymentEvent(pay))
 		}
-		return events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+		return events.Publish(tx, paymentEvent(pay))
 	})
 	if err != nil {
 		return nil, wrap("record payment", err)
@@ -488,11 +479,27 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 		}
 		return nil, ErrImojeUnavailable.Wrap(callErr)
 	}
-	return s.Payment(ctx, pay.TenantID, pay.ID)
+	return s.payment(ctx, pay.TenantID, pay.ID)
 }
 
-// Payment reads one payment of a tenant.
-func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
+// Payment returns one payment to staff of its tenant or to the holder of its reservation's
+// customer token (booking.Scope: another reservation's payment is not found, like a missing one).
+func (s *Service) Payment(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.Payment, error) {
+	if p == nil {
+		return nil, apperr.ErrUnauthenticated
+	}
+	pay, err := s.payment(ctx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := booking.Scope(p, pay.ReservationID); err != nil {
+		return nil, ErrPaymentNotFound
+	}
+	return pay, nil
+}
+
+// payment reads one payment of a tenant.
+func (s *Service) payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
 	found, err := s.PaymentsByIDs(ctx, tenantID, []uuid.UUID{id})
 	if err != nil {
 		return nil, wrap("payment", err)
@@ -507,23 +514,36 @@ func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.
 // PaymentsOf lists a reservation's payments, newest first.
 func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservationIDs []uuid.UUID) (map[uuid.UUID][]models.Payment, error) {
 	out := map[uuid.UUID][]models.Payment{}
-	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueuePaymentsOf(b, tenantID, reservationIDs, out) })
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		QueuePaymentsOf(tx, reservationIDs, out)
+		return nil
+	})
 	return out, wrap("payments of reservations", err)
 }
 
-// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's attach
-// sends it with the other relations of the reservations of a response in one round trip).
-func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
-	database.QueueGrouped(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
-		[]any{tenantID, reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
+var paymentsOfSQL = `SELECT ` + database.Columns[models.Payment]() + ` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`
+
+func paymentReservation(p models.Payment) uuid.UUID { return p.ReservationID }
+
+// QueuePaymentsOf queues PaymentsOf's read into tx (graph's attach sends it with the other
+// relations of the reservations of a response in one round trip).
+func QueuePaymentsOf(tx *database.Tx, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	database.QueueRowsGrouped(tx, paymentsOfSQL, []any{reservationIDs}, paymentReservation, out)
+}
+
+// QueuePaymentsOfBatch is QueuePaymentsOf for a pgx batch, for graph's attach until it moves to
+// database.Tx; it goes with the old batch shapes.
+func QueuePaymentsOfBatch(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	database.QueueGrouped(b, paymentsOfSQL, []any{tenantID, reservationIDs}, paymentReservation, out)
 }
 
 // PaymentsByIDs reads payments of one tenant by id.
 func (s *Service) PaymentsByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Payment, error) {
 	out := make(map[uuid.UUID]models.Payment, len(ids))
-	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) {
-		database.QueueByKey(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = ANY($2)`,
-			[]any{tenantID, ids}, func(p models.Payment) uuid.UUID { return p.ID }, out)
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		database.QueueRowsByKey(tx, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = ANY($2)`,
+			[]any{ids}, func(p models.Payment) uuid.UUID { return p.ID }, out)
+		return nil
 	})
 	return out, wrap("payments by id", err)
 }
