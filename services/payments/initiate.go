@@ -101,78 +101,10 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if p.IsStaff() {
 		actor = p.UserID.String()
 	}
-	var (
-		pay     models.Payment
-		view    *booking.PaymentView
-		cred    models.ImojeCredentials
-		client  *imoje.Client
-		channel imoje.ServiceMethod
-	)
-	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
-		existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
-		if err != nil || existing != nil {
-			if existing != nil {
-				pay = *existing
-				return errIdempotentReplay
-			}
-			return err
-		}
-		// Lock order everywhere: payments, then their reservation.
-		var unknown []uuid.UUID
-		if err := tx.Gorm().Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
-			Where("tenant_id = ? AND reservation_id = ? AND status = ?", p.TenantID, in.ReservationID, models.PaymentStateUnknown).
-			Scan(&unknown).Error; err != nil {
-			return err
-		}
-		view, err = lockedView(tx, in.ReservationID)
-		if booking.IsReservationNotFound(err) {
-			return booking.ErrReservationNotFound.WithField("input.reservationId")
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.payable(view); err != nil {
-			return err
-		}
-		cred, err = imojeCredentials(tx, p.TenantID)
-		if err != nil {
-			return err
-		}
-		if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
-			return apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
-		}
-		channel, err = pickChannel(cred, in, view.Amount, view.Currency)
-		if err != nil {
-			return err
-		}
-		if client, _, err = s.client(&cred); err != nil {
-			return err
-		}
-		now := s.now()
-		validTo := now.Add(defaultLifetime)
-		if view.HoldExpiresAt != nil {
-			validTo = view.HoldExpiresAt.UTC()
-		}
-		pay = models.Payment{
-			TenantID: p.TenantID, ID: uuid.New(), ReservationID: view.ReservationID, PaymentMethodID: cred.PaymentMethodID,
-			Channel: in.Channel, Amount: view.Amount, Currency: view.Currency, Status: models.PaymentStateCreated,
-			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := supersede(tx, p.TenantID, view.ReservationID, unknown, now); err != nil {
-			return err
-		}
-		if channel.PaymentMethod != "" {
-			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
-		}
-		if err := tx.Gorm().Create(&pay).Error; err != nil {
-			// Either index may report a concurrent twin with the same key first (the unique check
-			// waited for it to commit): replay finds it by key, or says a payment is in progress.
-			if ok, _ := isUnique(err); ok {
-				return errIdempotentReplay
-			}
-			return err
-		}
-		return nil
+	var st initiation
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) (err error) {
+		st, err = s.createPayment(tx, p, in, hash, actor)
+		return err
 	})
 	if errors.Is(err, errIdempotentReplay) {
 		return s.replay(ctx, p.TenantID, in.IdempotencyKey, hash)
@@ -183,8 +115,92 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	// Neither the call nor its record stops when the caller goes away: imoje may act on the call,
 	// so its answer must be kept. The imoje client's timeout bounds both.
 	ctx = context.WithoutCancel(ctx)
-	redirect, txID, linkID, callErr := s.callImoje(ctx, client, cred, &pay, view, in, channel)
-	return s.recordInitiation(ctx, &pay, view, redirect, txID, linkID, callErr)
+	redirect, txID, linkID, callErr := s.callImoje(ctx, st.client, st.cred, &st.pay, st.view, in, st.channel)
+	return s.recordInitiation(ctx, &st.pay, st.view, redirect, txID, linkID, callErr)
+}
+
+// initiation is what createPayment recorded and read for the call to imoje.
+type initiation struct {
+	pay     models.Payment
+	view    *booking.PaymentView
+	cred    models.ImojeCredentials
+	client  *imoje.Client
+	channel imoje.ServiceMethod
+}
+
+// createPayment records the CREATED payment of InitiatePayment in tx, after superseding the
+// reservation's UNKNOWN payments; errIdempotentReplay when the key already has a payment.
+func (s *Service) createPayment(tx *database.Tx, p *auth.Principal, in InitiateInput, hash []byte, actor string) (initiation, error) {
+	var st initiation
+	existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
+	if err != nil || existing != nil {
+		if existing != nil {
+			return st, errIdempotentReplay
+		}
+		return st, err
+	}
+	// Lock order everywhere: payments, then their reservation.
+	var unknown []uuid.UUID
+	if err := tx.Gorm().Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
+		Where("reservation_id = ? AND status = ?", in.ReservationID, models.PaymentStateUnknown).
+		Scan(&unknown).Error; err != nil {
+		return st, err
+	}
+	if st.view, st.cred, st.channel, err = s.payableWith(tx, in); err != nil {
+		return st, err
+	}
+	if st.client, _, err = s.client(&st.cred); err != nil {
+		return st, err
+	}
+	now := s.now()
+	validTo := now.Add(defaultLifetime)
+	if st.view.HoldExpiresAt != nil {
+		validTo = st.view.HoldExpiresAt.UTC()
+	}
+	st.pay = models.Payment{
+		TenantID: p.TenantID, ID: uuid.New(), ReservationID: st.view.ReservationID, PaymentMethodID: st.cred.PaymentMethodID,
+		Channel: in.Channel, Amount: st.view.Amount, Currency: st.view.Currency, Status: models.PaymentStateCreated,
+		IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := supersede(tx, p.TenantID, st.view.ReservationID, unknown, now); err != nil {
+		return st, err
+	}
+	if st.channel.PaymentMethod != "" {
+		st.pay.ImojeMethod, st.pay.ImojeMethodCode = &st.channel.PaymentMethod, &st.channel.PaymentMethodCode
+	}
+	if err := tx.Gorm().Create(&st.pay).Error; err != nil {
+		// Either index may report a concurrent twin with the same key first (the unique check
+		// waited for it to commit): replay finds it by key, or says a payment is in progress.
+		if ok, _ := isUnique(err); ok {
+			return st, errIdempotentReplay
+		}
+		return st, err
+	}
+	return st, nil
+}
+
+// payableWith reads the reservation locked and checks it may be paid with in's channel now: the
+// view, the tenant's imoje credentials and the shop's channel for the payer's choice.
+func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.PaymentView, models.ImojeCredentials, imoje.ServiceMethod, error) {
+	var cred models.ImojeCredentials
+	view, err := lockedView(tx, in.ReservationID)
+	if booking.IsReservationNotFound(err) {
+		return nil, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("input.reservationId")
+	}
+	if err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if err := s.payable(view); err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if cred, err = imojeCredentials(tx, tx.TenantID()); err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
+		return nil, cred, imoje.ServiceMethod{}, apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
+	}
+	channel, err := pickChannel(cred, in, view.Amount, view.Currency)
+	return view, cred, channel, err
 }
 
 // supersede marks a reservation's UNKNOWN payments SUPERSEDED for the retry that replaces them

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -211,7 +210,7 @@ func (s *Service) ArchiveMethod(ctx context.Context, p *auth.Principal, id uuid.
 }
 
 func lockMethod(tx *database.Tx, tenantID, id uuid.UUID, m *models.PaymentMethod) error {
-	err := tx.Gorm().Clauses(clause.Locking{Strength: "UPDATE"}).
+	err := tx.Gorm().Clauses(lockUpdate).
 		First(m, "tenant_id = ? AND id = ? AND archived_at IS NULL", tenantID, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return ErrMethodNotFound.WithField("id")

@@ -69,7 +69,7 @@ func (k *shopKeys) forget(ref shopRef) {
 
 // shopFor returns the shop of a notification header: from memory unless fresh is set, else from the
 // database (the owner through imoje_shop_owner, which may cross tenants, then the credentials in
-// that tenant's scope). An unknown shop is a 404.
+// that tenant's scope). An unknown shop is refused (RefusedUnknownShop).
 func (s *Service) shopFor(ctx context.Context, ref shopRef, fresh bool) (sh *shop, cached bool, err error) {
 	if !fresh {
 		if sh := s.shops.cached(ref); sh != nil {
