@@ -281,6 +281,9 @@ func (s *Service) applyAsked(ctx context.Context, cred *models.ImojeCredentials,
 	if a.outcome != "" {
 		s.o.Metrics.Reconciled(a.outcome)
 	}
+	if a.detail != "" {
+		s.o.Log.WarnContext(ctx, "imoje payment needs attention", "tenant_id", sh.tenantID.String(), "payment_id", paymentID.String(), "outcome", a.outcome, "detail", a.detail)
+	}
 	s.sendLater(ctx, sh.tenantID, a.refunds...)
 	return nil
 }
