@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/slotpay/slotpay/models"
-	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
 )
@@ -203,12 +202,27 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 	}
 	sum := sha256.Sum256(body)
 	tenant := p.Tenant.ID
-	var view *booking.PaymentView
 	var payments []models.Payment
+	var reservations []uuid.UUID
 	read := func(b *pgx.Batch) {
 		b.Queue(`SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
 			tenant, p.PaymentID).Query(database.CollectInto(&payments))
-		booking.QueueReservationOfPaymentForUpdate(b, tenant, p.PaymentID, &view)
+		// The reservation locked with its service's name and its business's zone, as
+		// booking.QueueReservationForPayment reads it.
+		b.Queue(`SELECT r.id, s.name, t.time_zone FROM reservations r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+			JOIN tenants t ON t.id = r.tenant_id
+			WHERE r.tenant_id = $1 AND r.id = (SELECT reservation_id FROM payments WHERE tenant_id = $1 AND id = $2) FOR UPDATE OF r`,
+			tenant, p.PaymentID).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id uuid.UUID
+				var service, zone string
+				if err := rows.Scan(&id, &service, &zone); err != nil {
+					return err
+				}
+				reservations = append(reservations, id)
+			}
+			return rows.Err()
+		})
 		b.Queue(`SELECT c.service_key_sealed, c.last_notification_at,
 				EXISTS (SELECT 1 FROM imoje_notifications n WHERE n.tenant_id = c.tenant_id AND n.body_sha256 = $4)
 			FROM imoje_credentials c WHERE c.tenant_id = $1 AND c.merchant_id = $2 AND c.service_id = $3`,
@@ -220,7 +234,7 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 		})
 	}
 	decide := func(b *pgx.Batch) error {
-		if len(payments) != 1 || view == nil {
+		if len(payments) != 1 || len(reservations) != 1 {
 			return fmt.Errorf("payment %s or its reservation not found", p.PaymentID)
 		}
 		now := time.Now()

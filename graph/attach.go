@@ -90,7 +90,7 @@ func (r *Resolver) attachRelations(ctx context.Context, rows []*models.Reservati
 				booking.QueueHistoryByReservations(b, tenantID, own, history)
 			}
 			if selected["payments"] {
-				payments.QueuePaymentsOf(b, tenantID, own, pays)
+				payments.QueuePaymentsOfBatch(b, tenantID, own, pays)
 			}
 		})
 		if err != nil {

@@ -225,14 +225,7 @@ func (r *queryResolver) Payment(ctx context.Context, id uuid.UUID) (*models.Paym
 	if err != nil {
 		return nil, err
 	}
-	pay, err := r.Payments.Payment(ctx, p.TenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	if p.Kind == auth.KindCustomer && pay.ReservationID != p.ReservationID {
-		return nil, payments.ErrPaymentNotFound
-	}
-	return pay, nil
+	return r.Payments.Payment(ctx, p, id)
 }
 
 func (r *refundResolver) Amount(ctx context.Context, obj *models.Refund) (*models.Money, error) {

@@ -8,13 +8,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
-	"github.com/slotpay/slotpay/services/database"
 )
 
 var testNow = time.Date(2026, 3, 20, 8, 0, 0, 0, time.UTC)
@@ -117,62 +115,6 @@ func TestLifecycle(t *testing.T) {
 	// NO_SHOW left the active set: the seat is free again.
 	if n := f.count(t, `SELECT seats_taken FROM occupations WHERE id = ?`, r.OccupationID); n != 0 {
 		t.Fatalf("seats after no-show: %d", n)
-	}
-}
-
-func TestPaymentRequiredHoldThenPaid(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t, testNow)
-	s := f.serviceWithStaff(t, f.owner, booking.ServiceInput{PaymentPolicy: ptr(models.PaymentPolicyRequired), HoldMinutes: ptr(15)})
-	created, err := f.book(t, s, time.Date(2026, 3, 23, 10, 0, 0, 0, warsaw(t)), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := created.Reservation
-	if r.Status != models.StatusPendingPayment || r.PaymentStatus != models.PaymentUnpaid ||
-		r.HoldExpiresAt == nil || !r.HoldExpiresAt.Equal(testNow.Add(15*time.Minute)) {
-		t.Fatalf("REQUIRED: got %s/%s hold %v", r.Status, r.PaymentStatus, r.HoldExpiresAt)
-	}
-	apply := func(ps models.PaymentStatus) (bool, *booking.PaymentView) {
-		var changed bool
-		var view *booking.PaymentView
-		err := database.InTenant(context.Background(), f.db.App, r.TenantID, func(tx *gorm.DB) error {
-			var err error
-			if view, err = f.svc.ReservationForPaymentTx(tx, r.TenantID, r.ID); err != nil {
-				return err
-			}
-			changed, err = f.svc.ApplyPaymentStatusTx(tx, r.TenantID, r.ID, ps, "system", "")
-			return err
-		})
-		if err != nil {
-			t.Fatalf("apply %s: %v", ps, err)
-		}
-		return changed, view
-	}
-	if changed, view := apply(models.PaymentPending); !changed || view.Amount != 10000 || view.Currency != "PLN" || view.ServiceName != "Haircut" {
-		t.Fatalf("PENDING: changed %v view %+v", changed, view)
-	}
-	if changed, _ := apply(models.PaymentPaid); !changed {
-		t.Fatal("PAID did not change anything")
-	}
-	if changed, _ := apply(models.PaymentPaid); changed {
-		t.Fatal("a repeated PAID changed something")
-	}
-	got, err := f.svc.Reservation(context.Background(), customer(r), r.ID)
-	if err != nil || got.Status != models.StatusConfirmed || got.PaymentStatus != models.PaymentPaid {
-		t.Fatalf("after PAID: %+v %v", got, err)
-	}
-	if n := f.count(t, `SELECT count(*) FROM reservation_history WHERE reservation_id = ?`, r.ID); n != 3 {
-		t.Fatalf("history rows: %d, want 3 (created, pending, paid)", n)
-	}
-	// Another tenant's id is not found through the payment API either.
-	other, _ := f.newTenant(t, "Europe/Warsaw")
-	err = database.InTenant(context.Background(), f.db.App, other.TenantID, func(tx *gorm.DB) error {
-		_, err := f.svc.ApplyPaymentStatusTx(tx, other.TenantID, r.ID, models.PaymentPaid, "system", "")
-		return err
-	})
-	if !booking.IsReservationNotFound(err) {
-		t.Fatalf("other tenant: %v", err)
 	}
 }
 

@@ -1,13 +1,11 @@
 package payments
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
@@ -39,33 +37,6 @@ func saleTarget(status string) models.PaymentState {
 // imoje's page, so a rejected attempt does not end the payment.
 func isLink(p *models.Payment) bool {
 	return p.ImojePaymentID != nil || p.Channel == ChannelCard || p.Channel == ChannelChoose
-}
-
-// findPayment locks the payment an imoje transaction belongs to: by our order id, else by imoje's
-// transaction id. Only the tenant's own payments are searched (the transaction is tenant-scoped).
-func findPayment(tx *gorm.DB, tenantID uuid.UUID, orderID, transactionID, linkID string) (*models.Payment, error) {
-	var pay models.Payment
-	q := tx.Clauses(lockUpdate).Where("tenant_id = ?", tenantID)
-	switch id, err := uuid.Parse(orderID); {
-	case err == nil:
-		q = q.Where("id = ?", id)
-	default:
-		tid, terr := uuid.Parse(transactionID)
-		lid, lerr := uuid.Parse(linkID)
-		switch {
-		case terr == nil:
-			q = q.Where("imoje_transaction_id = ?", tid)
-		case lerr == nil:
-			q = q.Where("imoje_payment_id = ?", lid)
-		default:
-			return nil, nil
-		}
-	}
-	err := q.First(&pay).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	return &pay, err
 }
 
 // saleContext is what decideSale knows besides the payment and imoje's transaction: the shop the
@@ -111,7 +82,7 @@ type saleDecision struct {
 // cancelled or expired reservation is recorded as PAID and refunded. Either refund is automatic
 // unless the payment method says staff decide (autoRefund false: the money is kept and flagged).
 //
-// Both the gorm path (applySale) and the webhook's pipelined path (applySaleNotification) execute it.
+// applySale executes it, for notifications and reconciliation alike.
 func decideSale(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transaction) saleDecision {
 	if !strings.EqualFold(t.ServiceID, c.serviceID.String()) || t.Amount != pay.Amount || !strings.EqualFold(t.Currency, pay.Currency) {
 		return saleDecision{outcome: OutcomeMismatch, detail: fmt.Sprintf("transaction %s: service %s amount %d %s does not match payment %d %s",
@@ -253,98 +224,7 @@ func reservationMustFollow(view *booking.PaymentView, ps models.PaymentStatus) b
 	return view.PaymentStatus != ps && !(ps == models.PaymentFailed && paidStatus(view.PaymentStatus))
 }
 
-// saleContextTx reads what decideSale needs besides the payment, in tx, after the payment's lock:
-// the reservation's other active payments (locked: one of them may be superseded), the reservation
-// (locked), the payment method's refund setting, and which other payment already has the
-// transaction's id.
-func (s *Service) saleContextTx(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, linkID string) (saleContext, error) {
-	c := saleContext{serviceID: serviceID, linkID: linkID}
-	// Lock order everywhere: payments, then their reservation.
-	if err := tx.Clauses(lockUpdate).Where("tenant_id = ? AND reservation_id = ? AND id <> ? AND status IN ?", pay.TenantID,
-		pay.ReservationID, pay.ID, activeStates).Order("id").Find(&c.others).Error; err != nil {
-		return c, err
-	}
-	var err error
-	if c.view, err = s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID); err != nil {
-		return c, err
-	}
-	if err := tx.Model(&models.PaymentMethod{}).Select("auto_refund_unwanted").
-		Where("tenant_id = ? AND id = ?", pay.TenantID, pay.PaymentMethodID).Scan(&c.autoRefund).Error; err != nil {
-		return c, err
-	}
-	if txID, perr := uuid.Parse(t.ID); perr == nil {
-		var owner []uuid.UUID
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND imoje_transaction_id = ? AND id <> ?", pay.TenantID, txID, pay.ID).
-			Pluck("id", &owner).Error; err != nil {
-			return c, err
-		}
-		if len(owner) > 0 {
-			c.transactionOf = &owner[0]
-		}
-	}
-	return c, nil
-}
-
 var activeStates = []string{string(models.PaymentStateCreated), string(models.PaymentStateUnknown), string(models.PaymentStatePending), string(models.PaymentStatePaid)}
-
-// applySale executes decideSale in tx: the superseded payments, the payment's update, the
-// reservation's payment status and status (or a history note), a refund reserved when one is due,
-// and the live events, in one transaction. It returns the refund to send once tx commits.
-func (s *Service) applySale(tx *gorm.DB, pay *models.Payment, serviceID uuid.UUID, t *imoje.Transaction, linkID, source string) (string, string, *uuid.UUID, error) {
-	c, err := s.saleContextTx(tx, pay, serviceID, t, linkID)
-	if err != nil {
-		return "", "", nil, err
-	}
-	d := decideSale(s.now(), pay, c, t)
-	if len(d.supersede) > 0 {
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", pay.TenantID, d.supersede).
-			Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": s.now()}).Error; err != nil {
-			return "", "", nil, err
-		}
-	}
-	if d.updates != nil {
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(d.updates).Error; err != nil {
-			return "", "", nil, err
-		}
-	}
-	if !d.moved {
-		return d.outcome, d.detail, nil, nil
-	}
-	pay.Status = d.target
-	reason := strings.Replace(d.reason, "imoje ", "imoje "+source+": ", 1)
-	if d.follow {
-		if _, err := s.booking.ApplyPaymentStatusLockedTx(tx, c.view, reservationPaymentStatus(d.target), booking.HistoryActorSystem, reason); err != nil {
-			return "", "", nil, err
-		}
-	}
-	if d.note != "" {
-		if err := s.booking.PaymentNoteLockedTx(tx, c.view, booking.HistoryActorSystem, d.note); err != nil {
-			return "", "", nil, err
-		}
-	}
-	var refundID *uuid.UUID
-	if d.refund {
-		ref := s.automaticRefund(pay, d.detail)
-		sql, args := s.reserveRefund(&ref, pay.PaymentMethodID)
-		if err := tx.Exec(sql, args...).Error; err != nil {
-			return "", "", nil, err
-		}
-		refundID = &ref.ID
-	}
-	if d.detail != "" && d.note == "" && !d.follow {
-		s.o.Log.Warn("imoje payment needs attention", "tenant_id", pay.TenantID.String(), "payment_id", pay.ID.String(), "detail", d.detail)
-	}
-	evs := []events.Event{paymentEvent(pay)}
-	for _, id := range d.supersede {
-		evs = append(evs, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: id})
-	}
-	for _, ev := range evs {
-		if err := events.PublishGorm(tx, ev); err != nil {
-			return "", "", nil, err
-		}
-	}
-	return d.outcome, d.detail, refundID, nil
-}
 
 // saleReason is the reservation history's reason for a move imoje reported; the appliers put where
 // it came from after "imoje".
@@ -359,51 +239,8 @@ func codeSuffix(code string) string {
 	return " (" + code + ")"
 }
 
-// reservationFollows moves the reservation's payment status (PAID also confirms it) and publishes
-// the payment's change. Only a payment that holds the reservation's active slot (or its refunds)
-// moves it.
-func (s *Service) reservationFollows(tx *gorm.DB, pay *models.Payment, ps models.PaymentStatus, reason string) error {
-	if pay.Status == models.PaymentStateDuplicate {
-		return events.PublishGorm(tx, paymentEvent(pay))
-	}
-	view, err := s.booking.ReservationForPaymentTx(tx, pay.TenantID, pay.ReservationID)
-	if err != nil {
-		return err
-	}
-	if reservationMustFollow(view, ps) {
-		if _, err := s.booking.ApplyPaymentStatusLockedTx(tx, view, ps, booking.HistoryActorSystem, reason); err != nil {
-			return err
-		}
-	}
-	return events.PublishGorm(tx, paymentEvent(pay))
-}
-
 func paymentEvent(pay *models.Payment) events.Event {
 	return events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID}
-}
-
-// applyLinkClosed handles a payment link that expired or was cancelled (a payment-only notification).
-func (s *Service) applyLinkClosed(tx *gorm.DB, pay *models.Payment, linkID, status string) (string, string, error) {
-	if pay.ImojePaymentID != nil && linkID != "" && !strings.EqualFold(linkID, pay.ImojePaymentID.String()) {
-		return OutcomeMismatch, fmt.Sprintf("payment link %s is not payment %s's link %s", linkID, pay.ID, pay.ImojePaymentID), nil
-	}
-	if status != imoje.StatusCancelled && status != "expired" {
-		return OutcomeNoChange, "payment link is " + status, nil
-	}
-	if pay.Status.Final() {
-		return OutcomeStale, "payment is already " + string(pay.Status), nil
-	}
-	now := s.now()
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
-		Updates(map[string]any{"status": models.PaymentStateCancelled, "imoje_status": status, "updated_at": now, "next_check_at": nil}).Error; err != nil {
-		return "", "", err
-	}
-	wasActive := pay.Status.Active()
-	pay.Status = models.PaymentStateCancelled
-	if !wasActive {
-		return OutcomeApplied, "", events.PublishGorm(tx, paymentEvent(pay))
-	}
-	return OutcomeApplied, "", s.reservationFollows(tx, pay, models.PaymentFailed, "imoje payment link "+status)
 }
 
 // refundTarget maps an imoje refund status onto ours.
@@ -425,120 +262,71 @@ func overRefund(pay *models.Payment, amount int64) bool {
 	return pay.RefundedAmount+amount > pay.Amount
 }
 
-// applyRefund applies imoje's word about a refund. A refund we did not ask for (made in imoje's
-// panel) is recorded too; one we asked for but whose id we have not stored yet is recognised by its
-// payment and amount. Every check comes before any write: a refund of another shop, currency or
-// amount, or one that would take back more than was paid, is a mismatch and moves nothing.
-func (s *Service) applyRefund(tx *gorm.DB, tenantID, serviceID uuid.UUID, t *imoje.Transaction) (string, string, *uuid.UUID, error) {
-	refundID, err := uuid.Parse(t.ID)
-	if err != nil {
-		return OutcomeUnknownOrder, "refund id is not a UUID", nil, nil
+// decideLinkClosed decides a payment link that expired or was cancelled (a payment-only
+// notification, or reconciliation finding the link inactive): the outcome, its detail, and whether
+// the payment becomes CANCELLED.
+func decideLinkClosed(pay *models.Payment, linkID, status string) (outcome, detail string, cancel bool) {
+	if pay.ImojePaymentID != nil && linkID != "" && !strings.EqualFold(linkID, pay.ImojePaymentID.String()) {
+		return OutcomeMismatch, fmt.Sprintf("payment link %s is not payment %s's link %s", linkID, pay.ID, pay.ImojePaymentID), false
 	}
-	// Lock order everywhere: payment, then refund, then reservation.
-	var ref models.Refund
-	pay, err := findPayment(tx, tenantID, t.OrderID, "", "")
-	if err != nil {
-		return "", "", nil, err
+	if status != imoje.StatusCancelled && status != "expired" {
+		return OutcomeNoChange, "payment link is " + status, false
 	}
-	if pay == nil {
-		// Not our order id: the refund may still be one we know by imoje's id.
-		if err := tx.First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return OutcomeUnknownOrder, "refund of an unknown order " + t.OrderID, nil, nil
-		} else if err != nil {
-			return "", "", nil, err
-		}
-		var p models.Payment
-		if err := tx.Clauses(lockUpdate).First(&p, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
-			return "", "", nil, err
-		}
-		pay = &p
+	if pay.Status.Final() {
+		return OutcomeStale, "payment is already " + string(pay.Status), false
 	}
-	known := true
-	err = tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND imoje_refund_id = ?", tenantID, refundID).Error
-	if err == nil && ref.PaymentID != pay.ID {
-		return OutcomeMismatch, fmt.Sprintf("refund %s is payment %s's, not %s's", refundID, ref.PaymentID, pay.ID), &pay.ID, nil
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		known = false
-		// Our own request whose answer we have not recorded yet, or (none found) a refund made in
-		// the panel.
-		ref = models.Refund{}
-		err = tx.Clauses(lockUpdate).Where("tenant_id = ? AND payment_id = ? AND imoje_refund_id IS NULL AND amount = ? AND status = 'REQUESTED'",
-			tenantID, pay.ID, t.Amount).Order("created_at").First(&ref).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return "", "", nil, err
-	}
-	if !strings.EqualFold(t.ServiceID, serviceID.String()) || (ref.ID != uuid.Nil && t.Amount != ref.Amount) || !strings.EqualFold(t.Currency, pay.Currency) {
-		return OutcomeMismatch, "refund amount, currency or shop does not match", &pay.ID, nil
-	}
-	target := refundTarget(t.Status)
-	if ref.ID != uuid.Nil && (ref.Status == target || refundRank[ref.Status] == 2 || refundRank[target] < refundRank[ref.Status]) {
-		return s.moveRefundChecked(tx, pay, &ref, target, t.StatusCodeDescription)
-	}
-	if target != "FAILED" && overRefund(pay, t.Amount) {
-		return OutcomeMismatch, fmt.Sprintf("refund %s of %d would take back more than the payment has left (%d of %d refunded)",
-			t.ID, t.Amount, pay.RefundedAmount, pay.Amount), &pay.ID, nil
-	}
-	switch {
-	case ref.ID == uuid.Nil:
-		now := s.now()
-		ref = models.Refund{TenantID: tenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: t.Amount, Status: "PENDING", ImojeRefundID: &refundID,
-			Reason: "refund made in imoje's panel", NotBefore: now, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Create(&ref).Error; err != nil {
-			return "", "", nil, err
-		}
-	case !known:
-		if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", refundID).Error; err != nil {
-			return "", "", nil, err
-		}
-	}
-	return s.moveRefundChecked(tx, pay, &ref, target, t.StatusCodeDescription)
+	return OutcomeApplied, "", true
 }
 
-func (s *Service) moveRefundChecked(tx *gorm.DB, pay *models.Payment, ref *models.Refund, target, message string) (string, string, *uuid.UUID, error) {
-	outcome, detail, err := s.moveRefund(tx, pay, ref, target, message)
-	return outcome, detail, &pay.ID, err
+// refundMismatch is why imoje's word t about a refund of pay does not fit it (ref: the refund we
+// have for it, nil when none): another shop, currency or (for a refund we know) amount. "" fits.
+func refundMismatch(serviceID uuid.UUID, pay *models.Payment, ref *models.Refund, t *imoje.Transaction) string {
+	if !strings.EqualFold(t.ServiceID, serviceID.String()) || (ref != nil && t.Amount != ref.Amount) || !strings.EqualFold(t.Currency, pay.Currency) {
+		return "refund amount, currency or shop does not match"
+	}
+	return ""
 }
 
-// moveRefund moves a locked refund forward; a SETTLED refund adds to the payment's refunded amount
-// once, and the reservation becomes PARTIALLY_REFUNDED or REFUNDED (a duplicate payment's refunds
-// leave the reservation as it is: it was paid by another payment). A refund that would take back
-// more than was paid moves nothing.
-func (s *Service) moveRefund(tx *gorm.DB, pay *models.Payment, ref *models.Refund, target, message string) (string, string, error) {
+// decideRefundMove decides a refund's move to target, forward only: the same status again changes
+// nothing, a final refund never changes, and a refund settling that would take back more than was
+// paid moves nothing (MISMATCH). move reports whether the refund moves.
+func decideRefundMove(pay *models.Payment, ref *models.Refund, target string) (outcome, detail string, move bool) {
 	if ref.Status == target {
-		return OutcomeNoChange, "", nil
+		return OutcomeNoChange, "", false
 	}
-	if refundRank[ref.Status] == 2 || refundRank[target] < refundRank[ref.Status] {
-		return OutcomeStale, "refund is already " + ref.Status, nil
+	if refundStays(ref.Status, target) {
+		return OutcomeStale, "refund is already " + ref.Status, false
 	}
 	if target == "SETTLED" && overRefund(pay, ref.Amount) {
-		return OutcomeMismatch, "refunds would exceed the payment", nil
+		return OutcomeMismatch, "refunds would exceed the payment", false
 	}
-	now := s.now()
-	upd := map[string]any{"status": target, "updated_at": now}
-	if target == "FAILED" && message != "" {
-		upd["failure_message"] = truncate(message, 500)
+	return OutcomeApplied, "", true
+}
+
+// refundStays reports a refund status that target does not move: the same, a final one, or a
+// later one (imoje's word arrived out of order).
+func refundStays(cur, target string) bool {
+	return cur == target || refundRank[cur] == 2 || refundRank[target] < refundRank[cur]
+}
+
+// refundAmount is what a refund request of pay takes back: amount, or (nil) all that is left; never
+// more than paid minus refunded minus inFlight (refunds still in progress count as refunded).
+func refundAmount(pay *models.Payment, inFlight int64, amount *int64) (int64, error) {
+	available := pay.Amount - pay.RefundedAmount - inFlight
+	want := available
+	if amount != nil {
+		want = *amount
 	}
-	if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", ref.TenantID, ref.ID).Updates(upd).Error; err != nil {
-		return "", "", err
+	if want > available || want <= 0 {
+		return 0, ErrRefundTooLarge.WithField("input.amount")
 	}
-	ref.Status = target
-	if target != "SETTLED" {
-		return OutcomeApplied, "", events.PublishGorm(tx, paymentEvent(pay))
-	}
-	refunded := pay.RefundedAmount + ref.Amount
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
-		Updates(map[string]any{"refunded_amount": refunded, "updated_at": now}).Error; err != nil {
-		return "", "", err
-	}
-	pay.RefundedAmount = refunded
-	ps := models.PaymentPartiallyRefunded
+	return want, nil
+}
+
+// refundedStatus is the reservation's payment status once refunds of refunded in all settled.
+func refundedStatus(pay *models.Payment, refunded int64) models.PaymentStatus {
 	if refunded == pay.Amount {
-		ps = models.PaymentRefunded
+		return models.PaymentRefunded
 	}
-	return OutcomeApplied, "", s.reservationFollows(tx, pay, ps, fmt.Sprintf("refund of %d settled", ref.Amount))
+	return models.PaymentPartiallyRefunded
 }

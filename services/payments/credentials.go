@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/secrets"
 )
@@ -129,7 +129,7 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 		return nil, err
 	}
 	var method models.PaymentMethod
-	if err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error { return lockMethod(tx, p.TenantID, in.PaymentMethodID, &method) }); err != nil {
+	if err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error { return lockMethod(tx, p.TenantID, in.PaymentMethodID, &method) }); err != nil {
 		if errors.Is(err, ErrMethodNotFound) {
 			return nil, ErrMethodNotFound.WithField("input.paymentMethodId")
 		}
@@ -174,15 +174,15 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 		ServiceKeySealed: keySealed, ServiceKeyHint: secrets.Hint(in.ServiceKey), OfferedChannels: in.Channels,
 		ShopChannels: shopChannels, VerifiedAt: now, NextRefundAt: time.Time{}, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
-		res := tx.Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", p.TenantID, method.ID).
+	err = s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		res := tx.Gorm().Model(&models.ImojeCredentials{}).Where("tenant_id = ? AND payment_method_id = ?", p.TenantID, method.ID).
 			Updates(map[string]any{"merchant_id": cred.MerchantID, "service_id": cred.ServiceID, "environment": cred.Environment,
 				"api_base_url": cred.APIBaseURL, "token_sealed": cred.TokenSealed, "token_hint": cred.TokenHint,
 				"service_key_sealed": cred.ServiceKeySealed, "service_key_hint": cred.ServiceKeyHint,
 				"offered_channels": mustJSON(cred.OfferedChannels), "shop_channels": cred.ShopChannels, "verified_at": now, "updated_at": now})
 		if res.Error == nil && res.RowsAffected == 0 {
 			cred.NextRefundAt = now
-			res = tx.Create(&cred)
+			res = tx.Gorm().Create(&cred)
 		}
 		if ok, c := isUnique(res.Error); ok && c == "imoje_credentials_shop_key" {
 			return ErrShopTaken.WithField("input.shopId").Wrap(res.Error)
@@ -260,8 +260,8 @@ func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSet
 	// A payment pending (or of unknown outcome) for long with no notification ever received: the
 	// notification URL in imoje's panel is most likely wrong.
 	var silent int64
-	err := s.inTenant(ctx, m.TenantID, func(tx *gorm.DB) error {
-		q := tx.Model(&models.Payment{}).Where("tenant_id = ? AND payment_method_id = ? AND status IN ('PENDING', 'UNKNOWN') AND created_at <= ?",
+	err := s.db.InTenant(ctx, m.TenantID, func(tx *database.Tx) error {
+		q := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND payment_method_id = ? AND status IN ('PENDING', 'UNKNOWN') AND created_at <= ?",
 			m.TenantID, m.ID, s.now().Add(-s.o.NotificationSilence))
 		if c.LastNotificationAt != nil {
 			q = q.Where("created_at > ?", *c.LastNotificationAt)

@@ -55,6 +55,8 @@ func TestDecideSale(t *testing.T) {
 			OutcomeMismatch, "", false, false, 0, false},
 		{"another amount is a mismatch", payment(models.PaymentStatePending), saleContext{view: open}, sale("settled", func(t *imoje.Transaction) { t.Amount = 1 }),
 			OutcomeMismatch, "", false, false, 0, false},
+		{"another currency is a mismatch", payment(models.PaymentStatePending), saleContext{view: open}, sale("settled", func(t *imoje.Transaction) { t.Currency = "EUR" }),
+			OutcomeMismatch, "", false, false, 0, false},
 		{"another transaction id than the known one is a mismatch", payment(models.PaymentStatePending, knownTx), saleContext{view: open},
 			sale("settled", func(t *imoje.Transaction) { t.ID = otherTx.String() }), OutcomeMismatch, "", false, false, 0, false},
 		{"another payment link than the known one is a mismatch", payment(models.PaymentStatePending, asLink), saleContext{view: open, linkID: uuid.NewString()},
@@ -165,12 +167,6 @@ func TestOverRefund(t *testing.T) {
 		if got := overRefund(pay, c.amount); got != c.want {
 			t.Errorf("refund of %d after 3000 of 5000: %v, want %v", c.amount, got, c.want)
 		}
-	}
-}
-
-func TestNumbered(t *testing.T) {
-	if got := numbered("a = ? AND b = ?::int"); got != "a = $1 AND b = $2::int" {
-		t.Fatal(got)
 	}
 }
 

@@ -90,8 +90,8 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if p.Kind == auth.KindCustomer && p.ReservationID != in.ReservationID {
-		return nil, ErrReservationNotFound.WithField("input.reservationId")
+	if _, err := reservationScope(p, in.ReservationID, "input.reservationId"); err != nil {
+		return nil, err
 	}
 	hash := requestHash(struct {
 		R               uuid.UUID
@@ -101,78 +101,10 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if p.IsStaff() {
 		actor = p.UserID.String()
 	}
-	var (
-		pay     models.Payment
-		view    *booking.PaymentView
-		cred    models.ImojeCredentials
-		client  *imoje.Client
-		channel imoje.ServiceMethod
-	)
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
-		existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
-		if err != nil || existing != nil {
-			if existing != nil {
-				pay = *existing
-				return errIdempotentReplay
-			}
-			return err
-		}
-		// Lock order everywhere: payments, then their reservation.
-		var unknown []uuid.UUID
-		if err := tx.Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
-			Where("tenant_id = ? AND reservation_id = ? AND status = ?", p.TenantID, in.ReservationID, models.PaymentStateUnknown).
-			Scan(&unknown).Error; err != nil {
-			return err
-		}
-		view, err = s.booking.ReservationForPaymentTx(tx, p.TenantID, in.ReservationID)
-		if booking.IsReservationNotFound(err) {
-			return ErrReservationNotFound.WithField("input.reservationId")
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.payable(view); err != nil {
-			return err
-		}
-		cred, err = imojeCredentials(tx, p.TenantID)
-		if err != nil {
-			return err
-		}
-		if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
-			return apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
-		}
-		channel, err = pickChannel(cred, in, view.Amount, view.Currency)
-		if err != nil {
-			return err
-		}
-		if client, _, err = s.client(&cred); err != nil {
-			return err
-		}
-		now := s.now()
-		validTo := now.Add(defaultLifetime)
-		if view.HoldExpiresAt != nil {
-			validTo = view.HoldExpiresAt.UTC()
-		}
-		pay = models.Payment{
-			TenantID: p.TenantID, ID: uuid.New(), ReservationID: view.ReservationID, PaymentMethodID: cred.PaymentMethodID,
-			Channel: in.Channel, Amount: view.Amount, Currency: view.Currency, Status: models.PaymentStateCreated,
-			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := supersede(tx, p.TenantID, view.ReservationID, unknown, now); err != nil {
-			return err
-		}
-		if channel.PaymentMethod != "" {
-			pay.ImojeMethod, pay.ImojeMethodCode = &channel.PaymentMethod, &channel.PaymentMethodCode
-		}
-		if err := tx.Create(&pay).Error; err != nil {
-			// Either index may report a concurrent twin with the same key first (the unique check
-			// waited for it to commit): replay finds it by key, or says a payment is in progress.
-			if ok, _ := isUnique(err); ok {
-				return errIdempotentReplay
-			}
-			return err
-		}
-		return nil
+	var st initiation
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) (err error) {
+		st, err = s.createPayment(tx, p, in, hash, actor)
+		return err
 	})
 	if errors.Is(err, errIdempotentReplay) {
 		return s.replay(ctx, p.TenantID, in.IdempotencyKey, hash)
@@ -183,26 +115,106 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	// Neither the call nor its record stops when the caller goes away: imoje may act on the call,
 	// so its answer must be kept. The imoje client's timeout bounds both.
 	ctx = context.WithoutCancel(ctx)
-	redirect, txID, linkID, callErr := s.callImoje(ctx, client, cred, &pay, view, in, channel)
-	return s.recordInitiation(ctx, &pay, view, redirect, txID, linkID, callErr)
+	redirect, txID, linkID, callErr := s.callImoje(ctx, st.client, st.cred, &st.pay, st.view, in, st.channel)
+	return s.recordInitiation(ctx, &st.pay, st.view, redirect, txID, linkID, callErr)
+}
+
+// initiation is what createPayment recorded and read for the call to imoje.
+type initiation struct {
+	pay     models.Payment
+	view    *booking.PaymentView
+	cred    models.ImojeCredentials
+	client  *imoje.Client
+	channel imoje.ServiceMethod
+}
+
+// createPayment records the CREATED payment of InitiatePayment in tx, after superseding the
+// reservation's UNKNOWN payments; errIdempotentReplay when the key already has a payment.
+func (s *Service) createPayment(tx *database.Tx, p *auth.Principal, in InitiateInput, hash []byte, actor string) (initiation, error) {
+	var st initiation
+	existing, err := paymentByKey(tx, p.TenantID, in.IdempotencyKey)
+	if err != nil || existing != nil {
+		if existing != nil {
+			return st, errIdempotentReplay
+		}
+		return st, err
+	}
+	// Lock order everywhere: payments, then their reservation.
+	var unknown []uuid.UUID
+	if err := tx.Gorm().Model(&models.Payment{}).Clauses(lockUpdate).Select("id").
+		Where("reservation_id = ? AND status = ?", in.ReservationID, models.PaymentStateUnknown).
+		Scan(&unknown).Error; err != nil {
+		return st, err
+	}
+	if st.view, st.cred, st.channel, err = s.payableWith(tx, in); err != nil {
+		return st, err
+	}
+	if st.client, _, err = s.client(&st.cred); err != nil {
+		return st, err
+	}
+	now := s.now()
+	validTo := now.Add(defaultLifetime)
+	if st.view.HoldExpiresAt != nil {
+		validTo = st.view.HoldExpiresAt.UTC()
+	}
+	st.pay = models.Payment{
+		TenantID: p.TenantID, ID: uuid.New(), ReservationID: st.view.ReservationID, PaymentMethodID: st.cred.PaymentMethodID,
+		Channel: in.Channel, Amount: st.view.Amount, Currency: st.view.Currency, Status: models.PaymentStateCreated,
+		IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := supersede(tx, p.TenantID, st.view.ReservationID, unknown, now); err != nil {
+		return st, err
+	}
+	if st.channel.PaymentMethod != "" {
+		st.pay.ImojeMethod, st.pay.ImojeMethodCode = &st.channel.PaymentMethod, &st.channel.PaymentMethodCode
+	}
+	if err := tx.Gorm().Create(&st.pay).Error; err != nil {
+		// Either index may report a concurrent twin with the same key first (the unique check
+		// waited for it to commit): replay finds it by key, or says a payment is in progress.
+		if ok, _ := isUnique(err); ok {
+			return st, errIdempotentReplay
+		}
+		return st, err
+	}
+	return st, nil
+}
+
+// payableWith reads the reservation locked and checks it may be paid with in's channel now: the
+// view, the tenant's imoje credentials and the shop's channel for the payer's choice.
+func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.PaymentView, models.ImojeCredentials, imoje.ServiceMethod, error) {
+	var cred models.ImojeCredentials
+	view, err := lockedView(tx, in.ReservationID)
+	if booking.IsReservationNotFound(err) {
+		return nil, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("input.reservationId")
+	}
+	if err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if err := s.payable(view); err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if cred, err = imojeCredentials(tx, tx.TenantID()); err != nil {
+		return nil, cred, imoje.ServiceMethod{}, err
+	}
+	if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
+		return nil, cred, imoje.ServiceMethod{}, apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
+	}
+	channel, err := pickChannel(cred, in, view.Amount, view.Currency)
+	return view, cred, channel, err
 }
 
 // supersede marks a reservation's UNKNOWN payments SUPERSEDED for the retry that replaces them
 // (still watched by reconciliation, refunded if they settle after all) and tells their subscribers.
-func supersede(tx *gorm.DB, tenantID, reservationID uuid.UUID, ids []uuid.UUID, now time.Time) error {
+func supersede(tx *database.Tx, tenantID, reservationID uuid.UUID, ids []uuid.UUID, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id IN ?", tenantID, ids).
-		Updates(map[string]any{"status": models.PaymentStateSuperseded, "updated_at": now}).Error; err != nil {
-		return err
+	tx.Queue(`UPDATE payments SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = ANY($2)`, ids, models.PaymentStateSuperseded, now)
+	evs := make([]events.Event, len(ids))
+	for i, id := range ids {
+		evs[i] = events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}
 	}
-	for _, id := range ids {
-		if err := events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: tenantID, ReservationID: reservationID, PaymentID: id}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return events.Publish(tx, evs...)
 }
 
 // payable refuses cancelled, expired, finished and already-paid reservations.
@@ -226,9 +238,9 @@ func (s *Service) payable(v *booking.PaymentView) error {
 	return nil
 }
 
-func paymentByKey(tx *gorm.DB, tenantID uuid.UUID, key string) (*models.Payment, error) {
+func paymentByKey(tx *database.Tx, tenantID uuid.UUID, key string) (*models.Payment, error) {
 	var pay models.Payment
-	err := tx.First(&pay, "tenant_id = ? AND idempotency_key = ?", tenantID, key).Error
+	err := tx.Gorm().First(&pay, "tenant_id = ? AND idempotency_key = ?", tenantID, key).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -240,7 +252,7 @@ func paymentByKey(tx *gorm.DB, tenantID uuid.UUID, key string) (*models.Payment,
 func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, hash []byte) (*models.Payment, error) {
 	for attempt := 0; ; attempt++ {
 		var pay *models.Payment
-		err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) (err error) {
+		err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) (err error) {
 			pay, err = paymentByKey(tx, tenantID, key)
 			return err
 		})
@@ -264,9 +276,9 @@ func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, ha
 	}
 }
 
-func imojeCredentials(tx *gorm.DB, tenantID uuid.UUID) (models.ImojeCredentials, error) {
+func imojeCredentials(tx *database.Tx, tenantID uuid.UUID) (models.ImojeCredentials, error) {
 	var cred models.ImojeCredentials
-	err := tx.Raw(`SELECT c.* FROM imoje_credentials c JOIN payment_methods m
+	err := tx.Gorm().Raw(`SELECT c.* FROM imoje_credentials c JOIN payment_methods m
 		ON m.tenant_id = c.tenant_id AND m.id = c.payment_method_id
 		WHERE c.tenant_id = ? AND m.enabled AND m.archived_at IS NULL`, tenantID).Scan(&cred).Error
 	if err != nil {
@@ -423,9 +435,9 @@ func truncate(s string, n int) string {
 func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, view *booking.PaymentView, redirect string,
 	txID, linkID *uuid.UUID, callErr error) (*models.Payment, error) {
 	now := s.now()
-	err := s.inTenant(ctx, pay.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, pay.TenantID, func(tx *database.Tx) error {
 		var current models.Payment
-		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Error; err != nil {
 			return err
 		}
 		if callErr != nil {
@@ -433,22 +445,19 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 				return nil
 			}
 			if imoje.OutcomeUnknown(callErr) {
-				if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+				if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
 					Updates(map[string]any{"status": models.PaymentStateUnknown, "failure_code": "IMOJE_NO_ANSWER", "failure_message": truncate(callErr.Error(), 500),
 						"next_check_at": now.Add(s.o.ReconcileAfter), "updated_at": now}).Error; err != nil {
 					return err
 				}
-				if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem,
-					"imoje did not answer: the payment may be in progress"); err != nil {
-					return err
-				}
-				return events.PublishGorm(tx, paymentEvent(pay))
+				return s.moveReservation(tx, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem,
+					"imoje did not answer: the payment may be in progress", paymentEvent(pay))
 			}
 			code, msg := "IMOJE_ERROR", callErr.Error()
 			if e, ok := imoje.AsAPIError(callErr); ok && e.Unavailable() {
 				code = "IMOJE_UNAVAILABLE"
 			}
-			return tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
+			return tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).
 				Updates(map[string]any{"status": models.PaymentStateFailed, "failure_code": code, "failure_message": truncate(msg, 500), "updated_at": now}).Error
 		}
 		updates := map[string]any{"updated_at": now}
@@ -466,15 +475,13 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 			updates["status"] = models.PaymentStatePending
 			updates["next_check_at"] = now.Add(s.o.ReconcileAfter)
 		}
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
+		if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(updates).Error; err != nil {
 			return err
 		}
 		if started {
-			if _, err := s.booking.ApplyPaymentStatusTx(tx, pay.TenantID, pay.ReservationID, models.PaymentPending, "system", "payment started: "+pay.Channel); err != nil {
-				return err
-			}
+			return s.moveReservation(tx, pay.ReservationID, models.PaymentPending, booking.HistoryActorSystem, "payment started: "+pay.Channel, paymentEvent(pay))
 		}
-		return events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: pay.TenantID, ReservationID: pay.ReservationID, PaymentID: pay.ID})
+		return events.Publish(tx, paymentEvent(pay))
 	})
 	if err != nil {
 		return nil, wrap("record payment", err)
@@ -488,11 +495,27 @@ func (s *Service) recordInitiation(ctx context.Context, pay *models.Payment, vie
 		}
 		return nil, ErrImojeUnavailable.Wrap(callErr)
 	}
-	return s.Payment(ctx, pay.TenantID, pay.ID)
+	return s.payment(ctx, pay.TenantID, pay.ID)
 }
 
-// Payment reads one payment of a tenant.
-func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
+// Payment returns one payment to staff of its tenant or to the holder of its reservation's
+// customer token (booking.Scope: another reservation's payment is not found, like a missing one).
+func (s *Service) Payment(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.Payment, error) {
+	if p == nil {
+		return nil, apperr.ErrUnauthenticated
+	}
+	pay, err := s.payment(ctx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := booking.Scope(p, pay.ReservationID); err != nil {
+		return nil, ErrPaymentNotFound
+	}
+	return pay, nil
+}
+
+// payment reads one payment of a tenant.
+func (s *Service) payment(ctx context.Context, tenantID, id uuid.UUID) (*models.Payment, error) {
 	found, err := s.PaymentsByIDs(ctx, tenantID, []uuid.UUID{id})
 	if err != nil {
 		return nil, wrap("payment", err)
@@ -507,23 +530,36 @@ func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.
 // PaymentsOf lists a reservation's payments, newest first.
 func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservationIDs []uuid.UUID) (map[uuid.UUID][]models.Payment, error) {
 	out := map[uuid.UUID][]models.Payment{}
-	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueuePaymentsOf(b, tenantID, reservationIDs, out) })
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		QueuePaymentsOf(tx, reservationIDs, out)
+		return nil
+	})
 	return out, wrap("payments of reservations", err)
 }
 
-// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's attach
-// sends it with the other relations of the reservations of a response in one round trip).
-func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
-	database.QueueGrouped(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
-		[]any{tenantID, reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
+var paymentsOfSQL = `SELECT ` + database.Columns[models.Payment]() + ` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`
+
+func paymentReservation(p models.Payment) uuid.UUID { return p.ReservationID }
+
+// QueuePaymentsOf queues PaymentsOf's read into tx (graph's attach sends it with the other
+// relations of the reservations of a response in one round trip).
+func QueuePaymentsOf(tx *database.Tx, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	database.QueueRowsGrouped(tx, paymentsOfSQL, []any{reservationIDs}, paymentReservation, out)
+}
+
+// QueuePaymentsOfBatch is QueuePaymentsOf for a pgx batch, for graph's attach until it moves to
+// database.Tx; it goes with the old batch shapes.
+func QueuePaymentsOfBatch(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	database.QueueGrouped(b, paymentsOfSQL, []any{tenantID, reservationIDs}, paymentReservation, out)
 }
 
 // PaymentsByIDs reads payments of one tenant by id.
 func (s *Service) PaymentsByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Payment, error) {
 	out := make(map[uuid.UUID]models.Payment, len(ids))
-	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) {
-		database.QueueByKey(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = ANY($2)`,
-			[]any{tenantID, ids}, func(p models.Payment) uuid.UUID { return p.ID }, out)
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		database.QueueRowsByKey(tx, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND id = ANY($2)`,
+			[]any{ids}, func(p models.Payment) uuid.UUID { return p.ID }, out)
+		return nil
 	})
 	return out, wrap("payments by id", err)
 }

@@ -9,12 +9,12 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/database"
 )
 
 // MethodInput creates or changes a payment method; nil fields stay as they are on update.
@@ -141,13 +141,13 @@ func (s *Service) CreateMethod(ctx context.Context, p *auth.Principal, in Method
 		return nil, err
 	}
 	m.CreatedAt, m.UpdatedAt = s.now(), s.now()
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		if m.IsDefault {
 			if err := clearDefault(tx, p.TenantID); err != nil {
 				return err
 			}
 		}
-		if err := tx.Create(&m).Error; err != nil {
+		if err := tx.Gorm().Create(&m).Error; err != nil {
 			return translateMethodError(err)
 		}
 		return nil
@@ -158,8 +158,8 @@ func (s *Service) CreateMethod(ctx context.Context, p *auth.Principal, in Method
 	return &m, nil
 }
 
-func clearDefault(tx *gorm.DB, tenantID uuid.UUID) error {
-	return tx.Model(&models.PaymentMethod{}).Where("tenant_id = ? AND is_default", tenantID).Update("is_default", false).Error
+func clearDefault(tx *database.Tx, tenantID uuid.UUID) error {
+	return tx.Gorm().Model(&models.PaymentMethod{}).Where("tenant_id = ? AND is_default", tenantID).Update("is_default", false).Error
 }
 
 func translateMethodError(err error) error {
@@ -172,7 +172,7 @@ func translateMethodError(err error) error {
 // UpdateMethod changes a payment method (OWNER/ADMIN).
 func (s *Service) UpdateMethod(ctx context.Context, p *auth.Principal, id uuid.UUID, in MethodInput) (*models.PaymentMethod, error) {
 	var m models.PaymentMethod
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		if err := lockMethod(tx, p.TenantID, id, &m); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (s *Service) UpdateMethod(ctx context.Context, p *auth.Principal, id uuid.U
 			}
 		}
 		m.UpdatedAt = s.now()
-		return tx.Model(&models.PaymentMethod{}).Where("tenant_id = ? AND id = ?", p.TenantID, id).
+		return tx.Gorm().Model(&models.PaymentMethod{}).Where("tenant_id = ? AND id = ?", p.TenantID, id).
 			Select("display_name", "description", "enabled", "sort_order", "is_default", "account_holder",
 				"account_number", "bank_name", "title_template", "auto_refund_unwanted", "updated_at").Updates(&m).Error
 	})
@@ -198,19 +198,19 @@ func (s *Service) UpdateMethod(ctx context.Context, p *auth.Principal, id uuid.U
 
 // ArchiveMethod removes a payment method from use; payments made with it keep pointing at it.
 func (s *Service) ArchiveMethod(ctx context.Context, p *auth.Principal, id uuid.UUID) error {
-	return wrap("archive payment method", s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	return wrap("archive payment method", s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		var m models.PaymentMethod
 		if err := lockMethod(tx, p.TenantID, id, &m); err != nil {
 			return err
 		}
 		now := s.now()
-		return tx.Model(&models.PaymentMethod{}).Where("tenant_id = ? AND id = ?", p.TenantID, id).
+		return tx.Gorm().Model(&models.PaymentMethod{}).Where("tenant_id = ? AND id = ?", p.TenantID, id).
 			Updates(map[string]any{"archived_at": now, "enabled": false, "is_default": false, "updated_at": now}).Error
 	}))
 }
 
-func lockMethod(tx *gorm.DB, tenantID, id uuid.UUID, m *models.PaymentMethod) error {
-	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+func lockMethod(tx *database.Tx, tenantID, id uuid.UUID, m *models.PaymentMethod) error {
+	err := tx.Gorm().Clauses(lockUpdate).
 		First(m, "tenant_id = ? AND id = ? AND archived_at IS NULL", tenantID, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return ErrMethodNotFound.WithField("id")
@@ -222,8 +222,8 @@ func lockMethod(tx *gorm.DB, tenantID, id uuid.UUID, m *models.PaymentMethod) er
 // through the API: the GraphQL type has no field for them).
 func (s *Service) Method(ctx context.Context, tenantID, id uuid.UUID) (*models.PaymentMethod, error) {
 	var m models.PaymentMethod
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.Preload("Imoje").First(&m, "tenant_id = ? AND id = ? AND archived_at IS NULL", tenantID, id).Error
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		return tx.Gorm().Preload("Imoje").First(&m, "tenant_id = ? AND id = ? AND archived_at IS NULL", tenantID, id).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrMethodNotFound.WithField("id")
@@ -235,8 +235,8 @@ func (s *Service) Method(ctx context.Context, tenantID, id uuid.UUID) (*models.P
 // which also leaves out an IMOJE method whose credentials are not saved yet.
 func (s *Service) Methods(ctx context.Context, tenantID uuid.UUID, onlyEnabled bool) ([]models.PaymentMethod, error) {
 	var out []models.PaymentMethod
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		q := tx.Preload("Imoje").Where("tenant_id = ? AND archived_at IS NULL", tenantID)
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		q := tx.Gorm().Preload("Imoje").Where("tenant_id = ? AND archived_at IS NULL", tenantID)
 		if onlyEnabled {
 			q = q.Where("enabled").Where("kind <> 'IMOJE' OR EXISTS (SELECT 1 FROM imoje_credentials c WHERE c.tenant_id = payment_methods.tenant_id AND c.payment_method_id = payment_methods.id)")
 		}
@@ -257,14 +257,14 @@ type PaymentOption struct {
 // offered channels that the shop has, active, online and within limits. Staff of the tenant or the
 // reservation's customer token only.
 func (s *Service) PaymentOptions(ctx context.Context, p *auth.Principal, reservationID uuid.UUID) ([]PaymentOption, error) {
-	if p.Kind == auth.KindCustomer && p.ReservationID != reservationID {
-		return nil, ErrReservationNotFound.WithField("reservationId")
+	if _, err := reservationScope(p, reservationID, "reservationId"); err != nil {
+		return nil, err
 	}
 	var out []PaymentOption
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
-		view, err := s.booking.ReservationForPaymentTx(tx, p.TenantID, reservationID)
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		view, err := lockedView(tx, reservationID)
 		if booking.IsReservationNotFound(err) {
-			return ErrReservationNotFound.WithField("reservationId")
+			return booking.ErrReservationNotFound.WithField("reservationId")
 		}
 		if err != nil {
 			return err
@@ -322,9 +322,9 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 	if utf8.RuneCountInString(note) > 500 {
 		return apperr.Invalid("note", "note must be at most 500 characters")
 	}
-	return wrap("mark paid", s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	return wrap("mark paid", s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		var m models.PaymentMethod
-		err := tx.First(&m, "tenant_id = ? AND id = ? AND archived_at IS NULL", p.TenantID, methodID).Error
+		err := tx.Gorm().First(&m, "tenant_id = ? AND id = ? AND archived_at IS NULL", p.TenantID, methodID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrMethodNotFound.WithField("paymentMethodId")
 		}
@@ -334,9 +334,9 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 		if m.Kind == models.MethodImoje {
 			return apperr.Invalid("paymentMethodId", "imoje payments are confirmed by imoje, not by hand")
 		}
-		view, err := s.booking.ReservationForPaymentTx(tx, p.TenantID, reservationID)
+		view, err := lockedView(tx, reservationID)
 		if booking.IsReservationNotFound(err) {
-			return ErrReservationNotFound.WithField("reservationId")
+			return booking.ErrReservationNotFound.WithField("reservationId")
 		}
 		if err != nil {
 			return err
@@ -348,7 +348,7 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 			return ErrCannotMarkPaid
 		}
 		var active int64
-		if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'UNKNOWN', 'PENDING')", p.TenantID, reservationID).
+		if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'UNKNOWN', 'PENDING')", p.TenantID, reservationID).
 			Count(&active).Error; err != nil {
 			return err
 		}
@@ -359,7 +359,6 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 		if note != "" {
 			reason += " — " + note
 		}
-		_, err = s.booking.ApplyPaymentStatusTx(tx, p.TenantID, reservationID, models.PaymentPaid, p.UserID.String(), reason)
-		return err
+		return s.moveView(tx, view, models.PaymentPaid, p.UserID.String(), reason)
 	}))
 }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/periodic"
@@ -30,7 +30,7 @@ type claim struct {
 // stopped process never sent. Claims use SKIP LOCKED: any number of instances may run it.
 func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 	var claims []claim
-	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, payment_id FROM claim_payments_to_reconcile(?, ?::interval, ?)`,
+	if err := s.db.Gorm().WithContext(ctx).Raw(`SELECT tenant_id, payment_id FROM claim_payments_to_reconcile(?, ?::interval, ?)`,
 		s.now(), s.o.ReconcileAfter.String(), limit).Scan(&claims).Error; err != nil {
 		return 0, wrap("claim payments", err)
 	}
@@ -45,7 +45,7 @@ func (s *Service) ReconcileOnce(ctx context.Context, limit int) (int, error) {
 		}
 	}
 	var refunds []refundClaim
-	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, refund_id FROM claim_refunds_to_reconcile(?, ?::interval, ?)`,
+	if err := s.db.Gorm().WithContext(ctx).Raw(`SELECT tenant_id, refund_id FROM claim_refunds_to_reconcile(?, ?::interval, ?)`,
 		s.now(), s.o.ReconcileAfter.String(), limit).Scan(&refunds).Error; err != nil {
 		return len(claims), errors.Join(append(errs, wrap("claim refunds", err))...)
 	}
@@ -74,15 +74,15 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 		cred   models.ImojeCredentials
 		client *imoje.Client
 	)
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		var ref models.Refund
-		if err := tx.First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+		if err := tx.Gorm().First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+		if err := tx.Gorm().First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
+		if err := tx.Gorm().First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
 			return err
 		}
 		var err error
@@ -97,20 +97,20 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 		return err
 	}
 	var unsent *models.Refund
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	err = s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		for i := range sale.Refunds {
 			t := sale.Refunds[i].Transaction
 			if t.OrderID == "" {
 				t.OrderID = sale.OrderID
 			}
-			if _, _, _, err := s.applyRefund(tx, tenantID, cred.ServiceID, &t); err != nil {
+			if _, err := s.applyRefund(tx, cred.ServiceID, &t); err != nil {
 				return err
 			}
 		}
 		// Still REQUESTED well after its time, and imoje lists nothing for it: the call never
 		// reached imoje (the process stopped, imoje did not answer).
 		var ref models.Refund
-		if err := tx.Clauses(lockUpdate).First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
 			return err
 		}
 		if ref.Status != "REQUESTED" || ref.NotBefore.Add(s.callGrace()).After(s.now()) {
@@ -120,7 +120,7 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 			unsent = &ref
 			return nil
 		}
-		return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).
+		return tx.Gorm().Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).
 			Updates(map[string]any{"status": "FAILED", "failure_message": "imoje has no record of this refund", "updated_at": s.now()}).Error
 	})
 	if err != nil || unsent == nil {
@@ -147,14 +147,14 @@ func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) 
 		client *imoje.Client
 		ended  bool
 	)
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		if err := tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, paymentID).Error; err != nil {
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		if err := tx.Gorm().First(&pay, "tenant_id = ? AND id = ?", tenantID, paymentID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
+		if err := tx.Gorm().First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
 			return err
 		}
-		view, err := s.booking.ReservationForPaymentTx(tx, tenantID, pay.ReservationID)
+		view, err := lockedView(tx, pay.ReservationID)
 		if err != nil {
 			return err
 		}
@@ -189,19 +189,19 @@ func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) 
 				best = t
 			}
 		}
-		return s.applyAsked(ctx, tenantID, paymentID, cred.ServiceID, best, link)
+		return s.applyAsked(ctx, &cred, paymentID, best, link)
 	case pay.ImojeTransactionID != nil:
 		t, err := client.GetTransaction(ctx, pay.ImojeTransactionID.String())
 		if err != nil {
 			return err
 		}
-		return s.applyAsked(ctx, tenantID, paymentID, cred.ServiceID, t, nil)
+		return s.applyAsked(ctx, &cred, paymentID, t, nil)
 	}
 	// No imoje id: imoje never answered its creation. imoje cannot be asked by our order id, so the
 	// payment waits for the notification naming it, until imoje's lifetime for it has passed.
-	return s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	return s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		var locked models.Payment
-		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, paymentID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, paymentID).Error; err != nil {
 			return err
 		}
 		if locked.ImojeTransactionID != nil || locked.ImojePaymentID != nil {
@@ -247,7 +247,7 @@ func decideUnanswered(now time.Time, pay *models.Payment, grace, margin time.Dur
 
 // markUnanswered moves a locked payment imoje never answered about to UNKNOWN or FAILED; the
 // reservation follows only its active payment (UNKNOWN: PENDING, FAILED: FAILED).
-func (s *Service) markUnanswered(tx *gorm.DB, pay *models.Payment, target models.PaymentState, reason string) error {
+func (s *Service) markUnanswered(tx *database.Tx, pay *models.Payment, target models.PaymentState, reason string) error {
 	wasActive := pay.Status.Active()
 	upd := map[string]any{"status": target, "updated_at": s.now()}
 	switch target {
@@ -256,52 +256,65 @@ func (s *Service) markUnanswered(tx *gorm.DB, pay *models.Payment, target models
 	case models.PaymentStateFailed:
 		upd["failure_code"], upd["failure_message"], upd["next_check_at"] = "IMOJE_NO_ANSWER", reason, nil
 	}
-	if err := tx.Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(upd).Error; err != nil {
+	if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND id = ?", pay.TenantID, pay.ID).Updates(upd).Error; err != nil {
 		return err
 	}
 	pay.Status = target
 	if !wasActive {
-		return events.PublishGorm(tx, paymentEvent(pay))
+		return events.Publish(tx, paymentEvent(pay))
 	}
 	return s.reservationFollows(tx, pay, reservationPaymentStatus(target), reason)
 }
 
-// applyAsked applies what imoje answered through the notification path (forward only).
-func (s *Service) applyAsked(ctx context.Context, tenantID, paymentID, serviceID uuid.UUID, t *imoje.Transaction, link *imoje.Payment) error {
-	var refunds []uuid.UUID
-	var outcome string
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		refunds, outcome = nil, ""
-		pay, err := findPayment(tx, tenantID, paymentID.String(), "", "")
-		if err != nil || pay == nil {
-			return err
-		}
-		if t != nil {
-			linkID := ""
-			if link != nil {
-				linkID = link.ID
-			}
-			var refund *uuid.UUID
-			outcome, _, refund, err = s.applySale(tx, pay, serviceID, t, linkID, "reconciliation")
-			if err != nil {
-				return err
-			}
-			if refund != nil {
-				refunds = append(refunds, *refund)
-			}
-		}
-		if link != nil && (t == nil || t.Status != imoje.StatusSettled) && !link.IsActive {
-			_, _, err = s.applyLinkClosed(tx, pay, link.ID, link.Status)
-		}
+// applyAsked applies what imoje answered about a payment of cred's shop through the notification
+// path (forward only): the same locks, decisions and store, in one transaction.
+func (s *Service) applyAsked(ctx context.Context, cred *models.ImojeCredentials, paymentID uuid.UUID, t *imoje.Transaction, link *imoje.Payment) error {
+	sh := &shop{tenantID: cred.TenantID, paymentMethodID: cred.PaymentMethodID, merchantID: cred.MerchantID, serviceID: cred.ServiceID}
+	var a applied
+	err := s.inTenantRaced(ctx, sh.tenantID, func(tx *database.Tx) (err error) {
+		a, err = s.applyAskedTx(tx, sh, paymentID, t, link)
 		return err
 	})
-	if err == nil {
-		if outcome != "" {
-			s.o.Metrics.Reconciled(outcome)
-		}
-		s.sendLater(ctx, tenantID, refunds...)
+	if err != nil {
+		return err
 	}
-	return err
+	if a.outcome != "" {
+		s.o.Metrics.Reconciled(a.outcome)
+	}
+	if a.detail != "" {
+		s.o.Log.WarnContext(ctx, "imoje payment needs attention", "tenant_id", sh.tenantID.String(), "payment_id", paymentID.String(), "outcome", a.outcome, "detail", a.detail)
+	}
+	s.sendLater(ctx, sh.tenantID, a.refunds...)
+	return nil
+}
+
+func (s *Service) applyAskedTx(tx *database.Tx, sh *shop, paymentID uuid.UUID, t *imoje.Transaction, link *imoje.Payment) (applied, error) {
+	sale := queueSaleLocks(tx, paymentID)
+	var st shopState
+	txID, linkID := "", ""
+	if t != nil {
+		txID = t.ID
+	}
+	if link != nil {
+		linkID = link.ID
+	}
+	queueShopState(tx, sh, nil, txID, &paymentID, &st)
+	if err := tx.Send(); err != nil || sale.pay == nil {
+		return applied{}, err
+	}
+	var a applied
+	if t != nil {
+		var err error
+		c := saleContext{serviceID: sh.serviceID, linkID: linkID, autoRefund: st.autoRefund, transactionOf: st.transactionOf}
+		if a, err = s.applySale(tx, sale, c, t, "reconciliation"); err != nil {
+			return applied{}, err
+		}
+	}
+	if link != nil && (t == nil || t.Status != imoje.StatusSettled) && !link.IsActive {
+		_, err := s.applyLinkClosed(tx, sale.pay, link.ID, link.Status)
+		return a, err
+	}
+	return a, nil
 }
 
 // StartReconciler starts the reconciliation loop.

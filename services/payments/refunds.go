@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/tracing"
 )
@@ -29,9 +29,9 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 		return nil, apperr.Invalid("input.amount", "refund amount must be positive")
 	}
 	var ref models.Refund
-	err := s.inTenant(ctx, p.TenantID, func(tx *gorm.DB) error {
+	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		var pay models.Payment
-		err := tx.Clauses(lockUpdate).First(&pay, "tenant_id = ? AND id = ?", p.TenantID, paymentID).Error
+		err := tx.Gorm().Clauses(lockUpdate).First(&pay, "id = ?", paymentID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrPaymentNotFound.WithField("input.paymentId")
 		}
@@ -42,24 +42,20 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 			return ErrNotRefundable
 		}
 		var inFlight int64
-		if err := tx.Model(&models.Refund{}).Select("coalesce(sum(amount), 0)").
-			Where("tenant_id = ? AND payment_id = ? AND status IN ('REQUESTED', 'PENDING')", p.TenantID, pay.ID).Scan(&inFlight).Error; err != nil {
+		if err := tx.Gorm().Model(&models.Refund{}).Select("coalesce(sum(amount), 0)").
+			Where("payment_id = ? AND status IN ('REQUESTED', 'PENDING')", pay.ID).Scan(&inFlight).Error; err != nil {
 			return err
 		}
-		available := pay.Amount - pay.RefundedAmount - inFlight
-		want := available
-		if amount != nil {
-			want = *amount
-		}
-		if want > available || want <= 0 {
-			return ErrRefundTooLarge.WithField("input.amount")
+		want, err := refundAmount(&pay, inFlight, amount)
+		if err != nil {
+			return err
 		}
 		uid := p.UserID
 		now := s.now()
 		ref = models.Refund{TenantID: p.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: want, Status: "REQUESTED",
 			Reason: reason, RequestedBy: &uid, CreatedAt: now, UpdatedAt: now}
-		sql, args := s.reserveRefund(&ref, pay.PaymentMethodID)
-		return tx.Exec(sql, args...).Error
+		s.queueReserveRefund(tx, &ref, pay.PaymentMethodID)
+		return nil
 	})
 	if err != nil {
 		return nil, wrap("refund", err)
@@ -76,40 +72,24 @@ func (s *Service) automaticRefund(pay *models.Payment, why string) models.Refund
 		Status: "REQUESTED", Reason: truncate("automatic: "+why, 255), Automatic: true, CreatedAt: now, UpdatedAt: now}
 }
 
-// reserveRefund is the one statement that records a refund REQUESTED and reserves its start time:
-// refunds of one merchant are spaced by RefundSpacing, as imoje asks, so each refund takes the
-// merchant's next free time (imoje_credentials.next_refund_at, moved on under that row's lock in
-// the same statement) as its not_before. The refund is then sent (sendRefund) without holding any
-// lock. It returns the SQL with ? placeholders (gorm) and its arguments; pgx callers number them.
-// Lock order: the payment is locked before (the caller's), the merchant's row here.
-func (s *Service) reserveRefund(ref *models.Refund, paymentMethodID uuid.UUID) (string, []any) {
+// queueReserveRefund queues the one statement that records a refund REQUESTED and reserves its
+// start time: refunds of one merchant are spaced by RefundSpacing, as imoje asks, so each refund
+// takes the merchant's next free time (imoje_credentials.next_refund_at, moved on under that row's
+// lock in the same statement) as its not_before. The refund is then sent (sendRefund) without
+// holding any lock. Lock order: the payment is locked before (the caller's), the merchant's row
+// here.
+func (s *Service) queueReserveRefund(tx *database.Tx, ref *models.Refund, paymentMethodID uuid.UUID) {
 	// A tenth more than imoje's spacing: imoje measures it between the calls' arrivals, and the
 	// network may delay the first more than the second.
 	gap := s.o.RefundSpacing + max(s.o.RefundSpacing/10, 50*time.Millisecond)
 	now := s.now()
-	return `WITH slot AS (
-			UPDATE imoje_credentials SET next_refund_at = greatest(next_refund_at, ?::timestamptz) + make_interval(secs => ?)
-			WHERE tenant_id = ? AND payment_method_id = ?
-			RETURNING next_refund_at - make_interval(secs => ?) AS not_before)
+	tx.Queue(`WITH slot AS (
+			UPDATE imoje_credentials SET next_refund_at = greatest(next_refund_at, $2::timestamptz) + make_interval(secs => $3)
+			WHERE tenant_id = $1 AND payment_method_id = $4
+			RETURNING next_refund_at - make_interval(secs => $3) AS not_before)
 		INSERT INTO refunds (tenant_id, id, payment_id, amount, status, reason, requested_by, automatic, not_before, created_at, updated_at)
-		SELECT ?, ?, ?, ?, 'REQUESTED', ?, ?, ?, coalesce((SELECT not_before FROM slot), ?::timestamptz), ?, ?`,
-		[]any{now, gap.Seconds(), ref.TenantID, paymentMethodID, gap.Seconds(),
-			ref.TenantID, ref.ID, ref.PaymentID, ref.Amount, ref.Reason, ref.RequestedBy, ref.Automatic, now, ref.CreatedAt, ref.UpdatedAt}
-}
-
-// numbered turns ? placeholders into pgx's $1, $2, …
-func numbered(sql string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range sql {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		SELECT $1, $5, $6, $7, 'REQUESTED', $8, $9, $10, coalesce((SELECT not_before FROM slot), $2::timestamptz), $11, $12`,
+		now, gap.Seconds(), paymentMethodID, ref.ID, ref.PaymentID, ref.Amount, ref.Reason, ref.RequestedBy, ref.Automatic, ref.CreatedAt, ref.UpdatedAt)
 }
 
 // sendRefund asks imoje for a REQUESTED refund at its reserved time and records the answer through
@@ -123,14 +103,14 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 		cred   models.ImojeCredentials
 		client *imoje.Client
 	)
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		if err := tx.First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		if err := tx.Gorm().First(&ref, "tenant_id = ? AND id = ?", tenantID, refundID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
+		if err := tx.Gorm().First(&pay, "tenant_id = ? AND id = ?", tenantID, ref.PaymentID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
+		if err := tx.Gorm().First(&cred, "tenant_id = ? AND payment_method_id = ?", tenantID, pay.PaymentMethodID).Error; err != nil {
 			return err
 		}
 		var err error
@@ -153,14 +133,14 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 		return &ref, err // shutting down: reconciliation sends it later
 	}
 	answer, callErr := client.Refund(context.WithoutCancel(ctx), pay.ImojeTransactionID.String(), cred.ServiceID.String(), ref.Amount, truncate(ref.Reason, 255))
-	err = s.inTenant(context.WithoutCancel(ctx), tenantID, func(tx *gorm.DB) error {
+	err = s.db.InTenant(context.WithoutCancel(ctx), tenantID, func(tx *database.Tx) error {
 		// Lock order everywhere: payment, then refund, then reservation (the webhook does the same).
 		var locked models.Payment
-		if err := tx.Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, pay.ID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&locked, "tenant_id = ? AND id = ?", tenantID, pay.ID).Error; err != nil {
 			return err
 		}
 		var current models.Refund
-		if err := tx.Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error; err != nil {
+		if err := tx.Gorm().Clauses(lockUpdate).First(&current, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error; err != nil {
 			return err
 		}
 		if callErr != nil {
@@ -171,10 +151,10 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 			if refundFailed(callErr, current.Automatic) {
 				upd["status"] = "FAILED"
 			}
-			return tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Updates(upd).Error
+			return tx.Gorm().Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Updates(upd).Error
 		}
 		if id, perr := uuid.Parse(answer.ID); perr == nil && current.ImojeRefundID == nil {
-			if err := tx.Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", id).Error; err != nil {
+			if err := tx.Gorm().Model(&models.Refund{}).Where("tenant_id = ? AND id = ?", tenantID, ref.ID).Update("imoje_refund_id", id).Error; err != nil {
 				return err
 			}
 		}
@@ -194,7 +174,9 @@ func (s *Service) sendRefund(ctx context.Context, tenantID, refundID uuid.UUID) 
 		return nil, ErrImojeUnavailable.Wrap(callErr)
 	}
 	var out models.Refund
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error { return tx.First(&out, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error })
+	err = s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		return tx.Gorm().First(&out, "tenant_id = ? AND id = ?", tenantID, ref.ID).Error
+	})
 	return &out, wrap("refund", err)
 }
 
@@ -230,8 +212,8 @@ func (s *Service) sendLater(ctx context.Context, tenantID uuid.UUID, refundIDs .
 // Refunds lists the refunds of payments.
 func (s *Service) Refunds(ctx context.Context, tenantID uuid.UUID, paymentIDs []uuid.UUID) (map[uuid.UUID][]models.Refund, error) {
 	var rows []models.Refund
-	err := s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("tenant_id = ? AND payment_id IN ?", tenantID, paymentIDs).Order("created_at").Find(&rows).Error
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		return tx.Gorm().Where("tenant_id = ? AND payment_id IN ?", tenantID, paymentIDs).Order("created_at").Find(&rows).Error
 	})
 	out := map[uuid.UUID][]models.Refund{}
 	for _, r := range rows {

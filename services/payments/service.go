@@ -1,7 +1,9 @@
 // Package payments takes money for reservations: per-tenant payment methods, imoje credentials
-// (sealed at rest, write-only), payment initiation, imoje's notification webhook, refunds and
-// reconciliation. Every imoje status, whether notified or asked for, goes through one path
-// (applySale / applyRefund) so that no status is lost, applied twice or applied backwards.
+// (sealed at rest, write-only), payment initiation, imoje's notifications (HandleNotification;
+// the HTTP route is services/imojehook), refunds and reconciliation. Every imoje status, whether
+// notified or asked for, is decided by pure functions (decideSale, decideLinkClosed,
+// decideRefundMove, in apply.go) and applied by one store (store.go) in one database.Tx, so that
+// no status is lost, applied twice or applied backwards.
 package payments
 
 import (
@@ -12,11 +14,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
@@ -26,10 +27,9 @@ import (
 
 // Errors of this domain.
 var (
-	ErrMethodNotFound      = apperr.New(apperr.NotFound, "payment method not found")
-	ErrPaymentNotFound     = apperr.New(apperr.NotFound, "payment not found")
-	ErrReservationNotFound = apperr.New(apperr.NotFound, "reservation not found")
-	ErrNoImoje             = apperr.New(apperr.BadUserInput, "online payments are not set up for this business")
+	ErrMethodNotFound  = apperr.New(apperr.NotFound, "payment method not found")
+	ErrPaymentNotFound = apperr.New(apperr.NotFound, "payment not found")
+	ErrNoImoje         = apperr.New(apperr.BadUserInput, "online payments are not set up for this business")
 	// ErrShopTaken names no business. Its way out is the proof only the shop's owner can give
 	// (shopclaim.go).
 	ErrShopTaken           = apperr.New(apperr.Conflict, "this imoje shop is connected to another business on slotpay. If the shop is yours, generate a new authorization token in imoje's panel (Settings → API keys; this ends the other connection) and save it here; a business needs a shop of its own")
@@ -79,8 +79,7 @@ type Options struct {
 
 // Service implements payments.
 type Service struct {
-	db      *gorm.DB
-	pool    *pgxpool.Pool // the pgx pool under db: the webhook's pipelined transactions
+	db      *database.DB
 	shops   shopKeys
 	booking *booking.Service
 	box     *secrets.Box
@@ -90,7 +89,7 @@ type Service struct {
 }
 
 // NewService builds the payments service.
-func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Options) *Service {
+func NewService(db *database.DB, bookings *booking.Service, box *secrets.Box, o Options) *Service {
 	if o.RefundSpacing == 0 {
 		o.RefundSpacing = 5 * time.Second
 	}
@@ -115,7 +114,7 @@ func NewService(db *gorm.DB, bookings *booking.Service, box *secrets.Box, o Opti
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: db, pool: database.PoolOf(db), booking: bookings, box: box, o: o}
+	return &Service{db: db, booking: bookings, box: box, o: o}
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC() }
@@ -137,8 +136,15 @@ func (s *Service) NotificationURL() string { return s.o.PublicBaseURL + WebhookP
 // WebhookPath is the route imoje calls.
 const WebhookPath = "/payment-imoje"
 
-func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx *gorm.DB) error) error {
-	return database.InTenant(ctx, s.db, tenantID, fn)
+// reservationScope is the tenant p may pay reservation reservationID in (booking.Scope: staff of
+// the tenant, or the reservation's customer token); an unknown or foreign reservation is
+// booking.ErrReservationNotFound for the input field.
+func reservationScope(p *auth.Principal, reservationID uuid.UUID, field string) (uuid.UUID, error) {
+	tenantID, err := booking.Scope(p, reservationID)
+	if booking.IsReservationNotFound(err) {
+		return uuid.Nil, booking.ErrReservationNotFound.WithField(field)
+	}
+	return tenantID, err
 }
 
 // wrap is apperr.Op: unexpected errors get the operation's name, client-visible ones pass.

@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/imoje"
 )
 
@@ -52,14 +52,7 @@ func holderVerdict(callable bool, shop *imoje.Service, err error, serviceID uuid
 // releaseStaleClaim makes way for p's claim of the shop when another business holds it with a
 // token imoje no longer accepts; it returns ErrShopTaken when the holder keeps it.
 func (s *Service) releaseStaleClaim(ctx context.Context, claimant uuid.UUID, merchantID string, serviceID uuid.UUID) error {
-	if s.pool == nil {
-		return errors.New("payments: no pgx pool under the database handle")
-	}
-	rows, err := s.pool.Query(ctx, `SELECT tenant_id, payment_method_id FROM imoje_shop_owner($1, $2)`, merchantID, serviceID)
-	if err != nil {
-		return err
-	}
-	owners, err := pgx.CollectRows(rows, pgx.RowToStructByPos[shopOwner])
+	owners, err := s.shopOwners(ctx, shopRef{merchantID: merchantID, serviceID: serviceID})
 	if err != nil {
 		return err
 	}
@@ -68,8 +61,8 @@ func (s *Service) releaseStaleClaim(ctx context.Context, claimant uuid.UUID, mer
 	}
 	holder := owners[0]
 	var cred models.ImojeCredentials
-	err = s.inTenant(ctx, holder.TenantID, func(tx *gorm.DB) error {
-		return tx.First(&cred, "tenant_id = ? AND payment_method_id = ?", holder.TenantID, holder.PaymentMethodID).Error
+	err = s.db.InTenant(ctx, holder.TenantID, func(tx *database.Tx) error {
+		return tx.Gorm().First(&cred, "tenant_id = ? AND payment_method_id = ?", holder.TenantID, holder.PaymentMethodID).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil // released meanwhile
@@ -96,8 +89,8 @@ func (s *Service) releaseStaleClaim(ctx context.Context, claimant uuid.UUID, mer
 	}
 	// Only the row as read: a holder that saved a new token meanwhile keeps the shop (the claim
 	// then meets the unique index and is ErrShopTaken).
-	err = s.inTenant(ctx, holder.TenantID, func(tx *gorm.DB) error {
-		return tx.Where("tenant_id = ? AND payment_method_id = ? AND merchant_id = ? AND service_id = ? AND token_sealed = ?",
+	err = s.db.InTenant(ctx, holder.TenantID, func(tx *database.Tx) error {
+		return tx.Gorm().Where("tenant_id = ? AND payment_method_id = ? AND merchant_id = ? AND service_id = ? AND token_sealed = ?",
 			holder.TenantID, holder.PaymentMethodID, merchantID, serviceID, cred.TokenSealed).Delete(&models.ImojeCredentials{}).Error
 	})
 	if err != nil {

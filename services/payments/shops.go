@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 
 	"github.com/google/uuid"
@@ -70,33 +69,26 @@ func (k *shopKeys) forget(ref shopRef) {
 
 // shopFor returns the shop of a notification header: from memory unless fresh is set, else from the
 // database (the owner through imoje_shop_owner, which may cross tenants, then the credentials in
-// that tenant's scope). An unknown shop is a 404.
+// that tenant's scope). An unknown shop is refused (RefusedUnknownShop).
 func (s *Service) shopFor(ctx context.Context, ref shopRef, fresh bool) (sh *shop, cached bool, err error) {
 	if !fresh {
 		if sh := s.shops.cached(ref); sh != nil {
 			return sh, true, nil
 		}
 	}
-	if s.pool == nil {
-		return nil, false, errors.New("payments: no pgx pool under the database handle")
-	}
-	rows, err := s.pool.Query(ctx, `SELECT tenant_id, payment_method_id FROM imoje_shop_owner($1, $2)`, ref.merchantID, ref.serviceID)
+	owners, err := s.shopOwners(ctx, ref)
 	if err != nil {
 		return nil, false, err // database trouble: 503, imoje retries
 	}
-	owners, err := pgx.CollectRows(rows, pgx.RowToStructByPos[shopOwner])
-	if err != nil {
-		return nil, false, err
-	}
 	if len(owners) != 1 {
 		s.shops.forget(ref)
-		return nil, false, refuse(http.StatusNotFound, "unknown shop", nil)
+		return nil, false, refuse(RefusedUnknownShop, "unknown shop", nil)
 	}
 	sh = &shop{tenantID: owners[0].TenantID, paymentMethodID: owners[0].PaymentMethodID, merchantID: ref.merchantID, serviceID: ref.serviceID}
 	found := false
-	err = database.ReadInTenant(ctx, s.pool, sh.tenantID, func(b *pgx.Batch) {
-		b.Queue(`SELECT service_key_sealed FROM imoje_credentials WHERE tenant_id = $1 AND payment_method_id = $2 AND merchant_id = $3 AND service_id = $4`,
-			sh.tenantID, sh.paymentMethodID, sh.merchantID, sh.serviceID).Query(func(rows pgx.Rows) error {
+	err = s.db.InTenant(ctx, sh.tenantID, func(tx *database.Tx) error {
+		tx.Queue(`SELECT service_key_sealed FROM imoje_credentials WHERE tenant_id = $1 AND payment_method_id = $2 AND merchant_id = $3 AND service_id = $4`,
+			sh.paymentMethodID, sh.merchantID, sh.serviceID).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				found = true
 				if err := rows.Scan(&sh.keySealed); err != nil {
@@ -105,6 +97,7 @@ func (s *Service) shopFor(ctx context.Context, ref shopRef, fresh bool) (sh *sho
 			}
 			return rows.Err()
 		})
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
@@ -112,11 +105,21 @@ func (s *Service) shopFor(ctx context.Context, ref shopRef, fresh bool) (sh *sho
 	if !found {
 		// Removed between the two reads.
 		s.shops.forget(ref)
-		return nil, false, refuse(http.StatusNotFound, "unknown shop", nil)
+		return nil, false, refuse(RefusedUnknownShop, "unknown shop", nil)
 	}
 	if sh.key, err = s.box.Open(sh.tenantID, fieldServiceKey, sh.keySealed); err != nil {
 		return nil, false, err
 	}
 	s.shops.remember(ref, sh)
 	return sh, false, nil
+}
+
+// shopOwners is who holds the shop (imoje_shop_owner, which may cross tenants: it belongs to no
+// tenant's transaction). More than one row never happens; none is a free shop.
+func (s *Service) shopOwners(ctx context.Context, ref shopRef) ([]shopOwner, error) {
+	rows, err := s.db.Pool().Query(ctx, `SELECT tenant_id, payment_method_id FROM imoje_shop_owner($1, $2)`, ref.merchantID, ref.serviceID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[shopOwner])
 }

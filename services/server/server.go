@@ -26,6 +26,7 @@ import (
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
+	"github.com/slotpay/slotpay/services/imojehook"
 	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/periodic"
@@ -137,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		defaultImoje = cfg.PublicBaseURL + "/_imoje/v1/merchant"
 	}
 	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
-	s.Payments = payments.NewService(db, s.Booking, box, payments.Options{
+	s.Payments = payments.NewService(data, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
 		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, s.Metrics.ImojeTransport(nil))},
 		ReconcileAfter: reconcileAfter, ReconcileBatch: cfg.ReconcileBatch,
@@ -190,7 +191,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.Tenancy,
 		web.ClientIP(s.Config.TrustedProxies, graph.WithRetryAfter(gql)))))
-	mux.Handle("POST "+payments.WebhookPath, s.Payments)
+	mux.Handle("POST "+imojehook.Path, &imojehook.Handler{Payments: s.Payments, Log: s.Log, Metrics: s.Metrics})
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
 	}
