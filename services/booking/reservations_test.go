@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -136,12 +135,12 @@ func TestPaymentRequiredHoldThenPaid(t *testing.T) {
 	apply := func(ps models.PaymentStatus) (bool, *booking.PaymentView) {
 		var changed bool
 		var view *booking.PaymentView
-		err := database.InTenant(context.Background(), f.db.App, r.TenantID, func(tx *gorm.DB) error {
+		err := f.db.Data.InTenant(context.Background(), r.TenantID, func(tx *database.Tx) error {
 			var err error
-			if view, err = f.svc.ReservationForPaymentTx(tx, r.TenantID, r.ID); err != nil {
+			if view, err = f.svc.ReservationForPaymentTx(tx.Gorm(), r.TenantID, r.ID); err != nil {
 				return err
 			}
-			changed, err = f.svc.ApplyPaymentStatusTx(tx, r.TenantID, r.ID, ps, "system", "")
+			changed, err = f.svc.ApplyPaymentStatusTx(tx.Gorm(), r.TenantID, r.ID, ps, "system", "")
 			return err
 		})
 		if err != nil {
@@ -167,8 +166,8 @@ func TestPaymentRequiredHoldThenPaid(t *testing.T) {
 	}
 	// Another tenant's id is not found through the payment API either.
 	other, _ := f.newTenant(t, "Europe/Warsaw")
-	err = database.InTenant(context.Background(), f.db.App, other.TenantID, func(tx *gorm.DB) error {
-		_, err := f.svc.ApplyPaymentStatusTx(tx, other.TenantID, r.ID, models.PaymentPaid, "system", "")
+	err = f.db.Data.InTenant(context.Background(), other.TenantID, func(tx *database.Tx) error {
+		_, err := f.svc.ApplyPaymentStatusTx(tx.Gorm(), other.TenantID, r.ID, models.PaymentPaid, "system", "")
 		return err
 	})
 	if !booking.IsReservationNotFound(err) {

@@ -507,15 +507,15 @@ func (s *Service) Payment(ctx context.Context, tenantID, id uuid.UUID) (*models.
 // PaymentsOf lists a reservation's payments, newest first.
 func (s *Service) PaymentsOf(ctx context.Context, tenantID uuid.UUID, reservationIDs []uuid.UUID) (map[uuid.UUID][]models.Payment, error) {
 	out := map[uuid.UUID][]models.Payment{}
-	err := s.booking.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueuePaymentsOf(b, tenantID, reservationIDs, out) })
+	err := s.booking.Read(ctx, tenantID, func(tx *database.Tx) { QueuePaymentsOf(tx, reservationIDs, out) })
 	return out, wrap("payments of reservations", err)
 }
 
-// QueuePaymentsOf queues PaymentsOf's read into a batch for database.ReadInTenant (graph's attach
-// sends it with the other relations of the reservations of a response in one round trip).
-func QueuePaymentsOf(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
-	database.QueueGrouped(b, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
-		[]any{tenantID, reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
+// QueuePaymentsOf queues PaymentsOf's read into tx (booking.AttachRelations sends it with the other
+// relations of the reservations of a response in one round trip).
+func QueuePaymentsOf(tx *database.Tx, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
+	database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.Payment]()+` FROM payments WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY created_at DESC`,
+		[]any{reservationIDs}, func(r models.Payment) uuid.UUID { return r.ReservationID }, out)
 }
 
 // PaymentsByIDs reads payments of one tenant by id.

@@ -123,9 +123,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s.MetricsHandler = s.Metrics.Handler()
 	auth.SetPasswordConcurrency(cfg.PasswordConcurrency)
 	s.Limits = ratelimit.NewStore(pool, opt.Now)
-	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
+	s.Tenancy = tenancy.NewService(data, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
 		Limiter: s.Limits, Limits: cfg.RateLimits})
-	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log, Metrics: s.Metrics})
+	s.Booking = booking.NewService(data, tokens, booking.Options{Now: opt.Now, Logger: log, Metrics: s.Metrics})
 	box, err := secrets.NewBox(cfg.CredentialKeys)
 	if err != nil {
 		pool.Close()
