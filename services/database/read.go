@@ -84,9 +84,9 @@ func PoolOf(db *gorm.DB) *pgxpool.Pool {
 
 func registerPool(sqlDB *sql.DB, pool *pgxpool.Pool) { pools.Store(sqlDB, pool) }
 
-// StatementCounter counts the statements and round trips a pool sends (installed by Open on every
-// connection, gorm's statements included since gorm runs on the same pool). Tests read it to prove
-// that a page costs a bounded number of queries whichever path (gorm or pgx) reads it.
+// StatementCounter counts the statements and round trips a pool sends, gorm's included since gorm
+// runs on the same pool. Tests install it (a tracer passed to Open; production pools carry none)
+// and read it to prove that a page costs a bounded number of queries whichever path reads it.
 type StatementCounter struct {
 	statements atomic.Int64 // every statement: Query/Exec (BEGIN and COMMIT included) and each one in a batch
 	roundTrips atomic.Int64 // Query/Exec calls plus whole batches
@@ -124,16 +124,6 @@ func (c *StatementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.Trace
 
 // TraceBatchEnd implements pgx.BatchTracer.
 func (c *StatementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
-var counters sync.Map // *pgxpool.Pool → *StatementCounter
-
-// CounterOf returns the statement counter of a pool opened by Open, or nil.
-func CounterOf(pool *pgxpool.Pool) *StatementCounter {
-	if c, ok := counters.Load(pool); ok {
-		return c.(*StatementCounter)
-	}
-	return nil
-}
 
 // QueueByKey queues a read of T rows into out, one row per key (e.g. objects by id).
 func QueueByKey[T any, K comparable](b *pgx.Batch, sql string, args []any, key func(T) K, out map[K]T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
@@ -100,13 +101,16 @@ type Options struct {
 	WebSocketInitTimeout time.Duration
 	// TracerProvider receives this server's spans (tracing.FromEnv builds it); nil turns tracing off.
 	TracerProvider trace.TracerProvider
+	// QueryTracers see every statement of the application's pool besides tracing's (tests count
+	// statements with a database.StatementCounter; production installs none).
+	QueryTracers []pgx.QueryTracer
 }
 
 // New prepares the database (creating it and applying migrations as the owner, unless
 // SkipMigrations; waiting up to DatabaseWait for it) and builds the HTTP handler on the application
 // role's connection pool.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
-	data, err := openDatabase(ctx, cfg, log, tracing.Database(opt.TracerProvider))
+	data, err := openDatabase(ctx, cfg, log, append([]pgx.QueryTracer{tracing.Database(opt.TracerProvider)}, opt.QueryTracers...)...)
 	if err != nil {
 		return nil, err
 	}
