@@ -323,7 +323,7 @@ func (s *Service) Reservation(ctx context.Context, p *auth.Principal, id uuid.UU
 		if err := db.First(&r, "id = ?", id).Error; err != nil {
 			return notFound(err, ErrReservationNotFound, "id")
 		}
-		if r.Status == models.StatusPendingPayment && r.HoldExpiresAt != nil && !r.HoldExpiresAt.After(s.Now()) {
+		if holdLapsed(&r, s.Now()) {
 			locked, err := lockReservation(db, id)
 			if err != nil {
 				return err

@@ -68,9 +68,15 @@ func lockReservation(tx *gorm.DB, id uuid.UUID) (*models.Reservation, error) {
 	return &r, err
 }
 
+// holdLapsed reports whether r is a hold whose time has passed by now: it no longer holds its slot,
+// and whoever meets it first (a read, a change, the expiry worker) expires it.
+func holdLapsed(r *models.Reservation, now time.Time) bool {
+	return r.Status == models.StatusPendingPayment && r.HoldExpiresAt != nil && !r.HoldExpiresAt.After(now)
+}
+
 // expireIfOverdue expires a locked hold whose time has passed (the worker may be late) and reloads it.
 func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
-	if r.Status != models.StatusPendingPayment || r.HoldExpiresAt == nil || r.HoldExpiresAt.After(now) {
+	if !holdLapsed(r, now) {
 		return nil
 	}
 	if err := tx.Exec(`SELECT booking_expire_hold(?, ?, ?)`, r.TenantID, r.ID, now).Error; err != nil {

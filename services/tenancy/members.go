@@ -14,11 +14,6 @@ import (
 	"github.com/slotpay/slotpay/services/database"
 )
 
-// canManage: a member may grant or manage roles up to its own, and only an OWNER manages OWNERs.
-func canManage(actor auth.Role, target auth.Role) bool {
-	return actor.Rank() >= target.Rank() && (target != auth.RoleOwner || actor == auth.RoleOwner)
-}
-
 // Invited is a new invitation and its one-time token (to put in the link sent to the invitee).
 type Invited struct {
 	Invitation models.Invitation
@@ -216,10 +211,11 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userI
 		if err := s.lockMember(db, p, userID, &m); err != nil {
 			return err
 		}
-		if !canManage(p.Role, m.Role) || !canManage(p.Role, role) {
-			return ErrRoleTooHigh
+		keepOwner, err := roleChange(p.Role, m.Role, role)
+		if err != nil {
+			return err
 		}
-		if m.Role == auth.RoleOwner && role != auth.RoleOwner {
+		if keepOwner {
 			if err := ensureAnotherOwner(db, p.TenantID, userID); err != nil {
 				return err
 			}
@@ -251,10 +247,11 @@ func (s *Service) RemoveMember(ctx context.Context, p *auth.Principal, userID uu
 		if err := s.lockMember(db, p, userID, &m); err != nil {
 			return err
 		}
-		if !canManage(p.Role, m.Role) {
-			return ErrRoleTooHigh
+		keepOwner, err := removal(p.Role, m.Role)
+		if err != nil {
+			return err
 		}
-		if m.Role == auth.RoleOwner {
+		if keepOwner {
 			if err := ensureAnotherOwner(db, p.TenantID, userID); err != nil {
 				return err
 			}
@@ -286,8 +283,5 @@ func ensureAnotherOwner(tx *gorm.DB, tenantID, userID uuid.UUID) error {
 		Scan(&others).Error; err != nil {
 		return err
 	}
-	if others == 0 {
-		return ErrLastOwner
-	}
-	return nil
+	return lastOwner(others)
 }
