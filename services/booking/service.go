@@ -2,7 +2,8 @@
 // schedules, availability, and reservations with their lifecycle. Double booking is made impossible
 // by the database (see migrations/00002_booking.sql); this package validates input, computes
 // availability, drives the reservation state machine and translates the database's refusals into
-// its sentinels.
+// its sentinels. Every tenant's read and write runs in a database.Tx (InTenant); the pure decisions
+// (CanTransition, ComputeSlots and Check, applyPaymentPolicy, holdLapsed) have table tests beside them.
 package booking
 
 import (

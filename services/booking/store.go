@@ -25,7 +25,7 @@ import (
 // makes concurrent bookers of one class meet on one row, whose capacity and blocked range follow the
 // service as it is now while it holds no seat — and insert the reservation on it. The claim takes
 // no seat: inserting the reservation does (the trigger), and that is where the database refuses an
-// overlap or a full class. r.OccupationID is set from the claim when the batch is read.
+// overlap or a full class. r.OccupationID is set from the claim when the round trip has run.
 func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
 	blockedFrom := r.StartsAt.Add(-time.Duration(svc.BufferBeforeMinutes) * time.Minute)
 	blockedTo := r.EndsAt.Add(time.Duration(svc.BufferAfterMinutes) * time.Minute)

@@ -15,9 +15,9 @@ import (
 var _ auth.Memberships = (*Service)(nil)
 
 // MemberRole returns userID's current role in tenantID, or auth.ErrNotMember: what every staff
-// request is authorised by (auth.Authority). One round trip on the application pool, in the
-// tenant's row-level-security scope: the tenant's setting and a primary-key look-up of
-// memberships (tenant_id, user_id), sent as one batch.
+// request is authorised by (auth.Authority). One round trip, in the tenant's row-level-security
+// scope: a transaction that only queues the tenant's setting and a primary-key look-up of
+// memberships (tenant_id, user_id).
 func (s *Service) MemberRole(ctx context.Context, tenantID, userID uuid.UUID) (auth.Role, error) {
 	var role auth.Role
 	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {

@@ -1,5 +1,6 @@
 // Package tenancy holds tenants, their members and sessions: sign-up, log-in, rotating refresh
-// tokens, invitations and roles.
+// tokens, invitations and roles. Every tenant's read and write runs in a database.Tx (InTenant,
+// AsUser); the role rules (roles.go) are pure decisions with table tests beside them.
 package tenancy
 
 import (
@@ -308,6 +309,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	reused := false
 	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
+		reused = false // a rerun (deadlock) decides afresh
 		var rt models.RefreshToken
 		err := db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).First(&rt).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
