@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/database"
@@ -49,6 +50,65 @@ func (s *Service) AttachRelations(ctx context.Context, rows []*models.Reservatio
 		rel.attach(group, want)
 	}
 	return nil
+}
+
+// The GraphQL edge's batch reads of a page's relations. Each has a Queue form that adds the read to
+// a tenant transaction, so a page's nested objects of every kind come in one round trip (see
+// AttachRelations); the plain form is a transaction with that one read. The queries name the
+// tenant ($1) too, as every query of the application does; row-level security applies on top.
+
+// QueueServicesByIDs queues a read of services of tx's tenant by id, archived ones too, into out.
+func QueueServicesByIDs(tx *database.Tx, ids []uuid.UUID, out map[uuid.UUID]models.Service) {
+	database.QueueRowsByKey(tx, `SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = ANY($2)`,
+		[]any{ids}, func(r models.Service) uuid.UUID { return r.ID }, out)
+}
+
+// QueueStaffByIDs queues a read of staff members of tx's tenant by id into out.
+func QueueStaffByIDs(tx *database.Tx, ids []uuid.UUID, out map[uuid.UUID]models.StaffMember) {
+	database.QueueRowsByKey(tx, `SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = ANY($2)`,
+		[]any{ids}, func(r models.StaffMember) uuid.UUID { return r.ID }, out)
+}
+
+// QueueHistoryByReservations queues a read of the history of several reservations of tx's tenant,
+// oldest first, into out.
+func QueueHistoryByReservations(tx *database.Tx, ids []uuid.UUID, out map[uuid.UUID][]models.ReservationHistory) {
+	database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.ReservationHistory]()+` FROM reservation_history WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY seq`,
+		[]any{ids}, func(r models.ReservationHistory) uuid.UUID { return r.ReservationID }, out)
+}
+
+// ServicesByIDs loads services of one tenant by id (for the GraphQL loaders), archived ones too.
+func (s *Service) ServicesByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Service, error) {
+	var out map[uuid.UUID]models.Service
+	err := s.Read(ctx, tenantID, func(tx *database.Tx) {
+		out = make(map[uuid.UUID]models.Service, len(ids))
+		QueueServicesByIDs(tx, ids, out)
+	})
+	return out, wrap("services by id", err)
+}
+
+// HistoryByReservations loads the history of several reservations of one tenant, oldest first.
+func (s *Service) HistoryByReservations(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.ReservationHistory, error) {
+	var out map[uuid.UUID][]models.ReservationHistory
+	err := s.Read(ctx, tenantID, func(tx *database.Tx) {
+		out = make(map[uuid.UUID][]models.ReservationHistory, len(ids))
+		QueueHistoryByReservations(tx, ids, out)
+	})
+	return out, wrap("reservation history", err)
+}
+
+// Read runs the reads queue adds in one round trip scoped to tenantID (a database.Tx that only
+// queues: no BEGIN, no COMMIT).
+func (s *Service) Read(ctx context.Context, tenantID uuid.UUID, queue func(tx *database.Tx)) error {
+	return s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		queue(tx)
+		return nil
+	})
+}
+
+// ReadInTenant is Read on a pgx batch whose statements name the tenant themselves
+// (database.ReadInTenant): the payments domain's reads, until they run in a database.Tx too.
+func (s *Service) ReadInTenant(ctx context.Context, tenantID uuid.UUID, queue func(b *pgx.Batch)) error {
+	return database.ReadInTenant(ctx, s.data.Pool(), tenantID, queue)
 }
 
 // relationRows are the related rows of one tenant's reservations, by key.

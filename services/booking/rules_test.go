@@ -1,9 +1,12 @@
 package booking
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/slotpay/slotpay/models"
 )
@@ -96,6 +99,49 @@ func TestHoldLapsed(t *testing.T) {
 		r := &models.Reservation{Status: c.status, HoldExpiresAt: c.expires}
 		if got := holdLapsed(r, now); got != c.want {
 			t.Errorf("%s: holdLapsed = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// chooseStaff takes the first staff member free at the start, or names the most specific reason
+// nobody is (taken, then off the grid, then outside hours).
+func TestChooseStaff(t *testing.T) {
+	t.Parallel()
+	loc := time.UTC
+	svc := ServiceSpec{ID: uuid.New(), Duration: time.Hour, Capacity: 1}
+	rules := Rules{Location: loc, Step: 30 * time.Minute}
+	at := func(h, m int) time.Time { return time.Date(2026, 3, 4, h, m, 0, 0, loc) }
+	working := func(from, to int) StaffSchedule {
+		s := StaffSchedule{StaffMemberID: uuid.New(), Exceptions: map[models.Date][]MinuteRange{}}
+		for d := range s.Weekly {
+			s.Weekly[d] = []MinuteRange{{Start: from * 60, End: to * 60}}
+		}
+		s.Prepare()
+		return s
+	}
+	busy := func(s StaffSchedule) StaffSchedule {
+		s.Busy = []Busy{{ServiceID: uuid.New(), StartsAt: at(10, 0), EndsAt: at(11, 0), BlockedFrom: at(10, 0), BlockedTo: at(11, 0), Seats: 1}}
+		return s
+	}
+	morning, afternoon := working(9, 12), working(13, 17)
+	taken := busy(working(9, 12))
+	for _, c := range []struct {
+		name  string
+		staff []StaffSchedule
+		start time.Time
+		want  uuid.UUID
+		err   error
+	}{
+		{"nobody performs the service", nil, at(10, 0), uuid.Nil, ErrNoStaffForService},
+		{"the first who is free", []StaffSchedule{morning, afternoon}, at(10, 0), morning.StaffMemberID, nil},
+		{"the next when the first is taken", []StaffSchedule{taken, morning}, at(10, 0), morning.StaffMemberID, nil},
+		{"taken beats outside hours", []StaffSchedule{afternoon, taken}, at(10, 0), uuid.Nil, ErrSlotUnavailable},
+		{"off the grid beats outside hours", []StaffSchedule{afternoon, morning}, at(10, 15), uuid.Nil, ErrMisaligned},
+		{"outside everyone's hours", []StaffSchedule{morning, afternoon}, at(12, 0), uuid.Nil, ErrOutsideWorkingHours},
+	} {
+		got, err := chooseStaff(rules, svc, c.staff, c.start)
+		if got != c.want || !errors.Is(err, c.err) {
+			t.Errorf("%s: %s, %v; want %s, %v", c.name, got, err, c.want, c.err)
 		}
 	}
 }
