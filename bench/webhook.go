@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/database"
@@ -254,5 +255,33 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 			fmt.Sprintf(`{"k":"PAYMENT_UPDATED","t":"%s","r":"%s","p":"%s"}`, tenant, reservationID, p.PaymentID))
 		return nil
 	}
-	return database.PipelineInTenant(ctx, f.pool, tenant, read, decide)
+	return bareTwoTrips(ctx, f.pool, tenant, read, decide)
+}
+
+// bareTwoTrips is the floor's transaction in bare pgx, what slotpay's database.Tx does for the same
+// shape without its bookkeeping: BEGIN, the tenant's setting and the reads in one round trip, then
+// decide's writes with COMMIT in a second.
+func bareTwoTrips(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, read func(*pgx.Batch), decide func(*pgx.Batch) error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	first := &pgx.Batch{}
+	first.Queue("BEGIN")
+	first.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenant.String())
+	read(first)
+	err = conn.SendBatch(ctx, first).Close()
+	second := &pgx.Batch{}
+	if err == nil {
+		err = decide(second)
+	}
+	if err == nil {
+		second.Queue("COMMIT")
+		err = conn.SendBatch(ctx, second).Close()
+	}
+	if err != nil && conn.Conn().PgConn().TxStatus() != 'I' {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	return err
 }

@@ -14,11 +14,14 @@ import (
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
-// Nested booking fields other than a reservation's relations (which attach.go reads up front) and
-// a free slot's staff member (the availability read has it) — a staff member's services and
-// hours — are loaded in batches: one query
-// per kind of field per response, whatever the number of rows, instead of one per row. Loaders are made fresh for every response (AroundResponses),
-// so nothing cached outlives a query, a mutation or one event of a subscription.
+// A reservation's relations (service, staff member, history, payments) are read up front by
+// booking.AttachRelations (attach.go), a free slot's staff member comes with the availability read;
+// the fields of other parents — a staff member's services and hours, a reservation's business and
+// its payment methods — are loaded in batches through the domains' read methods (the same SQL as
+// the relations: booking.ServicesByIDs is booking.QueueServicesByIDs in a transaction of its own):
+// one query per kind of field per response, whatever the number of rows, instead of one per row.
+// Loaders are made fresh for every response (AroundResponses), so nothing cached outlives a query,
+// a mutation or one event of a subscription.
 //
 // Keys carry the tenant of the parent object: the parent was authorised when it was loaded, and its
 // children belong to the same tenant (the foreign keys include tenant_id). Public results (a new
@@ -50,15 +53,13 @@ const loaderWait = 5 * time.Millisecond
 func NewLoaders(b *booking.Service, t *tenancy.Service, p *payments.Service) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(booking.MaxPageSize * 2)}
 	return &Loaders{
-		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptrTo[models.Service]), opts...),
+		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptr[models.Service]), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),
 		Weekly:        dataloadgen.NewLoader(listByTenant(b.WeeklyByStaff), opts...),
 		Business:      dataloadgen.NewLoader(tenantsByID(t), opts...),
 		PublicMethods: dataloadgen.NewLoader(enabledMethodsByTenant(p), opts...),
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // byTenant adapts a per-tenant batch read to a loader of single objects.
 func byTenant[V, Out any](fetch func(context.Context, uuid.UUID, []uuid.UUID) (map[uuid.UUID]V, error), convert func(V) Out) func(context.Context, []tenantKey) (map[tenantKey]Out, error) {

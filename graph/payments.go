@@ -53,7 +53,7 @@ func NewPaymentLoaders(p *payments.Service) *PaymentLoaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait)}
 	return &PaymentLoaders{
 		Refunds: dataloadgen.NewLoader(listByTenant(p.Refunds), opts...),
-		Payment: dataloadgen.NewMappedLoader(byTenant(p.PaymentsByIDs, ptrTo[models.Payment]), opts...),
+		Payment: dataloadgen.NewMappedLoader(byTenant(p.PaymentsByIDs, ptr[models.Payment]), opts...),
 	}
 }
 

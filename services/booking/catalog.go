@@ -20,8 +20,9 @@ import (
 // BookingSettings returns the tenant's booking rules.
 func (s *Service) BookingSettings(ctx context.Context, tenantID uuid.UUID) (*models.BookingSettings, error) {
 	var out models.BookingSettings
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.First(&out, "id = ?", tenantID).Error
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.First(&out, "id = ?", tenantID).Error
 	})
 	return &out, wrap("booking settings", notFound(err, tenancy.ErrTenantNotFound, ""))
 }
@@ -58,14 +59,15 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		updates[c.col] = *c.v
 	}
 	var out models.BookingSettings
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		if len(updates) > 0 {
 			updates["updated_at"] = s.Now()
-			if err := tx.Table("tenants").Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
+			if err := db.Table("tenants").Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
 				return err
 			}
 		}
-		return tx.First(&out, "id = ?", p.TenantID).Error
+		return db.First(&out, "id = ?", p.TenantID).Error
 	})
 	return &out, wrap("update booking settings", err)
 }
@@ -186,16 +188,17 @@ func (s *Service) CreateService(ctx context.Context, p *auth.Principal, in Servi
 	if err := in.apply(&svc, true); err != nil {
 		return nil, err
 	}
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		if svc.Currency == "" {
 			var settings models.BookingSettings
-			if err := tx.First(&settings, "id = ?", p.TenantID).Error; err != nil {
+			if err := db.First(&settings, "id = ?", p.TenantID).Error; err != nil {
 				return err
 			}
 			svc.Currency = settings.Currency
 		}
 		svc.CreatedAt, svc.UpdatedAt = s.Now(), s.Now()
-		return tx.Create(&svc).Error
+		return db.Create(&svc).Error
 	})
 	return &svc, wrap("create service", err)
 }
@@ -203,18 +206,19 @@ func (s *Service) CreateService(ctx context.Context, p *auth.Principal, in Servi
 // UpdateService changes a service (OWNER/ADMIN). Existing reservations keep their price and times.
 func (s *Service) UpdateService(ctx context.Context, p *auth.Principal, id uuid.UUID, in ServiceInput) (*models.Service, error) {
 	var svc models.Service
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&svc, "id = ?", id).Error; err != nil {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&svc, "id = ?", id).Error; err != nil {
 			return notFound(err, ErrServiceNotFound, "id")
 		}
 		if err := in.apply(&svc, false); err != nil {
 			return err
 		}
 		svc.UpdatedAt = s.Now()
-		if err := tx.Save(&svc).Error; err != nil {
+		if err := db.Save(&svc).Error; err != nil {
 			return err
 		}
-		return serviceChanged(tx, p.TenantID, id)
+		return serviceChanged(tx, id)
 	})
 	if err != nil {
 		return nil, wrap("update service", err)
@@ -225,17 +229,18 @@ func (s *Service) UpdateService(ctx context.Context, p *auth.Principal, id uuid.
 // ArchiveService stops a service from being booked; its past reservations stay intact.
 func (s *Service) ArchiveService(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.Service, error) {
 	var svc models.Service
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		now := s.Now()
-		res := tx.Model(&models.Service{}).Where("id = ? AND archived_at IS NULL", id).
+		res := db.Model(&models.Service{}).Where("id = ? AND archived_at IS NULL", id).
 			Updates(map[string]any{"archived_at": now, "active": false, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
-		if err := notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id"); err != nil {
+		if err := notFound(db.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id"); err != nil {
 			return err
 		}
-		return serviceChanged(tx, p.TenantID, id)
+		return serviceChanged(tx, id)
 	})
 	if err != nil {
 		return nil, wrap("archive service", err)
@@ -246,8 +251,9 @@ func (s *Service) ArchiveService(ctx context.Context, p *auth.Principal, id uuid
 // Services lists the tenant's services, archived ones only when asked.
 func (s *Service) Services(ctx context.Context, tenantID uuid.UUID, includeArchived bool) ([]models.Service, error) {
 	var out []models.Service
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		q := tx.Order("category NULLS FIRST, name, id").Limit(1000)
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		q := db.Order("category NULLS FIRST, name, id").Limit(1000)
 		if !includeArchived {
 			q = q.Where("archived_at IS NULL")
 		}
@@ -263,8 +269,9 @@ func (s *Service) PublicServices(ctx context.Context, tenantSlug string) ([]mode
 		return nil, err
 	}
 	var out []models.Service
-	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("active AND archived_at IS NULL").Order("category NULLS FIRST, name, id").Limit(1000).Find(&out).Error
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("active AND archived_at IS NULL").Order("category NULLS FIRST, name, id").Limit(1000).Find(&out).Error
 	})
 	return out, wrap("public services", err)
 }
@@ -272,8 +279,9 @@ func (s *Service) PublicServices(ctx context.Context, tenantSlug string) ([]mode
 // ServiceByID returns one service of the tenant.
 func (s *Service) ServiceByID(ctx context.Context, tenantID, id uuid.UUID) (*models.Service, error) {
 	var svc models.Service
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return notFound(tx.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id")
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return notFound(db.First(&svc, "id = ?", id).Error, ErrServiceNotFound, "id")
 	})
 	if err != nil {
 		return nil, wrap("service", err)
@@ -300,13 +308,14 @@ func (s *Service) CreateStaffMember(ctx context.Context, p *auth.Principal, in S
 	if in.Active != nil {
 		m.Active = *in.Active
 	}
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		m.CreatedAt, m.UpdatedAt = s.Now(), s.Now()
-		if err := tx.Create(&m).Error; err != nil {
+		if err := db.Create(&m).Error; err != nil {
 			return translateStaffError(err)
 		}
 		if in.ServiceIDs != nil {
-			return setStaffServices(tx, p.TenantID, m.ID, *in.ServiceIDs)
+			return setStaffServices(db, p.TenantID, m.ID, *in.ServiceIDs)
 		}
 		return nil
 	})
@@ -319,8 +328,9 @@ func (s *Service) CreateStaffMember(ctx context.Context, p *auth.Principal, in S
 // UpdateStaffMember changes a worker (OWNER/ADMIN).
 func (s *Service) UpdateStaffMember(ctx context.Context, p *auth.Principal, id uuid.UUID, in StaffInput) (*models.StaffMember, error) {
 	var m models.StaffMember
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&m, "id = ?", id).Error; err != nil {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&m, "id = ?", id).Error; err != nil {
 			return notFound(err, ErrStaffNotFound, "id")
 		}
 		if in.Name != nil {
@@ -340,11 +350,11 @@ func (s *Service) UpdateStaffMember(ctx context.Context, p *auth.Principal, id u
 			m.Active = *in.Active
 		}
 		m.UpdatedAt = s.Now()
-		if err := tx.Save(&m).Error; err != nil {
+		if err := db.Save(&m).Error; err != nil {
 			return translateStaffError(err)
 		}
 		if in.ServiceIDs != nil {
-			return setStaffServices(tx, p.TenantID, m.ID, *in.ServiceIDs)
+			return setStaffServices(db, p.TenantID, m.ID, *in.ServiceIDs)
 		}
 		return nil
 	})
@@ -357,13 +367,14 @@ func (s *Service) UpdateStaffMember(ctx context.Context, p *auth.Principal, id u
 // ArchiveStaffMember stops a worker from being booked; past reservations stay intact.
 func (s *Service) ArchiveStaffMember(ctx context.Context, p *auth.Principal, id uuid.UUID) (*models.StaffMember, error) {
 	var m models.StaffMember
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		now := s.Now()
-		if err := tx.Model(&models.StaffMember{}).Where("id = ? AND archived_at IS NULL", id).
+		if err := db.Model(&models.StaffMember{}).Where("id = ? AND archived_at IS NULL", id).
 			Updates(map[string]any{"archived_at": now, "active": false, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return notFound(tx.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
+		return notFound(db.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
 	})
 	if err != nil {
 		return nil, wrap("archive staff member", err)
@@ -410,8 +421,9 @@ func setStaffServices(tx *gorm.DB, tenantID, staffID uuid.UUID, ids []uuid.UUID)
 // StaffMembers lists the tenant's staff, archived ones only when asked.
 func (s *Service) StaffMembers(ctx context.Context, tenantID uuid.UUID, includeArchived bool) ([]models.StaffMember, error) {
 	var out []models.StaffMember
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		q := tx.Order("name, id").Limit(1000)
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		q := db.Order("name, id").Limit(1000)
 		if !includeArchived {
 			q = q.Where("archived_at IS NULL")
 		}
@@ -428,8 +440,9 @@ func (s *Service) PublicStaff(ctx context.Context, tenantSlug string, serviceID 
 		return nil, err
 	}
 	var out []models.StaffMember
-	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		q := tx.Where("active AND archived_at IS NULL").Order("name, id").Limit(1000)
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		q := db.Where("active AND archived_at IS NULL").Order("name, id").Limit(1000)
 		if serviceID != nil {
 			q = q.Where("id IN (SELECT staff_member_id FROM staff_services WHERE service_id = ?)", *serviceID)
 		}
@@ -441,8 +454,9 @@ func (s *Service) PublicStaff(ctx context.Context, tenantSlug string, serviceID 
 // StaffMemberByID returns one staff member of the tenant.
 func (s *Service) StaffMemberByID(ctx context.Context, tenantID, id uuid.UUID) (*models.StaffMember, error) {
 	var m models.StaffMember
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return notFound(tx.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return notFound(db.First(&m, "id = ?", id).Error, ErrStaffNotFound, "id")
 	})
 	if err != nil {
 		return nil, wrap("staff member", err)
@@ -476,6 +490,6 @@ func validDate(d models.Date, field string) error {
 
 // serviceChanged tells availability watchers of a service, when tx commits, that its slots may have
 // changed (duration, buffers, capacity, archiving).
-func serviceChanged(tx *gorm.DB, tenantID, serviceID uuid.UUID) error {
-	return events.PublishGorm(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, ServiceID: serviceID})
+func serviceChanged(tx *database.Tx, serviceID uuid.UUID) error {
+	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tx.TenantID(), ServiceID: serviceID})
 }

@@ -18,7 +18,7 @@ const ExpiryBatch = 200
 // booking_expire_due_holds, so no hold is expired twice and no instance waits for another.
 func (s *Service) ExpireDueHolds(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := s.db.WithContext(ctx).Raw(`SELECT booking_expire_due_holds(?, ?)`, s.Now(), limit).Scan(&n).Error
+	err := s.data.Gorm().WithContext(ctx).Raw(`SELECT booking_expire_due_holds(?, ?)`, s.Now(), limit).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("expire due holds: %w", err)
 	}

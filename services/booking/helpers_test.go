@@ -66,9 +66,9 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ten := tenancy.NewService(db.App, tokens, tenancy.Options{Argon2: cheapArgon, Now: c.Now})
+	ten := tenancy.NewService(db.Data, tokens, tenancy.Options{Argon2: cheapArgon, Now: c.Now})
 	f := &fixture{db: db, clock: c, tokens: tokens, tenancy: ten,
-		svc: booking.NewService(db.App, tokens, booking.Options{Now: c.Now})}
+		svc: booking.NewService(db.Data, tokens, booking.Options{Now: c.Now})}
 	f.owner, f.slug = f.newTenant(t, "Europe/Warsaw")
 	return f
 }

@@ -171,14 +171,6 @@ func paymentStatusChange(r *models.Reservation, ps models.PaymentStatus, actor, 
 	return paymentChange{reservation: r, updates: updates, history: h, event: ev}, true
 }
 
-// queueHistoryRow queues the insert of a history row into tx (the Tx form of store.go's
-// queueHistory).
-func queueHistoryRow(tx *database.Tx, h models.ReservationHistory) {
-	tx.Queue(`INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
-		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt)
-}
-
 // Scope is the tenant a caller may act in on reservation reservationID — staff their tenant, a
 // customer only the reservation its token names (another id is ErrReservationNotFound, exactly like
 // a missing one) — for the payments domain: the one rule booking applies to its own callers.

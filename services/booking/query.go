@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -62,8 +62,10 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 	var reads bookingReads
 	// Read around the requested dates in UTC; scheduleMargin covers any zone.
 	from, to := q.From.In(time.UTC), q.To.AddDays(1).In(time.UTC)
-	err = s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) {
-		queueBookingReads(b, tenantID, q.ServiceID, q.StaffMemberID, from, to, now, &reads)
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		reads = bookingReads{}
+		queueBookingReads(tx, q.ServiceID, q.StaffMemberID, from, to, now, &reads)
+		return nil
 	})
 	out := &Availability{}
 	if err == nil {

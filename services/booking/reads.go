@@ -13,10 +13,10 @@ import (
 
 // A booking and an availability query read the same things: the business's settings, the service,
 // the staff who may take it (one named, or all who perform it) and their schedules around the
-// requested time. queueBookingReads queues all of it into one pgx batch, so it is one round trip in
-// the tenant's scope (database.ReadInTenant, or the first batch of database.PipelineInTenant), and
-// bookingReads.check turns the rows into what the computation needs or the error that says why not.
-// Every query names the tenant; row-level security applies on top.
+// requested time. queueBookingReads queues all of it into one round trip of a tenant transaction
+// (the only one of an availability query, the first of a booking), and settingsAndService and
+// staffAndSchedules turn the rows into what the computation needs or the error that says why not.
+// Every query names the tenant ($1, passed by database.Tx); row-level security applies on top.
 
 // scheduleMargin widens the range whose schedules are read, on both sides, by three days: more
 // than the longest service (24 h) with the longest buffers (4 h each), plus a local date's offset
@@ -46,44 +46,44 @@ type busyRow struct {
 // queueBookingReads queues the reads for a booking or availability of serviceID between from and
 // to (instants), by staffID or by anyone performing the service. Holds whose hold_expires_at has
 // passed by now do not count as busy, whether or not the worker has expired them yet.
-func queueBookingReads(b *pgx.Batch, tenantID, serviceID uuid.UUID, staffID *uuid.UUID, from, to, now time.Time, out *bookingReads) {
-	b.Queue(`SELECT `+database.Columns[models.BookingSettings]()+` FROM tenants WHERE id = $1`, tenantID).
+func queueBookingReads(tx *database.Tx, serviceID uuid.UUID, staffID *uuid.UUID, from, to, now time.Time, out *bookingReads) {
+	tx.Queue(`SELECT ` + database.Columns[models.BookingSettings]() + ` FROM tenants WHERE id = $1`).
 		Query(database.CollectInto(&out.settings))
-	b.Queue(`SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = $2`, tenantID, serviceID).
+	tx.Queue(`SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = $2`, serviceID).
 		Query(database.CollectInto(&out.services))
 	// whose: the staff whose schedules are read ($1 tenant, $2 staff member or service).
 	var whose string
 	var who uuid.UUID
 	if staffID != nil {
-		b.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = $2`, tenantID, *staffID).
+		tx.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = $2`, *staffID).
 			Query(database.CollectInto(&out.staff))
-		b.Queue(`SELECT count(*) FROM staff_services WHERE tenant_id = $1 AND staff_member_id = $2 AND service_id = $3`, tenantID, *staffID, serviceID).
+		tx.Queue(`SELECT count(*) FROM staff_services WHERE tenant_id = $1 AND staff_member_id = $2 AND service_id = $3`, *staffID, serviceID).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&out.performs) })
 		whose, who = `staff_member_id = $2`, *staffID
 	} else {
-		b.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members
+		tx.Queue(`SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members
 			WHERE tenant_id = $1 AND active AND archived_at IS NULL
 			  AND id IN (SELECT staff_member_id FROM staff_services WHERE tenant_id = $1 AND service_id = $2)
-			ORDER BY name, id LIMIT 500`, tenantID, serviceID).
+			ORDER BY name, id LIMIT 500`, serviceID).
 			Query(database.CollectInto(&out.staff))
 		whose, who = `staff_member_id IN (SELECT staff_member_id FROM staff_services WHERE tenant_id = $1 AND service_id = $2)`, serviceID
 	}
 	from, to = from.Add(-scheduleMargin), to.Add(scheduleMargin)
-	b.Queue(`SELECT `+database.Columns[models.WeeklyInterval]()+` FROM weekly_intervals WHERE tenant_id = $1 AND `+whose, tenantID, who).
+	tx.Queue(`SELECT `+database.Columns[models.WeeklyInterval]()+` FROM weekly_intervals WHERE tenant_id = $1 AND `+whose, who).
 		Query(database.CollectInto(&out.weekly))
-	b.Queue(`SELECT `+database.Columns[models.ScheduleException]()+` FROM schedule_exceptions
-		WHERE tenant_id = $1 AND `+whose+` AND date BETWEEN $3 AND $4`, tenantID, who, models.DateOf(from.UTC()), models.DateOf(to.UTC())).
+	tx.Queue(`SELECT `+database.Columns[models.ScheduleException]()+` FROM schedule_exceptions
+		WHERE tenant_id = $1 AND `+whose+` AND date BETWEEN $3 AND $4`, who, models.DateOf(from.UTC()), models.DateOf(to.UTC())).
 		Query(database.CollectInto(&out.exceptions))
-	b.Queue(`SELECT `+database.Columns[models.TimeOff]()+` FROM time_off
-		WHERE tenant_id = $1 AND `+whose+` AND starts_at < $4 AND ends_at > $3`, tenantID, who, from, to).
+	tx.Queue(`SELECT `+database.Columns[models.TimeOff]()+` FROM time_off
+		WHERE tenant_id = $1 AND `+whose+` AND starts_at < $4 AND ends_at > $3`, who, from, to).
 		Query(database.CollectInto(&out.off))
-	b.Queue(`SELECT o.staff_member_id, o.service_id, o.starts_at, o.ends_at, o.blocked_from, o.blocked_to, count(*) AS seats
+	tx.Queue(`SELECT o.staff_member_id, o.service_id, o.starts_at, o.ends_at, o.blocked_from, o.blocked_to, count(*) AS seats
 		FROM occupations o
 		JOIN reservations r ON r.tenant_id = o.tenant_id AND r.occupation_id = o.id
 		WHERE o.tenant_id = $1 AND o.`+whose+` AND o.seats_taken > 0 AND o.blocked_from < $4 AND o.blocked_to > $3
 		  AND (r.status = 'CONFIRMED' OR (r.status = 'PENDING_PAYMENT' AND r.hold_expires_at > $5))
 		GROUP BY o.id, o.staff_member_id, o.service_id, o.starts_at, o.ends_at, o.blocked_from, o.blocked_to`,
-		tenantID, who, from, to, now).
+		who, from, to, now).
 		Query(database.CollectInto(&out.busy))
 }
 

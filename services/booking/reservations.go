@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -121,69 +119,65 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 	}
 	hash := in.requestHash()
 	var out Created
-	// One transaction in two round trips (database.PipelineInTenant): every read first — the
-	// idempotency key's reservation (after a lock that serialises requests carrying the same key),
-	// the settings, service, staff and schedules — then, once Go has decided, every write and COMMIT.
-	// The database has the last word on overlaps and capacity: the claim and the insert fail with
-	// SLOT_UNAVAILABLE if someone else got there first.
-	for attempt := 0; ; attempt++ {
-		out = Created{}
-		now := s.Now()
-		var existing []models.Reservation
-		var reads bookingReads
-		var created *models.Reservation
-		read := func(b *pgx.Batch) {
-			if in.IdempotencyKey != "" {
-				b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "reservation:"+tenantID.String()+":"+in.IdempotencyKey)
-				b.Queue(`SELECT `+database.Columns[models.Reservation]()+` FROM reservations WHERE tenant_id = $1 AND idempotency_key = $2`,
-					tenantID, in.IdempotencyKey).Query(database.CollectInto(&existing))
-			}
-			queueBookingReads(b, tenantID, in.ServiceID, in.StaffMemberID, in.StartsAt, in.StartsAt, now, &reads)
-		}
-		decide := func(b *pgx.Batch) error {
-			if len(existing) > 0 {
-				if !bytes.Equal(existing[0].RequestHash, hash) {
-					return ErrIdempotencyMismatch.WithField("input.idempotencyKey")
-				}
-				out.Reservation, out.Replayed = existing[0], true
-				return errReplayed // nothing to write
-			}
-			r, svc, err := s.newReservation(&reads, in, tenantID, source, createdBy, hash, now)
-			if err != nil {
-				return err
-			}
-			queueCreate(b, r, svc, now)
-			actor := HistoryActorCustomer
-			if createdBy != nil {
-				actor = createdBy.String()
-			}
-			h, ev := transition(r, nil, nil, actor, "created", events.ReservationCreated, now)
-			queueHistory(b, h)
-			created = r // complete once the writes have run (the claim sets its occupation)
-			return events.QueueBatch(b, ev)
-		}
-		err = database.PipelineInTenant(ctx, s.pool, tenantID, read, decide)
-		if errors.Is(err, errReplayed) {
-			err = nil
-		} else if err == nil && created != nil {
-			out.Reservation = *created
-		}
-		if retry, _ := database.IsCode(err, database.CodeDeadlock); retry && attempt < 3 {
-			continue
-		}
-		if retry, _ := database.IsCode(err, database.CodeSerialization); retry && attempt < 3 {
-			continue
-		}
-		err = translateBookingConflict(err)
-		break
+	var created *models.Reservation
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		out, created = Created{}, nil
+		var err error
+		created, err = s.book(tx, in, source, createdBy, hash, &out)
+		return err
+	})
+	if errors.Is(err, errReplayed) {
+		err = nil
+	} else if err == nil {
+		out.Reservation = *created // complete now: the claim's callback set its occupation
 	}
 	if err != nil {
-		return nil, wrap("create reservation", err)
+		return nil, wrap("create reservation", translateBookingConflict(err))
 	}
 	if out.CustomerAccessToken, err = s.customerToken(&out.Reservation); err != nil {
 		return nil, wrap("create reservation", err)
 	}
 	return &out, nil
+}
+
+// book is CreateReservation's transaction, in two round trips: every read first — the idempotency
+// key's reservation (after a lock that serialises requests carrying the same key), the settings,
+// service, staff and schedules — then, once Go has decided, every write and COMMIT. The database
+// has the last word on overlaps and capacity: the claim and the insert fail with SLOT_UNAVAILABLE
+// if someone else got there first. A replay sets out and ends with errReplayed (nothing written);
+// otherwise the reservation to insert is returned, complete once the transaction has committed.
+func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy *uuid.UUID, hash []byte, out *Created) (*models.Reservation, error) {
+	now := s.Now()
+	var existing []models.Reservation
+	var reads bookingReads
+	if in.IdempotencyKey != "" {
+		tx.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('reservation:' || $1::uuid::text || ':' || $2, 0))`, in.IdempotencyKey)
+		database.QueueRows(tx, `SELECT `+database.Columns[models.Reservation]()+` FROM reservations WHERE tenant_id = $1 AND idempotency_key = $2`,
+			[]any{in.IdempotencyKey}, &existing)
+	}
+	queueBookingReads(tx, in.ServiceID, in.StaffMemberID, in.StartsAt, in.StartsAt, now, &reads)
+	if err := tx.Send(); err != nil {
+		return nil, err
+	}
+	if len(existing) > 0 {
+		if !bytes.Equal(existing[0].RequestHash, hash) {
+			return nil, ErrIdempotencyMismatch.WithField("input.idempotencyKey")
+		}
+		out.Reservation, out.Replayed = existing[0], true
+		return nil, errReplayed // nothing to write
+	}
+	r, svc, err := s.newReservation(&reads, in, tx.TenantID(), source, createdBy, hash, now)
+	if err != nil {
+		return nil, err
+	}
+	queueCreate(tx, r, svc, now)
+	actor := HistoryActorCustomer
+	if createdBy != nil {
+		actor = createdBy.String()
+	}
+	h, ev := transition(r, nil, nil, actor, "created", events.ReservationCreated, now)
+	queueHistoryRow(tx, h)
+	return r, events.Publish(tx, ev)
 }
 
 // errReplayed ends a booking transaction that found the idempotency key's reservation: nothing is
@@ -323,16 +317,17 @@ func (s *Service) Reservation(ctx context.Context, p *auth.Principal, id uuid.UU
 		return nil, err
 	}
 	var r models.Reservation
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
-		if err := tx.First(&r, "id = ?", id).Error; err != nil {
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if err := db.First(&r, "id = ?", id).Error; err != nil {
 			return notFound(err, ErrReservationNotFound, "id")
 		}
-		if r.Status == models.StatusPendingPayment && r.HoldExpiresAt != nil && !r.HoldExpiresAt.After(s.Now()) {
-			locked, err := lockReservation(tx, id)
+		if holdLapsed(&r, s.Now()) {
+			locked, err := lockReservation(db, id)
 			if err != nil {
 				return err
 			}
-			if err := expireIfOverdue(tx, locked, s.Now()); err != nil {
+			if err := expireIfOverdue(db, locked, s.Now()); err != nil {
 				return err
 			}
 			r = *locked
@@ -368,12 +363,13 @@ func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.U
 		return nil, err
 	}
 	var r *models.Reservation
-	err = s.inTenant(ctx, tenantID, func(tx *gorm.DB) error {
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		now := s.Now()
-		if r, err = lockReservation(tx, id); err != nil {
+		if r, err = lockReservation(db, id); err != nil {
 			return asField(err, "id")
 		}
-		if err := expireIfOverdue(tx, r, now); err != nil {
+		if err := expireIfOverdue(db, r, now); err != nil {
 			return err
 		}
 		if !CanTransition(r.Status, t.To, actorKind) {
@@ -393,7 +389,7 @@ func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.U
 		if t.To == models.StatusCancelled {
 			updates["cancel_reason"] = reason
 		}
-		if err := tx.Model(r).Updates(updates).Error; err != nil {
+		if err := db.Model(r).Updates(updates).Error; err != nil {
 			return err
 		}
 		r.Status, r.UpdatedAt = t.To, now
@@ -450,13 +446,14 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 	if err != nil {
 		return nil, err
 	}
-	// One round trip through pgx (database.ReadInTenant): this is the dashboard's hot read.
+	// One round trip (a transaction that only queues): this is the dashboard's hot read. $1 is the
+	// tenant, the filter's values are $2, $3, …
 	conds := []string{"tenant_id = $1"}
-	args := []any{p.TenantID}
+	var args []any
 	where := func(cond string, vals ...any) {
 		for _, v := range vals {
 			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)+1), 1)
 		}
 		conds = append(conds, cond)
 	}
@@ -487,10 +484,12 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 	}
 	args = append(args, first+1)
 	sql := "SELECT " + database.Columns[models.Reservation]() + " FROM reservations WHERE " + strings.Join(conds, " AND ") +
-		" ORDER BY starts_at, id LIMIT $" + strconv.Itoa(len(args))
+		" ORDER BY starts_at, id LIMIT $" + strconv.Itoa(len(args)+1)
 	var rows []models.Reservation
-	err = database.ReadInTenant(ctx, s.pool, p.TenantID, func(b *pgx.Batch) {
-		b.Queue(sql, args...).Query(database.CollectInto(&rows))
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		rows = nil
+		database.QueueRows(tx, sql, args, &rows)
+		return nil
 	})
 	if err != nil {
 		return nil, wrap("reservations", err)
@@ -504,50 +503,6 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// The GraphQL loaders' batch reads. Each has a Queue form that adds the read to a pgx batch sent by
-// database.ReadInTenant (the tenant's setting first), so a page's nested objects of every kind come
-// in one round trip (graph's prefetch); the plain form is that batch with one read. The queries
-// name the tenant too, as every query of the application does; row-level security applies on top.
-
-// QueueServicesByIDs queues a read of services of one tenant by id, archived ones too, into out.
-func QueueServicesByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.Service) {
-	database.QueueByKey(b, `SELECT `+database.Columns[models.Service]()+` FROM services WHERE tenant_id = $1 AND id = ANY($2)`,
-		[]any{tenantID, ids}, func(r models.Service) uuid.UUID { return r.ID }, out)
-}
-
-// QueueStaffByIDs queues a read of staff members of one tenant by id into out.
-func QueueStaffByIDs(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]models.StaffMember) {
-	database.QueueByKey(b, `SELECT `+database.Columns[models.StaffMember]()+` FROM staff_members WHERE tenant_id = $1 AND id = ANY($2)`,
-		[]any{tenantID, ids}, func(r models.StaffMember) uuid.UUID { return r.ID }, out)
-}
-
-// QueueHistoryByReservations queues a read of the history of several reservations of one tenant,
-// oldest first, into out.
-func QueueHistoryByReservations(b *pgx.Batch, tenantID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID][]models.ReservationHistory) {
-	database.QueueGrouped(b, `SELECT `+database.Columns[models.ReservationHistory]()+` FROM reservation_history WHERE tenant_id = $1 AND reservation_id = ANY($2) ORDER BY seq`,
-		[]any{tenantID, ids}, func(r models.ReservationHistory) uuid.UUID { return r.ReservationID }, out)
-}
-
-// ServicesByIDs loads services of one tenant by id (for the GraphQL loaders), archived ones too.
-func (s *Service) ServicesByIDs(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]models.Service, error) {
-	out := make(map[uuid.UUID]models.Service, len(ids))
-	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueServicesByIDs(b, tenantID, ids, out) })
-	return out, wrap("services by id", err)
-}
-
-// HistoryByReservations loads the history of several reservations of one tenant, oldest first.
-func (s *Service) HistoryByReservations(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.ReservationHistory, error) {
-	out := make(map[uuid.UUID][]models.ReservationHistory, len(ids))
-	err := s.ReadInTenant(ctx, tenantID, func(b *pgx.Batch) { QueueHistoryByReservations(b, tenantID, ids, out) })
-	return out, wrap("reservation history", err)
-}
-
-// ReadInTenant sends the reads queue adds, scoped to tenantID, in one round trip
-// (database.ReadInTenant on the service's pool).
-func (s *Service) ReadInTenant(ctx context.Context, tenantID uuid.UUID, queue func(b *pgx.Batch)) error {
-	return database.ReadInTenant(ctx, s.pool, tenantID, queue)
 }
 
 func stringsOf[T ~string](in []T) []string {

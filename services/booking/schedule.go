@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -89,20 +88,21 @@ func (s *Service) SetWeeklySchedule(ctx context.Context, p *auth.Principal, staf
 		rows = append(rows, models.WeeklyInterval{TenantID: p.TenantID, ID: uuid.New(), StaffMemberID: staffID,
 			Weekday: int(w.Weekday), StartMinute: r.Start, EndMinute: r.End})
 	}
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if _, err := loadStaffForEdit(tx, p, staffID, "staffMemberId"); err != nil {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if _, err := loadStaffForEdit(db, p, staffID, "staffMemberId"); err != nil {
 			return err
 		}
-		if err := tx.Where("staff_member_id = ?", staffID).Delete(&models.WeeklyInterval{}).Error; err != nil {
+		if err := db.Where("staff_member_id = ?", staffID).Delete(&models.WeeklyInterval{}).Error; err != nil {
 			return err
 		}
-		if err := hoursChanged(tx, p.TenantID, staffID, time.Time{}, time.Time{}); err != nil {
+		if err := hoursChanged(tx, staffID, time.Time{}, time.Time{}); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
 			return nil
 		}
-		return tx.Create(&rows).Error
+		return db.Create(&rows).Error
 	})
 	if err != nil {
 		return nil, wrap("set weekly schedule", err)
@@ -141,17 +141,18 @@ func (s *Service) SetScheduleException(ctx context.Context, p *auth.Principal, s
 		rows = append(rows, models.ScheduleException{TenantID: p.TenantID, ID: uuid.New(), StaffMemberID: staffID, Date: date,
 			StartMinute: &r.Start, EndMinute: &r.End})
 	}
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if _, err := loadStaffForEdit(tx, p, staffID, "staffMemberId"); err != nil {
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if _, err := loadStaffForEdit(db, p, staffID, "staffMemberId"); err != nil {
 			return err
 		}
-		if err := tx.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
+		if err := db.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
 			return err
 		}
-		if err := hoursChanged(tx, p.TenantID, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC)); err != nil {
+		if err := hoursChanged(tx, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC)); err != nil {
 			return err
 		}
-		return tx.Create(&rows).Error
+		return db.Create(&rows).Error
 	})
 	if err != nil {
 		return nil, wrap("set schedule exception", err)
@@ -161,14 +162,15 @@ func (s *Service) SetScheduleException(ctx context.Context, p *auth.Principal, s
 
 // RemoveScheduleException returns a date to the weekly hours.
 func (s *Service) RemoveScheduleException(ctx context.Context, p *auth.Principal, staffID uuid.UUID, date models.Date) error {
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if _, err := loadStaffForEdit(tx, p, staffID, "staffMemberId"); err != nil {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if _, err := loadStaffForEdit(db, p, staffID, "staffMemberId"); err != nil {
 			return err
 		}
-		if err := tx.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
+		if err := db.Where("staff_member_id = ? AND date = ?", staffID, date).Delete(&models.ScheduleException{}).Error; err != nil {
 			return err
 		}
-		return hoursChanged(tx, p.TenantID, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC))
+		return hoursChanged(tx, staffID, date.In(time.UTC), date.AddDays(1).In(time.UTC))
 	})
 	return wrap("remove schedule exception", err)
 }
@@ -187,14 +189,15 @@ func (s *Service) AddTimeOff(ctx context.Context, p *auth.Principal, staffID uui
 	}
 	t := models.TimeOff{TenantID: p.TenantID, ID: uuid.New(), StaffMemberID: staffID, StartsAt: startsAt.UTC(), EndsAt: endsAt.UTC(),
 		Reason: reason, CreatedAt: s.Now()}
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if _, err := loadStaffForEdit(tx, p, staffID, "input.staffMemberId"); err != nil {
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if _, err := loadStaffForEdit(db, p, staffID, "input.staffMemberId"); err != nil {
 			return err
 		}
-		if err := hoursChanged(tx, p.TenantID, staffID, t.StartsAt, t.EndsAt); err != nil {
+		if err := hoursChanged(tx, staffID, t.StartsAt, t.EndsAt); err != nil {
 			return err
 		}
-		return tx.Create(&t).Error
+		return db.Create(&t).Error
 	})
 	if err != nil {
 		return nil, wrap("add time off", err)
@@ -204,18 +207,19 @@ func (s *Service) AddTimeOff(ctx context.Context, p *auth.Principal, staffID uui
 
 // RemoveTimeOff deletes a time-off range.
 func (s *Service) RemoveTimeOff(ctx context.Context, p *auth.Principal, id uuid.UUID) error {
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var t models.TimeOff
-		if err := tx.First(&t, "id = ?", id).Error; err != nil {
+		if err := db.First(&t, "id = ?", id).Error; err != nil {
 			return notFound(err, ErrTimeOffNotFound, "id")
 		}
-		if _, err := loadStaffForEdit(tx, p, t.StaffMemberID, "id"); err != nil {
+		if _, err := loadStaffForEdit(db, p, t.StaffMemberID, "id"); err != nil {
 			return err
 		}
-		if err := hoursChanged(tx, p.TenantID, t.StaffMemberID, t.StartsAt, t.EndsAt); err != nil {
+		if err := hoursChanged(tx, t.StaffMemberID, t.StartsAt, t.EndsAt); err != nil {
 			return err
 		}
-		return tx.Delete(&t).Error
+		return db.Delete(&t).Error
 	})
 	return wrap("remove time off", err)
 }
@@ -223,8 +227,9 @@ func (s *Service) RemoveTimeOff(ctx context.Context, p *auth.Principal, id uuid.
 // WeeklyByStaff returns the weekly hours of several staff members in one query.
 func (s *Service) WeeklyByStaff(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]models.WeeklyInterval, error) {
 	var rows []models.WeeklyInterval
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("staff_member_id IN ?", ids).Find(&rows).Error
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("staff_member_id IN ?", ids).Find(&rows).Error
 	})
 	sortWeekly(rows)
 	out := map[uuid.UUID][]models.WeeklyInterval{}
@@ -237,8 +242,9 @@ func (s *Service) WeeklyByStaff(ctx context.Context, tenantID uuid.UUID, ids []u
 // ScheduleExceptions lists a staff member's exceptions between two local dates (inclusive).
 func (s *Service) ScheduleExceptions(ctx context.Context, tenantID, staffID uuid.UUID, from, to models.Date) ([]models.ScheduleException, error) {
 	var rows []models.ScheduleException
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("staff_member_id = ? AND date BETWEEN ? AND ?", staffID, from, to).
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("staff_member_id = ? AND date BETWEEN ? AND ?", staffID, from, to).
 			Order("date, start_minute NULLS FIRST").Limit(2000).Find(&rows).Error
 	})
 	return rows, wrap("schedule exceptions", err)
@@ -247,8 +253,9 @@ func (s *Service) ScheduleExceptions(ctx context.Context, tenantID, staffID uuid
 // TimeOffOf lists a staff member's time off ending after from.
 func (s *Service) TimeOffOf(ctx context.Context, tenantID, staffID uuid.UUID, from time.Time) ([]models.TimeOff, error) {
 	var rows []models.TimeOff
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("staff_member_id = ? AND ends_at > ?", staffID, from).Order("starts_at").Limit(1000).Find(&rows).Error
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("staff_member_id = ? AND ends_at > ?", staffID, from).Order("starts_at").Limit(1000).Find(&rows).Error
 	})
 	return rows, wrap("time off", err)
 }
@@ -256,8 +263,9 @@ func (s *Service) TimeOffOf(ctx context.Context, tenantID, staffID uuid.UUID, fr
 // ServiceIDsByStaff returns which services each staff member performs, in one query.
 func (s *Service) ServiceIDsByStaff(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
 	var rows []models.StaffService
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("staff_member_id IN ?", ids).Order("service_id").Find(&rows).Error
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("staff_member_id IN ?", ids).Order("service_id").Find(&rows).Error
 	})
 	out := map[uuid.UUID][]uuid.UUID{}
 	for _, r := range rows {
@@ -268,6 +276,6 @@ func (s *Service) ServiceIDsByStaff(ctx context.Context, tenantID uuid.UUID, ids
 
 // hoursChanged tells availability watchers, when tx commits, that a staff member's working time
 // changed, within [from, to) when known (zero: any date, as for the weekly hours).
-func hoursChanged(tx *gorm.DB, tenantID, staffID uuid.UUID, from, to time.Time) error {
-	return events.PublishGorm(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tenantID, StaffMemberID: staffID, From: from, To: to})
+func hoursChanged(tx *database.Tx, staffID uuid.UUID, from, to time.Time) error {
+	return events.Publish(tx, events.Event{Kind: events.AvailabilityChanged, TenantID: tx.TenantID(), StaffMemberID: staffID, From: from, To: to})
 }

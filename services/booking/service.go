@@ -2,7 +2,8 @@
 // schedules, availability, and reservations with their lifecycle. Double booking is made impossible
 // by the database (see migrations/00002_booking.sql); this package validates input, computes
 // availability, drives the reservation state machine and translates the database's refusals into
-// its sentinels.
+// its sentinels. Every tenant's read and write runs in a database.Tx (InTenant); the pure decisions
+// (CanTransition, ComputeSlots and Check, applyPaymentPolicy, holdLapsed) have table tests beside them.
 package booking
 
 import (
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/apperr"
@@ -55,8 +55,7 @@ type CustomerTokens interface {
 
 // Service implements the booking rules.
 type Service struct {
-	db     *gorm.DB
-	pool   *pgxpool.Pool // the pool under db, for reads in one round trip (ReadInTenant)
+	data   *database.DB
 	tokens CustomerTokens
 	now    func() time.Time
 	log    *slog.Logger
@@ -74,8 +73,8 @@ type Options struct {
 	Metrics *metrics.Metrics
 }
 
-// NewService builds the booking service on the application's database handle.
-func NewService(db *gorm.DB, tokens CustomerTokens, o Options) *Service {
+// NewService builds the booking service on the application's database.
+func NewService(data *database.DB, tokens CustomerTokens, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -85,37 +84,18 @@ func NewService(db *gorm.DB, tokens CustomerTokens, o Options) *Service {
 	if o.CustomerTokenTTL == 0 {
 		o.CustomerTokenTTL = 30 * 24 * time.Hour
 	}
-	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL,
+	return &Service{data: data, tokens: tokens, now: o.Now, log: o.Logger, customerTokenTTL: o.CustomerTokenTTL,
 		metrics: o.Metrics}
 }
 
 // Now is the service's clock (UTC).
 func (s *Service) Now() time.Time { return s.now().UTC() }
 
-// inTenant runs fn in a transaction scoped to tenantID, retrying the whole transaction when
-// PostgreSQL aborted it as a deadlock victim or a serialization failure: two bookings racing for
-// overlapping ranges can wait on each other's exclusion-index entries, and the retry then sees the
-// winner's row and fails cleanly with SLOT_UNAVAILABLE.
-func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(tx *gorm.DB) error) error {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		err = database.InTenant(ctx, s.db, tenantID, fn)
-		if ok, _ := database.IsCode(err, database.CodeDeadlock); ok {
-			continue
-		}
-		if ok, _ := database.IsCode(err, database.CodeSerialization); ok {
-			continue
-		}
-		return err
-	}
-	return err
-}
-
 // tenantIDBySlug resolves a public slug (no login) through the foundation's SECURITY DEFINER
 // look-up; an unknown slug is NOT_FOUND.
 func (s *Service) tenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
 	var id *string
-	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, strings.TrimSpace(slug)).Scan(&id).Error; err != nil {
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, strings.TrimSpace(slug)).Scan(&id).Error; err != nil {
 		return uuid.Nil, wrap("tenant by slug", err)
 	}
 	if id == nil {

@@ -12,23 +12,25 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 )
 
 // This file holds the SQL the reservation paths share. Every function takes the transaction it runs
-// in; the caller has scoped it to a tenant, so row-level security applies to everything here.
+// in (a database.Tx, or its gorm handle); the caller has scoped it to a tenant, so row-level
+// security applies to everything here.
 
 // queueCreate queues the writes of a new reservation r of svc: expire the lapsed holds in its way
 // (they never block), find or create the occupation of (staff, service, start, end) — ON CONFLICT
 // makes concurrent bookers of one class meet on one row, whose capacity and blocked range follow the
 // service as it is now while it holds no seat — and insert the reservation on it. The claim takes
 // no seat: inserting the reservation does (the trigger), and that is where the database refuses an
-// overlap or a full class. r.OccupationID is set from the claim when the batch is read.
-func queueCreate(b *pgx.Batch, r *models.Reservation, svc *models.Service, now time.Time) {
+// overlap or a full class. r.OccupationID is set from the claim when the round trip has run.
+func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
 	blockedFrom := r.StartsAt.Add(-time.Duration(svc.BufferBeforeMinutes) * time.Minute)
 	blockedTo := r.EndsAt.Add(time.Duration(svc.BufferAfterMinutes) * time.Minute)
-	b.Queue(`SELECT booking_expire_overlapping_holds($1, $2, $3, $4, $5)`, r.TenantID, r.StaffMemberID, blockedFrom, blockedTo, now)
-	b.Queue(`INSERT INTO occupations AS o (tenant_id, id, staff_member_id, service_id, starts_at, ends_at,
+	tx.Queue(`SELECT booking_expire_overlapping_holds($1, $2, $3, $4, $5)`, r.StaffMemberID, blockedFrom, blockedTo, now)
+	tx.Queue(`INSERT INTO occupations AS o (tenant_id, id, staff_member_id, service_id, starts_at, ends_at,
 			blocked_from, blocked_to, capacity, seats_taken, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10)
 		ON CONFLICT (tenant_id, staff_member_id, service_id, starts_at, ends_at) DO UPDATE SET
@@ -37,15 +39,15 @@ func queueCreate(b *pgx.Batch, r *models.Reservation, svc *models.Service, now t
 			blocked_to = CASE WHEN o.seats_taken = 0 THEN EXCLUDED.blocked_to ELSE o.blocked_to END,
 			updated_at = EXCLUDED.updated_at
 		RETURNING o.id`,
-		r.TenantID, uuid.New(), r.StaffMemberID, r.ServiceID, r.StartsAt, r.EndsAt, blockedFrom, blockedTo, svc.Capacity, now).
+		uuid.New(), r.StaffMemberID, r.ServiceID, r.StartsAt, r.EndsAt, blockedFrom, blockedTo, svc.Capacity, now).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&r.OccupationID) })
-	b.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
+	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
 			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
 			note, source, created_by, idempotency_key, request_hash, created_at, updated_at)
 		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
 		FROM occupations o
 		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6`,
-		r.TenantID, r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
+		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
 		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
 		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt).
 		Exec(func(tag pgconn.CommandTag) error {
@@ -66,9 +68,15 @@ func lockReservation(tx *gorm.DB, id uuid.UUID) (*models.Reservation, error) {
 	return &r, err
 }
 
+// holdLapsed reports whether r is a hold whose time has passed by now: it no longer holds its slot,
+// and whoever meets it first (a read, a change, the expiry worker) expires it.
+func holdLapsed(r *models.Reservation, now time.Time) bool {
+	return r.Status == models.StatusPendingPayment && r.HoldExpiresAt != nil && !r.HoldExpiresAt.After(now)
+}
+
 // expireIfOverdue expires a locked hold whose time has passed (the worker may be late) and reloads it.
 func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
-	if r.Status != models.StatusPendingPayment || r.HoldExpiresAt == nil || r.HoldExpiresAt.After(now) {
+	if !holdLapsed(r, now) {
 		return nil
 	}
 	if err := tx.Exec(`SELECT booking_expire_hold(?, ?, ?)`, r.TenantID, r.ID, now).Error; err != nil {
@@ -77,21 +85,25 @@ func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
 	return tx.First(r, "id = ?", r.ID).Error
 }
 
-// queueHistory queues the insert of a history row (the pgx form of recordTransition's).
-func queueHistory(b *pgx.Batch, h models.ReservationHistory) {
-	b.Queue(`INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
-		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		h.TenantID, h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt)
+// insertHistorySQL inserts a history row ($1 the tenant, then historyArgs).
+const insertHistorySQL = `INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
+		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+func historyArgs(h models.ReservationHistory) []any {
+	return []any{h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt}
 }
 
-// recordTransition writes the history row of a change and publishes the live update.
-func recordTransition(tx *gorm.DB, r *models.Reservation, from *models.ReservationStatus, fromPayment *models.PaymentStatus,
+// queueHistoryRow queues the insert of a history row of tx's tenant.
+func queueHistoryRow(tx *database.Tx, h models.ReservationHistory) {
+	tx.Queue(insertHistorySQL, historyArgs(h)...)
+}
+
+// recordTransition queues the history row of a change and its live update into tx's commit.
+func recordTransition(tx *database.Tx, r *models.Reservation, from *models.ReservationStatus, fromPayment *models.PaymentStatus,
 	actor, reason string, kind events.Kind, now time.Time) error {
 	h, ev := transition(r, from, fromPayment, actor, reason, kind, now)
-	if err := tx.Create(&h).Error; err != nil {
-		return err
-	}
-	return events.PublishGorm(tx, ev)
+	queueHistoryRow(tx, h)
+	return events.Publish(tx, ev)
 }
 
 // transition is the history row and the live event of a change (recordTransition writes them).

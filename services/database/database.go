@@ -101,7 +101,7 @@ func LatestVersion() (int64, error) {
 
 // Open connects to the database as the application role and returns both a gorm handle and the
 // underlying pgx pool (for LISTEN/NOTIFY and benchmarks). tracers (nil ones skipped) see every
-// statement beside the pool's StatementCounter.
+// statement: tracing's spans, a test's StatementCounter.
 func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.QueryTracer) (*DB, error) {
 	poolCfg, err := pgxpool.ParseConfig(appURL)
 	if err != nil {
@@ -111,8 +111,7 @@ func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.Que
 		poolCfg.MaxConns = maxConns
 	}
 	poolCfg.MaxConnIdleTime = 5 * time.Minute
-	counter := &StatementCounter{}
-	poolCfg.ConnConfig.Tracer = withTracers(counter, tracers)
+	poolCfg.ConnConfig.Tracer = withTracers(tracers)
 	// uuid.UUID as a native pgx type: scanned from and sent as the 16 bytes of the binary format
 	// instead of through its sql.Scanner/driver.Valuer text (a string and a parse per value).
 	poolCfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
@@ -123,9 +122,8 @@ func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.Que
 	if err != nil {
 		return nil, err
 	}
-	counters.Store(pool, counter)
 	sqlDB := stdlib.OpenDBFromPool(pool)
-	registerPool(sqlDB, pool)
+
 	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
@@ -142,16 +140,19 @@ func Open(ctx context.Context, appURL string, maxConns int32, tracers ...pgx.Que
 	return &DB{gorm: gdb, pool: pool, sql: sqlDB}, nil
 }
 
-// withTracers is counter alone, or counter and the non-nil tracers together.
-func withTracers(counter *StatementCounter, tracers []pgx.QueryTracer) pgx.QueryTracer {
-	all := []pgx.QueryTracer{counter}
+// withTracers is the non-nil tracers together: none, one, or a multitracer of several.
+func withTracers(tracers []pgx.QueryTracer) pgx.QueryTracer {
+	var all []pgx.QueryTracer
 	for _, t := range tracers {
 		if t != nil {
 			all = append(all, t)
 		}
 	}
-	if len(all) == 1 {
-		return counter
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
 	}
 	return multitracer.New(all...)
 }

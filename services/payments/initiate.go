@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/models"
@@ -541,16 +540,10 @@ var paymentsOfSQL = `SELECT ` + database.Columns[models.Payment]() + ` FROM paym
 
 func paymentReservation(p models.Payment) uuid.UUID { return p.ReservationID }
 
-// QueuePaymentsOf queues PaymentsOf's read into tx (graph's attach sends it with the other
-// relations of the reservations of a response in one round trip).
+// QueuePaymentsOf queues PaymentsOf's read into tx (booking.AttachRelations sends it with the
+// other relations of the reservations of a response in one round trip).
 func QueuePaymentsOf(tx *database.Tx, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
 	database.QueueRowsGrouped(tx, paymentsOfSQL, []any{reservationIDs}, paymentReservation, out)
-}
-
-// QueuePaymentsOfBatch is QueuePaymentsOf for a pgx batch, for graph's attach until it moves to
-// database.Tx; it goes with the old batch shapes.
-func QueuePaymentsOfBatch(b *pgx.Batch, tenantID uuid.UUID, reservationIDs []uuid.UUID, out map[uuid.UUID][]models.Payment) {
-	database.QueueGrouped(b, paymentsOfSQL, []any{tenantID, reservationIDs}, paymentReservation, out)
 }
 
 // PaymentsByIDs reads payments of one tenant by id.

@@ -14,7 +14,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/config"
-	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
@@ -576,7 +575,7 @@ func TestReservationPageQueryCount(t *testing.T) {
 		}
 	}
 	// Counted twice: gorm's callbacks see the statements gorm runs, and the pool's tracer
-	// (database.StatementCounter, installed by database.Open) sees every statement and round trip on
+	// (database.StatementCounter, installed by servertest) sees every statement and round trip on
 	// the wire, gorm's (with their BEGIN and COMMIT) and pgx batches' alike.
 	var gormStatements atomic.Int64
 	count := func(*gorm.DB) { gormStatements.Add(1) }
@@ -590,10 +589,7 @@ func TestReservationPageQueryCount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wire := database.CounterOf(b.Server.Pool)
-	if wire == nil {
-		t.Fatal("the server's pool has no statement counter")
-	}
+	wire := b.Wire
 	type counts struct{ gorm, statements, roundTrips int64 }
 	page := `query($first: Int, $after: String) { reservations(first: $first, after: $after) {
 		edges { cursor node { id startsAt service { name price { amount } } staffMember { name } history { toStatus actor at } } }
@@ -737,10 +733,7 @@ func TestEveryReservationResultCarriesItsRelations(t *testing.T) {
 func TestBookingRoundTrips(t *testing.T) {
 	t.Parallel()
 	b := newBookingEnv(t, "trips", nil)
-	wire := database.CounterOf(b.Server.Pool)
-	if wire == nil {
-		t.Fatal("the server's pool has no statement counter")
-	}
+	wire := b.Wire
 	book := func(start time.Time, key string) (int64, int64) {
 		t.Helper()
 		wire.Reset()

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
 
@@ -225,10 +224,7 @@ func TestReservationBusinessOnAPageIsReadOnce(t *testing.T) {
 	for h := 0; h < 8; h++ {
 		b.Must("", createReservationOp, map[string]any{"in": b.reservationInput(time.Date(2026, 3, 4, 9+h, 0, 0, 0, warsaw), "")}, nil)
 	}
-	wire := database.CounterOf(b.Server.Pool)
-	if wire == nil {
-		t.Fatal("the server's pool has no statement counter")
-	}
+	wire := b.Wire
 	count := func(first int, withBusiness bool) int64 {
 		q := `query($first: Int) { reservations(first: $first) { edges { node { id } } } }`
 		if withBusiness {

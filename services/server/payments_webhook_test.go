@@ -5,18 +5,17 @@ import (
 	"testing"
 
 	"github.com/slotpay/slotpay/imojesim"
-	"github.com/slotpay/slotpay/services/database"
 )
 
 // TestSettledNotificationStatementCount pins what one settled notification costs on the wire: the
 // statements (BEGIN and COMMIT included) and the round trips the server's pool sends for it,
-// counted by the pool's tracer (database.StatementCounter), so the webhook's hot path cannot
-// silently grow again. The shop's last_notification_at is made stale first, so the count includes
-// its update (the most a settled notification writes). The first notification of a shop also reads
-// the shop's owner and key; later ones have them in memory and are two round trips: BEGIN,
-// set_config, the payment and its reservation locked, the shop's row and the dedupe check; then
-// the notification, the payment, the reservation, its history, the events, last_notification_at
-// and COMMIT.
+// counted by the pool's tracer (database.StatementCounter, installed by servertest), so the
+// webhook's hot path cannot silently grow again. The shop's last_notification_at is made stale
+// first, so the count includes its update (the most a settled notification writes). The first
+// notification of a shop also reads the shop's owner and key; later ones have them in memory and
+// are two round trips: BEGIN, set_config, the payment and its reservation locked, the shop's row
+// and the dedupe check; then the notification, the payment, the reservation, its history, the
+// events, last_notification_at and COMMIT.
 func TestSettledNotificationStatementCount(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "wh-count")
@@ -35,10 +34,7 @@ func TestSettledNotificationStatementCount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wire := database.CounterOf(p.Server.Pool)
-	if wire == nil {
-		t.Fatal("the server's pool has no statement counter")
-	}
+	wire := p.Wire
 	post := func(d imojesim.Delivery) (statements, roundTrips int64) {
 		t.Helper()
 		wire.Reset()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
@@ -101,13 +102,16 @@ type Options struct {
 	WebSocketInitTimeout time.Duration
 	// TracerProvider receives this server's spans (tracing.FromEnv builds it); nil turns tracing off.
 	TracerProvider trace.TracerProvider
+	// QueryTracers see every statement of the application's pool besides tracing's (tests count
+	// statements with a database.StatementCounter; production installs none).
+	QueryTracers []pgx.QueryTracer
 }
 
 // New prepares the database (creating it and applying migrations as the owner, unless
 // SkipMigrations; waiting up to DatabaseWait for it) and builds the HTTP handler on the application
 // role's connection pool.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*Server, error) {
-	data, err := openDatabase(ctx, cfg, log, tracing.Database(opt.TracerProvider))
+	data, err := openDatabase(ctx, cfg, log, append([]pgx.QueryTracer{tracing.Database(opt.TracerProvider)}, opt.QueryTracers...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s.MetricsHandler = s.Metrics.Handler()
 	auth.SetPasswordConcurrency(cfg.PasswordConcurrency)
 	s.Limits = ratelimit.NewStore(pool, opt.Now)
-	s.Tenancy = tenancy.NewService(db, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
+	s.Tenancy = tenancy.NewService(data, tokens, tenancy.Options{RefreshTTL: cfg.RefreshTokenTTL, Argon2: opt.Argon2, Now: opt.Now,
 		Limiter: s.Limits, Limits: cfg.RateLimits})
-	s.Booking = booking.NewService(db, tokens, booking.Options{Now: opt.Now, Logger: log, Metrics: s.Metrics})
+	s.Booking = booking.NewService(data, tokens, booking.Options{Now: opt.Now, Logger: log, Metrics: s.Metrics})
 	box, err := secrets.NewBox(cfg.CredentialKeys)
 	if err != nil {
 		pool.Close()

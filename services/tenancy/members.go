@@ -14,11 +14,6 @@ import (
 	"github.com/slotpay/slotpay/services/database"
 )
 
-// canManage: a member may grant or manage roles up to its own, and only an OWNER manages OWNERs.
-func canManage(actor auth.Role, target auth.Role) bool {
-	return actor.Rank() >= target.Rank() && (target != auth.RoleOwner || actor == auth.RoleOwner)
-}
-
 // Invited is a new invitation and its one-time token (to put in the link sent to the invitee).
 type Invited struct {
 	Invitation models.Invitation
@@ -40,9 +35,10 @@ func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email stri
 	token, hash := newOpaqueToken("inv", p.TenantID)
 	inv := models.Invitation{TenantID: p.TenantID, ID: uuid.New(), Email: email, Role: role, TokenHash: hash,
 		InvitedBy: p.UserID, ExpiresAt: s.now().Add(s.inviteTTL)}
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var members int64
-		err := tx.Raw(`SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+		err := db.Raw(`SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
 			WHERE m.tenant_id = ? AND lower(u.email) = ?`, p.TenantID, email).Scan(&members).Error
 		if err != nil {
 			return err
@@ -51,11 +47,11 @@ func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email stri
 			return ErrAlreadyMember.WithField("input.email")
 		}
 		// An expired open invitation makes way for the new one.
-		if err := tx.Exec(`UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND lower(email) = ?
+		if err := db.Exec(`UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND lower(email) = ?
 			AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= ?`, s.now(), p.TenantID, email, s.now()).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&inv).Error; err != nil {
+		if err := db.Create(&inv).Error; err != nil {
 			if ok, _ := database.IsCode(err, database.CodeUniqueViolation); ok {
 				return ErrOpenInvitation.WithField("input.email").Wrap(err)
 			}
@@ -72,8 +68,9 @@ func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email stri
 // Invitations lists the open invitations of the caller's business.
 func (s *Service) Invitations(ctx context.Context, p *auth.Principal) ([]models.Invitation, error) {
 	var out []models.Invitation
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		return tx.Where("tenant_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.TenantID, s.now()).
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("tenant_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.TenantID, s.now()).
 			Order("created_at").Limit(500).Find(&out).Error
 	})
 	return out, wrap("invitations", err)
@@ -81,9 +78,10 @@ func (s *Service) Invitations(ctx context.Context, p *auth.Principal) ([]models.
 
 // RevokeInvitation withdraws an open invitation.
 func (s *Service) RevokeInvitation(ctx context.Context, p *auth.Principal, id uuid.UUID) error {
-	return wrap("revoke invitation", database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	return wrap("revoke invitation", s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var inv models.Invitation
-		err := tx.Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", p.TenantID, id).First(&inv).Error
+		err := db.Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", p.TenantID, id).First(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrInviteNotFound.WithField("id")
 		}
@@ -93,7 +91,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p *auth.Principal, id uu
 		if !canManage(p.Role, inv.Role) {
 			return ErrRoleTooHigh
 		}
-		return tx.Model(&inv).Where("tenant_id = ? AND id = ?", p.TenantID, id).Update("revoked_at", s.now()).Error
+		return db.Model(&inv).Where("tenant_id = ? AND id = ?", p.TenantID, id).Update("revoked_at", s.now()).Error
 	}))
 }
 
@@ -111,8 +109,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	// Hash outside the transaction: argon2id takes tens of milliseconds.
 	var existing []userRow
 	var inv models.Invitation
-	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrBadInvitation.WithField("input.token")
@@ -120,7 +119,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	if err != nil {
 		return nil, wrap("accept invitation", err)
 	}
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, inv.Email).Scan(&existing).Error; err != nil {
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, inv.Email).Scan(&existing).Error; err != nil {
 		return nil, wrap("accept invitation", err)
 	}
 	user := models.User{ID: uuid.New(), Email: inv.Email}
@@ -149,9 +148,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		}
 	}
 	var sess *Session
-	err = database.AsUser(ctx, s.db, tenantID, user.ID, func(tx *gorm.DB) error {
+	err = s.data.AsUser(ctx, tenantID, user.ID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		// Claim the invitation first, under lock, so two acceptances cannot both succeed.
-		res := tx.Model(&models.Invitation{}).
+		res := db.Model(&models.Invitation{}).
 			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", tenantID, inv.ID).
 			Update("accepted_at", s.now())
 		if res.Error != nil {
@@ -161,26 +161,26 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 			return ErrBadInvitation.WithField("input.token")
 		}
 		if len(existing) == 0 {
-			if err := tx.Create(&user).Error; err != nil {
+			if err := db.Create(&user).Error; err != nil {
 				return translateUnique(err)
 			}
 		}
 		m := models.Membership{TenantID: tenantID, UserID: user.ID, Role: inv.Role}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
 			return err
 		}
 		var tenant models.Tenant
-		if err := tx.First(&tenant, "id = ?", tenantID).Error; err != nil {
+		if err := db.First(&tenant, "id = ?", tenantID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&user, "id = ?", user.ID).Error; err != nil {
+		if err := db.First(&user, "id = ?", user.ID).Error; err != nil {
 			return err
 		}
 		var role string
-		if err := tx.Raw(`SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, user.ID).Scan(&role).Error; err != nil {
+		if err := db.Raw(`SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, user.ID).Scan(&role).Error; err != nil {
 			return err
 		}
-		sess, err = s.startSession(tx, tenant, user, auth.Role(role), uuid.New())
+		sess, err = s.startSession(db, tenant, user, auth.Role(role), uuid.New())
 		return err
 	})
 	if err != nil {
@@ -193,8 +193,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 // Members lists the caller's business's members with their users.
 func (s *Service) Members(ctx context.Context, p *auth.Principal) ([]models.Membership, error) {
 	var out []models.Membership
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		return tx.Preload("User").Where("tenant_id = ?", p.TenantID).Order("created_at").Limit(1000).Find(&out).Error
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Preload("User").Where("tenant_id = ?", p.TenantID).Order("created_at").Limit(1000).Find(&out).Error
 	})
 	return out, wrap("members", err)
 }
@@ -205,21 +206,23 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userI
 		return nil, apperr.Invalid("input.role", "unknown role")
 	}
 	var m models.Membership
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		if err := s.lockMember(tx, p, userID, &m); err != nil {
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if err := s.lockMember(db, p, userID, &m); err != nil {
 			return err
 		}
-		if !canManage(p.Role, m.Role) || !canManage(p.Role, role) {
-			return ErrRoleTooHigh
+		keepOwner, err := roleChange(p.Role, m.Role, role)
+		if err != nil {
+			return err
 		}
-		if m.Role == auth.RoleOwner && role != auth.RoleOwner {
-			if err := ensureAnotherOwner(tx, p.TenantID, userID); err != nil {
+		if keepOwner {
+			if err := ensureAnotherOwner(db, p.TenantID, userID); err != nil {
 				return err
 			}
 		}
 		m.Role = role
 		m.UpdatedAt = s.now()
-		if err := tx.Model(&models.Membership{}).Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).
+		if err := db.Model(&models.Membership{}).Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).
 			Updates(map[string]any{"role": m.Role, "updated_at": m.UpdatedAt}).Error; err != nil {
 			return err
 		}
@@ -228,7 +231,7 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userI
 		if err := publishMembershipChanged(tx, p.TenantID, userID); err != nil {
 			return err
 		}
-		return tx.Preload("User").First(&m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
+		return db.Preload("User").First(&m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
 	})
 	if err != nil {
 		return nil, wrap("update member role", err)
@@ -238,22 +241,24 @@ func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userI
 
 // RemoveMember takes a person out of the business; its refresh tokens go with the membership.
 func (s *Service) RemoveMember(ctx context.Context, p *auth.Principal, userID uuid.UUID) error {
-	return wrap("remove member", database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	return wrap("remove member", s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var m models.Membership
-		if err := s.lockMember(tx, p, userID, &m); err != nil {
+		if err := s.lockMember(db, p, userID, &m); err != nil {
 			return err
 		}
-		if !canManage(p.Role, m.Role) {
-			return ErrRoleTooHigh
+		keepOwner, err := removal(p.Role, m.Role)
+		if err != nil {
+			return err
 		}
-		if m.Role == auth.RoleOwner {
-			if err := ensureAnotherOwner(tx, p.TenantID, userID); err != nil {
+		if keepOwner {
+			if err := ensureAnotherOwner(db, p.TenantID, userID); err != nil {
 				return err
 			}
 		}
 		// The refresh tokens go by the foreign key (ON DELETE CASCADE); the member's next request is
 		// refused (auth.ErrNotMember), and the event closes its open WebSocket connections.
-		if err := tx.Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Delete(&models.Membership{}).Error; err != nil {
+		if err := db.Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Delete(&models.Membership{}).Error; err != nil {
 			return err
 		}
 		return publishMembershipChanged(tx, p.TenantID, userID)
@@ -278,8 +283,5 @@ func ensureAnotherOwner(tx *gorm.DB, tenantID, userID uuid.UUID) error {
 		Scan(&others).Error; err != nil {
 		return err
 	}
-	if others == 0 {
-		return ErrLastOwner
-	}
-	return nil
+	return lastOwner(others)
 }

@@ -1,5 +1,6 @@
 // Package tenancy holds tenants, their members and sessions: sign-up, log-in, rotating refresh
-// tokens, invitations and roles.
+// tokens, invitations and roles. Every tenant's read and write runs in a database.Tx (InTenant,
+// AsUser); the role rules (roles.go) are pure decisions with table tests beside them.
 package tenancy
 
 import (
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -23,27 +23,25 @@ import (
 
 // Errors of this domain.
 var (
-	ErrBadCredentials   = apperr.New(apperr.Unauthenticated, "invalid e-mail or password")
-	ErrBadRefreshToken  = apperr.New(apperr.Unauthenticated, "invalid or expired refresh token")
-	ErrSlugTaken        = apperr.New(apperr.Conflict, "this slug is already taken")
-	ErrEmailTaken       = apperr.New(apperr.Conflict, "an account with this e-mail already exists")
-	ErrAlreadyMember    = apperr.New(apperr.Conflict, "this person is already a member")
-	ErrOpenInvitation   = apperr.New(apperr.Conflict, "an invitation for this e-mail is already open")
-	ErrBadInvitation    = apperr.New(apperr.NotFound, "invitation not found, expired or already used")
-	ErrLastOwner        = apperr.New(apperr.Conflict, "a business must keep at least one owner")
-	ErrRoleTooHigh      = apperr.New(apperr.Forbidden, "you cannot grant or manage a role above your own")
-	ErrNoMembership     = apperr.New(apperr.Unauthenticated, "this account is not a member of that business")
-	ErrChooseTenant     = apperr.New(apperr.BadUserInput, "this account belongs to several businesses: give tenantSlug")
-	ErrTenantNotFound   = apperr.New(apperr.NotFound, "business not found")
-	ErrMemberNotFound   = apperr.New(apperr.NotFound, "member not found")
-	ErrInviteNotFound   = apperr.New(apperr.NotFound, "invitation not found")
-	ErrCannotRemoveSelf = apperr.New(apperr.Conflict, "use another owner's account to remove yourself")
+	ErrBadCredentials  = apperr.New(apperr.Unauthenticated, "invalid e-mail or password")
+	ErrBadRefreshToken = apperr.New(apperr.Unauthenticated, "invalid or expired refresh token")
+	ErrSlugTaken       = apperr.New(apperr.Conflict, "this slug is already taken")
+	ErrEmailTaken      = apperr.New(apperr.Conflict, "an account with this e-mail already exists")
+	ErrAlreadyMember   = apperr.New(apperr.Conflict, "this person is already a member")
+	ErrOpenInvitation  = apperr.New(apperr.Conflict, "an invitation for this e-mail is already open")
+	ErrBadInvitation   = apperr.New(apperr.NotFound, "invitation not found, expired or already used")
+	ErrLastOwner       = apperr.New(apperr.Conflict, "a business must keep at least one owner")
+	ErrRoleTooHigh     = apperr.New(apperr.Forbidden, "you cannot grant or manage a role above your own")
+	ErrNoMembership    = apperr.New(apperr.Unauthenticated, "this account is not a member of that business")
+	ErrChooseTenant    = apperr.New(apperr.BadUserInput, "this account belongs to several businesses: give tenantSlug")
+	ErrTenantNotFound  = apperr.New(apperr.NotFound, "business not found")
+	ErrMemberNotFound  = apperr.New(apperr.NotFound, "member not found")
+	ErrInviteNotFound  = apperr.New(apperr.NotFound, "invitation not found")
 )
 
 // Service implements the tenancy rules.
 type Service struct {
-	db         *gorm.DB
-	pool       *pgxpool.Pool // the pool under db, for the membership read in one round trip
+	data       *database.DB
 	tokens     *auth.Tokens
 	refreshTTL time.Duration
 	inviteTTL  time.Duration
@@ -68,8 +66,8 @@ type Options struct {
 	Limits  ratelimit.Limits
 }
 
-// NewService builds the tenancy service on the application's database handle.
-func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
+// NewService builds the tenancy service on the application's database.
+func NewService(data *database.DB, tokens *auth.Tokens, o Options) *Service {
 	if o.RefreshTTL == 0 {
 		o.RefreshTTL = 30 * 24 * time.Hour
 	}
@@ -86,7 +84,7 @@ func NewService(db *gorm.DB, tokens *auth.Tokens, o Options) *Service {
 	if err != nil {
 		panic(err) // only crypto/rand failing
 	}
-	return &Service{db: db, pool: database.PoolOf(db), tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now,
+	return &Service{data: data, tokens: tokens, refreshTTL: o.RefreshTTL, inviteTTL: o.InviteTTL, argon: o.Argon2, now: o.Now,
 		limiter: o.Limiter, limits: o.Limits, dummyHash: dummy}
 }
 
@@ -158,24 +156,25 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 		return nil, wrap("sign up", err)
 	}
 	var sess *Session
-	err = database.AsUser(ctx, s.db, tenant.ID, user.ID, func(tx *gorm.DB) error {
+	err = s.data.AsUser(ctx, tenant.ID, user.ID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var taken bool
-		if err := tx.Raw(`SELECT public_slug_taken(?)`, tenant.Slug).Scan(&taken).Error; err != nil {
+		if err := db.Raw(`SELECT public_slug_taken(?)`, tenant.Slug).Scan(&taken).Error; err != nil {
 			return err
 		}
 		if taken {
 			return ErrSlugTaken.WithField("input.slug")
 		}
-		if err := tx.Create(&tenant).Error; err != nil {
+		if err := db.Create(&tenant).Error; err != nil {
 			return translateUnique(err)
 		}
-		if err := tx.Create(&user).Error; err != nil {
+		if err := db.Create(&user).Error; err != nil {
 			return translateUnique(err)
 		}
-		if err := tx.Create(&models.Membership{TenantID: tenant.ID, UserID: user.ID, Role: auth.RoleOwner}).Error; err != nil {
+		if err := db.Create(&models.Membership{TenantID: tenant.ID, UserID: user.ID, Role: auth.RoleOwner}).Error; err != nil {
 			return err
 		}
-		sess, err = s.startSession(tx, tenant, user, auth.RoleOwner, uuid.New())
+		sess, err = s.startSession(db, tenant, user, auth.RoleOwner, uuid.New())
 		return err
 	})
 	if err != nil {
@@ -232,7 +231,7 @@ func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string)
 		return nil, wrap("log in", err)
 	}
 	var found []userRow
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, email).Scan(&found).Error; err != nil {
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, email).Scan(&found).Error; err != nil {
 		return nil, wrap("log in", err)
 	}
 	if len(found) == 0 {
@@ -250,7 +249,7 @@ func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string)
 	}
 	succeeded()
 	var memberships []membershipRow
-	if err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, found[0].ID).Scan(&memberships).Error; err != nil {
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, found[0].ID).Scan(&memberships).Error; err != nil {
 		return nil, wrap("log in", err)
 	}
 	var chosen *membershipRow
@@ -272,16 +271,17 @@ func (s *Service) LogIn(ctx context.Context, email, password, tenantSlug string)
 		return nil, ErrChooseTenant.WithField("tenantSlug")
 	}
 	var sess *Session
-	err = database.AsUser(ctx, s.db, chosen.TenantID, found[0].ID, func(tx *gorm.DB) error {
+	err = s.data.AsUser(ctx, chosen.TenantID, found[0].ID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		var tenant models.Tenant
 		var user models.User
-		if err := tx.First(&tenant, "id = ?", chosen.TenantID).Error; err != nil {
+		if err := db.First(&tenant, "id = ?", chosen.TenantID).Error; err != nil {
 			return err
 		}
-		if err := tx.First(&user, "id = ?", found[0].ID).Error; err != nil {
+		if err := db.First(&user, "id = ?", found[0].ID).Error; err != nil {
 			return err
 		}
-		sess, err = s.startSession(tx, tenant, user, auth.Role(chosen.Role), uuid.New())
+		sess, err = s.startSession(db, tenant, user, auth.Role(chosen.Role), uuid.New())
 		return err
 	})
 	if err != nil {
@@ -307,9 +307,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	}
 	var sess *Session
 	reused := false
-	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		reused = false // a rerun (deadlock) decides afresh
 		var rt models.RefreshToken
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).First(&rt).Error
+		err := db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("token_hash = ?", hash).First(&rt).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrBadRefreshToken
 		}
@@ -322,21 +324,21 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 			return ErrBadRefreshToken
 		case rt.UsedAt != nil:
 			reused = true
-			return tx.Model(&models.RefreshToken{}).
+			return db.Model(&models.RefreshToken{}).
 				Where("family_id = ? AND revoked_at IS NULL", rt.FamilyID).Update("revoked_at", now).Error
 		}
-		if err := tx.Model(&rt).Update("used_at", now).Error; err != nil {
+		if err := db.Model(&rt).Update("used_at", now).Error; err != nil {
 			return err
 		}
 		var m models.Membership
-		if err := tx.Preload("User").First(&m, "user_id = ?", rt.UserID).Error; err != nil {
+		if err := db.Preload("User").First(&m, "user_id = ?", rt.UserID).Error; err != nil {
 			return err
 		}
 		var tenant models.Tenant
-		if err := tx.First(&tenant, "id = ?", tenantID).Error; err != nil {
+		if err := db.First(&tenant, "id = ?", tenantID).Error; err != nil {
 			return err
 		}
-		sess, err = s.startSession(tx, tenant, *m.User, m.Role, rt.FamilyID)
+		sess, err = s.startSession(db, tenant, *m.User, m.Role, rt.FamilyID)
 		return err
 	})
 	if err != nil {
@@ -361,8 +363,9 @@ func (s *Service) LogOut(ctx context.Context, token string) error {
 	if !ok {
 		return nil
 	}
-	err = database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id =
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id =
 			(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)`, s.now(), hash).Error
 	})
 	return wrap("log out", err)
@@ -370,8 +373,9 @@ func (s *Service) LogOut(ctx context.Context, token string) error {
 
 // LogOutEverywhere revokes every refresh token of the caller in its tenant.
 func (s *Service) LogOutEverywhere(ctx context.Context, p *auth.Principal) error {
-	err := database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
-		return tx.Model(&models.RefreshToken{}).Where("tenant_id = ? AND user_id = ? AND revoked_at IS NULL", p.TenantID, p.UserID).
+	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.Model(&models.RefreshToken{}).Where("tenant_id = ? AND user_id = ? AND revoked_at IS NULL", p.TenantID, p.UserID).
 			Update("revoked_at", s.now()).Error
 	})
 	return wrap("log out", err)
@@ -380,8 +384,9 @@ func (s *Service) LogOutEverywhere(ctx context.Context, p *auth.Principal) error
 // Tenant returns the caller's tenant.
 func (s *Service) Tenant(ctx context.Context, tenantID uuid.UUID) (*models.Tenant, error) {
 	var t models.Tenant
-	err := database.InTenant(ctx, s.db, tenantID, func(tx *gorm.DB) error {
-		return tx.First(&t, "id = ?", tenantID).Error
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		return db.First(&t, "id = ?", tenantID).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrTenantNotFound
@@ -399,7 +404,7 @@ func (s *Service) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, e
 // read that crosses tenants before one is known. An unknown slug is ErrTenantNotFound on field.
 func (s *Service) tenantIDBySlug(ctx context.Context, slug, field string) (uuid.UUID, error) {
 	var raw *string
-	if err := s.db.WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, slug).Scan(&raw).Error; err != nil {
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT public_tenant_id_by_slug(?)::text`, slug).Scan(&raw).Error; err != nil {
 		return uuid.Nil, err
 	}
 	if raw == nil {
@@ -435,12 +440,13 @@ type MembershipSummary struct {
 // Me returns the caller's profile.
 func (s *Service) Me(ctx context.Context, p *auth.Principal) (*Me, error) {
 	me := &Me{Role: p.Role}
-	err := database.AsUser(ctx, s.db, p.TenantID, p.UserID, func(tx *gorm.DB) error {
-		if err := tx.First(&me.User, "id = ?", p.UserID).Error; err != nil {
+	err := s.data.AsUser(ctx, p.TenantID, p.UserID, func(tx *database.Tx) error {
+		db := tx.Gorm()
+		if err := db.First(&me.User, "id = ?", p.UserID).Error; err != nil {
 			return err
 		}
 		var rows []membershipRow
-		if err := tx.Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, p.UserID).Scan(&rows).Error; err != nil {
+		if err := db.Raw(`SELECT tenant_id, tenant_slug, role FROM auth_user_memberships(?)`, p.UserID).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -499,14 +505,15 @@ func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in Update
 	}
 	maps.Copy(updates, profile)
 	var t models.Tenant
-	err = database.InTenant(ctx, s.db, p.TenantID, func(tx *gorm.DB) error {
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+		db := tx.Gorm()
 		if len(updates) > 0 {
 			updates["updated_at"] = s.now()
-			if err := tx.Model(&models.Tenant{}).Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
+			if err := db.Model(&models.Tenant{}).Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
 				return err
 			}
 		}
-		return tx.First(&t, "id = ?", p.TenantID).Error
+		return db.First(&t, "id = ?", p.TenantID).Error
 	})
 	return &t, wrap("update tenant", err)
 }

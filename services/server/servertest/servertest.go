@@ -19,6 +19,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/database/dbtest"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/server"
@@ -53,6 +54,10 @@ type Env struct {
 	Config config.Config
 	// Logs holds every log line the server wrote (JSON), for tests that check what reaches logs.
 	Logs *SyncBuffer
+	// Wire counts the statements and round trips of the server's pool (gorm's and pgx batches'
+	// alike), for tests that pin what a request costs; the test harness installs it, production
+	// servers carry none.
+	Wire *database.StatementCounter
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -113,10 +118,12 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 	// imoje simulator's notifications) exactly as a deployment would.
 	hs := httptest.NewUnstartedServer(nil)
 	cfg.PublicBaseURL = "http://" + hs.Listener.Addr().String()
+	wire := &database.StatementCounter{}
 	so := server.Options{Argon2: CheapArgon2}
 	for _, o := range opts {
 		o(&cfg, &so)
 	}
+	so.QueryTracers = append(so.QueryTracers, wire)
 	logs := &SyncBuffer{}
 	var out io.Writer = logs
 	if testing.Verbose() {
@@ -136,7 +143,7 @@ func NewOn(t testing.TB, db *dbtest.DB, opts ...Option) *Env {
 		hs.Close()
 		srv.Close()
 	})
-	return &Env{T: t, DB: db, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Logs: logs}
+	return &Env{T: t, DB: db, Server: srv, HTTP: hs, URL: hs.URL, Config: cfg, Logs: logs, Wire: wire}
 }
 
 type testWriter struct{ t testing.TB }

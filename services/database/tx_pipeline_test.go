@@ -12,11 +12,12 @@ import (
 	"github.com/slotpay/slotpay/services/database/dbtest"
 )
 
-// TestPipelineInTenant checks PipelineInTenant's promises on the application role (RLS applies):
-// both batches run in one transaction scoped to the tenant, the writes commit with it, the reads'
+// TestTxReadDecideWrite checks a Tx's promises for the read-decide-write shape (reads queued and
+// sent, then writes sent with COMMIT) on the application role (RLS applies): both round trips run
+// in one transaction scoped to the tenant, the writes commit with it, the reads'
 // locks are held until COMMIT, an error from decide or from a write rolls everything back, and no
 // connection is left in a transaction or with the setting.
-func TestPipelineInTenant(t *testing.T) {
+func TestTxReadDecideWrite(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
@@ -29,27 +30,37 @@ func TestPipelineInTenant(t *testing.T) {
 		}
 		return n
 	}
+	// pipeline is the read-decide-write shape: read's statements go with BEGIN, decide's with COMMIT.
+	pipeline := func(tenant uuid.UUID, read func(tx *database.Tx), decide func(tx *database.Tx) error) error {
+		return db.Data.InTenant(ctx, tenant, func(tx *database.Tx) error {
+			read(tx)
+			if err := tx.Send(); err != nil {
+				return err
+			}
+			return decide(tx)
+		})
+	}
 
 	t.Run("reads in scope, writes commit, one transaction", func(t *testing.T) {
 		var seen []uuid.UUID
 		var tx1, tx2 int64
 		var setting string
-		err := database.PipelineInTenant(ctx, db.Pool, a, func(bt *pgx.Batch) {
-			bt.Queue(`SELECT txid_current()`).QueryRow(func(r pgx.Row) error { return r.Scan(&tx1) })
+		err := pipeline(a, func(tx *database.Tx) {
+			tx.Queue(`SELECT txid_current() WHERE $1::uuid IS NOT NULL`).QueryRow(func(r pgx.Row) error { return r.Scan(&tx1) })
 			// No tenant condition on purpose: row-level security alone must hide B's staff.
-			bt.Queue(`SELECT id FROM staff_members FOR UPDATE`).Query(func(rows pgx.Rows) error {
+			tx.Queue(`SELECT id FROM staff_members WHERE $1::uuid IS NOT NULL FOR UPDATE`).Query(func(rows pgx.Rows) error {
 				var err error
 				seen, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 				return err
 			})
-		}, func(bt *pgx.Batch) error {
+		}, func(tx *database.Tx) error {
 			if len(seen) != 1 || seen[0] != staffA {
 				t.Errorf("tenant A's transaction sees %v", seen)
 			}
-			database.QueueUpdate(bt, "staff_members", a, staffA, map[string]any{"name": "Ala Nowak"})
+			database.QueueUpdateRow(tx, "staff_members", staffA, map[string]any{"name": "Ala Nowak"})
 			// The same tenant condition the application writes: B's row is not touched even by id.
-			database.QueueUpdate(bt, "staff_members", a, staffB, map[string]any{"name": "pwned"})
-			bt.Queue(`SELECT current_setting('app.tenant_id', true), txid_current()`).QueryRow(func(r pgx.Row) error { return r.Scan(&setting, &tx2) })
+			database.QueueUpdateRow(tx, "staff_members", staffB, map[string]any{"name": "pwned"})
+			tx.Queue(`SELECT current_setting('app.tenant_id', true), txid_current() WHERE $1::uuid IS NOT NULL`).QueryRow(func(r pgx.Row) error { return r.Scan(&setting, &tx2) })
 			return nil
 		})
 		if err != nil {
@@ -68,12 +79,12 @@ func TestPipelineInTenant(t *testing.T) {
 		release := make(chan struct{})
 		done := make(chan error, 1)
 		go func() {
-			done <- database.PipelineInTenant(ctx, db.Pool, a, func(bt *pgx.Batch) {
-				bt.Queue(`SELECT id FROM staff_members WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, a, staffA)
-			}, func(bt *pgx.Batch) error {
+			done <- pipeline(a, func(tx *database.Tx) {
+				tx.Queue(`SELECT id FROM staff_members WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, staffA)
+			}, func(tx *database.Tx) error {
 				close(locked)
 				<-release
-				database.QueueUpdate(bt, "staff_members", a, staffA, map[string]any{"name": "first"})
+				database.QueueUpdateRow(tx, "staff_members", staffA, map[string]any{"name": "first"})
 				return nil
 			})
 		}()
@@ -96,10 +107,10 @@ func TestPipelineInTenant(t *testing.T) {
 
 	t.Run("decide's error rolls back and comes back unchanged", func(t *testing.T) {
 		errNothing := errors.New("nothing to do")
-		err := database.PipelineInTenant(ctx, db.Pool, a, func(bt *pgx.Batch) {
-			bt.Queue(`UPDATE staff_members SET name = 'read batch write' WHERE tenant_id = $1 AND id = $2`, a, staffA)
-		}, func(bt *pgx.Batch) error {
-			database.QueueUpdate(bt, "staff_members", a, staffA, map[string]any{"name": "never"})
+		err := pipeline(a, func(tx *database.Tx) {
+			tx.Queue(`UPDATE staff_members SET name = 'read batch write' WHERE tenant_id = $1 AND id = $2`, staffA)
+		}, func(tx *database.Tx) error {
+			database.QueueUpdateRow(tx, "staff_members", staffA, map[string]any{"name": "never"})
 			return errNothing
 		})
 		if !errors.Is(err, errNothing) {
@@ -111,10 +122,10 @@ func TestPipelineInTenant(t *testing.T) {
 	})
 
 	t.Run("a failing write rolls back the statements before it", func(t *testing.T) {
-		err := database.PipelineInTenant(ctx, db.Pool, a, func(*pgx.Batch) {}, func(bt *pgx.Batch) error {
-			database.QueueUpdate(bt, "staff_members", a, staffA, map[string]any{"name": "never"})
-			bt.Queue(`INSERT INTO staff_members (tenant_id, id, name) VALUES ($1, $2, 'duplicate')`, a, staffA)
-			database.QueueUpdate(bt, "staff_members", a, staffA, map[string]any{"name": "never either"})
+		err := pipeline(a, func(*database.Tx) {}, func(tx *database.Tx) error {
+			database.QueueUpdateRow(tx, "staff_members", staffA, map[string]any{"name": "never"})
+			tx.Queue(`INSERT INTO staff_members (tenant_id, id, name) VALUES ($1, $2, 'duplicate')`, staffA)
+			database.QueueUpdateRow(tx, "staff_members", staffA, map[string]any{"name": "never either"})
 			return nil
 		})
 		if ok, _ := database.IsCode(err, database.CodeUniqueViolation); !ok {
@@ -126,8 +137,8 @@ func TestPipelineInTenant(t *testing.T) {
 	})
 
 	t.Run("writing another tenant's row is refused by RLS", func(t *testing.T) {
-		err := database.PipelineInTenant(ctx, db.Pool, a, func(*pgx.Batch) {}, func(bt *pgx.Batch) error {
-			bt.Queue(`INSERT INTO staff_members (tenant_id, id, name) VALUES ($1, $2, 'intruder')`, b, uuid.New())
+		err := pipeline(a, func(*database.Tx) {}, func(tx *database.Tx) error {
+			tx.Queue(`INSERT INTO staff_members (tenant_id, id, name) SELECT $2, $3, 'intruder' WHERE $1::uuid IS NOT NULL`, b, uuid.New())
 			return nil
 		})
 		if ok, _ := database.IsCode(err, database.CodeRLSViolation); !ok {
@@ -157,10 +168,10 @@ func TestPipelineInTenant(t *testing.T) {
 			t.Fatal(err)
 		}
 		if setting != "" || n != 0 {
-			t.Fatalf("after the pipelines a connection has app.tenant_id %q and sees %d staff members", setting, n)
+			t.Fatalf("after the transactions a connection has app.tenant_id %q and sees %d staff members", setting, n)
 		}
 	}
-	if err := database.PipelineInTenant(ctx, db.Pool, uuid.Nil, func(*pgx.Batch) {}, func(*pgx.Batch) error { return nil }); err == nil {
-		t.Fatal("PipelineInTenant without a tenant must refuse")
+	if err := db.Data.InTenant(ctx, uuid.Nil, func(*database.Tx) error { return nil }); err == nil {
+		t.Fatal("InTenant without a tenant must refuse")
 	}
 }
