@@ -11,7 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
@@ -39,16 +39,16 @@ func TestWebSocketConnectionRules(t *testing.T) {
 							t.Fatalf("got %+v, want connection_error", m)
 						}
 					}
-					c.expectClose(graph.CloseUnauthorized, 5*time.Second)
+					c.expectClose(ws.CloseUnauthorized, 5*time.Second)
 				}
 			})
 			t.Run("no connection_init closes with 4408", func(t *testing.T) {
 				c := mustDialWS(t, env.URL, proto)
-				c.expectClose(graph.CloseInitTimeout, 5*time.Second)
+				c.expectClose(ws.CloseInitTimeout, 5*time.Second)
 			})
 			t.Run("an oversized message closes with 1009", func(t *testing.T) {
 				c := connect(t, env.URL, proto, owner.AccessToken)
-				c.subscribe("big", `subscription { reservationsChanged { kind } }`+strings.Repeat(" ", graph.MaxWSMessage), nil)
+				c.subscribe("big", `subscription { reservationsChanged { kind } }`+strings.Repeat(" ", ws.MaxMessage), nil)
 				c.expectClose(websocket.StatusMessageTooBig, 5*time.Second)
 			})
 			t.Run("keep-alive", func(t *testing.T) {
@@ -106,7 +106,7 @@ func TestConnectionEndsWhenItsTokenExpires(t *testing.T) {
 			expires := tokenExpiry(t, owner.AccessToken)
 			c := connect(t, env.URL, proto, owner.AccessToken)
 			c.subscribe("all", `subscription { reservationsChanged { kind } }`, nil)
-			reason := c.expectClose(graph.CloseUnauthorized, 10*time.Second)
+			reason := c.expectClose(ws.CloseUnauthorized, 10*time.Second)
 			closed := time.Now()
 			if reason != "Unauthorized: token expired" {
 				t.Errorf("reason %q", reason)
