@@ -20,9 +20,9 @@ import (
 // does); and again on each MembershipChanged event (published, on whichever instance, in the
 // transaction that changes or removes the membership) and on RESYNC (events may have been
 // missed), for the subscriptions already running. A removed member's connection is closed with
-// 4403; a demoted member's subscriptions that the new role may not hold end with FORBIDDEN, and
-// the others go on with the new role (every operation reads the caller through the connection's
-// one Authority).
+// CloseForbidden (1008, which graphql-ws does not retry); a demoted member's subscriptions that
+// the new role may not hold end with FORBIDDEN, and the others go on with the new role (every
+// operation reads the caller through the connection's one Authority).
 
 // membershipReadTimeout bounds one read of the membership.
 const membershipReadTimeout = 5 * time.Second
@@ -62,7 +62,7 @@ func (c *connection) authorize(a *auth.Authority) bool {
 	return true
 }
 
-// refuse closes a connection whose membership is gone (4403) or could not be read (1011).
+// refuse closes a connection whose membership is gone (CloseForbidden) or could not be read (1011).
 func (c *connection) refuse(err error) {
 	if errors.Is(err, auth.ErrNotMember) {
 		c.connectionError(err.Error())

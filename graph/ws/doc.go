@@ -13,6 +13,10 @@
 // Options.Memberships at connection_init, when each operation starts and whenever the broker
 // (Options.Events) carries a MembershipChanged event for the member (authority.go). Operations run
 // with the principal (auth.WithPrincipal / auth.WithAuthority) in their context, as over HTTP.
+// The connection ends when its token expires (CloseTokenExpired, which graphql-ws clients retry
+// with fresh connectionParams); a graphql-transport-ws client renews it on the open socket with a
+// ping carrying a fresh token of the same caller (tokens.go). testdata/graphqlws holds the real
+// graphql-ws client that graphqlws_test.go runs through both.
 //
 // How subscriptions reach it: each operation's context carries a live.Stream (package graph/live);
 // the subscription resolvers call live.Follow, which feeds the operation without a goroutine per

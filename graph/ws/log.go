@@ -11,7 +11,7 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 )
 
-// The transport's log lines: each operation ends with a "graph operation" line (what
+// The transport's log lines: each operation ends with a "graphql operation" line (what
 // Options.DescribeOperation says of it, the protocol, its duration and how many results it sent);
 // the connection logs "websocket connected" at connection_ack and "websocket closed" with its
 // close code, reason, duration and operations. request_id is the upgrade request's.

@@ -52,8 +52,9 @@ type operation struct {
 	onStop    func() // Follow's unsubscribe
 	pumping   bool   // a goroutine is starting the operation or draining its buffer
 	pending   int    // events buffered by Follow and not yet fed
-	// A subscription's roles (operationRoles), set before it runs; nil: unrestricted.
-	roles []models.Role
+	// A subscription's roles (Options.OperationRoles), set before it runs; nil: unrestricted.
+	roles        []models.Role
+	subscription bool
 
 	// Held while a result or an error is checked and written, so an operation ended by another
 	// goroutine (fail) sends nothing after its error.
@@ -242,7 +243,8 @@ func (op *operation) start() {
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		subscription := rc != nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol || subscription { // see runToEnd
 			op.fail(resp.Errors)
 		} else {
 			op.sendResponse(resp)
@@ -259,6 +261,7 @@ func (op *operation) start() {
 	// before reached the directive through the connection's Authority. A query or a mutation is
 	// authorised when it starts, as over HTTP.
 	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		op.subscription = true
 		op.roles = c.t.roles(rc.Operation)
 	}
 	op.mu.Unlock()
@@ -283,15 +286,32 @@ func (op *operation) start() {
 	}
 }
 
+// runToEnd sends every result of an operation that is not a stream. A subscription that did not
+// become one was refused by its resolver (or by a directive): its one response carries the errors
+// and no data, and goes out as the operation's error, which graphql-ws hands to the client's
+// error callback (a result would reach next, and the complete after it would look like a normal
+// end).
 func (op *operation) runToEnd(responses graphql.ResponseHandler, ctx context.Context) {
-	for {
+	op.mu.Lock()
+	subscription := op.subscription
+	op.mu.Unlock()
+	for first := true; ; first = false {
 		resp := responses(ctx)
 		if resp == nil {
 			break
 		}
+		if first && subscription && refused(resp) {
+			op.fail(resp.Errors)
+			return
+		}
 		op.sendResponse(resp)
 	}
 	op.finish()
+}
+
+// refused reports a response that carries errors and no data: the operation did not run.
+func refused(resp *graphql.Response) bool {
+	return len(resp.Errors) > 0 && (len(resp.Data) == 0 || string(resp.Data) == "null")
 }
 
 // Attach makes the operation a stream fed by live.Follow (called by the resolver): feed moves the

@@ -29,15 +29,25 @@ import (
 )
 
 // WebSocket close codes slotpay sends besides 1000 (normal), 1002 (protocol error, graphql-ws) and
-// the WebSocket library's 1009 (message too big).
+// the WebSocket library's 1009 (message too big). Whether the graphql-ws client (6.x, src/client.ts:
+// isFatalInternalCloseCode and the list in shouldRetryConnectOrThrow) reconnects on its own is
+// said for each: it never retries 1000–1999 but 1000, 1001, 1005, 1006, 1012, 1013 and 1014, nor
+// 4004, 4005, 4400, 4401, 4406, 4409, 4429 and 4500; it retries every other code when
+// retryAttempts allows.
 const (
-	// CloseUnauthorized: the token in connection_init is invalid, or the connection's token expired
-	// (or, graphql-transport-ws, a subscribe came before connection_init). graphql-ws clients treat
-	// it as fatal: get a fresh token and connect again.
+	// CloseUnauthorized: the token in connection_init (or in a renewing ping) is invalid or is
+	// another caller's, or, graphql-transport-ws, a subscribe came before connection_init. Fatal
+	// for graphql-ws: the credentials themselves are wrong.
 	CloseUnauthorized coderws.StatusCode = 4401
+	// CloseTokenExpired: the connection's token expired (graphql-ws's own recipe for it: 4403).
+	// graphql-ws retries it, reading connectionParams again when it is a function: a client that
+	// gets a fresh token there reconnects and resubscribes by itself. A ping carrying a fresh token
+	// before then keeps the socket and its subscriptions (tokens.go).
+	CloseTokenExpired coderws.StatusCode = 4403
 	// CloseForbidden: the staff token's holder is not (or no longer) a member of the token's
-	// business: removed while connected, or before connection_init. A fresh token would not help.
-	CloseForbidden coderws.StatusCode = 4403
+	// business: removed while connected, or before connection_init. A fresh token would not help,
+	// so it is a code graphql-ws does not retry (1008, policy violation).
+	CloseForbidden = coderws.StatusPolicyViolation
 	// CloseMembershipUnknown: the membership could not be read (the database did not answer):
 	// the connection is not kept on rights that cannot be checked; reconnect.
 	CloseMembershipUnknown = coderws.StatusInternalError
@@ -307,13 +317,14 @@ type connection struct {
 
 	mu          sync.Mutex
 	opCtx       context.Context // ctx with the principal, set by connection_init
+	principal   *auth.Principal // the token's caller (nil: public); its expiry moves on renewal
 	closing     bool
 	timer       *time.Timer // the init timeout, then the token's expiry
 	keepAlive   *time.Timer
 	unanswered  int // pings sent since the last pong (graphql-transport-ws)
 	operations  []*operation
 	initialised bool
-	// For the close line (oplog.go) and the close metric: the code and reason the connection ended with (the first
+	// For the close line (log.go) and the close metric: the code and reason the connection ended with (the first
 	// end wins, as its close code), who ended it, and how many operations it started.
 	closeCode         coderws.StatusCode
 	closeReason       string
@@ -322,7 +333,7 @@ type connection struct {
 	operationsStarted int
 
 	// A staff connection's standing, read at connection_init, when each operation starts and
-	// whenever the membership changes (live_authority.go).
+	// whenever the membership changes (authority.go).
 	authority  *auth.Authority
 	watch      *events.Subscription // the member's MembershipChanged events
 	recheck    bool                 // a change arrived that is not read yet
@@ -411,7 +422,7 @@ func (c *connection) handle(m *message) bool {
 	case (m.Type == "complete" && !c.legacy) || (m.Type == "stop" && c.legacy):
 		c.stop(m.ID)
 	case m.Type == "ping" && !c.legacy:
-		c.send("pong", "", m.Payload)
+		return c.ping(m.Payload, initialised)
 	case m.Type == "pong" && !c.legacy:
 		c.mu.Lock()
 		c.unanswered = 0
@@ -440,76 +451,6 @@ func (c *connection) connectionError(text string) {
 		b, _ := json.Marshal(map[string]string{"message": text})
 		c.send("connection_error", "", b)
 	}
-}
-
-// init authenticates the connection from its connection_init payload (the same bearer token as
-// HTTP, under Authorization or token). No token is a public connection (availability); a token
-// that does not verify closes the connection with 4401, and one that does closes it when it
-// expires. A staff token's membership is read before connection_ack (4403 without one) and
-// followed for the connection's lifetime (live_authority.go).
-func (c *connection) init(payload json.RawMessage) bool {
-	var fields map[string]any
-	if len(payload) > 0 && string(payload) != "null" {
-		if err := json.Unmarshal(payload, &fields); err != nil {
-			c.protocolError("invalid connection_init payload")
-			return false
-		}
-	}
-	raw := strings.TrimSpace(stringField(fields, "Authorization"))
-	if raw == "" {
-		raw = strings.TrimSpace(stringField(fields, "authorization"))
-	}
-	if raw == "" {
-		raw = stringField(fields, "token")
-	}
-	raw = strings.TrimSpace(strings.TrimPrefix(raw, "Bearer "))
-	var p *auth.Principal
-	if raw != "" {
-		var err error
-		if p, err = c.t.tokens.Verify(raw); err != nil {
-			c.connectionError(err.Error())
-			c.close(CloseUnauthorized, "Unauthorized: invalid token")
-			return false
-		}
-	}
-	var authority *auth.Authority
-	if p.IsStaff() {
-		authority = auth.NewAuthority(p, c.t.members)
-		if !c.authorize(authority) {
-			return false
-		}
-	}
-	c.mu.Lock()
-	if c.closing { // the init timeout fired first
-		c.mu.Unlock()
-		return false
-	}
-	c.timer.Stop()
-	c.timer = nil
-	if p != nil {
-		c.timer = time.AfterFunc(max(time.Unix(p.ExpiresAt, 0).Sub(c.t.now()), 0), func() {
-			c.close(CloseUnauthorized, "Unauthorized: token expired")
-		})
-	}
-	if authority != nil {
-		c.opCtx = auth.WithAuthority(c.ctx, authority)
-	} else {
-		c.opCtx = auth.WithPrincipal(c.ctx, p, nil)
-	}
-	c.initialised = true
-	c.keepAlive = time.AfterFunc(c.t.keepAlive, c.tick)
-	c.mu.Unlock()
-	c.logConnected()
-	c.send("connection_ack", "", nil)
-	if c.legacy {
-		c.send("ka", "", nil)
-	}
-	return true
-}
-
-func stringField(m map[string]any, key string) string {
-	s, _ := m[key].(string)
-	return s
 }
 
 // tick is the keep-alive: graphql-ws gets "ka"; graphql-transport-ws gets a ping and must answer
