@@ -62,7 +62,7 @@ func (c *connection) authorize(a *auth.Authority) bool {
 	return true
 }
 
-// refuse closes a connection whose membership is gone (CloseForbidden) or could not be read (1011).
+// refuse closes a connection whose membership is gone (CloseForbidden) or could not be read (CloseMembershipUnknown).
 func (c *connection) refuse(err error) {
 	if errors.Is(err, auth.ErrNotMember) {
 		c.connectionError(err.Error())

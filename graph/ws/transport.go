@@ -49,8 +49,9 @@ const (
 	// so it is a code graphql-ws does not retry (1008, policy violation).
 	CloseForbidden = coderws.StatusPolicyViolation
 	// CloseMembershipUnknown: the membership could not be read (the database did not answer):
-	// the connection is not kept on rights that cannot be checked; reconnect.
-	CloseMembershipUnknown = coderws.StatusInternalError
+	// the connection is not kept on rights that cannot be checked; reconnect. 1012 (service
+	// restart), which graphql-ws retries: 1011 (internal error), which it was, is fatal there.
+	CloseMembershipUnknown = coderws.StatusServiceRestart
 	// CloseInitTimeout: no connection_init within the init timeout (graphql-transport-ws's 4408,
 	// sent for the legacy protocol too).
 	CloseInitTimeout coderws.StatusCode = 4408
