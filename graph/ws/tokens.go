@@ -83,7 +83,9 @@ func (c *connection) expireLocked(p *auth.Principal) {
 }
 
 // ping answers a graphql-transport-ws ping; one that carries a token after connection_init renews
-// the connection's. It reports whether to keep reading.
+// the connection's. It reports whether to keep reading. Only the expiry moves: the operations keep
+// the context of connection_init, whose caller is the same (nothing reads a token's expiry after it
+// was verified), and a staff member's rights are the membership's, read as before.
 func (c *connection) ping(payload json.RawMessage, initialised bool) bool {
 	raw, _ := bearerToken(payload) // a payload of another shape is the client's own: echoed
 	if raw == "" || !initialised {
