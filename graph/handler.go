@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/slotpay/slotpay/graph/generated"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
@@ -29,9 +29,6 @@ import (
 const (
 	MaxDepth        = 10
 	MaxComplexity   = 2000
-	MaxWSMessage    = 64 << 10
-	wsInitTimeout   = 10 * time.Second
-	wsKeepAlive     = 15 * time.Second
 	queryCacheSize  = 1000
 	persistedCacheN = 1000 // automatic persisted queries remembered (apq.go)
 )
@@ -70,7 +67,11 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
 	persisted := newPersistedCache(o.Persisted)
-	srv.AddTransport(newLiveWebsocket(o, r.Events))
+	srv.AddTransport(ws.New(ws.Options{
+		Tokens: o.Tokens, Memberships: o.Memberships, Events: r.Events, AllowedOrigins: o.AllowedOrigins,
+		Logger: o.Logger, Now: o.Now, KeepAlive: o.KeepAlive, InitTimeout: o.InitTimeout, Shutdown: o.Shutdown,
+		Metrics: o.Metrics, DescribeOperation: describeOperation, OperationRoles: operationRoles,
+	}))
 	srv.AddTransport(loggedHTTP{graphQLHTTP{persisted: persisted}}) // httptransport.go
 	srv.AddTransport(unsupportedTransport{})
 	srv.Use(operationLogger{}) // each operation described on its log line (oplog.go)
@@ -104,22 +105,6 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var globEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
-
-// originPatterns are the allowed origins as the WebSocket library's patterns: with their scheme, so
-// that it compares scheme://host[:port] (a host alone would let http://app.example in where only
-// https://app.example is allowed). Entries are exact origins (config.Origin), never globs.
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Scheme != "" && u.Host != "" {
-			// The library matches with path.Match: escape its metacharacters ("[" of an IPv6 host).
-			out = append(out, globEscaper.Replace(u.Scheme+"://"+u.Host))
-		}
-	}
-	return out
-}
 
 // hasRole implements @hasRole: the caller must be signed-in staff with one of roles. Customers with
 // a reservation token are FORBIDDEN here; no token at all is UNAUTHENTICATED.

@@ -2,9 +2,7 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,126 +18,8 @@ import (
 // Subscriptions: each resolver checks access once, subscribes to this instance's broker with the
 // caller's tenant, and forwards events carrying ids only. The objects are read by field resolvers
 // when gqlgen sends each event, through the same tenant-scoped path as the queries, so a payload is
-// always the current object (never a diff) and errors go through the one error presenter.
-
-var errSubscriptionsUnavailable = apperr.New(apperr.Internal, "live updates are not available")
-
-// follow subscribes to the events f selects and hands convert's result for each to gqlgen, until
-// the operation ends. It holds no goroutine: the broker calls back with each event, which is
-// converted and queued, and the WebSocket operation is told to send it (wsOperation.ready); its
-// pump feeds the queued values to gqlgen one at a time through a channel of one slot. An idle
-// subscription keeps an empty queue. convert runs under the broker's mutex, so it must only
-// compute. Outside slotpay's WebSocket transport gqlgen waits on a channel of the broker's buffer
-// size itself.
-//
-// When the broker drops the subscription for slowness (or shuts down) the WebSocket is closed
-// with a code and reason: gqlgen treats a closed channel as a normal end of the operation
-// ("complete"), which would let a client believe it is still up to date.
-func follow[T any](ctx context.Context, broker *events.Broker, f events.Filter, convert func(*events.Event) (T, bool)) (<-chan T, error) {
-	if broker == nil {
-		return nil, errSubscriptionsUnavailable
-	}
-	stream := liveStream(ctx)
-	if stream == nil {
-		return followChannel(ctx, broker, f, convert)
-	}
-	out := make(chan T, 1)
-	q := &eventQueue[T]{limit: broker.BufferSize()}
-	deliver := func(e *events.Event) bool {
-		v, ok := convert(e)
-		if !ok {
-			return true
-		}
-		if !q.push(v) {
-			return false // full: the broker ends the subscription with ErrSlowConsumer
-		}
-		stream.ready()
-		return true
-	}
-	ended := func(err error) { closeForSubscriptionEnd(ctx, err) }
-	sub, err := broker.SubscribeFunc(f, deliver, ended)
-	if err != nil {
-		return nil, errSubscriptionsUnavailable.Wrap(err)
-	}
-	feed := func() {
-		select {
-		case out <- q.pop(): // the pump receives it before feeding again: the slot is free
-		default:
-		}
-	}
-	if !stream.attach(feed, sub.Close) {
-		sub.Close()
-	}
-	return out, nil
-}
-
-// eventQueue is a subscription's undelivered values; nil while it has none.
-type eventQueue[T any] struct {
-	mu    sync.Mutex
-	items []T
-	limit int
-}
-
-func (q *eventQueue[T]) push(v T) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.items) >= q.limit {
-		return false
-	}
-	q.items = append(q.items, v)
-	return true
-}
-
-// pop takes the oldest value; the caller knows there is one.
-func (q *eventQueue[T]) pop() T {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	v := q.items[0]
-	var zero T
-	q.items[0] = zero
-	q.items = q.items[1:]
-	if len(q.items) == 0 {
-		q.items = nil // an idle subscription keeps no array
-	}
-	return v
-}
-
-// followChannel is follow for a subscription gqlgen reads itself: the broker's callback sends into
-// a channel of the broker's buffer size.
-func followChannel[T any](ctx context.Context, broker *events.Broker, f events.Filter, convert func(*events.Event) (T, bool)) (<-chan T, error) {
-	out := make(chan T, broker.BufferSize())
-	deliver := func(e *events.Event) bool {
-		v, ok := convert(e)
-		if !ok {
-			return true
-		}
-		select {
-		case out <- v:
-			return true
-		default:
-			return false
-		}
-	}
-	ended := func(err error) {
-		closeForSubscriptionEnd(ctx, err)
-		close(out) // under the broker's mutex, as every send
-	}
-	sub, err := broker.SubscribeFunc(f, deliver, ended)
-	if err != nil {
-		return nil, errSubscriptionsUnavailable.Wrap(err)
-	}
-	context.AfterFunc(ctx, sub.Close)
-	return out, nil
-}
-
-func closeForSubscriptionEnd(ctx context.Context, err error) {
-	switch {
-	case errors.Is(err, events.ErrSlowConsumer):
-		closeWebSocket(ctx, CloseSlowConsumer, "subscriber could not keep up: reconnect and refetch")
-	case errors.Is(err, events.ErrBrokerClosed):
-		closeWebSocket(ctx, CloseGoingAway, "server shutting down")
-	}
-}
+// always the current object (never a diff) and errors go through the one error presenter. Which
+// transport carries the events is not theirs to know: live.Follow finds it in the context.
 
 func liveKind(k events.Kind) model.LiveEventKind {
 	switch k {

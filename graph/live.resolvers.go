@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotpay/slotpay/graph/generated"
+	"github.com/slotpay/slotpay/graph/live"
 	"github.com/slotpay/slotpay/graph/model"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/auth"
@@ -37,7 +38,7 @@ func (r *subscriptionResolver) ReservationUpdated(ctx context.Context, id uuid.U
 	}
 	f := events.Filter{TenantID: p.TenantID, ReservationID: id,
 		Kinds: []events.Kind{events.ReservationCreated, events.ReservationUpdated, events.PaymentUpdated}}
-	return follow(ctx, r.Events, f, func(e *events.Event) (*model.ReservationEvent, bool) {
+	return live.Follow(ctx, r.Events, f, func(e *events.Event) (*model.ReservationEvent, bool) {
 		return &model.ReservationEvent{Kind: liveKind(e.Kind), ReservationID: id}, true
 	})
 }
@@ -51,7 +52,7 @@ func (r *subscriptionResolver) ReservationsChanged(ctx context.Context, filter *
 	if err != nil {
 		return nil, err
 	}
-	return follow(ctx, r.Events, f, func(e *events.Event) (*model.ReservationEvent, bool) {
+	return live.Follow(ctx, r.Events, f, func(e *events.Event) (*model.ReservationEvent, bool) {
 		return &model.ReservationEvent{Kind: liveKind(e.Kind), ReservationID: e.ReservationID}, true
 	})
 }
@@ -62,7 +63,7 @@ func (r *subscriptionResolver) PaymentUpdated(ctx context.Context, reservationID
 		return nil, err
 	}
 	f := events.Filter{TenantID: p.TenantID, ReservationID: reservationID, Kinds: []events.Kind{events.PaymentUpdated}}
-	return follow(ctx, r.Events, f, func(e *events.Event) (*model.PaymentEvent, bool) {
+	return live.Follow(ctx, r.Events, f, func(e *events.Event) (*model.PaymentEvent, bool) {
 		return &model.PaymentEvent{Kind: liveKind(e.Kind), ReservationID: reservationID, PaymentID: e.PaymentID}, true
 	})
 }
@@ -72,7 +73,7 @@ func (r *subscriptionResolver) AvailabilityChanged(ctx context.Context, tenantSl
 	if err != nil {
 		return nil, err
 	}
-	return follow(ctx, r.Events, w.filter, w.event)
+	return live.Follow(ctx, r.Events, w.filter, w.event)
 }
 
 func (r *Resolver) PaymentEvent() generated.PaymentEventResolver { return &paymentEventResolver{r} }

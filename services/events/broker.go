@@ -24,7 +24,7 @@ var (
 	ErrSlowConsumer = errors.New("subscriber could not keep up")
 	// ErrBrokerClosed: the instance is shutting down.
 	ErrBrokerClosed = errors.New("event broker closed")
-	// ErrNoTenant: Subscribe was called without Filter.TenantID.
+	// ErrNoTenant: SubscribeFunc was called without Filter.TenantID.
 	ErrNoTenant = errors.New("subscription filter has no tenant")
 )
 
@@ -68,19 +68,11 @@ func (f *Filter) matches(e *Event) bool {
 	return startsBeforeEnd && endsAfterStart
 }
 
-// Subscription is one subscriber's bounded queue of events (Subscribe), or its delivery function
+// Subscription is one subscriber's registration: its filter and its delivery functions
 // (SubscribeFunc).
 type Subscription struct {
 	broker *Broker
 	filter Filter
-	// The channel carries pointers so that an idle subscriber's buffer costs 8 bytes a slot rather
-	// than the size of an Event (~150 bytes): 10,000 idle subscribers hold ~5 MB, not ~90 MB. Each
-	// subscriber receives its own copy, so a receiver may keep or modify it. Nil for SubscribeFunc.
-	ch chan *Event
-	// done is closed when the subscription ends, so that a subscriber busy elsewhere (blocked handing
-	// the previous event to its client) learns at once that it was disconnected. Nil for
-	// SubscribeFunc, whose ended function says so instead.
-	done chan struct{}
 	// SubscribeFunc's functions, called under the broker's mutex.
 	deliver func(*Event) bool
 	ended   func(error)
@@ -89,14 +81,6 @@ type Subscription struct {
 	closed bool
 	err    error
 }
-
-// Events delivers the subscriber's events in the order the listener received them. It is closed
-// when the subscription ends; Err then says why. Nil for a SubscribeFunc subscription.
-func (s *Subscription) Events() <-chan *Event { return s.ch }
-
-// Done is closed when the subscription ends, by the broker or by Close; Err then says why. Nil for a
-// SubscribeFunc subscription.
-func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Err is nil while the subscription is open and after the subscriber's own Close; ErrSlowConsumer
 // or ErrBrokerClosed when the broker ended it.
@@ -113,8 +97,8 @@ func (s *Subscription) Filter() Filter {
 	return f
 }
 
-// Close ends the subscription and closes its channel. It may be called more than once, from any
-// goroutine, also after the broker ended the subscription.
+// Close ends the subscription: deliver is not called again (nor ended). It may be called more than
+// once, from any goroutine, also after the broker ended the subscription.
 func (s *Subscription) Close() {
 	s.broker.mu.Lock()
 	defer s.broker.mu.Unlock()
@@ -129,9 +113,9 @@ type BrokerOptions struct {
 	Metrics *metrics.Metrics
 }
 
-// Broker fans events out to this instance's subscribers. Delivery never blocks: it only ever does a
-// non-blocking send (or calls a SubscribeFunc's non-blocking deliver), under one mutex, to the
-// subscribers of the event's tenant. The broker has no goroutine per subscriber.
+// Broker fans events out to this instance's subscribers. Delivery never blocks: it only ever calls
+// a subscriber's non-blocking deliver (SubscribeFunc), under one mutex, for the subscribers of the
+// event's tenant. The broker has no goroutine per subscriber.
 type Broker struct {
 	bufferSize int
 	log        *slog.Logger
@@ -164,16 +148,10 @@ func NewBroker(opt BrokerOptions) *Broker {
 // BufferSize is how many undelivered events a subscriber may have before it is disconnected.
 func (b *Broker) BufferSize() int { return b.bufferSize }
 
-// Subscribe registers a subscriber for the events f selects. The caller must Close the
-// subscription when it is done with it (typically deferred in the resolver's goroutine).
-func (b *Broker) Subscribe(f Filter) (*Subscription, error) {
-	return b.subscribe(&Subscription{filter: f, ch: make(chan *Event, b.bufferSize), done: make(chan struct{})})
-}
-
 // SubscribeFunc registers a subscriber that holds no goroutine and no channel of its own: deliver
 // is called with each event f selects (the subscriber's own copy) and reports whether the
 // subscriber took it; false means its buffer is full, and the subscription ends with
-// ErrSlowConsumer as a full channel does. ended is called once with ErrSlowConsumer or
+// ErrSlowConsumer. ended is called once with ErrSlowConsumer or
 // ErrBrokerClosed when the broker ends the subscription (not after the subscriber's own Close).
 //
 // Both are called under the broker's mutex, in the listener's order, so they must not block and
@@ -233,15 +211,7 @@ func (b *Broker) Deliver(e Event) {
 				continue
 			}
 			copied := e
-			if s.deliver != nil {
-				if !s.deliver(&copied) {
-					slow = append(slow, s)
-				}
-				continue
-			}
-			select {
-			case s.ch <- &copied:
-			default:
+			if !s.deliver(&copied) {
 				slow = append(slow, s)
 			}
 		}
@@ -301,8 +271,8 @@ func (b *Broker) Close() {
 	b.count = 0
 }
 
-// removeLocked unregisters s and closes its channel with reason err; b.mu must be held. The channel
-// is closed only under b.mu, and sends happen only under b.mu, so no send can hit a closed channel.
+// removeLocked unregisters s with reason err (nil: its own Close); b.mu must be held. Deliveries
+// happen only under b.mu, so none reaches s after it.
 func (b *Broker) removeLocked(s *Subscription, err error) {
 	if s.closed {
 		return
@@ -328,14 +298,11 @@ func (b *Broker) removeLocked(s *Subscription, err error) {
 	}
 }
 
+// closeLocked marks s ended and tells its subscriber why, unless it ended itself (err nil).
 func (s *Subscription) closeLocked(err error) {
 	s.closed = true
 	s.err = err
-	if s.ch != nil {
-		close(s.ch)
-		close(s.done)
-	}
-	if s.ended != nil && err != nil {
+	if err != nil {
 		s.ended(err)
 	}
 }

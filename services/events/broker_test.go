@@ -12,7 +12,7 @@ import (
 // within is how long a test waits for something that should happen at once.
 const within = 5 * time.Second
 
-func receive(t *testing.T, s *Subscription) Event {
+func receive(t *testing.T, s *channelSubscriber) Event {
 	t.Helper()
 	select {
 	case e, ok := <-s.Events():
@@ -28,7 +28,7 @@ func receive(t *testing.T, s *Subscription) Event {
 
 // nothingQueued asserts s has no event waiting. Callers first deliver a marker event the
 // subscriber must receive, so "nothing" is checked after everything that came before has arrived.
-func nothingQueued(t *testing.T, s *Subscription) {
+func nothingQueued(t *testing.T, s *channelSubscriber) {
 	t.Helper()
 	select {
 	case e, ok := <-s.Events():
@@ -40,7 +40,7 @@ func nothingQueued(t *testing.T, s *Subscription) {
 	}
 }
 
-func waitClosed(t *testing.T, s *Subscription) {
+func waitClosed(t *testing.T, s *channelSubscriber) {
 	t.Helper()
 	deadline := time.After(within)
 	for {
@@ -55,9 +55,9 @@ func waitClosed(t *testing.T, s *Subscription) {
 	}
 }
 
-func subscribe(t *testing.T, b *Broker, f Filter) *Subscription {
+func subscribe(t *testing.T, b *Broker, f Filter) *channelSubscriber {
 	t.Helper()
-	s, err := b.Subscribe(f)
+	s, err := subscribeChannel(b, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestBrokerDeliversToMatchingSubscribersOnly(t *testing.T) {
 
 	markerB := Event{Kind: ReservationCreated, TenantID: tenantB, ReservationID: reservation}
 	b.Deliver(markerB)
-	for _, s := range []*Subscription{wideB, watcherB} {
+	for _, s := range []*channelSubscriber{wideB, watcherB} {
 		if got := receive(t, s); got != markerB {
 			t.Errorf("tenant B subscriber got %+v first, want only its own marker %+v", got, markerB)
 		}
@@ -149,7 +149,7 @@ func TestBrokerDeliversToMatchingSubscribersOnly(t *testing.T) {
 func TestBrokerResyncReachesEverySubscriber(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(BrokerOptions{})
-	var subs []*Subscription
+	var subs []*channelSubscriber
 	for range 3 {
 		tenant := uuid.New()
 		subs = append(subs,
@@ -167,7 +167,7 @@ func TestBrokerResyncReachesEverySubscriber(t *testing.T) {
 func TestSubscribeRequiresTenant(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(BrokerOptions{})
-	if _, err := b.Subscribe(Filter{ReservationID: uuid.New()}); !errors.Is(err, ErrNoTenant) {
+	if _, err := subscribeChannel(b, Filter{ReservationID: uuid.New()}); !errors.Is(err, ErrNoTenant) {
 		t.Fatalf("Subscribe without tenant: err = %v, want ErrNoTenant", err)
 	}
 }
@@ -210,7 +210,7 @@ func TestBrokerClose(t *testing.T) {
 	}
 	s.Close()
 	b.Deliver(Event{Kind: ReservationCreated, TenantID: s.filter.TenantID})
-	if _, err := b.Subscribe(Filter{TenantID: uuid.New()}); !errors.Is(err, ErrBrokerClosed) {
+	if _, err := subscribeChannel(b, Filter{TenantID: uuid.New()}); !errors.Is(err, ErrBrokerClosed) {
 		t.Errorf("Subscribe after Close: err = %v, want ErrBrokerClosed", err)
 	}
 }
@@ -280,7 +280,7 @@ func TestBrokerConcurrency(t *testing.T) {
 				if j%2 == 0 {
 					f.ReservationID = reservation
 				}
-				s, err := b.Subscribe(f)
+				s, err := subscribeChannel(b, f)
 				if err != nil {
 					return
 				}
@@ -309,7 +309,7 @@ func TestBrokerManyIdleSubscribers(t *testing.T) {
 	b := NewBroker(BrokerOptions{})
 	const tenantCount, perTenant = 100, 100
 	tenants := make([]uuid.UUID, tenantCount)
-	subs := make([][]*Subscription, tenantCount)
+	subs := make([][]*channelSubscriber, tenantCount)
 	for i := range tenants {
 		tenants[i] = uuid.New()
 		for range perTenant {
@@ -336,7 +336,7 @@ func BenchmarkDeliverAmong10000Subscribers(b *testing.B) {
 	for i := range tenants {
 		tenants[i] = uuid.New()
 		for range 10 {
-			s, err := broker.Subscribe(Filter{TenantID: tenants[i]})
+			s, err := subscribeChannel(broker, Filter{TenantID: tenants[i]})
 			if err != nil {
 				b.Fatal(err)
 			}

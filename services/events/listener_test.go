@@ -65,7 +65,7 @@ func commit(t *testing.T, db *database.DB, events ...Event) {
 	}
 }
 
-func receiveWithin(t *testing.T, s *Subscription, d time.Duration) Event {
+func receiveWithin(t *testing.T, s *channelSubscriber, d time.Duration) Event {
 	t.Helper()
 	select {
 	case e, ok := <-s.Events():
@@ -160,7 +160,7 @@ func TestEveryInstanceReceives(t *testing.T) {
 	subB := subscribe(t, b.broker, Filter{TenantID: tenant})
 	e := reservationEvent(tenant)
 	commit(t, db.Data, e)
-	for name, s := range map[string]*Subscription{"A": subA, "B": subB} {
+	for name, s := range map[string]*channelSubscriber{"A": subA, "B": subB} {
 		if got := receiveWithin(t, s, time.Second); got != e {
 			t.Errorf("instance %s got %+v, want %+v", name, got, e)
 		}
@@ -183,7 +183,7 @@ func TestTenantIsolationThroughPostgres(t *testing.T) {
 	if got := receiveWithin(t, subA, time.Second); got != a {
 		t.Errorf("tenant A got %+v, want %+v", got, a)
 	}
-	for _, s := range []*Subscription{subB, subBReservation} {
+	for _, s := range []*channelSubscriber{subB, subBReservation} {
 		if got := receiveWithin(t, s, time.Second); got != markerB {
 			t.Errorf("tenant B got %+v first, want only its own %+v", got, markerB)
 		}
@@ -209,7 +209,7 @@ func TestFiltersThroughPostgres(t *testing.T) {
 
 	tests := []struct {
 		name string
-		sub  *Subscription
+		sub  *channelSubscriber
 		want []Event
 	}{
 		{"staff member", byStaff, []Event{ofStaff, payment}},
@@ -263,7 +263,7 @@ func TestListenerReconnectsAndResyncs(t *testing.T) {
 	db := dbtest.New(t)
 	in := startInstance(t, db.AppURL)
 	tenantA, tenantB := uuid.New(), uuid.New()
-	subs := []*Subscription{
+	subs := []*channelSubscriber{
 		subscribe(t, in.broker, Filter{TenantID: tenantA}),
 		subscribe(t, in.broker, Filter{TenantID: tenantB, ReservationID: uuid.New(), Kinds: []Kind{PaymentUpdated}}),
 	}

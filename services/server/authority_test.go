@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
 
@@ -226,7 +226,7 @@ func TestRemovedMembersSocketIsClosedAtOnce(t *testing.T) {
 
 			start := time.Now()
 			b.remove(t, ewa) // on instance b
-			reason := c.expectClose(graph.CloseForbidden, 5*time.Second)
+			reason := c.expectClose(ws.CloseForbidden, 5*time.Second)
 			within(t, start, "removeMember on B → the member's socket on A closed")
 			if reason != "Forbidden: not a member of this business" {
 				t.Fatalf("close reason %q", reason)
@@ -240,7 +240,7 @@ func TestRemovedMembersSocketIsClosedAtOnce(t *testing.T) {
 					t.Fatalf("got %+v, want connection_error", m)
 				}
 			}
-			again.expectClose(graph.CloseForbidden, 5*time.Second)
+			again.expectClose(ws.CloseForbidden, 5*time.Second)
 
 			b.join(t, ewa.Email, "STAFF")
 			back := connect(t, a.URL, proto, ewa.AccessToken)
@@ -324,5 +324,5 @@ func TestMembershipIsReadAgainOnResync(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Server.Events.Resync() // what the listener does after reconnecting
-	c.expectClose(graph.CloseForbidden, 5*time.Second)
+	c.expectClose(ws.CloseForbidden, 5*time.Second)
 }

@@ -117,22 +117,40 @@ func settle(t *testing.T, env *servertest.Env, tenantID string) {
 	t.Helper()
 	const marker events.Kind = "TEST_MARKER" // a kind no subscription asks for
 	tenant := uuid.MustParse(tenantID)
-	sub, err := env.Server.Events.Subscribe(events.Filter{TenantID: tenant, Kinds: []events.Kind{marker}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub, arrived := subscribeEvents(t, env.Server.Events, events.Filter{TenantID: tenant, Kinds: []events.Kind{marker}})
 	defer sub.Close()
-	err = env.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
+	err := env.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
 		return events.PublishGorm(tx, events.Event{Kind: marker, TenantID: tenant})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-sub.Events():
+	case <-arrived:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the marker event did not arrive")
 	}
+}
+
+// subscribeEvents subscribes to broker as the subscriptions do (SubscribeFunc), into a channel of
+// the broker's buffer size that nobody need read: once it is full the broker ends the subscription
+// with ErrSlowConsumer (Err). The caller closes the subscription.
+func subscribeEvents(t *testing.T, broker *events.Broker, f events.Filter) (*events.Subscription, <-chan *events.Event) {
+	t.Helper()
+	ch := make(chan *events.Event, broker.BufferSize())
+	deliver := func(e *events.Event) bool {
+		select {
+		case ch <- e:
+			return true
+		default:
+			return false
+		}
+	}
+	sub, err := broker.SubscribeFunc(f, deliver, func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub, ch
 }
 
 // sameKeys configures another instance of env's deployment: tokens signed by one verify on all.

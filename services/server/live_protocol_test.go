@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
 )
@@ -39,16 +41,16 @@ func TestWebSocketConnectionRules(t *testing.T) {
 							t.Fatalf("got %+v, want connection_error", m)
 						}
 					}
-					c.expectClose(graph.CloseUnauthorized, 5*time.Second)
+					c.expectClose(ws.CloseUnauthorized, 5*time.Second)
 				}
 			})
 			t.Run("no connection_init closes with 4408", func(t *testing.T) {
 				c := mustDialWS(t, env.URL, proto)
-				c.expectClose(graph.CloseInitTimeout, 5*time.Second)
+				c.expectClose(ws.CloseInitTimeout, 5*time.Second)
 			})
 			t.Run("an oversized message closes with 1009", func(t *testing.T) {
 				c := connect(t, env.URL, proto, owner.AccessToken)
-				c.subscribe("big", `subscription { reservationsChanged { kind } }`+strings.Repeat(" ", graph.MaxWSMessage), nil)
+				c.subscribe("big", `subscription { reservationsChanged { kind } }`+strings.Repeat(" ", ws.MaxMessage), nil)
 				c.expectClose(websocket.StatusMessageTooBig, 5*time.Second)
 			})
 			t.Run("keep-alive", func(t *testing.T) {
@@ -95,7 +97,8 @@ func TestWebSocketConnectionRules(t *testing.T) {
 }
 
 // TestConnectionEndsWhenItsTokenExpires: a connection authenticated with a token is closed with
-// 4401 when the token expires (by the server's clock), not before.
+// 4403 (CloseTokenExpired, which graphql-ws clients retry with fresh connectionParams; it was the
+// fatal 4401 before) when the token expires (by the server's clock), not before.
 func TestConnectionEndsWhenItsTokenExpires(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t, func(c *config.Config, _ *server.Options) { c.AccessTokenTTL = 2 * time.Second })
@@ -106,15 +109,76 @@ func TestConnectionEndsWhenItsTokenExpires(t *testing.T) {
 			expires := tokenExpiry(t, owner.AccessToken)
 			c := connect(t, env.URL, proto, owner.AccessToken)
 			c.subscribe("all", `subscription { reservationsChanged { kind } }`, nil)
-			reason := c.expectClose(graph.CloseUnauthorized, 10*time.Second)
+			reason := c.expectClose(ws.CloseTokenExpired, 10*time.Second)
 			closed := time.Now()
-			if reason != "Unauthorized: token expired" {
+			if reason != "Forbidden: token expired, connect again with a fresh one" {
 				t.Errorf("reason %q", reason)
 			}
 			if closed.Before(expires) || closed.After(expires.Add(time.Second)) {
 				t.Errorf("closed at %s, the token expired at %s", closed.Format(time.StampMilli), expires.Format(time.StampMilli))
 			}
 		})
+	}
+}
+
+// TestPingRenewsTheToken: a graphql-transport-ws client that sends a ping carrying a fresh token of
+// the same caller keeps its socket and its subscriptions past the first token's expiry, until the
+// new token's; a token of another caller closes the connection with 4401.
+func TestPingRenewsTheToken(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t, func(c *config.Config, _ *server.Options) { c.AccessTokenTTL = 3 * time.Second })
+	owner := env.SignUp("live-renew")
+	first := tokenExpiry(t, owner.AccessToken)
+	c := connect(t, env.URL, transportWS, owner.AccessToken)
+	c.subscribe("all", `subscription { reservationsChanged { kind } }`, nil)
+	waitSubscribed(t, env, membershipWatch+1)
+
+	time.Sleep(1100 * time.Millisecond) // token expiries are whole seconds: the fresh one ends later
+	var fresh struct{ RefreshToken struct{ AccessToken string } }
+	env.Must("", `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, map[string]any{"t": owner.RefreshToken}, &fresh)
+	renewed := tokenExpiry(t, fresh.RefreshToken.AccessToken)
+	c.send(map[string]any{"type": "ping", "payload": map[string]any{"Authorization": "Bearer " + fresh.RefreshToken.AccessToken}})
+	pong := c.nextMessage(5 * time.Second)
+	var answer struct{ ExpiresAt int64 }
+	if err := json.Unmarshal(pong.Payload, &answer); err != nil || pong.Type != "pong" || answer.ExpiresAt != renewed.Unix() {
+		t.Fatalf("answer to the renewing ping: %s %s (%v), want a pong with expiresAt %d", pong.Type, pong.Payload, err, renewed.Unix())
+	}
+
+	time.Sleep(time.Until(first.Add(500 * time.Millisecond)))
+	env.Server.Events.Deliver(events.Event{Kind: events.ReservationUpdated, TenantID: uuid.MustParse(owner.TenantID), ReservationID: uuid.New()})
+	var event struct{ ReservationsChanged struct{ Kind string } }
+	c.next("all", 5*time.Second, &event)
+	if event.ReservationsChanged.Kind != "UPDATED" {
+		t.Fatalf("event after the first token's expiry: %+v", event)
+	}
+	c.expectClose(ws.CloseTokenExpired, 10*time.Second)
+	if closed := time.Now(); closed.Before(renewed) || closed.After(renewed.Add(time.Second)) {
+		t.Errorf("closed at %s, the renewed token expired at %s", closed.Format(time.StampMilli), renewed.Format(time.StampMilli))
+	}
+
+	other, third := env.SignUp("live-renew-other"), env.SignUp("live-renew-third")
+	d := connect(t, env.URL, transportWS, other.AccessToken)
+	d.send(map[string]any{"type": "ping", "payload": map[string]any{"Authorization": "Bearer " + third.AccessToken}})
+	if reason := d.expectClose(ws.CloseUnauthorized, 5*time.Second); reason != "Unauthorized: invalid token for this connection" {
+		t.Errorf("another caller's token: reason %q", reason)
+	}
+}
+
+// TestRefusedSubscriptionIsAnError: a subscription its resolver refuses is answered with the
+// operation's error message in both protocols (graphql-ws hands it to the client's error
+// callback), never with a result.
+func TestRefusedSubscriptionIsAnError(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t)
+	for _, proto := range protocols {
+		c := connect(t, env.URL, proto, "")
+		c.subscribe("x", `subscription { reservationsChanged { kind } }`, nil)
+		m := c.nextMessage(5 * time.Second)
+		var errs []struct{ Extensions map[string]any }
+		if err := json.Unmarshal(m.Payload, &errs); err != nil || m.Type != "error" || m.ID != "x" || len(errs) != 1 ||
+			errs[0].Extensions["code"] != "UNAUTHENTICATED" {
+			t.Fatalf("%s: got %s %s %s (%v), want an error UNAUTHENTICATED", proto, m.Type, m.ID, m.Payload, err)
+		}
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
@@ -89,14 +89,14 @@ func TestSubscriberThatNeverReadsBlocksNoOne(t *testing.T) {
 	}
 	// Its socket holds what was sent before, then the close.
 	code, reason := frozen.closeStatus(30 * time.Second)
-	if code != graph.CloseSlowConsumer || !strings.Contains(reason, "could not keep up") {
+	if code != ws.CloseSlowConsumer || !strings.Contains(reason, "could not keep up") {
 		t.Fatalf("closed with %d %q", code, reason)
 	}
 	// The others' subscriptions are left; the frozen connection's membership watch goes once the
 	// server has finished closing it.
 	waitSubscribed(t, b.Env, others)
 	// The operator sees the drop: a warning with the code and reason the client got.
-	l := findLog(t, b.Env, "websocket closed", "", func(l logLine) bool { return l.num("code") == int(graph.CloseSlowConsumer) })
+	l := findLog(t, b.Env, "websocket closed", "", func(l logLine) bool { return l.num("code") == int(ws.CloseSlowConsumer) })
 	if l.str("level") != "WARN" || l.str("reason") != reason || l.str("closed_by") != "server" || l.str("caller") != "staff" {
 		t.Fatalf("slow consumer's close line %v", l)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
@@ -54,8 +54,8 @@ func TestIdleSubscriptionsHoldNoGoroutine(t *testing.T) {
 	settle(t, b.Env, b.owner.TenantID)
 	const n = 100
 	const (
-		reader = "graph.(*wsConnection).await"
-		inOp   = "graph.(*wsOperation)"
+		reader = "ws.(*connection).await"
+		inOp   = "ws.(*operation)"
 	)
 	time.Sleep(100 * time.Millisecond) // goroutines of earlier tests' connections wind down
 	before := runtime.NumGoroutine()
@@ -199,7 +199,7 @@ func TestWebSocketProtocolViolations(t *testing.T) {
 		act   func(c *wsClient)
 		code  websocket.StatusCode
 	}{
-		{"subscribe before connection_init", transportWS, func(c *wsClient) { sub(c, "a") }, graph.CloseUnauthorized},
+		{"subscribe before connection_init", transportWS, func(c *wsClient) { sub(c, "a") }, ws.CloseUnauthorized},
 		{"a second connection_init", transportWS, func(c *wsClient) { c.init(""); c.nextMessage(5 * time.Second); c.init("") }, 4429},
 		{"an id already in use", transportWS, func(c *wsClient) {
 			c.init(b.owner.AccessToken)

@@ -398,10 +398,7 @@ func TestMetricsCountServerClosesAndSlowConsumers(t *testing.T) {
 	}
 
 	tenant := uuid.MustParse(owner.TenantID)
-	sub, err := env.Server.Events.Subscribe(events.Filter{TenantID: tenant})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub, _ := subscribeEvents(t, env.Server.Events, events.Filter{TenantID: tenant})
 	defer sub.Close()
 	for range env.Server.Events.BufferSize() + 1 { // nobody reads: the last one overflows
 		env.Server.Events.Deliver(events.Event{Kind: events.ReservationUpdated, TenantID: tenant, ReservationID: uuid.New()})

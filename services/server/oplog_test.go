@@ -15,7 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
@@ -386,17 +386,17 @@ func TestWebSocketCloseIsLogged(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			bad, badID := dialWSHeader(t, env.URL, proto)
 			bad.init("not-a-jwt")
-			reason := bad.expectClose(graph.CloseUnauthorized, 5*time.Second)
+			reason := bad.expectClose(ws.CloseUnauthorized, 5*time.Second)
 			line := findLog(t, env, "websocket closed", badID, nil)
-			if line.num("code") != int(graph.CloseUnauthorized) || line.str("reason") != reason || line.str("closed_by") != "server" ||
+			if line.num("code") != int(ws.CloseUnauthorized) || line.str("reason") != reason || line.str("closed_by") != "server" ||
 				line.str("protocol") != proto || line["caller"] != nil || line.num("operations") != 0 {
 				t.Fatalf("4401 line %v (client saw %q)", line, reason)
 			}
 
 			silent, silentID := dialWSHeader(t, env.URL, proto)
-			reason = silent.expectClose(graph.CloseInitTimeout, 5*time.Second)
+			reason = silent.expectClose(ws.CloseInitTimeout, 5*time.Second)
 			line = findLog(t, env, "websocket closed", silentID, nil)
-			if line.num("code") != int(graph.CloseInitTimeout) || line.str("reason") != reason || line.str("closed_by") != "server" {
+			if line.num("code") != int(ws.CloseInitTimeout) || line.str("reason") != reason || line.str("closed_by") != "server" {
 				t.Fatalf("4408 line %v (client saw %q)", line, reason)
 			}
 		})

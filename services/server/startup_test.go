@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/slotpay/slotpay/graph"
+	"github.com/slotpay/slotpay/graph/ws"
 
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database/dbtest"
@@ -180,7 +180,7 @@ func TestShutdownClosesWebSockets(t *testing.T) {
 	for _, proto := range protocols {
 		c := connect(t, "http://"+ln.Addr().String(), proto, "")
 		defer func() {
-			if code, reason := c.closeStatus(5 * time.Second); code != graph.CloseGoingAway {
+			if code, reason := c.closeStatus(5 * time.Second); code != ws.CloseGoingAway {
 				t.Errorf("%s: closed with %d %q, want 1001", proto, code, reason)
 			}
 		}()

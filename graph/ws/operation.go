@@ -1,10 +1,11 @@
-package graph
+package ws
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,23 +16,25 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/slotpay/slotpay/graph/live"
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/events"
 )
 
-// wsOperation is one operation (subscribe / start) of a WebSocket connection.
+// operation is one operation (subscribe / start) of a WebSocket connection.
 //
 // gqlgen's executor hands a subscription's results out through a function that blocks on the
 // resolver's channel until the next event; calling it from a goroutine per subscription would
-// park one goroutine (and its stack) per idle subscriber. Instead follow (live.go) tells the
+// park one goroutine (and its stack) per idle subscriber. Instead live.Follow tells the
 // operation when it has put an event in its buffered channel (ready), and a short-lived pump
 // goroutine calls the function only then, once per buffered event, so the call never waits. At
 // most one pump runs per operation, so events go out in the order they were buffered; it exits when
 // the buffer is drained. An idle subscription holds no goroutine.
 //
-// Queries, mutations and subscriptions that do not go through follow are run to their end by one
+// Queries, mutations and subscriptions that do not go through live.Follow are run to their end by one
 // goroutine, as gqlgen's own transport does.
-type wsOperation struct {
-	c    *wsConnection
+type operation struct {
+	c    *connection
 	id   string
 	ctx  context.Context // ends when the operation ends (client stop, connection end, stream end)
 	octx opContext       // ctx's cancellation
@@ -44,36 +47,31 @@ type wsOperation struct {
 	rc        *graphql.OperationContext
 	responses graphql.ResponseHandler
 	respCtx   context.Context
-	streaming bool   // follow feeds it (attach): pump on ready instead of waiting
-	feed      func() // moves follow's next buffered event into the resolver's channel
-	onStop    func() // follow's unsubscribe
+	streaming bool   // live.Follow feeds it (Attach): pump on Ready instead of waiting
+	feed      func() // moves Follow's next buffered event into the resolver's channel
+	onStop    func() // Follow's unsubscribe
 	pumping   bool   // a goroutine is starting the operation or draining its buffer
-	pending   int    // events buffered by follow and not yet fed
-	// A subscription's roles (operationRoles), set before it runs; nil: unrestricted.
-	roles []models.Role
+	pending   int    // events buffered by Follow and not yet fed
+	// A subscription's roles (Options.OperationRoles), set before it runs; nil: unrestricted.
+	roles        []models.Role
+	subscription bool
 
 	// Held while a result or an error is checked and written, so an operation ended by another
 	// goroutine (fail) sends nothing after its error.
 	sendMu sync.Mutex
 
-	// The operation's log line (oplog.go), written once when it ends.
-	log     operationLog
-	started time.Time
-	results atomic.Int64
-	logged  atomic.Bool
+	// The operation's log line (log.go), written once when it ends; logAttrs is what
+	// Options.DescribeOperation returned for it.
+	logAttrs func(context.Context) []slog.Attr
+	started  time.Time
+	results  atomic.Int64
+	logged   atomic.Bool
 }
 
-type wsOperationKey struct{}
-
-// liveStream returns the WebSocket operation ctx runs in, or nil outside slotpay's WebSocket
-// transport.
-func liveStream(ctx context.Context) *wsOperation {
-	op, _ := ctx.Value(wsOperationKey{}).(*wsOperation)
-	return op
-}
+var _ live.Stream = (*operation)(nil)
 
 // subscribe starts operation m.ID on its own goroutine; the reader goes back to reading.
-func (c *wsConnection) subscribe(m *wsMessage) bool {
+func (c *connection) subscribe(m *message) bool {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -100,9 +98,9 @@ func (c *wsConnection) subscribe(m *wsMessage) bool {
 		c.send("error", m.ID, b)
 		return true
 	}
-	op := &wsOperation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
+	op := &operation{c: c, id: m.ID, octx: opContext{Context: c.opCtx}, pumping: true,
 		payload: m.Payload, read: graphql.TraceTiming{Start: graphql.Now()}, started: time.Now()}
-	op.ctx = withOperationLog(context.WithValue(&op.octx, wsOperationKey{}, op), &op.log)
+	op.ctx, op.logAttrs = c.t.describe(live.WithStream(&op.octx, op))
 	c.operations = append(c.operations, op)
 	c.operationsStarted++
 	c.mu.Unlock()
@@ -125,10 +123,10 @@ const maxConcurrentStarts = 32
 type startQueue struct {
 	mu      sync.Mutex
 	running int
-	waiting []*wsOperation
+	waiting []*operation
 }
 
-func (q *startQueue) add(op *wsOperation) {
+func (q *startQueue) add(op *operation) {
 	q.mu.Lock()
 	if q.running >= maxConcurrentStarts {
 		q.waiting = append(q.waiting, op)
@@ -140,7 +138,7 @@ func (q *startQueue) add(op *wsOperation) {
 	go q.work(op)
 }
 
-func (q *startQueue) work(op *wsOperation) {
+func (q *startQueue) work(op *operation) {
 	for op != nil {
 		op.start()
 		q.mu.Lock()
@@ -178,18 +176,18 @@ func (q *queryTexts) intern(text string) string {
 	if q.texts == nil {
 		q.texts = make(map[string]string)
 	}
-	if len(q.texts) < queryCacheSize {
+	if len(q.texts) < sharedQueryTexts {
 		q.texts[text] = text
 	}
 	return text
 }
 
-func (c *wsConnection) operationIndexLocked(id string) int {
-	return slices.IndexFunc(c.operations, func(op *wsOperation) bool { return op.id == id })
+func (c *connection) operationIndexLocked(id string) int {
+	return slices.IndexFunc(c.operations, func(op *operation) bool { return op.id == id })
 }
 
 // stop ends operation id at the client's request (complete / stop); nothing more is sent for it.
-func (c *wsConnection) stop(id string) {
+func (c *connection) stop(id string) {
 	c.mu.Lock()
 	i := c.operationIndexLocked(id)
 	if i < 0 {
@@ -204,7 +202,7 @@ func (c *wsConnection) stop(id string) {
 
 // stop ends the operation: its context, and its subscription to the broker; the operation's log
 // line is written.
-func (op *wsOperation) stop() {
+func (op *operation) stop() {
 	op.octx.cancel()
 	op.mu.Lock()
 	unsubscribe := op.onStop
@@ -221,7 +219,7 @@ func (op *wsOperation) stop() {
 // streaming subscription's first events go out on a pump; a query, a mutation or any other
 // subscription runs to its end on a goroutine of its own, so a client slow to read its result
 // does not hold a start worker.
-func (op *wsOperation) start() {
+func (op *operation) start() {
 	defer op.recover()
 	payload, read := op.payload, op.read
 	op.payload = nil
@@ -245,7 +243,8 @@ func (op *wsOperation) start() {
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		subscription := rc != nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol || subscription { // see runToEnd
 			op.fail(resp.Errors)
 		} else {
 			op.sendResponse(resp)
@@ -262,7 +261,8 @@ func (op *wsOperation) start() {
 	// before reached the directive through the connection's Authority. A query or a mutation is
 	// authorised when it starts, as over HTTP.
 	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
-		op.roles = operationRoles(rc.Operation)
+		op.subscription = true
+		op.roles = c.t.roles(rc.Operation)
 	}
 	op.mu.Unlock()
 	responses, respCtx := c.exec.DispatchOperation(graphql.WithOperationContext(ctx, rc), rc)
@@ -286,21 +286,38 @@ func (op *wsOperation) start() {
 	}
 }
 
-func (op *wsOperation) runToEnd(responses graphql.ResponseHandler, ctx context.Context) {
-	for {
+// runToEnd sends every result of an operation that is not a stream. A subscription that did not
+// become one was refused by its resolver (or by a directive): its one response carries the errors
+// and no data, and goes out as the operation's error, which graphql-ws hands to the client's
+// error callback (a result would reach next, and the complete after it would look like a normal
+// end).
+func (op *operation) runToEnd(responses graphql.ResponseHandler, ctx context.Context) {
+	op.mu.Lock()
+	subscription := op.subscription
+	op.mu.Unlock()
+	for first := true; ; first = false {
 		resp := responses(ctx)
 		if resp == nil {
 			break
+		}
+		if first && subscription && refused(resp) {
+			op.fail(resp.Errors)
+			return
 		}
 		op.sendResponse(resp)
 	}
 	op.finish()
 }
 
-// attach makes the operation a stream fed by follow (called by the resolver): feed moves the next
-// buffered event into the resolver's channel (ready has counted it), unsubscribe ends the
+// refused reports a response that carries errors and no data: the operation did not run.
+func refused(resp *graphql.Response) bool {
+	return len(resp.Errors) > 0 && (len(resp.Data) == 0 || string(resp.Data) == "null")
+}
+
+// Attach makes the operation a stream fed by live.Follow (called by the resolver): feed moves the
+// next buffered event into the resolver's channel (Ready has counted it), unsubscribe ends the
 // subscription when the operation ends. It reports false when the operation has already ended.
-func (op *wsOperation) attach(feed, unsubscribe func()) bool {
+func (op *operation) Attach(feed, unsubscribe func()) bool {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	if op.ctx.Err() != nil {
@@ -311,9 +328,21 @@ func (op *wsOperation) attach(feed, unsubscribe func()) bool {
 	return true
 }
 
-// ready says one more event is buffered; it starts a pump unless one is running. It is called
+// Ended closes the connection when the broker ended one of its subscriptions: a closed channel
+// would reach the client as complete, a normal end, and it would believe it is still up to date.
+// Called under the broker's mutex: close only starts the close handshake.
+func (op *operation) Ended(err error) {
+	switch {
+	case errors.Is(err, events.ErrSlowConsumer):
+		op.c.close(CloseSlowConsumer, "subscriber could not keep up: reconnect and refetch")
+	case errors.Is(err, events.ErrBrokerClosed):
+		op.c.close(CloseGoingAway, "server shutting down")
+	}
+}
+
+// Ready says one more event is buffered; it starts a pump unless one is running. It is called
 // under the broker's mutex, so it only counts and starts a goroutine.
-func (op *wsOperation) ready() {
+func (op *operation) Ready() {
 	op.mu.Lock()
 	op.pending++
 	start := !op.pumping
@@ -324,14 +353,14 @@ func (op *wsOperation) ready() {
 	}
 }
 
-func (op *wsOperation) pump() {
+func (op *operation) pump() {
 	defer op.recover()
 	op.drain()
 }
 
 // drain sends the buffered events, one response per event, and returns when there are none left
 // (or the operation ended).
-func (op *wsOperation) drain() {
+func (op *operation) drain() {
 	for {
 		op.mu.Lock()
 		if op.pending == 0 || op.ctx.Err() != nil {
@@ -354,7 +383,7 @@ func (op *wsOperation) drain() {
 
 // finish ends the operation; it sends complete unless the client stopped the operation or the
 // connection is closing (a complete would tell the client the stream ended normally).
-func (op *wsOperation) finish() {
+func (op *operation) finish() {
 	if listed, closing := op.unlist(); listed && !closing {
 		op.c.send("complete", op.id, nil)
 	}
@@ -363,7 +392,7 @@ func (op *wsOperation) finish() {
 
 // unlist removes the operation from its connection's list; listed is false when it was no longer
 // there (stopped by the client, or ended already), closing when the connection is closing.
-func (op *wsOperation) unlist() (listed, closing bool) {
+func (op *operation) unlist() (listed, closing bool) {
 	c := op.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -376,7 +405,7 @@ func (op *wsOperation) unlist() (listed, closing bool) {
 
 // recover turns a panic outside the resolvers (which gqlgen recovers itself) into the operation's
 // error, through the same recover function and error presenter.
-func (op *wsOperation) recover() {
+func (op *operation) recover() {
 	v := recover()
 	if v == nil {
 		return
@@ -397,14 +426,14 @@ func (op *wsOperation) recover() {
 
 // listed reports whether the operation is still one of its connection's: not stopped by the client
 // (after which nothing may be sent for its id, which the client may reuse) and not finished.
-func (op *wsOperation) listed() bool {
+func (op *operation) listed() bool {
 	op.c.mu.Lock()
 	defer op.c.mu.Unlock()
 	return slices.Contains(op.c.operations, op)
 }
 
 // sendResponse sends a result: next (graphql-transport-ws) or data (graphql-ws).
-func (op *wsOperation) sendResponse(resp *graphql.Response) {
+func (op *operation) sendResponse(resp *graphql.Response) {
 	op.sendMu.Lock()
 	defer op.sendMu.Unlock()
 	if !op.listed() {
@@ -425,7 +454,7 @@ func (op *wsOperation) sendResponse(resp *graphql.Response) {
 // fail ends the operation with errs, already through the error presenter (refused before it ran,
 // a panic, or its caller's role changed): it is unlisted and gets an error message and nothing
 // after it, as graphql-transport-ws requires; legacy graphql-ws clients also get complete.
-func (op *wsOperation) fail(errs gqlerror.List) {
+func (op *operation) fail(errs gqlerror.List) {
 	op.sendMu.Lock()
 	if listed, closing := op.unlist(); listed && !closing {
 		b, err := json.Marshal(errs)

@@ -1,4 +1,4 @@
-package graph
+package ws
 
 import (
 	"context"
@@ -18,19 +18,12 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 )
 
-type membershipsFunc func(ctx context.Context, tenantID, userID uuid.UUID) (auth.Role, error)
+// noMembers is the membership source of a transport that only public callers reach in a test.
+type noMembers struct{ t *testing.T }
 
-func (f membershipsFunc) MemberRole(ctx context.Context, tenantID, userID uuid.UUID) (auth.Role, error) {
-	return f(ctx, tenantID, userID)
-}
-
-// publicCallersOnly is the membership source of a handler that only public callers reach in the
-// test: reading a membership fails the test.
-func publicCallersOnly(t *testing.T) auth.Memberships {
-	return membershipsFunc(func(context.Context, uuid.UUID, uuid.UUID) (auth.Role, error) {
-		t.Error("a membership was read for a public caller")
-		return "", auth.ErrNotMember
-	})
+func (m noMembers) MemberRole(context.Context, uuid.UUID, uuid.UUID) (auth.Role, error) {
+	m.t.Error("a membership was read for a public caller")
+	return "", auth.ErrNotMember
 }
 
 // TestRefusedQueriesAreNotShared: the transport shares the text of operations that parsed and
@@ -38,11 +31,10 @@ func publicCallersOnly(t *testing.T) auth.Memberships {
 // a refused operation gets one error message and nothing after it.
 func TestRefusedQueriesAreNotShared(t *testing.T) {
 	t.Parallel()
-	members := publicCallersOnly(t)
 	broker := events.NewBroker(events.BrokerOptions{Log: slog.New(slog.DiscardHandler)})
 	defer broker.Close()
-	live := newLiveWebsocket(HandlerOptions{Logger: slog.New(slog.DiscardHandler), Memberships: members}, broker)
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
+	live := New(Options{Logger: slog.New(slog.DiscardHandler), Memberships: noMembers{t}, Events: broker})
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{}))
 	srv.AddTransport(live)
 	hs := httptest.NewServer(srv)
 	defer hs.Close()

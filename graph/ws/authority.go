@@ -1,4 +1,4 @@
-package graph
+package ws
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/slotpay/slotpay/models"
@@ -21,16 +20,16 @@ import (
 // does); and again on each MembershipChanged event (published, on whichever instance, in the
 // transaction that changes or removes the membership) and on RESYNC (events may have been
 // missed), for the subscriptions already running. A removed member's connection is closed with
-// 4403; a demoted member's subscriptions that the new role may not hold end with FORBIDDEN, and
-// the others go on with the new role (every operation reads the caller through the connection's
-// one Authority).
+// CloseForbidden (1008, which graphql-ws does not retry); a demoted member's subscriptions that
+// the new role may not hold end with FORBIDDEN, and the others go on with the new role (every
+// operation reads the caller through the connection's one Authority).
 
 // membershipReadTimeout bounds one read of the membership.
 const membershipReadTimeout = 5 * time.Second
 
 // authorize subscribes to the member's membership changes and reads the membership; it closes the
 // connection and reports false when the member may not use it.
-func (c *wsConnection) authorize(a *auth.Authority) bool {
+func (c *connection) authorize(a *auth.Authority) bool {
 	token := a.Token()
 	c.mu.Lock()
 	c.authority = a
@@ -63,8 +62,8 @@ func (c *wsConnection) authorize(a *auth.Authority) bool {
 	return true
 }
 
-// refuse closes a connection whose membership is gone (4403) or could not be read (1011).
-func (c *wsConnection) refuse(err error) {
+// refuse closes a connection whose membership is gone (CloseForbidden) or could not be read (CloseMembershipUnknown).
+func (c *connection) refuse(err error) {
 	if errors.Is(err, auth.ErrNotMember) {
 		c.connectionError(err.Error())
 		c.close(CloseForbidden, "Forbidden: not a member of this business")
@@ -77,7 +76,7 @@ func (c *wsConnection) refuse(err error) {
 
 // membershipChanged notes that the membership must be read again, and starts the goroutine that
 // reads it unless one is running. It is called under the broker's mutex, so it only notes.
-func (c *wsConnection) membershipChanged() {
+func (c *connection) membershipChanged() {
 	c.mu.Lock()
 	c.recheck = true
 	start := !c.rechecking && !c.closing && c.authority != nil
@@ -92,7 +91,7 @@ func (c *wsConnection) membershipChanged() {
 
 // recheckMembership reads the membership until no change is left unread (several changes in a row
 // cost a read or two, not one each).
-func (c *wsConnection) recheckMembership() {
+func (c *connection) recheckMembership() {
 	for {
 		c.mu.Lock()
 		if !c.recheck || c.closing {
@@ -109,7 +108,7 @@ func (c *wsConnection) recheckMembership() {
 // readMembership reads a staff connection's membership again and acts on it: without one the
 // connection is closed, and operations the role no longer admits end. It reports whether the
 // connection goes on (always, for a connection without a staff token).
-func (c *wsConnection) readMembership() bool {
+func (c *connection) readMembership() bool {
 	c.mu.Lock()
 	a := c.authority
 	c.mu.Unlock()
@@ -131,7 +130,7 @@ func (c *wsConnection) readMembership() bool {
 var errRoleLost = apperr.New(apperr.Forbidden, "your role in this business changed and no longer allows this operation")
 
 // endOperationsBeyond ends, with FORBIDDEN, the subscriptions whose root fields the role may not use.
-func (c *wsConnection) endOperationsBeyond(role models.Role) {
+func (c *connection) endOperationsBeyond(role models.Role) {
 	c.mu.Lock()
 	ops := slices.Clone(c.operations)
 	c.mu.Unlock()
@@ -148,7 +147,7 @@ func (c *wsConnection) endOperationsBeyond(role models.Role) {
 
 // unwatch ends the connection's subscription to its membership changes. Never called under the
 // broker's mutex or c.mu (it takes the broker's).
-func (c *wsConnection) unwatch() {
+func (c *connection) unwatch() {
 	c.mu.Lock()
 	watch := c.watch
 	c.watch = nil
@@ -156,54 +155,6 @@ func (c *wsConnection) unwatch() {
 	if watch != nil {
 		watch.Close()
 	}
-}
-
-// operationRoles returns the roles that every @hasRole on op's root fields admits, or nil when none
-// of them has one (any caller its resolvers accept). The directive runs when an operation starts; a
-// subscription's root field does not run again, so this is what a role change is checked against.
-// Fields below the root run again for each event, their @hasRole with them.
-func operationRoles(op *ast.OperationDefinition) []models.Role {
-	if op == nil {
-		return nil
-	}
-	roles := []models.Role{models.RoleOwner, models.RoleAdmin, models.RoleStaff}
-	restricted := false
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if s.Definition == nil {
-					continue
-				}
-				d := s.Definition.Directives.ForName("hasRole")
-				if d == nil {
-					continue
-				}
-				restricted = true
-				var listed []models.Role
-				if arg := d.Arguments.ForName("roles"); arg != nil && arg.Value != nil {
-					for _, child := range arg.Value.Children {
-						if child.Value != nil {
-							listed = append(listed, models.Role(child.Value.Raw))
-						}
-					}
-				}
-				roles = slices.DeleteFunc(roles, func(r models.Role) bool { return !slices.Contains(listed, r) })
-			case *ast.InlineFragment:
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				if s.Definition != nil {
-					walk(s.Definition.SelectionSet)
-				}
-			}
-		}
-	}
-	walk(op.SelectionSet)
-	if !restricted {
-		return nil
-	}
-	return roles // not nil: DeleteFunc keeps the array
 }
 
 // rolesAdmit reports whether role may keep an operation restricted to roles (nil: unrestricted).
