@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/database"
 )
@@ -70,33 +68,6 @@ func (e Event) validate() error {
 	case e.TenantID == uuid.Nil:
 		return fmt.Errorf("%w: no tenant", ErrInvalidEvent)
 	}
-	return nil
-}
-
-// PublishGorm queues e for delivery when tx commits (pg_notify is transactional). PostgreSQL folds
-// identical payloads sent on one channel within one transaction into one notification, which is
-// harmless here: subscribers read the current object again anyway.
-func PublishGorm(tx *gorm.DB, e Event) error {
-	if err := e.validate(); err != nil {
-		return fmt.Errorf("publish: %w", err)
-	}
-	payload, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	if err := tx.Exec(`SELECT pg_notify(?, ?)`, Channel, string(payload)).Error; err != nil {
-		return fmt.Errorf("publish %s: %w", e.Kind, err)
-	}
-	return nil
-}
-
-// QueueBatch is PublishGorm for a pgx pipeline (database.PipelineInTenant).
-func QueueBatch(b *pgx.Batch, evs ...Event) error {
-	sql, args, err := notifications(2, evs)
-	if err != nil || sql == "" {
-		return err
-	}
-	b.Queue(sql, append([]any{Channel}, args...)...)
 	return nil
 }
 

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
 	"github.com/slotpay/slotpay/services/server/servertest"
@@ -119,8 +119,8 @@ func settle(t *testing.T, env *servertest.Env, tenantID string) {
 	tenant := uuid.MustParse(tenantID)
 	sub, arrived := subscribeEvents(t, env.Server.Events, events.Filter{TenantID: tenant, Kinds: []events.Kind{marker}})
 	defer sub.Close()
-	err := env.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
-		return events.PublishGorm(tx, events.Event{Kind: marker, TenantID: tenant})
+	err := env.Server.Data.InTenant(context.Background(), tenant, func(tx *database.Tx) error {
+		return events.Publish(tx, events.Event{Kind: marker, TenantID: tenant})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 )
 
@@ -147,8 +147,8 @@ func TestRolledBackChangePublishesNothing(t *testing.T) {
 	waitSubscribed(t, b.Env, membershipWatch+1)
 
 	rollback := errors.New("roll back")
-	err := b.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
-		if err := events.PublishGorm(tx, events.Event{Kind: events.PaymentUpdated, TenantID: uuid.MustParse(b.owner.TenantID),
+	err := b.Server.Data.InTenant(context.Background(), uuid.MustParse(b.owner.TenantID), func(tx *database.Tx) error {
+		if err := events.Publish(tx, events.Event{Kind: events.PaymentUpdated, TenantID: uuid.MustParse(b.owner.TenantID),
 			ReservationID: uuid.MustParse(made.Reservation.ID)}); err != nil {
 			return err
 		}

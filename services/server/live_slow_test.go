@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/slotpay/slotpay/graph/ws"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/server"
 )
@@ -58,11 +58,11 @@ func TestSubscriberThatNeverReadsBlocksNoOne(t *testing.T) {
 	dropped := false
 	for round := 0; round < 300 && !dropped; round++ {
 		// perRound events committed at once (distinct payloads: PostgreSQL folds identical ones).
-		err := b.Server.DB.WithContext(context.Background()).Transaction(func(tx *gorm.DB) error {
+		err := b.Server.Data.InTenant(context.Background(), event.TenantID, func(tx *database.Tx) error {
 			for range perRound {
 				e := event
 				e.PaymentID = uuid.New()
-				if err := events.PublishGorm(tx, e); err != nil {
+				if err := events.Publish(tx, e); err != nil {
 					return err
 				}
 			}
