@@ -41,13 +41,15 @@ func match(preferences string) string {
 
 // Choose picks a request's locale: the client's Accept-Language when it names a supported
 // language, else the business's locale (a BCP 47 tag such as pl-PL; "" when not known), else
-// English.
-func Choose(acceptLanguage, businessLocale string) string {
+// English. businessLocale is asked only when the header does not decide (it may read the database).
+func Choose(acceptLanguage string, businessLocale func() string) string {
 	if l := match(acceptLanguage); l != "" {
 		return l
 	}
-	if l := match(businessLocale); l != "" {
-		return l
+	if businessLocale != nil {
+		if l := match(businessLocale()); l != "" {
+			return l
+		}
 	}
 	return English
 }

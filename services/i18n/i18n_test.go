@@ -21,11 +21,17 @@ func TestChoose(t *testing.T) {
 		{"no header: the business decides", "", "pl-PL", Polish},
 		{"an unsupported business locale", "", "de-DE", English},
 		{"a malformed header", ";;;q=x", "pl-PL", Polish},
+		{"nothing asked", "", "", English},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Choose(c.accept, c.business); got != c.want {
+			asked := false
+			got := Choose(c.accept, func() string { asked = true; return c.business })
+			if got != c.want {
 				t.Fatalf("Choose(%q, %q) = %q, want %q", c.accept, c.business, got, c.want)
+			}
+			if asked && match(c.accept) != "" {
+				t.Fatal("the business's locale was read although the client's header decided")
 			}
 		})
 	}
