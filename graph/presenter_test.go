@@ -151,7 +151,8 @@ func TestInputErrorsArePresentedEach(t *testing.T) {
 		{"an argument beside the input", booking.ErrServiceNotFound.WithField("id"), "id", "", true},
 		{"a path the domain writes whole", apperr.Invalid("input.priceAmount", "price is required"), "input.priceAmount", "INVALID_VALUE", true},
 		{"no argument named", apperr.Input("customer.email", apperr.InvalidFormat, "e-mail address is not valid"), "customer.email", "INVALID_FORMAT", false},
-		{"an input sentinel without a reason", booking.ErrStartInPast.WithField("startsAt"), "input.startsAt", "INVALID_VALUE", true},
+		{"an input sentinel with its reason", booking.ErrStartInPast.WithField("startsAt"), "input.startsAt", "OUT_OF_RANGE", true},
+		{"an input error without a reason", apperr.New(apperr.BadUserInput, "bad").WithField("startsAt"), "input.startsAt", "INVALID_VALUE", true},
 	} {
 		err := c.err
 		if c.wrapsInput {

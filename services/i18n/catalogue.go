@@ -94,6 +94,9 @@ var byField = map[fieldKey]translations{
 	{apperr.Inconsistent, "endsAt"}:           t("end must be after start", "Koniec musi być późniejszy niż początek."),
 	{apperr.Inconsistent, "to"}:               t("to must not be before from", "Data końcowa nie może być wcześniejsza niż początkowa."),
 	{apperr.NotAllowed, "intervals.weekday"}:  t("unknown weekday", "Nieznany dzień tygodnia."),
+	{apperr.TooLong, "intervals"}:             t("too many intervals (at most {max})", "Za dużo przedziałów (najwyżej {max})."),
+	{apperr.OutOfRange, "endsAt"}:             t("time off may last at most a year", "Nieobecność może trwać najwyżej rok."),
+	{apperr.OutOfRange, "date"}:               t("date must be between {min} and {max}", "Data musi przypadać między rokiem {min} a {max}."),
 }
 
 // pl is a translation of a message whose English text is its key (byMessage).
@@ -126,6 +129,7 @@ var byMessage = map[string]translations{
 	"the start time is not on the slot grid":                            pl("Godzina rozpoczęcia nie pasuje do siatki terminów."),
 	"no staff member is free at this time":                              pl("Żaden pracownik nie jest wolny w tym terminie."),
 	"only the business can make this change":                            pl("Tę zmianę może wprowadzić tylko firma."),
+	"at most 62 days at a time":                                         pl("Najwyżej 62 dni naraz."),
 	"tenantSlug is required to book without signing in":                 pl("Aby zarezerwować bez logowania, podaj tenantSlug."),
 	// tenancy and auth
 	"invalid e-mail or password":                                  pl("Nieprawidłowy adres e-mail lub hasło."),
