@@ -200,6 +200,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if _, ok := gqlErr.Extensions["code"]; !ok {
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
 			}
+			if _, ok := gqlErr.Extensions["reason"]; !ok && gqlErr.Extensions["code"] == string(apperr.BadUserInput) {
+				gqlErr.Extensions["reason"] = string(apperr.InvalidValue) // every input error has a reason
+			}
 			return gqlErr
 		}
 		// Anything else wraps a cause from below the edge (database, driver, a bug): log it, show

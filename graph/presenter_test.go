@@ -70,7 +70,7 @@ func TestErrorPresenter(t *testing.T) {
 
 	// A malformed scalar argument (graph/scalar reports it as input) names its field by its path.
 	got = present(ctx, onPath(apperr.New(apperr.BadUserInput, "invalid UUID length: 2"), "revokeInvitation", "id"))
-	if got.Extensions["code"] != "BAD_USER_INPUT" || got.Extensions["field"] != "id" {
+	if got.Extensions["code"] != "BAD_USER_INPUT" || got.Extensions["field"] != "id" || got.Extensions["reason"] != "INVALID_VALUE" {
 		t.Fatalf("coercion: %+v", got)
 	}
 
@@ -85,8 +85,13 @@ func TestErrorPresenter(t *testing.T) {
 
 	// gqlgen's own errors (validation) carry no cause and pass through.
 	got = present(ctx, gqlerror.Errorf("Cannot query field \"x\" on type \"Query\"."))
-	if !strings.Contains(got.Message, "Cannot query field") {
+	if !strings.Contains(got.Message, "Cannot query field") || got.Extensions["reason"] != "INVALID_VALUE" {
 		t.Fatalf("validation: %+v", got)
+	}
+	// gqlgen's coded errors keep their code and get no reason of ours.
+	got = present(ctx, &gqlerror.Error{Message: "parse", Extensions: map[string]any{"code": "GRAPHQL_PARSE_FAILED"}})
+	if got.Extensions["reason"] != nil {
+		t.Fatalf("parse: %+v", got)
 	}
 }
 
