@@ -8,38 +8,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slotpay/slotpay/models"
-	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/apperr/apperrtest"
 )
 
-// problem is what a client is told about one field: its domain path and sub-code.
-type problem struct{ field, reason string }
-
-func problemsOf(t *testing.T, err error) []problem {
+// sameProblems checks err's input problems against want, "field REASON, …".
+func sameProblems(t *testing.T, name string, err error, want string) {
 	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var out []problem
-	for _, p := range apperr.Each(err) {
-		e, ok := apperr.As(p)
-		if !ok || e.Code != apperr.BadUserInput {
-			t.Fatalf("not an input error: %v", p)
-		}
-		out = append(out, problem{e.Field, string(e.Reason)})
-	}
-	return out
-}
-
-func sameProblems(t *testing.T, name string, err error, want []problem) {
-	t.Helper()
-	got := problemsOf(t, err)
-	if len(got) != len(want) {
-		t.Fatalf("%s: %v, want %v", name, got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: %v, want %v", name, got, want)
-		}
+	if got := apperrtest.Problems(t, err); got != want {
+		t.Fatalf("%s: got %q, want %q", name, got, want)
 	}
 }
 
@@ -53,21 +29,21 @@ func TestCreateInputReportsEveryProblem(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		edit func(*CreateInput)
-		want []problem
+		want string
 	}{
-		{"good", func(*CreateInput) {}, nil},
+		{"good", func(*CreateInput) {}, ""},
 		{"bad name, e-mail and phone", func(in *CreateInput) {
 			in.CustomerName, in.CustomerEmail, in.CustomerPhone = " ", "jan@", "call me"
-		}, []problem{{"customer.name", "REQUIRED"}, {"customer.email", "INVALID_FORMAT"}, {"customer.phone", "INVALID_FORMAT"}}},
-		{"no e-mail", func(in *CreateInput) { in.CustomerEmail = "" }, []problem{{"customer.email", "REQUIRED"}}},
-		{"a long name", func(in *CreateInput) { in.CustomerName = strings.Repeat("a", 201) }, []problem{{"customer.name", "TOO_LONG"}}},
-		{"a short phone", func(in *CreateInput) { in.CustomerPhone = "12345" }, []problem{{"customer.phone", "TOO_SHORT"}}},
-		{"a long phone", func(in *CreateInput) { in.CustomerPhone = "1234567890123456" }, []problem{{"customer.phone", "TOO_LONG"}}},
+		}, "customer.name REQUIRED, customer.email INVALID_FORMAT, customer.phone INVALID_FORMAT"},
+		{"no e-mail", func(in *CreateInput) { in.CustomerEmail = "" }, "customer.email REQUIRED"},
+		{"a long name", func(in *CreateInput) { in.CustomerName = strings.Repeat("a", 201) }, "customer.name TOO_LONG"},
+		{"a short phone", func(in *CreateInput) { in.CustomerPhone = "12345" }, "customer.phone TOO_SHORT"},
+		{"a long phone", func(in *CreateInput) { in.CustomerPhone = "1234567890123456" }, "customer.phone TOO_LONG"},
 		{"a long note and key", func(in *CreateInput) {
 			in.Note, in.IdempotencyKey = strings.Repeat("n", 2001), strings.Repeat("k", 201)
-		}, []problem{{"note", "TOO_LONG"}, {"idempotencyKey", "TOO_LONG"}}},
-		{"no start", func(in *CreateInput) { in.StartsAt = time.Time{} }, []problem{{"startsAt", "REQUIRED"}}},
-		{"a start between minutes", func(in *CreateInput) { in.StartsAt = start.Add(time.Second) }, []problem{{"startsAt", "NOT_ALLOWED"}}},
+		}, "note TOO_LONG, idempotencyKey TOO_LONG"},
+		{"no start", func(in *CreateInput) { in.StartsAt = time.Time{} }, "startsAt REQUIRED"},
+		{"a start between minutes", func(in *CreateInput) { in.StartsAt = start.Add(time.Second) }, "startsAt NOT_ALLOWED"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -92,20 +68,19 @@ func TestServiceInputReportsEveryProblem(t *testing.T) {
 		name     string
 		in       ServiceInput
 		creating bool
-		want     []problem
+		want     string
 	}{
-		{"a complete new service", ServiceInput{Name: s("Haircut"), DurationMinutes: n(30), PriceAmount: price(5000)}, true, nil},
+		{"a complete new service", ServiceInput{Name: s("Haircut"), DurationMinutes: n(30), PriceAmount: price(5000)}, true, ""},
 		{"a new service without anything", ServiceInput{}, true,
-			[]problem{{"name", "REQUIRED"}, {"durationMinutes", "REQUIRED"}, {"priceAmount", "REQUIRED"}}},
-		{"an update without anything", ServiceInput{}, false, nil},
+			"name REQUIRED, durationMinutes REQUIRED, priceAmount REQUIRED"},
+		{"an update without anything", ServiceInput{}, false, ""},
 		{"every number wrong", ServiceInput{DurationMinutes: n(1), PriceAmount: price(-1), BufferBeforeMinutes: n(-5),
 			BufferAfterMinutes: n(241), Capacity: n(0), HoldMinutes: n(2)}, false,
-			[]problem{{"durationMinutes", "OUT_OF_RANGE"}, {"priceAmount", "OUT_OF_RANGE"}, {"bufferBeforeMinutes", "OUT_OF_RANGE"},
-				{"bufferAfterMinutes", "OUT_OF_RANGE"}, {"capacity", "OUT_OF_RANGE"}, {"holdMinutes", "OUT_OF_RANGE"}}},
+			"durationMinutes OUT_OF_RANGE, priceAmount OUT_OF_RANGE, bufferBeforeMinutes OUT_OF_RANGE, bufferAfterMinutes OUT_OF_RANGE, capacity OUT_OF_RANGE, holdMinutes OUT_OF_RANGE"},
 		{"texts, currency and policy", ServiceInput{Description: s(strings.Repeat("d", 5001)), Category: s(strings.Repeat("c", 101)),
 			Currency: s("XYZ"), PaymentPolicy: &policy}, false,
-			[]problem{{"description", "TOO_LONG"}, {"category", "TOO_LONG"}, {"currency", "NOT_ALLOWED"}, {"paymentPolicy", "NOT_ALLOWED"}}},
-		{"hold 0 is the default", ServiceInput{HoldMinutes: n(0)}, false, nil},
+			"description TOO_LONG, category TOO_LONG, currency NOT_ALLOWED, paymentPolicy NOT_ALLOWED"},
+		{"hold 0 is the default", ServiceInput{HoldMinutes: n(0)}, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -123,9 +98,9 @@ func TestSchedulesReportEveryProblem(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		in   []WeeklyInput
-		want []problem
+		want string
 	}{
-		{"a good week", []WeeklyInput{iv(time.Monday, "09:00", "12:00"), iv(time.Monday, "13:00", "17:00"), iv(time.Tuesday, "09:00", "24:00")}, nil},
+		{"a good week", []WeeklyInput{iv(time.Monday, "09:00", "12:00"), iv(time.Monday, "13:00", "17:00"), iv(time.Tuesday, "09:00", "24:00")}, ""},
 		{"several bad intervals", []WeeklyInput{
 			iv(time.Monday, "9:00", "25:00"),
 			iv(time.Weekday(9), "09:00", "10:00"),
@@ -133,9 +108,8 @@ func TestSchedulesReportEveryProblem(t *testing.T) {
 			iv(time.Wednesday, "09:00", "12:00"),
 			iv(time.Wednesday, "11:00", "13:00"),
 			iv(time.Thursday, "24:00", "24:00"),
-		}, []problem{{"intervals.0.start", "INVALID_FORMAT"}, {"intervals.0.end", "OUT_OF_RANGE"}, {"intervals.1.weekday", "NOT_ALLOWED"},
-			{"intervals.2.end", "INCONSISTENT"}, {"intervals.4", "INCONSISTENT"}, {"intervals.5.start", "OUT_OF_RANGE"}}},
-		{"too many", make([]WeeklyInput, 7*24+1), []problem{{"intervals", "TOO_LONG"}}},
+		}, "intervals.0.start INVALID_FORMAT, intervals.0.end OUT_OF_RANGE, intervals.1.weekday NOT_ALLOWED, intervals.2.end INCONSISTENT, intervals.4 INCONSISTENT, intervals.5.start OUT_OF_RANGE"},
+		{"too many", make([]WeeklyInput, 7*24+1), "intervals TOO_LONG"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -147,5 +121,5 @@ func TestSchedulesReportEveryProblem(t *testing.T) {
 		})
 	}
 	_, err := parseIntervals([]ClockInterval{{"08:00", "10:00"}, {"09:00", "11:00"}, {"x", "y"}}, "intervals")
-	sameProblems(t, "a day's exceptions", err, []problem{{"intervals.1", "INCONSISTENT"}, {"intervals.2.start", "INVALID_FORMAT"}, {"intervals.2.end", "INVALID_FORMAT"}})
+	sameProblems(t, "a day's exceptions", err, "intervals.1 INCONSISTENT, intervals.2.start INVALID_FORMAT, intervals.2.end INVALID_FORMAT")
 }

@@ -5,25 +5,8 @@ import (
 	"testing"
 
 	"github.com/slotpay/slotpay/models"
-	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/apperr/apperrtest"
 )
-
-// inputProblems lists err's input problems as "field REASON".
-func inputProblems(t *testing.T, err error) string {
-	t.Helper()
-	if err == nil {
-		return ""
-	}
-	var out []string
-	for _, p := range apperr.Each(err) {
-		e, ok := apperr.As(p)
-		if !ok || e.Code != apperr.BadUserInput {
-			t.Fatalf("not an input error: %v", p)
-		}
-		out = append(out, e.Field+" "+string(e.Reason))
-	}
-	return strings.Join(out, ", ")
-}
 
 func TestInitiateInputReportsEveryProblem(t *testing.T) {
 	t.Parallel()
@@ -44,7 +27,7 @@ func TestInitiateInputReportsEveryProblem(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			in := c.in
-			if got := inputProblems(t, in.validate()); got != c.want {
+			if got := apperrtest.Problems(t, in.validate()); got != c.want {
 				t.Fatalf("got %q, want %q", got, c.want)
 			}
 		})
@@ -74,7 +57,7 @@ func TestPaymentMethodReportsEveryProblem(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			m := c.m
-			if got := inputProblems(t, validateMethod(&m)); got != c.want {
+			if got := apperrtest.Problems(t, validateMethod(&m)); got != c.want {
 				t.Fatalf("got %q, want %q", got, c.want)
 			}
 		})

@@ -5,25 +5,8 @@ import (
 	"testing"
 
 	"github.com/slotpay/slotpay/models"
-	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/apperr/apperrtest"
 )
-
-// reasons lists err's input problems as "field REASON".
-func reasons(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var out []string
-	for _, p := range apperr.Each(err) {
-		e, ok := apperr.As(p)
-		if !ok || e.Code != apperr.BadUserInput {
-			t.Fatalf("not an input error: %v", p)
-		}
-		out = append(out, e.Field+" "+string(e.Reason))
-	}
-	return out
-}
 
 func TestSignUpReportsEveryProblem(t *testing.T) {
 	t.Parallel()
@@ -51,7 +34,7 @@ func TestSignUpReportsEveryProblem(t *testing.T) {
 			in := good()
 			c.edit(&in)
 			tenant, user := models.Tenant{Slug: in.Slug}, models.User{}
-			if got := strings.Join(reasons(t, in.validate(&tenant, &user)), ", "); got != c.want {
+			if got := apperrtest.Problems(t, in.validate(&tenant, &user)); got != c.want {
 				t.Fatalf("got %q, want %q", got, c.want)
 			}
 			if c.want == "" && (tenant.Currency != "PLN" || tenant.Locale != "pl-PL" || user.Email != "ala@example.com") {
@@ -68,7 +51,7 @@ func TestUpdateTenantReportsEveryProblem(t *testing.T) {
 		Profile: ProfileInput{Country: s("1X"), Phone: s("12"), City: s(strings.Repeat("c", MaxCity+1))}}
 	_, err := in.updates()
 	want := "name REQUIRED, timeZone NOT_ALLOWED, city TOO_LONG, country INVALID_FORMAT, phone INVALID_FORMAT"
-	if got := strings.Join(reasons(t, err), ", "); got != want {
+	if got := apperrtest.Problems(t, err); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	good := UpdateTenantInput{Currency: s("eur"), Profile: ProfileInput{City: s(" Kraków ")}}
