@@ -91,7 +91,7 @@ func TestMessage(t *testing.T) {
 		{"a range", Polish, apperr.Input("capacity", apperr.OutOfRange, "must be between 1 and 1000").With("min", 1).With("max", 1000), "Wartość musi mieścić się w zakresie od 1 do 1000."},
 		{"a reason's message without its parameters", Polish, apperr.Input("capacity", apperr.OutOfRange, "too big"), "Wartość jest poza dozwolonym zakresem."},
 		{"a sentinel by its text", Polish, apperr.New(apperr.BadUserInput, "the start time is in the past").WithField("startsAt"), "Godzina rozpoczęcia już minęła."},
-		{"a code's message", Polish, apperr.New(apperr.NotFound, "payment not found"), "Nie znaleziono."},
+		{"a code's message", Polish, apperr.New(apperr.NotFound, "refund not found"), "Nie znaleziono."},
 		{"an unknown code keeps its text", Polish, apperr.New("SOMETHING_NEW", "something new"), "something new"},
 		{"English without a text", English, apperr.Input("x", apperr.Required, ""), "this field is required"},
 		{"an unsupported locale is the code's text", "de", apperr.New(apperr.Forbidden, "not yours"), "not yours"},
