@@ -27,7 +27,7 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	if input.Customer != nil {
 		in.CustomerName, in.CustomerEmail, in.CustomerPhone = input.Customer.Name, input.Customer.Email, deref(input.Customer.Phone)
 	}
-	c, err := r.Booking.CreateReservation(ctx, p, in)
+	c, err := inInput(r.Booking.CreateReservation(ctx, p, in))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (r *mutationResolver) CreateService(ctx context.Context, input model.Servic
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.CreateService(ctx, p, serviceInput(input))
+	return inInput(r.Booking.CreateService(ctx, p, serviceInput(input)))
 }
 
 func (r *mutationResolver) UpdateService(ctx context.Context, id uuid.UUID, input model.ServiceInput) (*models.Service, error) {
@@ -67,7 +67,7 @@ func (r *mutationResolver) UpdateService(ctx context.Context, id uuid.UUID, inpu
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.UpdateService(ctx, p, id, serviceInput(input))
+	return inInput(r.Booking.UpdateService(ctx, p, id, serviceInput(input)))
 }
 
 func (r *mutationResolver) ArchiveService(ctx context.Context, id uuid.UUID) (*models.Service, error) {
@@ -83,7 +83,7 @@ func (r *mutationResolver) CreateStaffMember(ctx context.Context, input model.St
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.CreateStaffMember(ctx, p, staffInput(input))
+	return inInput(r.Booking.CreateStaffMember(ctx, p, staffInput(input)))
 }
 
 func (r *mutationResolver) UpdateStaffMember(ctx context.Context, id uuid.UUID, input model.StaffMemberInput) (*models.StaffMember, error) {
@@ -91,7 +91,7 @@ func (r *mutationResolver) UpdateStaffMember(ctx context.Context, id uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.UpdateStaffMember(ctx, p, id, staffInput(input))
+	return inInput(r.Booking.UpdateStaffMember(ctx, p, id, staffInput(input)))
 }
 
 func (r *mutationResolver) ArchiveStaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error) {
@@ -107,8 +107,8 @@ func (r *mutationResolver) UpdateBookingSettings(ctx context.Context, input mode
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.UpdateBookingSettings(ctx, p, booking.SettingsInput{MinNoticeMinutes: input.MinNoticeMinutes,
-		BookingHorizonDays: input.BookingHorizonDays, SlotStepMinutes: input.SlotStepMinutes, DefaultHoldMinutes: input.DefaultHoldMinutes})
+	return inInput(r.Booking.UpdateBookingSettings(ctx, p, booking.SettingsInput{MinNoticeMinutes: input.MinNoticeMinutes,
+		BookingHorizonDays: input.BookingHorizonDays, SlotStepMinutes: input.SlotStepMinutes, DefaultHoldMinutes: input.DefaultHoldMinutes}))
 }
 
 func (r *mutationResolver) SetWeeklySchedule(ctx context.Context, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) ([]*models.WeeklyInterval, error) {
@@ -150,7 +150,7 @@ func (r *mutationResolver) AddTimeOff(ctx context.Context, input model.TimeOffIn
 	if err != nil {
 		return nil, err
 	}
-	return r.Booking.AddTimeOff(ctx, p, input.StaffMemberID, input.StartsAt, input.EndsAt, deref(input.Reason))
+	return inInput(r.Booking.AddTimeOff(ctx, p, input.StaffMemberID, input.StartsAt, input.EndsAt, deref(input.Reason)))
 }
 
 func (r *mutationResolver) RemoveTimeOff(ctx context.Context, id uuid.UUID) (bool, error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/i18n"
 	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/ratelimit"
 )
@@ -96,6 +97,7 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.Use(&VariableCoercion{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(DepthLimit{Max: MaxDepth})
+	srv.Use(localeChooser{business: businessLocale(r)}) // the language of messages (inputerrors.go)
 	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		o.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -117,8 +119,22 @@ func hasRole(ctx context.Context, _ any, next graphql.Resolver, roles []models.R
 
 var errPanic = errors.New("panic in resolver")
 
-// ErrorPresenter maps errors to what clients see, once: client-visible domain errors keep their
-// message and get extensions.code (and extensions.field for input errors); GraphQL's own errors
+// errInternal is what a client reads of an internal error.
+var errInternal = apperr.New(apperr.Internal, "internal error")
+
+// reasonOf is an error's extensions.reason: its sub-code; every input error has one.
+func reasonOf(e *apperr.Error) apperr.Reason {
+	if e.Reason == "" && e.Code == apperr.BadUserInput {
+		return apperr.InvalidValue
+	}
+	return e.Reason
+}
+
+// ErrorPresenter maps errors to what clients see, once: client-visible domain errors get their
+// message in the request's language (i18n), extensions.code, and for input errors
+// extensions.field (the domain's path placed under its argument, inInput) and extensions.reason
+// (the sub-code); an error collecting several input errors (apperr.Problems) becomes one GraphQL
+// error for each. GraphQL's own errors
 // (validation, input coercion) pass through; anything else is logged and becomes INTERNAL, so
 // database and driver messages never reach a client. RATE_LIMITED carries extensions.retryAfter
 // (whole seconds), also sent as the HTTP Retry-After header (WithRetryAfter). Every error carries
@@ -134,16 +150,20 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		err = presentProblems(ctx, err) // several input errors: each its own (inputerrors.go)
 		if ae, ok := apperr.As(err); ok {
 			out := graphql.DefaultErrorPresenter(ctx, err)
-			out.Message = ae.Message
+			out.Message = i18n.Message(localeOf(ctx), ae)
 			out.Extensions = map[string]any{"code": string(ae.Code)}
-			field := ae.Field
+			field := placeField(ctx, err, ae.Field)
 			if field == "" && ae.Code == apperr.BadUserInput && len(out.Path) > 1 {
 				field = fieldOf(out.Path[1:]) // a malformed scalar argument: its path names it
 			}
 			if field != "" {
 				out.Extensions["field"] = field
+			}
+			if reason := reasonOf(ae); reason != "" {
+				out.Extensions["reason"] = string(reason)
 			}
 			if ae.Code == apperr.RateLimited {
 				secs := ratelimit.RetryAfterSeconds(ae.RetryAfter)
@@ -165,6 +185,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if _, ok := gqlErr.Extensions["code"]; !ok {
 				gqlErr.Extensions["code"] = string(apperr.BadUserInput)
 			}
+			if _, ok := gqlErr.Extensions["reason"]; !ok && gqlErr.Extensions["code"] == string(apperr.BadUserInput) {
+				gqlErr.Extensions["reason"] = string(apperr.InvalidValue) // every input error has a reason
+			}
 			return gqlErr
 		}
 		// Anything else wraps a cause from below the edge (database, driver, a bug): log it, show
@@ -178,7 +201,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", graphql.GetPath(ctx).String())
 		}
 		return &gqlerror.Error{
-			Message:    "internal error",
+			Message:    i18n.Message(localeOf(ctx), errInternal),
 			Path:       graphql.GetPath(ctx),
 			Extensions: map[string]any{"code": string(apperr.Internal)},
 		}

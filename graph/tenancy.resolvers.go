@@ -26,11 +26,11 @@ func (r *businessProfileResolver) PaymentMethods(ctx context.Context, obj *model
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*tenancy.Session, error) {
-	return r.Tenancy.SignUp(ctx, tenancy.SignUpInput{
+	return inInput(r.Tenancy.SignUp(ctx, tenancy.SignUpInput{
 		TenantName: input.TenantName, Slug: input.Slug, TimeZone: input.TimeZone,
 		Currency: deref(input.Currency), Locale: deref(input.Locale),
 		OwnerName: input.OwnerName, Email: input.Email, Password: input.Password,
-	})
+	}))
 }
 
 func (r *mutationResolver) LogIn(ctx context.Context, input model.LogInInput) (*tenancy.Session, error) {
@@ -60,11 +60,11 @@ func (r *mutationResolver) InviteStaff(ctx context.Context, input model.InviteSt
 	if err != nil {
 		return nil, err
 	}
-	return r.Tenancy.InviteStaff(ctx, p, input.Email, input.Role)
+	return inInput(r.Tenancy.InviteStaff(ctx, p, input.Email, input.Role))
 }
 
 func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*tenancy.Session, error) {
-	return r.Tenancy.AcceptInvitation(ctx, input.Token, deref(input.Name), input.Password)
+	return inInput(r.Tenancy.AcceptInvitation(ctx, input.Token, deref(input.Name), input.Password))
 }
 
 func (r *mutationResolver) RevokeInvitation(ctx context.Context, id uuid.UUID) (bool, error) {
@@ -80,7 +80,7 @@ func (r *mutationResolver) UpdateMemberRole(ctx context.Context, input model.Upd
 	if err != nil {
 		return nil, err
 	}
-	return r.Tenancy.UpdateMemberRole(ctx, p, input.UserID, input.Role)
+	return inInput(r.Tenancy.UpdateMemberRole(ctx, p, input.UserID, input.Role))
 }
 
 func (r *mutationResolver) RemoveMember(ctx context.Context, userID uuid.UUID) (bool, error) {
@@ -96,10 +96,10 @@ func (r *mutationResolver) UpdateTenant(ctx context.Context, input model.UpdateT
 	if err != nil {
 		return nil, err
 	}
-	return r.Tenancy.UpdateTenant(ctx, p, tenancy.UpdateTenantInput{Name: input.Name, TimeZone: input.TimeZone, Currency: input.Currency, Locale: input.Locale,
+	return inInput(r.Tenancy.UpdateTenant(ctx, p, tenancy.UpdateTenantInput{Name: input.Name, TimeZone: input.TimeZone, Currency: input.Currency, Locale: input.Locale,
 		Profile: tenancy.ProfileInput{AddressLine1: input.AddressLine1, AddressLine2: input.AddressLine2, City: input.City,
 			PostalCode: input.PostalCode, Country: input.Country, ContactEmail: input.ContactEmail, Phone: input.Phone,
-			LogoURL: input.LogoURL, CancellationPolicy: input.CancellationPolicy}})
+			LogoURL: input.LogoURL, CancellationPolicy: input.CancellationPolicy}}))
 }
 
 func (r *queryResolver) Business(ctx context.Context, slug string) (*models.Tenant, error) {

@@ -107,15 +107,15 @@ func CheckPasswordStrength(password, email, field string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < 10:
-		return apperr.Invalid(field, "password must be at least 10 characters long")
+		return apperr.Input(field, apperr.TooShort, "password must be at least 10 characters long").With("min", 10)
 	case n > 128:
-		return apperr.Invalid(field, "password must be at most 128 characters long")
+		return apperr.Input(field, apperr.TooLong, "password must be at most 128 characters long").With("max", 128)
 	case commonPasswords[strings.ToLower(password)]:
-		return apperr.Invalid(field, "password is too common")
+		return apperr.Input(field, apperr.NotAllowed, "password is too common")
 	case strings.Count(password, string([]rune(password)[0])) == n:
-		return apperr.Invalid(field, "password must not be one repeated character")
+		return apperr.Input(field, apperr.NotAllowed, "password must not be one repeated character")
 	case email != "" && strings.EqualFold(password, email):
-		return apperr.Invalid(field, "password must not be the e-mail address")
+		return apperr.Input(field, apperr.NotAllowed, "password must not be the e-mail address")
 	}
 	return nil
 }

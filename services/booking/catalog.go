@@ -44,19 +44,21 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		lo, hi int
 		field  string
 	}{
-		{in.MinNoticeMinutes, "min_notice_minutes", 0, 43200, "input.minNoticeMinutes"},
-		{in.BookingHorizonDays, "booking_horizon_days", 1, 730, "input.bookingHorizonDays"},
-		{in.SlotStepMinutes, "slot_step_minutes", 5, 240, "input.slotStepMinutes"},
-		{in.DefaultHoldMinutes, "default_hold_minutes", MinHoldMinutes, 1440, "input.defaultHoldMinutes"},
+		{in.MinNoticeMinutes, "min_notice_minutes", 0, 43200, "minNoticeMinutes"},
+		{in.BookingHorizonDays, "booking_horizon_days", 1, 730, "bookingHorizonDays"},
+		{in.SlotStepMinutes, "slot_step_minutes", 5, 240, "slotStepMinutes"},
+		{in.DefaultHoldMinutes, "default_hold_minutes", MinHoldMinutes, 1440, "defaultHoldMinutes"},
 	}
+	var problems apperr.Problems
 	for _, c := range checks {
 		if c.v == nil {
 			continue
 		}
-		if err := intIn(*c.v, c.lo, c.hi, c.field); err != nil {
-			return nil, err
-		}
+		problems.Add(intIn(*c.v, c.lo, c.hi, c.field))
 		updates[c.col] = *c.v
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	var out models.BookingSettings
 	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
@@ -88,90 +90,86 @@ type ServiceInput struct {
 	Active              *bool
 }
 
-// apply validates in onto svc.
+// apply validates in onto svc, reporting every bad field at once.
 func (in ServiceInput) apply(svc *models.Service, creating bool) error {
+	var problems apperr.Problems
 	var err error
 	if in.Name != nil || creating {
-		if svc.Name, err = tenancy.ValidateName(deref(in.Name), "input.name"); err != nil {
-			return err
-		}
+		svc.Name, err = tenancy.ValidateName(deref(in.Name), "name")
+		problems.Add(err)
 	}
 	if in.Description != nil {
-		if svc.Description, err = text(*in.Description, "input.description", 5000); err != nil {
-			return err
-		}
+		svc.Description, err = text(*in.Description, "description", 5000)
+		problems.Add(err)
 	}
 	if in.Category != nil {
-		c, err := text(*in.Category, "input.category", 100)
-		if err != nil {
-			return err
-		}
+		c, err := text(*in.Category, "category", 100)
+		problems.Add(err)
 		svc.Category = nil
 		if c != "" {
 			svc.Category = &c
 		}
 	}
-	if in.DurationMinutes == nil && creating {
-		return apperr.Invalid("input.durationMinutes", "duration is required")
+	problems.Add(in.applyNumbers(svc, creating))
+	if in.Currency != nil {
+		svc.Currency, err = tenancy.ValidateCurrency(*in.Currency, "currency")
+		problems.Add(err)
 	}
-	if in.DurationMinutes != nil {
-		if err := intIn(*in.DurationMinutes, 5, 1440, "input.durationMinutes"); err != nil {
-			return err
+	if in.PaymentPolicy != nil {
+		if !in.PaymentPolicy.Valid() {
+			problems.Add(apperr.Input("paymentPolicy", apperr.NotAllowed, "unknown payment policy"))
 		}
+		svc.PaymentPolicy = *in.PaymentPolicy
+	}
+	if in.Active != nil {
+		svc.Active = *in.Active
+	}
+	return problems.Err()
+}
+
+// applyNumbers validates the service's durations, price and capacity onto svc.
+func (in ServiceInput) applyNumbers(svc *models.Service, creating bool) error {
+	var problems apperr.Problems
+	switch {
+	case in.DurationMinutes != nil:
+		problems.Add(intIn(*in.DurationMinutes, 5, 1440, "durationMinutes"))
 		svc.DurationMinutes = *in.DurationMinutes
+	case creating:
+		problems.Add(apperr.Input("durationMinutes", apperr.Required, "duration is required"))
 	}
-	if in.PriceAmount == nil && creating {
-		return apperr.Invalid("input.priceAmount", "price is required (0 for free)")
-	}
-	if in.PriceAmount != nil {
+	switch {
+	case in.PriceAmount != nil:
 		if *in.PriceAmount < 0 || *in.PriceAmount > 100_000_000 {
-			return apperr.Invalid("input.priceAmount", "price must be between 0 and 100000000 minor units")
+			problems.Add(apperr.Input("priceAmount", apperr.OutOfRange, "price must be between 0 and 100000000 minor units").
+				With("min", 0).With("max", 100_000_000))
 		}
 		svc.PriceAmount = *in.PriceAmount
-	}
-	if in.Currency != nil {
-		if svc.Currency, err = tenancy.ValidateCurrency(*in.Currency, "input.currency"); err != nil {
-			return err
-		}
+	case creating:
+		problems.Add(apperr.Input("priceAmount", apperr.Required, "price is required (0 for free)"))
 	}
 	for _, b := range []struct {
 		v     *int
 		dst   *int
 		field string
-	}{{in.BufferBeforeMinutes, &svc.BufferBeforeMinutes, "input.bufferBeforeMinutes"}, {in.BufferAfterMinutes, &svc.BufferAfterMinutes, "input.bufferAfterMinutes"}} {
+	}{{in.BufferBeforeMinutes, &svc.BufferBeforeMinutes, "bufferBeforeMinutes"}, {in.BufferAfterMinutes, &svc.BufferAfterMinutes, "bufferAfterMinutes"}} {
 		if b.v != nil {
-			if err := intIn(*b.v, 0, 240, b.field); err != nil {
-				return err
-			}
+			problems.Add(intIn(*b.v, 0, 240, b.field))
 			*b.dst = *b.v
 		}
 	}
 	if in.Capacity != nil {
-		if err := intIn(*in.Capacity, 1, 1000, "input.capacity"); err != nil {
-			return err
-		}
+		problems.Add(intIn(*in.Capacity, 1, 1000, "capacity"))
 		svc.Capacity = *in.Capacity
-	}
-	if in.PaymentPolicy != nil {
-		if !in.PaymentPolicy.Valid() {
-			return apperr.Invalid("input.paymentPolicy", "unknown payment policy")
-		}
-		svc.PaymentPolicy = *in.PaymentPolicy
 	}
 	if in.HoldMinutes != nil {
 		if *in.HoldMinutes == 0 {
 			svc.HoldMinutes = nil // back to the tenant's default
 		} else {
-			if err := intIn(*in.HoldMinutes, MinHoldMinutes, 1440, "input.holdMinutes"); err != nil {
-				return err
-			}
+			problems.Add(intIn(*in.HoldMinutes, MinHoldMinutes, 1440, "holdMinutes"))
 			svc.HoldMinutes = in.HoldMinutes
 		}
 	}
-	if in.Active != nil {
-		svc.Active = *in.Active
-	}
-	return nil
+	return problems.Err()
 }
 
 func deref[T any](p *T) T {
@@ -302,7 +300,7 @@ type StaffInput struct {
 func (s *Service) CreateStaffMember(ctx context.Context, p *auth.Principal, in StaffInput) (*models.StaffMember, error) {
 	m := models.StaffMember{TenantID: p.TenantID, ID: uuid.New(), Active: true, UserID: in.UserID}
 	var err error
-	if m.Name, err = tenancy.ValidateName(deref(in.Name), "input.name"); err != nil {
+	if m.Name, err = tenancy.ValidateName(deref(in.Name), "name"); err != nil {
 		return nil, err
 	}
 	if in.Active != nil {
@@ -334,7 +332,7 @@ func (s *Service) UpdateStaffMember(ctx context.Context, p *auth.Principal, id u
 			return notFound(err, ErrStaffNotFound, "id")
 		}
 		if in.Name != nil {
-			name, err := tenancy.ValidateName(*in.Name, "input.name")
+			name, err := tenancy.ValidateName(*in.Name, "name")
 			if err != nil {
 				return err
 			}
@@ -483,7 +481,7 @@ func loadStaffForEdit(tx *gorm.DB, p *auth.Principal, staffID uuid.UUID, field s
 // validDate guards against absurd dates far in the past or future.
 func validDate(d models.Date, field string) error {
 	if d.Year < 2000 || d.Year > 2100 {
-		return apperr.Invalid(field, "date must be between 2000 and 2100")
+		return apperr.Input(field, apperr.OutOfRange, "date must be between 2000 and 2100").With("min", 2000).With("max", 2100)
 	}
 	return nil
 }

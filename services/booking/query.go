@@ -53,10 +53,10 @@ func (s *Service) Availability(ctx context.Context, q AvailabilityQuery) (*Avail
 		return nil, err
 	}
 	if q.To.Before(q.From) {
-		return nil, apperr.Invalid("to", "to must not be before from")
+		return nil, apperr.Input("to", apperr.Inconsistent, "to must not be before from")
 	}
 	if q.From.AddDays(MaxAvailabilityDays - 1).Before(q.To) {
-		return nil, apperr.Invalid("to", "at most 62 days at a time")
+		return nil, apperr.Input("to", apperr.OutOfRange, "at most 62 days at a time")
 	}
 	now := s.Now()
 	var reads bookingReads

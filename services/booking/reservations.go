@@ -66,33 +66,31 @@ func (in *CreateInput) requestHash() []byte {
 	return h.Sum(nil)
 }
 
-// normalize validates everything that needs no database; nothing is written on error.
+// normalize validates everything that needs no database, reporting every problem at once;
+// nothing is written on error.
 func (in *CreateInput) normalize() error {
+	var problems apperr.Problems
 	var err error
-	if in.CustomerName, err = tenancy.ValidateName(in.CustomerName, "input.customer.name"); err != nil {
-		return err
-	}
-	if in.CustomerEmail, err = tenancy.NormalizeEmail(in.CustomerEmail, "input.customer.email"); err != nil {
-		return err
-	}
-	if in.CustomerPhone, err = normalizePhone(in.CustomerPhone, "input.customer.phone"); err != nil {
-		return err
-	}
-	if in.Note, err = text(in.Note, "input.note", 2000); err != nil {
-		return err
-	}
+	in.CustomerName, err = tenancy.ValidateName(in.CustomerName, "customer.name")
+	problems.Add(err)
+	in.CustomerEmail, err = tenancy.NormalizeEmail(in.CustomerEmail, "customer.email")
+	problems.Add(err)
+	in.CustomerPhone, err = normalizePhone(in.CustomerPhone, "customer.phone")
+	problems.Add(err)
+	in.Note, err = text(in.Note, "note", 2000)
+	problems.Add(err)
 	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	if len(in.IdempotencyKey) > 200 {
-		return apperr.Invalid("input.idempotencyKey", "must be at most 200 characters")
+		problems.Add(apperr.Input("idempotencyKey", apperr.TooLong, "must be at most 200 characters").With("max", 200))
 	}
-	if in.StartsAt.IsZero() {
-		return apperr.Invalid("input.startsAt", "start time is required")
-	}
-	if in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0 {
-		return ErrMisaligned.WithField("input.startsAt")
+	switch {
+	case in.StartsAt.IsZero():
+		problems.Add(apperr.Input("startsAt", apperr.Required, "start time is required"))
+	case in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0:
+		problems.Add(ErrMisaligned.WithField("startsAt"))
 	}
 	in.StartsAt = in.StartsAt.UTC()
-	return nil
+	return problems.Err()
 }
 
 // CreateReservation books a slot. The database has the last word on overlaps and capacity
@@ -110,7 +108,7 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 	case p.IsStaff():
 		tenantID, source, createdBy = p.TenantID, models.SourceStaff, &p.UserID
 	case p == nil:
-		return nil, apperr.Invalid("input.tenantSlug", "tenantSlug is required to book without signing in")
+		return nil, apperr.Input("tenantSlug", apperr.Required, "tenantSlug is required to book without signing in")
 	default:
 		return nil, apperr.ErrForbidden
 	}
@@ -432,13 +430,13 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 		return nil, apperr.ErrForbidden
 	}
 	if first < 1 || first > MaxPageSize {
-		return nil, apperr.Invalid("first", "first must be between 1 and 100")
+		return nil, apperr.Input("first", apperr.OutOfRange, "first must be between 1 and 100").With("min", 1).With("max", 100)
 	}
 	var cursor *pageCursor
 	if after != "" {
 		c, err := decodeCursor(after)
 		if err != nil {
-			return nil, apperr.Invalid("after", "invalid cursor")
+			return nil, apperr.Input("after", apperr.InvalidFormat, "invalid cursor")
 		}
 		cursor = &c
 	}

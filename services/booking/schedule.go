@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,66 +30,83 @@ type WeeklyInput struct {
 	ClockInterval
 }
 
-// parseInterval validates one interval at field.
+// parseInterval validates one interval at field, reporting both ends' problems.
 func parseInterval(iv ClockInterval, field string) (MinuteRange, error) {
-	start, err := ParseClock(iv.Start, field+".start", false)
-	if err != nil {
-		return MinuteRange{}, err
-	}
-	end, err := ParseClock(iv.End, field+".end", true)
-	if err != nil {
-		return MinuteRange{}, err
+	start, startErr := ParseClock(iv.Start, field+".start", false)
+	end, endErr := ParseClock(iv.End, field+".end", true)
+	if startErr != nil || endErr != nil {
+		var problems apperr.Problems
+		problems.Add(startErr)
+		problems.Add(endErr)
+		return MinuteRange{}, problems.Err()
 	}
 	if end <= start {
-		return MinuteRange{}, apperr.Invalid(field+".end", "end must be after start")
+		return MinuteRange{}, apperr.Input(field+".end", apperr.Inconsistent, "end must be after start")
 	}
 	return MinuteRange{Start: start, End: end}, nil
 }
 
-// parseIntervals validates the intervals of one day at field.i and refuses overlaps.
+// parseIntervals validates the intervals of one day at field.i and refuses overlaps, reporting
+// every bad interval.
 func parseIntervals(in []ClockInterval, field string) ([]MinuteRange, error) {
-	out := make([]MinuteRange, len(in))
+	var problems apperr.Problems
+	out := make([]MinuteRange, 0, len(in))
 	for i, iv := range in {
 		f := fmt.Sprintf("%s.%d", field, i)
 		r, err := parseInterval(iv, f)
 		if err != nil {
-			return nil, err
+			problems.Add(err)
+			continue
 		}
-		for j := range i {
-			if out[j].Start < r.End && r.Start < out[j].End {
-				return nil, ErrScheduleOverlap.WithField(f)
-			}
+		if slices.ContainsFunc(out, func(o MinuteRange) bool { return o.Start < r.End && r.Start < o.End }) {
+			problems.Add(ErrScheduleOverlap.WithField(f))
 		}
-		out[i] = r
+		out = append(out, r)
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// SetWeeklySchedule replaces a staff member's weekly working hours.
-func (s *Service) SetWeeklySchedule(ctx context.Context, p *auth.Principal, staffID uuid.UUID, in []WeeklyInput) ([]models.WeeklyInterval, error) {
+// weeklyRows validates a week's intervals into rows, reporting every bad interval.
+func weeklyRows(tenantID, staffID uuid.UUID, in []WeeklyInput) ([]models.WeeklyInterval, error) {
 	if len(in) > 7*24 {
-		return nil, apperr.Invalid("intervals", "too many intervals")
+		return nil, apperr.Input("intervals", apperr.TooLong, "too many intervals").With("max", 7*24)
 	}
+	var problems apperr.Problems
 	rows := make([]models.WeeklyInterval, 0, len(in))
-	byDay := map[time.Weekday][]int{}
 	for i, w := range in {
 		if w.Weekday < time.Sunday || w.Weekday > time.Saturday {
-			return nil, apperr.Invalid(fmt.Sprintf("intervals.%d.weekday", i), "unknown weekday")
+			problems.Add(apperr.Input(fmt.Sprintf("intervals.%d.weekday", i), apperr.NotAllowed, "unknown weekday"))
+			continue
 		}
 		r, err := parseInterval(w.ClockInterval, fmt.Sprintf("intervals.%d", i))
 		if err != nil {
-			return nil, err
+			problems.Add(err)
+			continue
 		}
-		for _, j := range byDay[w.Weekday] {
-			if rows[j].StartMinute < r.End && r.Start < rows[j].EndMinute {
-				return nil, ErrScheduleOverlap.WithField(fmt.Sprintf("intervals.%d", i))
-			}
+		if slices.ContainsFunc(rows, func(o models.WeeklyInterval) bool {
+			return o.Weekday == int(w.Weekday) && o.StartMinute < r.End && r.Start < o.EndMinute
+		}) {
+			problems.Add(ErrScheduleOverlap.WithField(fmt.Sprintf("intervals.%d", i)))
 		}
-		byDay[w.Weekday] = append(byDay[w.Weekday], len(rows))
-		rows = append(rows, models.WeeklyInterval{TenantID: p.TenantID, ID: uuid.New(), StaffMemberID: staffID,
+		rows = append(rows, models.WeeklyInterval{TenantID: tenantID, ID: uuid.New(), StaffMemberID: staffID,
 			Weekday: int(w.Weekday), StartMinute: r.Start, EndMinute: r.End})
 	}
-	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// SetWeeklySchedule replaces a staff member's weekly working hours.
+func (s *Service) SetWeeklySchedule(ctx context.Context, p *auth.Principal, staffID uuid.UUID, in []WeeklyInput) ([]models.WeeklyInterval, error) {
+	rows, err := weeklyRows(p.TenantID, staffID, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
 		if _, err := loadStaffForEdit(db, p, staffID, "staffMemberId"); err != nil {
 			return err
@@ -127,7 +145,7 @@ func (s *Service) SetScheduleException(ctx context.Context, p *auth.Principal, s
 		return nil, err
 	}
 	if len(in) > 24 {
-		return nil, apperr.Invalid("intervals", "too many intervals")
+		return nil, apperr.Input("intervals", apperr.TooLong, "too many intervals").With("max", 24)
 	}
 	ranges, err := parseIntervals(in, "intervals")
 	if err != nil {
@@ -177,14 +195,15 @@ func (s *Service) RemoveScheduleException(ctx context.Context, p *auth.Principal
 
 // AddTimeOff records a range a staff member does not work.
 func (s *Service) AddTimeOff(ctx context.Context, p *auth.Principal, staffID uuid.UUID, startsAt, endsAt time.Time, reason string) (*models.TimeOff, error) {
+	var problems apperr.Problems
 	if !startsAt.Before(endsAt) {
-		return nil, apperr.Invalid("input.endsAt", "end must be after start")
+		problems.Add(apperr.Input("endsAt", apperr.Inconsistent, "end must be after start"))
+	} else if endsAt.Sub(startsAt) > 366*24*time.Hour {
+		problems.Add(apperr.Input("endsAt", apperr.OutOfRange, "time off may last at most a year"))
 	}
-	if endsAt.Sub(startsAt) > 366*24*time.Hour {
-		return nil, apperr.Invalid("input.endsAt", "time off may last at most a year")
-	}
-	reason, err := text(reason, "input.reason", 500)
-	if err != nil {
+	reason, err := text(reason, "reason", 500)
+	problems.Add(err)
+	if err := problems.Err(); err != nil {
 		return nil, err
 	}
 	t := models.TimeOff{TenantID: p.TenantID, ID: uuid.New(), StaffMemberID: staffID, StartsAt: startsAt.UTC(), EndsAt: endsAt.UTC(),

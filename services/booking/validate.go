@@ -18,11 +18,11 @@ func ParseClock(s, field string, end bool) (int, error) {
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
 	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 {
-		return 0, apperr.Invalid(field, "time of day must be HH:MM, e.g. 09:30")
+		return 0, apperr.Input(field, apperr.InvalidFormat, "time of day must be HH:MM, e.g. 09:30")
 	}
 	minute := hh*60 + mm
 	if minute > 1440 || (minute == 1440 && !end) || (hh == 24 && mm != 0) {
-		return 0, apperr.Invalid(field, "time of day must be between 00:00 and 24:00")
+		return 0, apperr.Input(field, apperr.OutOfRange, "time of day must be between 00:00 and 24:00")
 	}
 	return minute, nil
 }
@@ -34,7 +34,7 @@ func FormatClock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60,
 func text(s, field string, maxRunes int) (string, error) {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) > maxRunes {
-		return "", apperr.Invalid(field, fmt.Sprintf("must be at most %d characters", maxRunes))
+		return "", apperr.Input(field, apperr.TooLong, fmt.Sprintf("must be at most %d characters", maxRunes)).With("max", maxRunes)
 	}
 	return s, nil
 }
@@ -47,7 +47,7 @@ const MinHoldMinutes = 5
 
 func intIn(v int, lo, hi int, field string) error {
 	if v < lo || v > hi {
-		return apperr.Invalid(field, fmt.Sprintf("must be between %d and %d", lo, hi))
+		return apperr.Input(field, apperr.OutOfRange, fmt.Sprintf("must be between %d and %d", lo, hi)).With("min", lo).With("max", hi)
 	}
 	return nil
 }
@@ -66,11 +66,14 @@ func normalizePhone(s, field string) (string, error) {
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
 		case r == '+' && i == 0:
 		default:
-			return "", apperr.Invalid(field, "phone number may contain only digits, spaces, dashes and a leading +")
+			return "", apperr.Input(field, apperr.InvalidFormat, "phone number may contain only digits, spaces, dashes and a leading +")
 		}
 	}
-	if digits < 6 || digits > 15 || len(s) > 32 {
-		return "", apperr.Invalid(field, "phone number must have 6 to 15 digits")
+	if digits < 6 {
+		return "", apperr.Input(field, apperr.TooShort, "phone number must have 6 to 15 digits").With("min", 6)
+	}
+	if digits > 15 || len(s) > 32 {
+		return "", apperr.Input(field, apperr.TooLong, "phone number must have 6 to 15 digits").With("max", 15)
 	}
 	return s, nil
 }

@@ -72,29 +72,29 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 	in.Token, in.MerchantID = strings.TrimSpace(in.Token), strings.TrimSpace(in.MerchantID)
 	in.ServiceID, in.ServiceKey = strings.ToLower(strings.TrimSpace(in.ServiceID)), strings.TrimSpace(in.ServiceKey)
 	if !opaquePattern.MatchString(in.Token) {
-		return "", apperr.Invalid("input.authorizationToken", "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
+		return "", apperr.Input("input.authorizationToken", apperr.InvalidFormat, "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
 	}
 	if !merchantIDPattern.MatchString(in.MerchantID) {
-		return "", apperr.Invalid("input.merchantId", "merchant id (Identyfikator klienta) must be lowercase letters and digits")
+		return "", apperr.Input("input.merchantId", apperr.InvalidFormat, "merchant id (Identyfikator klienta) must be lowercase letters and digits")
 	}
 	if _, err := uuid.Parse(in.ServiceID); err != nil || len(in.ServiceID) != 36 {
-		return "", apperr.Invalid("input.shopId", "shop id (Identyfikator sklepu) must be a UUID")
+		return "", apperr.Input("input.shopId", apperr.InvalidFormat, "shop id (Identyfikator sklepu) must be a UUID")
 	}
 	if !opaquePattern.MatchString(in.ServiceKey) {
-		return "", apperr.Invalid("input.shopKey", "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
+		return "", apperr.Input("input.shopKey", apperr.InvalidFormat, "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
 	}
 	if len(in.Channels) == 0 {
-		return "", apperr.Invalid("input.channels", "choose at least one channel to offer")
+		return "", apperr.Input("input.channels", apperr.Required, "choose at least one channel to offer")
 	}
 	for _, c := range in.Channels {
 		if !slices.Contains(allChannels, c) {
-			return "", apperr.Invalid("input.channels", "unknown channel "+c)
+			return "", apperr.Input("input.channels", apperr.NotAllowed, "unknown channel "+c)
 		}
 	}
 	slices.Sort(in.Channels)
 	in.Channels = slices.Compact(in.Channels)
 	if in.CustomBaseURL != "" && in.Environment != EnvCustom {
-		return "", apperr.Invalid("input.customBaseUrl", "a custom base URL is only taken with environment CUSTOM")
+		return "", apperr.Input("input.customBaseUrl", apperr.Inconsistent, "a custom base URL is only taken with environment CUSTOM")
 	}
 	switch in.Environment {
 	case EnvProduction:
@@ -109,15 +109,15 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 		// A custom URL makes the server send the tenant's token, and report the answer, wherever
 		// the tenant chooses; and lets a fake imoje "confirm" a shop that is not the tenant's.
 		if !s.o.AllowCustomImoje {
-			return "", apperr.Invalid("input.environment", "a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX")
+			return "", apperr.Input("input.environment", apperr.NotAllowed, "a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX")
 		}
 		u, err := url.Parse(in.CustomBaseURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-			return "", apperr.Invalid("input.customBaseUrl", "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
+			return "", apperr.Input("input.customBaseUrl", apperr.InvalidFormat, "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
 		}
 		return strings.TrimRight(in.CustomBaseURL, "/"), nil
 	}
-	return "", apperr.Invalid("input.environment", "environment must be PRODUCTION or SANDBOX (CUSTOM in development)")
+	return "", apperr.Input("input.environment", apperr.NotAllowed, "environment must be PRODUCTION or SANDBOX (CUSTOM in development)")
 }
 
 // SaveImojeCredentials checks the four values with imoje (GET service/{shopId} proves that token,

@@ -37,35 +37,46 @@ type InitiateInput struct {
 var blikCodePattern = regexp.MustCompile(`^[0-9]{6}$`)
 
 func (in *InitiateInput) validate() error {
+	var problems apperr.Problems
 	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
-		return apperr.Invalid("input.idempotencyKey", "idempotency key must be 1 to 200 characters")
-	}
-	switch in.Channel {
-	case ChannelBlik:
-		if in.BlikCode != "" && !blikCodePattern.MatchString(in.BlikCode) {
-			return apperr.Invalid("input.blikCode", "BLIK code must be 6 digits")
+		reason := apperr.TooLong
+		if in.IdempotencyKey == "" {
+			reason = apperr.Required
 		}
-	case ChannelPBL:
-		if in.BankCode == "" {
-			return apperr.Invalid("input.bankCode", "choose a bank for a fast transfer")
-		}
-	case ChannelPayLater:
-		if _, ok := payLaterCodes[in.PayLaterProvider]; !ok {
-			return apperr.Invalid("input.payLaterProvider", "choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO")
-		}
-	case ChannelCard, ChannelChoose:
-	default:
-		return apperr.Invalid("input.channel", "channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE")
+		problems.Add(apperr.Input("input.idempotencyKey", reason, "idempotency key must be 1 to 200 characters").With("max", 200))
 	}
-	if in.Channel != ChannelBlik && in.BlikCode != "" {
-		return apperr.Invalid("input.blikCode", "a BLIK code goes with the BLIK channel only")
-	}
+	problems.Add(in.validateChannel())
 	if in.ReturnURL != "" {
 		u, err := url.Parse(in.ReturnURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.ReturnURL) > 500 {
-			return apperr.Invalid("input.returnUrl", "return URL must be an absolute http(s) URL")
+			problems.Add(apperr.Input("input.returnUrl", apperr.InvalidFormat, "return URL must be an absolute http(s) URL"))
 		}
+	}
+	return problems.Err()
+}
+
+// validateChannel checks the channel and what it needs (a BLIK code, a bank, a pay-later provider).
+func (in *InitiateInput) validateChannel() error {
+	switch in.Channel {
+	case ChannelBlik:
+		if in.BlikCode != "" && !blikCodePattern.MatchString(in.BlikCode) {
+			return apperr.Input("input.blikCode", apperr.InvalidFormat, "BLIK code must be 6 digits")
+		}
+	case ChannelPBL:
+		if in.BankCode == "" {
+			return apperr.Input("input.bankCode", apperr.Required, "choose a bank for a fast transfer")
+		}
+	case ChannelPayLater:
+		if _, ok := payLaterCodes[in.PayLaterProvider]; !ok {
+			return apperr.Input("input.payLaterProvider", apperr.NotAllowed, "choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO")
+		}
+	case ChannelCard, ChannelChoose:
+	default:
+		return apperr.Input("input.channel", apperr.NotAllowed, "channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE")
+	}
+	if in.Channel != ChannelBlik && in.BlikCode != "" {
+		return apperr.Input("input.blikCode", apperr.Inconsistent, "a BLIK code goes with the BLIK channel only")
 	}
 	return nil
 }

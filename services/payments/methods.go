@@ -37,38 +37,51 @@ type MethodInput struct {
 var ibanPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$`)
 
 func validateMethod(m *models.PaymentMethod) error {
+	var problems apperr.Problems
 	m.DisplayName = strings.TrimSpace(m.DisplayName)
 	if m.DisplayName == "" || utf8.RuneCountInString(m.DisplayName) > 100 {
-		return apperr.Invalid("input.displayName", "display name must be 1 to 100 characters")
+		reason := apperr.TooLong
+		if m.DisplayName == "" {
+			reason = apperr.Required
+		}
+		problems.Add(apperr.Input("input.displayName", reason, "display name must be 1 to 100 characters").With("max", 100))
 	}
 	if utf8.RuneCountInString(m.Description) > 1000 {
-		return apperr.Invalid("input.description", "description must be at most 1000 characters")
+		problems.Add(apperr.Input("input.description", apperr.TooLong, "description must be at most 1000 characters").With("max", 1000))
 	}
 	if m.Kind != models.MethodBankTransfer {
 		if m.AccountHolder != nil || m.AccountNumber != nil || m.BankName != nil || m.TitleTemplate != nil {
-			return apperr.Invalid("input.accountNumber", "account details belong to BANK_TRANSFER methods only")
+			problems.Add(apperr.Input("input.accountNumber", apperr.NotAllowed, "account details belong to BANK_TRANSFER methods only"))
 		}
-		return nil
+		return problems.Err()
 	}
+	problems.Add(validateBankTransfer(m))
+	return problems.Err()
+}
+
+// validateBankTransfer checks a BANK_TRANSFER method's account details, reporting every problem.
+func validateBankTransfer(m *models.PaymentMethod) error {
+	var problems apperr.Problems
 	if m.AccountHolder == nil || strings.TrimSpace(*m.AccountHolder) == "" {
-		return apperr.Invalid("input.accountHolder", "account holder is required for a bank transfer")
+		problems.Add(apperr.Input("input.accountHolder", apperr.Required, "account holder is required for a bank transfer"))
 	}
 	if m.AccountNumber == nil {
-		return apperr.Invalid("input.accountNumber", "account number (IBAN) is required for a bank transfer")
+		problems.Add(apperr.Input("input.accountNumber", apperr.Required, "account number (IBAN) is required for a bank transfer"))
+	} else {
+		iban := strings.ToUpper(strings.ReplaceAll(*m.AccountNumber, " ", ""))
+		if !ibanPattern.MatchString(iban) || !ibanChecksumOK(iban) {
+			problems.Add(apperr.Input("input.accountNumber", apperr.InvalidFormat, "account number is not a valid IBAN"))
+		}
+		m.AccountNumber = &iban
 	}
-	iban := strings.ToUpper(strings.ReplaceAll(*m.AccountNumber, " ", ""))
-	if !ibanPattern.MatchString(iban) || !ibanChecksumOK(iban) {
-		return apperr.Invalid("input.accountNumber", "account number is not a valid IBAN")
-	}
-	m.AccountNumber = &iban
 	if m.TitleTemplate == nil || strings.TrimSpace(*m.TitleTemplate) == "" {
 		def := "Reservation {reservation}"
 		m.TitleTemplate = &def
 	}
 	if utf8.RuneCountInString(*m.TitleTemplate) > 140 {
-		return apperr.Invalid("input.titleTemplate", "transfer title template must be at most 140 characters")
+		problems.Add(apperr.Input("input.titleTemplate", apperr.TooLong, "transfer title template must be at most 140 characters").With("max", 140))
 	}
-	return nil
+	return problems.Err()
 }
 
 // ibanChecksumOK applies ISO 13616's mod-97 check.

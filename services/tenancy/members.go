@@ -20,14 +20,19 @@ type Invited struct {
 	Token      string
 }
 
+// errUnknownRole refuses a role that is not one of Role's values.
+var errUnknownRole = apperr.Input("role", apperr.NotAllowed, "unknown role")
+
 // InviteStaff invites an e-mail address to the caller's business with a role.
 func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email string, role auth.Role) (*Invited, error) {
-	email, err := NormalizeEmail(email, "input.email")
-	if err != nil {
-		return nil, err
-	}
+	var problems apperr.Problems
+	email, err := NormalizeEmail(email, "email")
+	problems.Add(err)
 	if !role.Valid() {
-		return nil, apperr.Invalid("input.role", "unknown role")
+		problems.Add(errUnknownRole)
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	if !canManage(p.Role, role) {
 		return nil, ErrRoleTooHigh
@@ -137,10 +142,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		proved()
 		user.ID = existing[0].ID
 	} else {
-		if user.Name, err = ValidateName(name, "input.name"); err != nil {
-			return nil, err
-		}
-		if err := auth.CheckPasswordStrength(password, inv.Email, "input.password"); err != nil {
+		var problems apperr.Problems
+		user.Name, err = ValidateName(name, "name")
+		problems.Add(err)
+		problems.Add(auth.CheckPasswordStrength(password, inv.Email, "password"))
+		if err := problems.Err(); err != nil {
 			return nil, err
 		}
 		if user.PasswordHash, err = auth.HashPassword(ctx, password, s.argon); err != nil {
@@ -203,7 +209,7 @@ func (s *Service) Members(ctx context.Context, p *auth.Principal) ([]models.Memb
 // UpdateMemberRole changes a member's role, keeping at least one OWNER.
 func (s *Service) UpdateMemberRole(ctx context.Context, p *auth.Principal, userID uuid.UUID, role auth.Role) (*models.Membership, error) {
 	if !role.Valid() {
-		return nil, apperr.Invalid("input.role", "unknown role")
+		return nil, errUnknownRole
 	}
 	var m models.Membership
 	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {

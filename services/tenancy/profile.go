@@ -42,7 +42,7 @@ type ProfileInput struct {
 }
 
 // profileUpdates validates in and returns the column changes it asks for (nil for a cleared
-// field). The first bad field is the error; then nothing is to be written.
+// field). Every bad field is reported (apperr.Problems); then nothing is to be written.
 func profileUpdates(in ProfileInput) (map[string]any, error) {
 	out := map[string]any{}
 	text := func(column, field string, v *string, max int, check func(string) (string, error)) error {
@@ -55,12 +55,12 @@ func profileUpdates(in ProfileInput) (map[string]any, error) {
 			return nil
 		}
 		if utf8.RuneCountInString(s) > max {
-			return apperr.Invalid(field, "must be at most "+strconv.Itoa(max)+" characters")
+			return apperr.Input(field, apperr.TooLong, "must be at most "+strconv.Itoa(max)+" characters").With("max", max)
 		}
 		if check != nil {
 			var err error
 			if s, err = check(s); err != nil {
-				return apperr.Invalid(field, err.Error())
+				return apperr.Input(field, apperr.InvalidFormat, err.Error())
 			}
 		}
 		out[column] = s
@@ -72,20 +72,22 @@ func profileUpdates(in ProfileInput) (map[string]any, error) {
 		max           int
 		check         func(string) (string, error)
 	}{
-		{"address_line1", "input.addressLine1", in.AddressLine1, MaxAddressLine, singleLine},
-		{"address_line2", "input.addressLine2", in.AddressLine2, MaxAddressLine, singleLine},
-		{"city", "input.city", in.City, MaxCity, singleLine},
-		{"postal_code", "input.postalCode", in.PostalCode, MaxPostalCode, singleLine},
-		{"country", "input.country", in.Country, 2, checkCountry},
-		{"contact_email", "input.contactEmail", in.ContactEmail, 254, checkEmail},
-		{"phone", "input.phone", in.Phone, MaxPhone, checkPhone},
-		{"logo_url", "input.logoUrl", in.LogoURL, MaxLogoURL, checkLogoURL},
-		{"cancellation_policy", "input.cancellationPolicy", in.CancellationPolicy, MaxCancellationPolicy, printable},
+		{"address_line1", "addressLine1", in.AddressLine1, MaxAddressLine, singleLine},
+		{"address_line2", "addressLine2", in.AddressLine2, MaxAddressLine, singleLine},
+		{"city", "city", in.City, MaxCity, singleLine},
+		{"postal_code", "postalCode", in.PostalCode, MaxPostalCode, singleLine},
+		{"country", "country", in.Country, 2, checkCountry},
+		{"contact_email", "contactEmail", in.ContactEmail, 254, checkEmail},
+		{"phone", "phone", in.Phone, MaxPhone, checkPhone},
+		{"logo_url", "logoUrl", in.LogoURL, MaxLogoURL, checkLogoURL},
+		{"cancellation_policy", "cancellationPolicy", in.CancellationPolicy, MaxCancellationPolicy, printable},
 	}
+	var problems apperr.Problems
 	for _, f := range fields {
-		if err := text(f.column, f.field, f.v, f.max, f.check); err != nil {
-			return nil, err
-		}
+		problems.Add(text(f.column, f.field, f.v, f.max, f.check))
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

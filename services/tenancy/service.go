@@ -111,42 +111,42 @@ type SignUpInput struct {
 	Password   string
 }
 
-// SignUp creates a tenant with its OWNER and signs the owner in. Nothing is written on bad input.
-func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) {
-	tenant := models.Tenant{ID: uuid.New(), Slug: strings.TrimSpace(in.Slug)}
-	user := models.User{ID: uuid.New()}
+// validate checks a sign-up onto the business and its owner, reporting every bad field at once.
+func (in *SignUpInput) validate(tenant *models.Tenant, user *models.User) error {
+	var problems apperr.Problems
 	var err error
-	if tenant.Name, err = ValidateName(in.TenantName, "input.tenantName"); err != nil {
-		return nil, err
-	}
-	if err = ValidateSlug(tenant.Slug, "input.slug"); err != nil {
-		return nil, err
-	}
-	if _, err = ValidateTimeZone(in.TimeZone, "input.timeZone"); err != nil {
-		return nil, err
-	}
+	tenant.Name, err = ValidateName(in.TenantName, "tenantName")
+	problems.Add(err)
+	problems.Add(ValidateSlug(tenant.Slug, "slug"))
+	_, err = ValidateTimeZone(in.TimeZone, "timeZone")
+	problems.Add(err)
 	tenant.TimeZone = in.TimeZone
 	if in.Currency == "" {
 		in.Currency = "PLN"
 	}
-	if tenant.Currency, err = ValidateCurrency(in.Currency, "input.currency"); err != nil {
-		return nil, err
-	}
+	tenant.Currency, err = ValidateCurrency(in.Currency, "currency")
+	problems.Add(err)
 	if in.Locale == "" {
 		in.Locale = "pl-PL"
 	}
-	if tenant.Locale, err = ValidateLocale(in.Locale, "input.locale"); err != nil {
+	tenant.Locale, err = ValidateLocale(in.Locale, "locale")
+	problems.Add(err)
+	user.Name, err = ValidateName(in.OwnerName, "ownerName")
+	problems.Add(err)
+	user.Email, err = NormalizeEmail(in.Email, "email")
+	problems.Add(err)
+	problems.Add(auth.CheckPasswordStrength(in.Password, user.Email, "password"))
+	return problems.Err()
+}
+
+// SignUp creates a tenant with its OWNER and signs the owner in. Nothing is written on bad input.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) {
+	tenant := models.Tenant{ID: uuid.New(), Slug: strings.TrimSpace(in.Slug)}
+	user := models.User{ID: uuid.New()}
+	if err := in.validate(&tenant, &user); err != nil {
 		return nil, err
 	}
-	if user.Name, err = ValidateName(in.OwnerName, "input.ownerName"); err != nil {
-		return nil, err
-	}
-	if user.Email, err = NormalizeEmail(in.Email, "input.email"); err != nil {
-		return nil, err
-	}
-	if err = auth.CheckPasswordStrength(in.Password, user.Email, "input.password"); err != nil {
-		return nil, err
-	}
+	var err error
 	// Every attempt that gets as far as hashing counts, successful or not: each creates a business.
 	if _, err := s.attempt(ctx, s.ipBucket(ctx, "signup-ip", s.limits.SignUpIP),
 		bucket{s.limits.SignUpEmail, ratelimit.Key("signup-email", user.Email)}); err != nil {
@@ -471,39 +471,10 @@ type UpdateTenantInput struct {
 
 // UpdateTenant changes the caller's business (OWNER/ADMIN).
 func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in UpdateTenantInput) (*models.Tenant, error) {
-	updates := map[string]any{}
-	if in.Name != nil {
-		name, err := ValidateName(*in.Name, "input.name")
-		if err != nil {
-			return nil, err
-		}
-		updates["name"] = name
-	}
-	if in.TimeZone != nil {
-		if _, err := ValidateTimeZone(*in.TimeZone, "input.timeZone"); err != nil {
-			return nil, err
-		}
-		updates["time_zone"] = *in.TimeZone
-	}
-	if in.Currency != nil {
-		c, err := ValidateCurrency(*in.Currency, "input.currency")
-		if err != nil {
-			return nil, err
-		}
-		updates["currency"] = c
-	}
-	if in.Locale != nil {
-		l, err := ValidateLocale(*in.Locale, "input.locale")
-		if err != nil {
-			return nil, err
-		}
-		updates["locale"] = l
-	}
-	profile, err := profileUpdates(in.Profile)
+	updates, err := in.updates()
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(updates, profile)
 	var t models.Tenant
 	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
@@ -516,6 +487,36 @@ func (s *Service) UpdateTenant(ctx context.Context, p *auth.Principal, in Update
 		return db.First(&t, "id = ?", p.TenantID).Error
 	})
 	return &t, wrap("update tenant", err)
+}
+
+// updates validates in into the column changes it asks for, reporting every bad field at once.
+func (in UpdateTenantInput) updates() (map[string]any, error) {
+	var problems apperr.Problems
+	updates := map[string]any{}
+	if in.Name != nil {
+		name, err := ValidateName(*in.Name, "name")
+		problems.Add(err)
+		updates["name"] = name
+	}
+	if in.TimeZone != nil {
+		_, err := ValidateTimeZone(*in.TimeZone, "timeZone")
+		problems.Add(err)
+		updates["time_zone"] = *in.TimeZone
+	}
+	if in.Currency != nil {
+		c, err := ValidateCurrency(*in.Currency, "currency")
+		problems.Add(err)
+		updates["currency"] = c
+	}
+	if in.Locale != nil {
+		l, err := ValidateLocale(*in.Locale, "locale")
+		problems.Add(err)
+		updates["locale"] = l
+	}
+	profile, err := profileUpdates(in.Profile)
+	problems.Add(err)
+	maps.Copy(updates, profile)
+	return updates, problems.Err()
 }
 
 // wrap is apperr.Op: unexpected errors get the operation's name, client-visible ones pass.

@@ -27,13 +27,13 @@ var Currencies = map[string]bool{
 func NormalizeEmail(raw, field string) (string, error) {
 	email := strings.ToLower(strings.TrimSpace(raw))
 	if email == "" {
-		return "", apperr.Invalid(field, "e-mail address is required")
+		return "", apperr.Input(field, apperr.Required, "e-mail address is required")
 	}
 	addr, err := mail.ParseAddress(email)
 	at := strings.LastIndexByte(email, '@')
 	if err != nil || addr.Address != email || len(email) > 254 || at < 1 ||
 		!strings.Contains(email[at+1:], ".") || strings.HasSuffix(email, ".") {
-		return "", apperr.Invalid(field, "e-mail address is not valid")
+		return "", apperr.Input(field, apperr.InvalidFormat, "e-mail address is not valid")
 	}
 	return email, nil
 }
@@ -41,11 +41,11 @@ func NormalizeEmail(raw, field string) (string, error) {
 // ValidateTimeZone accepts IANA zone names (Europe/Warsaw, UTC), never "Local" or offsets.
 func ValidateTimeZone(tz, field string) (*time.Location, error) {
 	if tz == "" || tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
-		return nil, apperr.Invalid(field, "time zone must be an IANA name such as Europe/Warsaw")
+		return nil, apperr.Input(field, apperr.InvalidFormat, "time zone must be an IANA name such as Europe/Warsaw")
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return nil, apperr.Invalid(field, "unknown time zone "+tz)
+		return nil, apperr.Input(field, apperr.NotAllowed, "unknown time zone "+tz)
 	}
 	return loc, nil
 }
@@ -54,7 +54,7 @@ func ValidateTimeZone(tz, field string) (*time.Location, error) {
 func ValidateLocale(raw, field string) (string, error) {
 	tag, err := language.Parse(raw)
 	if err != nil || len(raw) > 35 {
-		return "", apperr.Invalid(field, "locale must be a BCP 47 tag such as pl-PL")
+		return "", apperr.Input(field, apperr.InvalidFormat, "locale must be a BCP 47 tag such as pl-PL")
 	}
 	return tag.String(), nil
 }
@@ -62,10 +62,10 @@ func ValidateLocale(raw, field string) (string, error) {
 // ValidateSlug checks a tenant's public identifier.
 func ValidateSlug(slug, field string) error {
 	if !slugPattern.MatchString(slug) {
-		return apperr.Invalid(field, "slug must be 3 to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit")
+		return apperr.Input(field, apperr.InvalidFormat, "slug must be 3 to 63 lowercase letters, digits or hyphens, starting and ending with a letter or digit")
 	}
 	if reservedSlugs[slug] {
-		return apperr.Invalid(field, "this slug is reserved")
+		return apperr.Input(field, apperr.NotAllowed, "this slug is reserved")
 	}
 	return nil
 }
@@ -74,10 +74,10 @@ func ValidateSlug(slug, field string) error {
 func ValidateName(name, field string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", apperr.Invalid(field, "name is required")
+		return "", apperr.Input(field, apperr.Required, "name is required")
 	}
 	if utf8.RuneCountInString(name) > 200 {
-		return "", apperr.Invalid(field, "name must be at most 200 characters")
+		return "", apperr.Input(field, apperr.TooLong, "name must be at most 200 characters").With("max", 200)
 	}
 	return name, nil
 }
@@ -86,7 +86,7 @@ func ValidateName(name, field string) (string, error) {
 func ValidateCurrency(c, field string) (string, error) {
 	c = strings.ToUpper(strings.TrimSpace(c))
 	if !Currencies[c] {
-		return "", apperr.Invalid(field, "unsupported currency "+c)
+		return "", apperr.Input(field, apperr.NotAllowed, "unsupported currency "+c)
 	}
 	return c, nil
 }

@@ -1,0 +1,182 @@
+package i18n
+
+import "github.com/slotpay/slotpay/services/apperr"
+
+// translations of one message by locale; a locale may have several templates, the first whose
+// parameters are all given is used (render).
+type translations map[string][]string
+
+// fieldKey finds a message by sub-code and field (fieldName: "customer.email").
+type fieldKey struct {
+	reason apperr.Reason
+	field  string
+}
+
+func t(en, pl string, more ...string) translations {
+	out := translations{English: {en}, Polish: {pl}}
+	for i := 0; i+1 < len(more); i += 2 {
+		out[English] = append(out[English], more[i])
+		out[Polish] = append(out[Polish], more[i+1])
+	}
+	return out
+}
+
+// byReason is the message of each sub-code when its field has no finer one. Every reason has one in
+// every locale (TestEveryReasonIsTranslated).
+var byReason = map[apperr.Reason]translations{
+	apperr.Required:      t("this field is required", "To pole jest wymagane."),
+	apperr.InvalidFormat: t("the value has the wrong format", "Wartość ma nieprawidłowy format."),
+	apperr.TooLong: t("must be at most {max} characters", "Wartość może mieć co najwyżej {max|znak|znaki|znaków}.",
+		"the value is too long", "Wartość jest za długa."),
+	apperr.TooShort: t("must be at least {min} characters", "Wartość musi mieć co najmniej {min|znak|znaki|znaków}.",
+		"the value is too short", "Wartość jest za krótka."),
+	apperr.OutOfRange: t("must be between {min} and {max}", "Wartość musi mieścić się w zakresie od {min} do {max}.",
+		"the value is out of range", "Wartość jest poza dozwolonym zakresem."),
+	apperr.NotAllowed:   t("this value is not allowed", "Ta wartość jest niedozwolona."),
+	apperr.Inconsistent: t("the value contradicts another field", "Wartość jest sprzeczna z innym polem."),
+	apperr.InvalidValue: t("the value is not valid", "Wartość jest nieprawidłowa."),
+}
+
+// byCode is the message of each code when nothing finer fits.
+var byCode = map[apperr.Code]translations{
+	apperr.Unauthenticated: t("authentication required", "Wymagane jest zalogowanie."),
+	apperr.Forbidden:       t("not allowed", "Brak uprawnień do tej operacji."),
+	apperr.NotFound:        t("not found", "Nie znaleziono."),
+	apperr.BadUserInput:    t("the input is not valid", "Dane wejściowe są nieprawidłowe."),
+	apperr.Conflict:        t("this change conflicts with the current state", "Ta zmiana jest sprzeczna z bieżącym stanem."),
+	apperr.SlotUnavailable: t("this time is no longer available", "Ten termin nie jest już dostępny."),
+	apperr.PaymentFailed:   t("the payment provider refused the request", "Operator płatności odrzucił żądanie."),
+	apperr.RateLimited:     t("too many attempts: try again later", "Zbyt wiele prób. Spróbuj ponownie później."),
+	apperr.Internal:        t("internal error", "Błąd wewnętrzny."),
+}
+
+// Codes lists every code byCode must translate.
+var Codes = []apperr.Code{apperr.Unauthenticated, apperr.Forbidden, apperr.NotFound, apperr.BadUserInput,
+	apperr.Conflict, apperr.SlotUnavailable, apperr.PaymentFailed, apperr.RateLimited, apperr.Internal}
+
+// byField are the messages a field needs beyond its sub-code's.
+var byField = map[fieldKey]translations{
+	{apperr.Required, "customer.name"}:       t("name is required", "Podaj imię i nazwisko."),
+	{apperr.TooLong, "customer.name"}:        t("name must be at most {max} characters", "Imię i nazwisko może mieć co najwyżej {max|znak|znaki|znaków}."),
+	{apperr.Required, "customer.email"}:      t("e-mail address is required", "Podaj adres e-mail."),
+	{apperr.InvalidFormat, "customer.email"}: t("e-mail address is not valid", "Adres e-mail jest nieprawidłowy."),
+	{apperr.InvalidFormat, "customer.phone"}: t("phone number may contain only digits, spaces, dashes and a leading +",
+		"Numer telefonu może zawierać tylko cyfry, spacje, myślniki i początkowy znak +."),
+	{apperr.TooShort, "customer.phone"}:  t("phone number must have 6 to 15 digits", "Numer telefonu musi mieć od 6 do 15 cyfr."),
+	{apperr.TooLong, "customer.phone"}:   t("phone number must have 6 to 15 digits", "Numer telefonu musi mieć od 6 do 15 cyfr."),
+	{apperr.Required, "email"}:           t("e-mail address is required", "Podaj adres e-mail."),
+	{apperr.InvalidFormat, "email"}:      t("e-mail address is not valid", "Adres e-mail jest nieprawidłowy."),
+	{apperr.Required, "startsAt"}:        t("start time is required", "Podaj godzinę rozpoczęcia."),
+	{apperr.Required, "durationMinutes"}: t("duration is required", "Podaj czas trwania."),
+	{apperr.Required, "priceAmount"}:     t("price is required (0 for free)", "Podaj cenę (0, jeśli usługa jest bezpłatna)."),
+	{apperr.OutOfRange, "priceAmount"}: t("price must be between {min} and {max} minor units",
+		"Cena musi mieścić się w zakresie od {min} do {max} (w groszach lub centach)."),
+	{apperr.Required, "name"}:       t("name is required", "Podaj nazwę."),
+	{apperr.Required, "tenantName"}: t("name is required", "Podaj nazwę firmy."),
+	{apperr.Required, "ownerName"}:  t("name is required", "Podaj imię i nazwisko."),
+	{apperr.InvalidFormat, "slug"}: t("slug must be 3 to 63 lowercase letters, digits or hyphens",
+		"Identyfikator musi mieć od 3 do 63 znaków: małe litery, cyfry lub myślniki, na początku i na końcu litera lub cyfra."),
+	{apperr.NotAllowed, "slug"}:               t("this slug is reserved", "Ten identyfikator jest zarezerwowany."),
+	{apperr.InvalidFormat, "timeZone"}:        t("time zone must be an IANA name such as Europe/Warsaw", "Strefa czasowa musi być nazwą IANA, np. Europe/Warsaw."),
+	{apperr.NotAllowed, "timeZone"}:           t("unknown time zone", "Nieznana strefa czasowa."),
+	{apperr.InvalidFormat, "locale"}:          t("locale must be a BCP 47 tag such as pl-PL", "Ustawienia regionalne muszą być znacznikiem BCP 47, np. pl-PL."),
+	{apperr.NotAllowed, "currency"}:           t("unsupported currency", "Ta waluta nie jest obsługiwana."),
+	{apperr.NotAllowed, "role"}:               t("unknown role", "Nieznana rola."),
+	{apperr.NotAllowed, "paymentPolicy"}:      t("unknown payment policy", "Nieznana zasada płatności."),
+	{apperr.TooShort, "password"}:             t("password must be at least {min} characters long", "Hasło musi mieć co najmniej {min|znak|znaki|znaków}."),
+	{apperr.TooLong, "password"}:              t("password must be at most {max} characters long", "Hasło może mieć co najwyżej {max|znak|znaki|znaków}."),
+	{apperr.NotAllowed, "password"}:           t("password is too weak", "Hasło jest zbyt łatwe do odgadnięcia."),
+	{apperr.InvalidFormat, "intervals.start"}: t("time of day must be HH:MM, e.g. 09:30", "Godzina musi mieć postać GG:MM, np. 09:30."),
+	{apperr.InvalidFormat, "intervals.end"}:   t("time of day must be HH:MM, e.g. 09:30", "Godzina musi mieć postać GG:MM, np. 09:30."),
+	{apperr.OutOfRange, "intervals.start"}:    t("time of day must be between 00:00 and 24:00", "Godzina musi mieścić się między 00:00 a 24:00."),
+	{apperr.OutOfRange, "intervals.end"}:      t("time of day must be between 00:00 and 24:00", "Godzina musi mieścić się między 00:00 a 24:00."),
+	{apperr.Inconsistent, "intervals.end"}:    t("end must be after start", "Koniec musi być późniejszy niż początek."),
+	{apperr.Inconsistent, "endsAt"}:           t("end must be after start", "Koniec musi być późniejszy niż początek."),
+	{apperr.Inconsistent, "to"}:               t("to must not be before from", "Data końcowa nie może być wcześniejsza niż początkowa."),
+	{apperr.NotAllowed, "intervals.weekday"}:  t("unknown weekday", "Nieznany dzień tygodnia."),
+	{apperr.TooLong, "intervals"}:             t("too many intervals (at most {max})", "Za dużo przedziałów (najwyżej {max})."),
+	{apperr.OutOfRange, "endsAt"}:             t("time off may last at most a year", "Nieobecność może trwać najwyżej rok."),
+	{apperr.OutOfRange, "date"}:               t("date must be between {min} and {max}", "Data musi przypadać między rokiem {min} a {max}."),
+}
+
+// pl is a translation of a message whose English text is its key (byMessage).
+func pl(text string) translations { return translations{Polish: {text}} }
+
+// byMessage translates the domains' sentinel errors by their English text, which is the key; a
+// sentinel's sub-code and field may be shared by several (the start time in the past, too soon, too
+// far), its text is not.
+var byMessage = map[string]translations{
+	// booking
+	"this time is no longer available":                                  pl("Ten termin został już zajęty."),
+	"service not found":                                                 pl("Nie znaleziono usługi."),
+	"this service is not offered any more":                              pl("Ta usługa nie jest już oferowana."),
+	"staff member not found":                                            pl("Nie znaleziono pracownika."),
+	"this staff member does not take bookings":                          pl("Ten pracownik nie przyjmuje rezerwacji."),
+	"this staff member does not perform this service":                   pl("Ten pracownik nie wykonuje tej usługi."),
+	"reservation not found":                                             pl("Nie znaleziono rezerwacji."),
+	"time off not found":                                                pl("Nie znaleziono nieobecności."),
+	"this change is not possible in the reservation's current status":   pl("Ta zmiana nie jest możliwa przy obecnym stanie rezerwacji."),
+	"this idempotency key was already used for a different reservation": pl("Ten klucz idempotencji został już użyty dla innej rezerwacji."),
+	"the reservation has not started yet":                               pl("Rezerwacja jeszcze się nie rozpoczęła."),
+	"the reservation has already started; contact the business":         pl("Rezerwacja już się rozpoczęła; skontaktuj się z firmą."),
+	"this account is already linked to another staff member":            pl("To konto jest już powiązane z innym pracownikiem."),
+	"this account is not a member of the business":                      pl("To konto nie należy do tej firmy."),
+	"working intervals overlap":                                         pl("Przedziały godzin pracy nakładają się."),
+	"the start time is in the past":                                     pl("Godzina rozpoczęcia już minęła."),
+	"the start time is sooner than the business's minimum notice":       pl("Termin jest zbyt bliski: firma wymaga wcześniejszej rezerwacji."),
+	"the start time is beyond the business's booking horizon":           pl("Termin jest zbyt odległy: firma nie przyjmuje jeszcze rezerwacji na ten dzień."),
+	"the start time is outside working hours":                           pl("Godzina rozpoczęcia wypada poza godzinami pracy."),
+	"the start time is not on the slot grid":                            pl("Godzina rozpoczęcia nie pasuje do siatki terminów."),
+	"no staff member is free at this time":                              pl("Żaden pracownik nie jest wolny w tym terminie."),
+	"only the business can make this change":                            pl("Tę zmianę może wprowadzić tylko firma."),
+	"at most 62 days at a time":                                         pl("Najwyżej 62 dni naraz."),
+	"tenantSlug is required to book without signing in":                 pl("Aby zarezerwować bez logowania, podaj tenantSlug."),
+	// payments
+	"payment method not found":                                                pl("Nie znaleziono metody płatności."),
+	"payment not found":                                                       pl("Nie znaleziono płatności."),
+	"online payments are not set up for this business":                        pl("Ta firma nie ma skonfigurowanych płatności online."),
+	"this reservation is already paid":                                        pl("Ta rezerwacja jest już opłacona."),
+	"this reservation can no longer be paid":                                  pl("Tej rezerwacji nie można już opłacić."),
+	"a payment for this reservation is already in progress":                   pl("Płatność za tę rezerwację jest już w toku."),
+	"this idempotency key was used for a different payment":                   pl("Ten klucz idempotencji został już użyty dla innej płatności."),
+	"this payment channel is not available for this amount":                   pl("Ten kanał płatności nie jest dostępny dla tej kwoty."),
+	"the payment provider did not answer; try again":                          pl("Operator płatności nie odpowiedział; spróbuj ponownie."),
+	"the payment provider refused the payment":                                pl("Operator płatności odrzucił płatność."),
+	"refund exceeds what was paid and not yet refunded":                       pl("Zwrot przekracza kwotę zapłaconą i jeszcze niezwróconą."),
+	"only a paid imoje payment can be refunded":                               pl("Zwrócić można tylko opłaconą płatność imoje."),
+	"only an unpaid reservation can be marked paid":                           pl("Jako opłaconą można oznaczyć tylko nieopłaconą rezerwację."),
+	"display name must be 1 to 100 characters":                                pl("Nazwa wyświetlana musi mieć od 1 do 100 znaków."),
+	"description must be at most 1000 characters":                             pl("Opis może mieć co najwyżej 1000 znaków."),
+	"account details belong to BANK_TRANSFER methods only":                    pl("Dane konta podaje się tylko dla metody BANK_TRANSFER."),
+	"account holder is required for a bank transfer":                          pl("Podaj właściciela konta dla przelewu bankowego."),
+	"account number (IBAN) is required for a bank transfer":                   pl("Podaj numer konta (IBAN) dla przelewu bankowego."),
+	"account number is not a valid IBAN":                                      pl("Numer konta nie jest prawidłowym numerem IBAN."),
+	"transfer title template must be at most 140 characters":                  pl("Szablon tytułu przelewu może mieć co najwyżej 140 znaków."),
+	"idempotency key must be 1 to 200 characters":                             pl("Klucz idempotencji musi mieć od 1 do 200 znaków."),
+	"BLIK code must be 6 digits":                                              pl("Kod BLIK musi mieć 6 cyfr."),
+	"choose a bank for a fast transfer":                                       pl("Wybierz bank dla szybkiego przelewu."),
+	"choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO": pl("Wybierz dostawcę płatności odroczonej: TWISTO, PAYPO, BLIK_PAY_LATER lub PRAGMA_GO."),
+	"channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE":                    pl("Kanał musi mieć wartość BLIK, PBL, PAY_LATER, CARD lub CHOOSE."),
+	"a BLIK code goes with the BLIK channel only":                             pl("Kod BLIK podaje się tylko dla kanału BLIK."),
+	"return URL must be an absolute http(s) URL":                              pl("Adres powrotu musi być bezwzględnym adresem http(s)."),
+	"choose at least one channel to offer":                                    pl("Wybierz co najmniej jeden kanał płatności."),
+	// tenancy and auth
+	"invalid e-mail or password":                                  pl("Nieprawidłowy adres e-mail lub hasło."),
+	"invalid or expired refresh token":                            pl("Token odświeżania jest nieprawidłowy lub wygasł."),
+	"this slug is already taken":                                  pl("Ten identyfikator jest już zajęty."),
+	"an account with this e-mail already exists":                  pl("Konto z tym adresem e-mail już istnieje."),
+	"this person is already a member":                             pl("Ta osoba jest już członkiem zespołu."),
+	"an invitation for this e-mail is already open":               pl("Zaproszenie dla tego adresu e-mail jest już aktywne."),
+	"invitation not found, expired or already used":               pl("Nie znaleziono zaproszenia, wygasło lub zostało już użyte."),
+	"a business must keep at least one owner":                     pl("Firma musi mieć co najmniej jednego właściciela."),
+	"you cannot grant or manage a role above your own":            pl("Nie możesz nadawać ról wyższych niż Twoja ani nimi zarządzać."),
+	"this account is not a member of that business":               pl("To konto nie należy do tej firmy."),
+	"this account belongs to several businesses: give tenantSlug": pl("To konto należy do kilku firm: podaj tenantSlug."),
+	"business not found":                                          pl("Nie znaleziono firmy."),
+	"member not found":                                            pl("Nie znaleziono członka zespołu."),
+	"invitation not found":                                        pl("Nie znaleziono zaproszenia."),
+	"you are no longer a member of this business":                 pl("Nie jesteś już członkiem tej firmy."),
+	"password is too common":                                      pl("To hasło jest zbyt popularne."),
+	"password must not be one repeated character":                 pl("Hasło nie może składać się z jednego powtórzonego znaku."),
+	"password must not be the e-mail address":                     pl("Hasło nie może być adresem e-mail."),
+}
