@@ -168,6 +168,11 @@ func Ready(ctx context.Context, db *gorm.DB) error {
 		if undefined, _ := IsCode(err, codeUndefinedTable); undefined {
 			return fmt.Errorf("%w: the database was never migrated", ErrMigrationsPending)
 		}
+		// goose creates its table before the first migration grants the application role anything:
+		// a migration is under way (an operator's `slotpay migrate up`, another instance's start).
+		if denied, _ := IsCode(err, CodeInsufficientPrivilege); denied {
+			return fmt.Errorf("%w: the application role cannot read the migration table yet (a migration is under way?): %w", ErrMigrationsPending, err)
+		}
 		return fmt.Errorf("database not reachable: %w", err)
 	}
 	if have < want {

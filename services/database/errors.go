@@ -8,13 +8,14 @@ import (
 
 // PostgreSQL error codes the stores translate into domain errors.
 const (
-	CodeUniqueViolation     = "23505"
-	CodeExclusionViolation  = "23P01"
-	CodeForeignKeyViolation = "23503"
-	CodeCheckViolation      = "23514"
-	CodeRLSViolation        = "42501" // insufficient_privilege, raised by WITH CHECK policies
-	CodeSerialization       = "40001"
-	CodeDeadlock            = "40P01"
+	CodeUniqueViolation       = "23505"
+	CodeExclusionViolation    = "23P01"
+	CodeForeignKeyViolation   = "23503"
+	CodeCheckViolation        = "23514"
+	CodeRLSViolation          = "42501" // insufficient_privilege, raised by WITH CHECK policies
+	CodeInsufficientPrivilege = "42501"
+	CodeSerialization         = "40001"
+	CodeDeadlock              = "40P01"
 )
 
 // PgError returns the PostgreSQL error in err's chain, if any.

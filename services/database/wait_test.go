@@ -12,7 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/database/dbtest"
 )
 
 func TestBackoff(t *testing.T) {
@@ -85,5 +87,31 @@ func TestWaitStopsOnPermanentError(t *testing.T) {
 	})
 	if err != nil || attempts != 3 {
 		t.Fatalf("transient: %v after %d attempts", err, attempts)
+	}
+}
+
+// While a migration is under way the application role may meet goose's table before any grant:
+// Ready says "migrations pending" (Wait retries it), not a fatal "permission denied".
+func TestReadyWhileTheFirstMigrationRuns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ownerURL := dbtest.Unmigrated(t, "readymid", true)
+	owner, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	if _, err := owner.Exec(ctx, `CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	appURL, _ := config.WithUser(ownerURL, "slotpay_app")
+	app, err := database.Open(ctx, appURL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	err = database.Ready(ctx, app.Gorm())
+	if !errors.Is(err, database.ErrMigrationsPending) || !database.Unavailable(err) {
+		t.Fatalf("Ready before the grants: %v, want migrations pending (retried)", err)
 	}
 }
