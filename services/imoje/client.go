@@ -33,6 +33,31 @@ type Client struct {
 // DefaultHTTPClient bounds every imoje call; a call that takes longer is reported as unavailable.
 var DefaultHTTPClient = &http.Client{Timeout: 15 * time.Second}
 
+// Connector makes the Clients of one slotpay instance: every merchant's calls go through its HTTP
+// client (DefaultHTTPClient when nil), which carries the timeout, metrics and traces. Domain code
+// holds a Connector and never an HTTP client of its own.
+type Connector struct {
+	HTTP *http.Client
+}
+
+// Client is the API client of one merchant.
+func (c Connector) Client(baseURL, merchantID, token string) *Client {
+	return &Client{BaseURL: baseURL, MerchantID: merchantID, Token: token, HTTP: c.HTTP}
+}
+
+// Timeout is how long a call may take before it is reported as unavailable (one minute when the
+// HTTP client sets no bound).
+func (c Connector) Timeout() time.Duration {
+	hc := c.HTTP
+	if hc == nil {
+		hc = DefaultHTTPClient
+	}
+	if hc.Timeout > 0 {
+		return hc.Timeout
+	}
+	return time.Minute
+}
+
 // APIError is imoje's error answer (apiErrorResponse), or a transport failure (Status 0).
 type APIError struct {
 	Status  int

@@ -138,7 +138,7 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 	if method.Kind != models.MethodImoje {
 		return nil, apperr.Invalid("input.paymentMethodId", "credentials belong to an IMOJE payment method")
 	}
-	client := &imoje.Client{BaseURL: baseURL, MerchantID: in.MerchantID, Token: in.Token, HTTP: s.o.HTTPClient}
+	client := s.o.Imoje.Client(baseURL, in.MerchantID, in.Token)
 	shop, err := client.GetService(ctx, in.ServiceID)
 	if err != nil {
 		return nil, explainCredentialError(err)
@@ -314,5 +314,5 @@ func (s *Service) client(c *models.ImojeCredentials) (*imoje.Client, string, err
 		// credentials again (Setup says so).
 		return nil, "", ErrNoImoje.Wrap(errCustomImoje)
 	}
-	return &imoje.Client{BaseURL: c.APIBaseURL, MerchantID: c.MerchantID, Token: token, HTTP: s.o.HTTPClient}, key, nil
+	return s.o.Imoje.Client(c.APIBaseURL, c.MerchantID, token), key, nil
 }

@@ -133,11 +133,7 @@ func (s *Service) reconcileRefund(ctx context.Context, tenantID, refundID uuid.U
 // callGrace is how long after an imoje call started its answer may still be outstanding: the imoje
 // client's timeout and a margin. A CREATED payment older than that lost its answer.
 func (s *Service) callGrace() time.Duration {
-	timeout := time.Minute
-	if s.o.HTTPClient != nil && s.o.HTTPClient.Timeout > 0 {
-		timeout = s.o.HTTPClient.Timeout
-	}
-	return timeout + 30*time.Second
+	return s.o.Imoje.Timeout() + 30*time.Second
 }
 
 func (s *Service) reconcile(ctx context.Context, tenantID, paymentID uuid.UUID) error {

@@ -9,7 +9,6 @@ package payments
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -55,8 +54,8 @@ type Options struct {
 	// AllowCustomImoje accepts environment CUSTOM (any imoje base URL, e.g. a simulator): development
 	// only. Without it every imoje call goes to imoje's own hosts.
 	AllowCustomImoje bool
-	// HTTPClient calls imoje (imoje.DefaultHTTPClient when nil).
-	HTTPClient *http.Client
+	// Imoje makes the imoje API clients (through imoje.DefaultHTTPClient when its HTTP is nil).
+	Imoje imoje.Connector
 	// RefundSpacing is imoje's minimum time between refunds of one merchant (5 s).
 	RefundSpacing time.Duration
 	// ReconcileAfter is how old a payment must be before reconciliation first asks imoje about it;
@@ -101,9 +100,6 @@ func NewService(db *database.DB, bookings *booking.Service, box *secrets.Box, o 
 	}
 	if o.Background == nil {
 		o.Background = context.Background()
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = imoje.DefaultHTTPClient
 	}
 	if o.NotificationSilence == 0 {
 		o.NotificationSilence = 15 * time.Minute

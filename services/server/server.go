@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	imojeTimeout := cmp.Or(cfg.ImojeTimeout, imoje.DefaultHTTPClient.Timeout)
 	s.Payments = payments.NewService(data, s.Booking, box, payments.Options{
 		PublicBaseURL: cfg.PublicBaseURL, DefaultImojeBaseURL: defaultImoje, AllowCustomImoje: cfg.Env == config.Development, RefundSpacing: opt.RefundSpacing,
-		HTTPClient:     &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, s.Metrics.ImojeTransport(nil))},
+		Imoje:          imoje.Connector{HTTP: &http.Client{Timeout: imojeTimeout, Transport: tracing.Transport(opt.TracerProvider, s.Metrics.ImojeTransport(nil))}},
 		ReconcileAfter: reconcileAfter, ReconcileBatch: cfg.ReconcileBatch,
 		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
