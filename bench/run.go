@@ -104,22 +104,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	dbName, _ := config.DatabaseName(o.DatabaseURL)
 	e := &env{o: o, root: root, src: src, bin: bin, dbName: dbName, cat: cat, owner: owner, appURL: appURL, jwtKeys: randomKey("bench"), runStart: time.Now(), report: rep}
 
-	// Ready time: three cold starts of the process on the already-migrated database.
-	starts := 3
-	if o.Mode == "smoke" {
-		starts = 1
-	}
-	for i := 0; i < starts; i++ {
-		p, err := e.startSlotpay(bin)
-		if err != nil {
-			return nil, err
-		}
-		rep.Ready = append(rep.Ready, p.Ready)
-		if i < starts-1 {
-			p.Stop()
-		} else {
-			e.slotpay = p
-		}
+	if err := e.coldStarts(); err != nil {
+		return nil, err
 	}
 	defer func() { e.slotpay.Stop() }() // the process running at the end (steps may restart it)
 	logf("slotpay ready in %s (pid %d)", e.slotpay.Ready.Round(time.Millisecond), e.slotpay.Cmd.Process.Pid)
@@ -162,6 +148,28 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	writeReport(o.Out, rep)
 	return rep, nil
+}
+
+// coldStarts measures the ready time of three cold starts of the process on the already-migrated
+// database (one in smoke mode) and keeps the last process running as e.slotpay.
+func (e *env) coldStarts() error {
+	starts := 3
+	if e.o.Mode == "smoke" {
+		starts = 1
+	}
+	for i := 0; i < starts; i++ {
+		p, err := e.startSlotpay(e.bin)
+		if err != nil {
+			return err
+		}
+		e.report.Ready = append(e.report.Ready, p.Ready)
+		if i < starts-1 {
+			p.Stop()
+		} else {
+			e.slotpay = p
+		}
+	}
+	return nil
 }
 
 // restartSlotpay stops slotpay and starts a fresh process on the same database and keys (tokens

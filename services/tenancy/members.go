@@ -111,54 +111,79 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	if !ok {
 		return nil, ErrBadInvitation.WithField("input.token")
 	}
-	// Hash outside the transaction: argon2id takes tens of milliseconds.
-	var existing []userRow
-	var inv models.Invitation
-	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
-		db := tx.Gorm()
-		return db.Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
-	})
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrBadInvitation.WithField("input.token")
+	inv, err := s.openInvitation(ctx, tenantID, hash)
+	if err != nil {
+		return nil, err
 	}
+	// Hash outside the transaction: argon2id takes tens of milliseconds.
+	user, isNew, err := s.invitee(ctx, inv, name, password)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.join(ctx, inv, user, isNew)
 	if err != nil {
 		return nil, wrap("accept invitation", err)
 	}
-	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, inv.Email).Scan(&existing).Error; err != nil {
-		return nil, wrap("accept invitation", err)
+	accepted()
+	return sess, nil
+}
+
+// openInvitation is the open (not accepted, revoked or expired) invitation of tenantID whose token
+// hashes to hash.
+func (s *Service) openInvitation(ctx context.Context, tenantID uuid.UUID, hash []byte) (models.Invitation, error) {
+	var inv models.Invitation
+	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		return tx.Gorm().Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return inv, ErrBadInvitation.WithField("input.token")
 	}
-	user := models.User{ID: uuid.New(), Email: inv.Email}
+	return inv, wrap("accept invitation", err)
+}
+
+// invitee is the user who accepts inv: an existing account of the invited e-mail, proved by its
+// password (a log-in, counted in the log-in buckets, or invitations would be a way around their
+// limits), or a new account with name and password (isNew).
+func (s *Service) invitee(ctx context.Context, inv models.Invitation, name, password string) (user models.User, isNew bool, err error) {
+	var existing []userRow
+	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT id, password_hash FROM auth_find_user_by_email(?)`, inv.Email).Scan(&existing).Error; err != nil {
+		return user, false, wrap("accept invitation", err)
+	}
+	user = models.User{ID: uuid.New(), Email: inv.Email}
 	if len(existing) == 1 {
-		// Proving a password here is a log-in: it counts in the same buckets, or invitations
-		// would be a way around the log-in limits.
 		proved, err := s.attempt(ctx, s.logInBuckets(ctx, inv.Email)...)
 		if err != nil {
-			return nil, wrap("accept invitation", err)
+			return user, false, wrap("accept invitation", err)
 		}
 		ok, err := auth.VerifyPassword(ctx, password, existing[0].PasswordHash)
 		if err != nil || !ok {
-			return nil, ErrBadCredentials.WithField("input.password")
+			return user, false, ErrBadCredentials.WithField("input.password")
 		}
 		proved()
 		user.ID = existing[0].ID
-	} else {
-		var problems apperr.Problems
-		user.Name, err = ValidateName(name, "name")
-		problems.Add(err)
-		problems.Add(auth.CheckPasswordStrength(password, inv.Email, "password"))
-		if err := problems.Err(); err != nil {
-			return nil, err
-		}
-		if user.PasswordHash, err = auth.HashPassword(ctx, password, s.argon); err != nil {
-			return nil, wrap("accept invitation", err)
-		}
+		return user, false, nil
 	}
+	var problems apperr.Problems
+	user.Name, err = ValidateName(name, "name")
+	problems.Add(err)
+	problems.Add(auth.CheckPasswordStrength(password, inv.Email, "password"))
+	if err := problems.Err(); err != nil {
+		return user, true, err
+	}
+	if user.PasswordHash, err = auth.HashPassword(ctx, password, s.argon); err != nil {
+		return user, true, wrap("accept invitation", err)
+	}
+	return user, true, nil
+}
+
+// join makes user a member of inv's tenant with inv's role and starts a session there. The
+// invitation is claimed first, under lock, so two acceptances cannot both succeed.
+func (s *Service) join(ctx context.Context, inv models.Invitation, user models.User, isNew bool) (*Session, error) {
 	var sess *Session
-	err = s.data.AsUser(ctx, tenantID, user.ID, func(tx *database.Tx) error {
+	err := s.data.AsUser(ctx, inv.TenantID, user.ID, func(tx *database.Tx) error {
 		db := tx.Gorm()
-		// Claim the invitation first, under lock, so two acceptances cannot both succeed.
 		res := db.Model(&models.Invitation{}).
-			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", tenantID, inv.ID).
+			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL", inv.TenantID, inv.ID).
 			Update("accepted_at", s.now())
 		if res.Error != nil {
 			return res.Error
@@ -166,34 +191,31 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		if res.RowsAffected != 1 {
 			return ErrBadInvitation.WithField("input.token")
 		}
-		if len(existing) == 0 {
+		if isNew {
 			if err := db.Create(&user).Error; err != nil {
 				return translateUnique(err)
 			}
 		}
-		m := models.Membership{TenantID: tenantID, UserID: user.ID, Role: inv.Role}
+		m := models.Membership{TenantID: inv.TenantID, UserID: user.ID, Role: inv.Role}
 		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
 			return err
 		}
 		var tenant models.Tenant
-		if err := db.First(&tenant, "id = ?", tenantID).Error; err != nil {
+		if err := db.First(&tenant, "id = ?", inv.TenantID).Error; err != nil {
 			return err
 		}
 		if err := db.First(&user, "id = ?", user.ID).Error; err != nil {
 			return err
 		}
 		var role string
-		if err := db.Raw(`SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?`, tenantID, user.ID).Scan(&role).Error; err != nil {
+		if err := db.Raw(`SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?`, inv.TenantID, user.ID).Scan(&role).Error; err != nil {
 			return err
 		}
+		var err error
 		sess, err = s.startSession(db, tenant, user, auth.Role(role), uuid.New())
 		return err
 	})
-	if err != nil {
-		return nil, wrap("accept invitation", err)
-	}
-	accepted()
-	return sess, nil
+	return sess, err
 }
 
 // Members lists the caller's business's members with their users.
