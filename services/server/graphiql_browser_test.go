@@ -24,9 +24,9 @@ const skipBrowserEnv = "SLOTPAY_SKIP_BROWSER_TESTS"
 
 // TestGraphiQLInChromium loads the development GraphiQL page in headless Chromium that can reach
 // nothing but the test server, runs a query with the headers typed into GraphiQL, and starts a
-// subscription that receives the reservation booked meanwhile.
+// subscription that receives the reservation booked meanwhile. Not parallel: it runs before the
+// package's parallel tests, so Chromium's start-up does not compete with their timing.
 func TestGraphiQLInChromium(t *testing.T) {
-	t.Parallel()
 	b := newLiveEnv(t, "graphiql")
 	page := newBrowser(t)
 
