@@ -27,8 +27,8 @@ const skipBrowserEnv = "SLOTPAY_SKIP_BROWSER_TESTS"
 // subscription that receives the reservation booked meanwhile. Not parallel: it runs before the
 // package's parallel tests, so Chromium's start-up does not compete with their timing.
 func TestGraphiQLInChromium(t *testing.T) {
-	b := newLiveEnv(t, "graphiql")
 	page := newBrowser(t)
+	b := newLiveEnv(t, "graphiql")
 
 	editor := chromedp.WaitVisible(chromedp.CSS(".graphiql-query-editor .CodeMirror"))
 	run(t, page, chromedp.Navigate(b.URL+"/"), editor)
