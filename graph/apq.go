@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -109,4 +111,67 @@ func (p persistedOnly) MutateOperationParameters(_ context.Context, params *grap
 	err := gqlerror.Errorf("only persisted operations are accepted: send the sha256Hash of an operation shipped with the app")
 	errcode.Set(err, codeNotInList)
 	return err
+}
+
+// Caching of GraphQL answers by HTTP caches. Only a hash-only GET can be cached at all (its URL
+// names the operation and its variables; a CDN keys by URL), and only when the answer is the same
+// for everyone who sends that URL: an anonymous caller (no Authorization), every root field a public
+// one (publicMaxAge), and no error (an unknown hash's PersistedQueryNotFound must not outlive the
+// registration that follows it). Everything else is private, no-store. The answer varies with the
+// token, the response media type and the language of messages; rs/cors adds Origin.
+const (
+	cacheNever = "private, no-store"
+	answerVary = "Accept, Accept-Language, Authorization"
+)
+
+// publicMaxAge are the root query fields whose answer depends only on their arguments (nothing
+// personal, no caller), with how long an HTTP cache may keep it: slots change with every booking,
+// a catalogue seldom.
+var publicMaxAge = map[string]time.Duration{
+	"availability":         30 * time.Second,
+	"publicServices":       5 * time.Minute,
+	"publicStaff":          5 * time.Minute,
+	"publicPaymentMethods": 5 * time.Minute,
+	"business":             5 * time.Minute,
+	"__typename":           5 * time.Minute,
+}
+
+// answerCaching describes an executed GraphQL answer for answerCacheControl.
+type answerCaching struct {
+	HashOnlyGET bool     // a GET whose query came from the persisted-query hash alone
+	Anonymous   bool     // no Authorization header
+	Errors      bool     // the answer carries errors (request or field errors)
+	RootFields  []string // the operation's root fields (a query's: hash-only GETs are queries)
+}
+
+// answerCacheControl is the Cache-Control header of an answer: public with the shortest max-age of
+// its root fields when everyone sending the same URL gets the same answer, cacheNever otherwise.
+func answerCacheControl(a answerCaching) string {
+	if !a.HashOnlyGET || !a.Anonymous || a.Errors || len(a.RootFields) == 0 {
+		return cacheNever
+	}
+	maxAge := time.Duration(0)
+	for i, f := range a.RootFields {
+		d, ok := publicMaxAge[f]
+		if !ok {
+			return cacheNever
+		}
+		if i == 0 || d < maxAge {
+			maxAge = d
+		}
+	}
+	return fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
+}
+
+// executedRootFields are the names of the root fields the executor runs (gqlgen's own collection:
+// fragments spread, @skip and @include applied; oplog's rootFields is the logged, bounded summary).
+func executedRootFields(rc *graphql.OperationContext) []string {
+	if rc.Operation == nil {
+		return nil
+	}
+	var names []string
+	for _, f := range graphql.CollectFields(rc, rc.Operation.SelectionSet, []string{"Query"}) {
+		names = append(names, f.Name)
+	}
+	return names
 }

@@ -76,3 +76,29 @@ func TestPersistedHash(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerCacheControl(t *testing.T) {
+	public := answerCaching{HashOnlyGET: true, Anonymous: true}
+	with := func(fields ...string) answerCaching { a := public; a.RootFields = fields; return a }
+	for _, tc := range []struct {
+		name string
+		in   answerCaching
+		want string
+	}{
+		{"availability by hash, anonymous", with("availability"), "public, max-age=30"},
+		{"the shortest max-age of the root fields", with("publicServices", "availability", "__typename"), "public, max-age=30"},
+		{"a catalogue", with("publicServices", "business"), "public, max-age=300"},
+		{"a field that is not public", with("availability", "reservation"), cacheNever},
+		{"health says whether the caller is signed in", with("health"), cacheNever},
+		{"with a token", answerCaching{HashOnlyGET: true, RootFields: []string{"availability"}}, cacheNever},
+		{"with errors", answerCaching{HashOnlyGET: true, Anonymous: true, Errors: true, RootFields: []string{"availability"}}, cacheNever},
+		{"query text over GET", answerCaching{Anonymous: true, RootFields: []string{"availability"}}, cacheNever},
+		{"no root field (a request error)", public, cacheNever},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := answerCacheControl(tc.in); got != tc.want {
+				t.Fatalf("%q, want %q", got, tc.want)
+			}
+		})
+	}
+}

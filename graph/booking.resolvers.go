@@ -18,6 +18,10 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
+func (r *customerResolver) Phone(ctx context.Context, obj *models.Customer) (*string, error) {
+	return textOrNull(obj.Phone), nil
+}
+
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error) {
 	p, _ := auth.FromContext(ctx)
 	in := booking.CreateInput{
@@ -255,6 +259,14 @@ func (r *queryResolver) BookingSettings(ctx context.Context) (*models.BookingSet
 	return r.Booking.BookingSettings(ctx, p.TenantID)
 }
 
+func (r *reservationResolver) Note(ctx context.Context, obj *models.Reservation) (*string, error) {
+	return textOrNull(obj.Note), nil
+}
+
+func (r *reservationResolver) CancelReason(ctx context.Context, obj *models.Reservation) (*string, error) {
+	return textOrNull(deref(obj.CancelReason)), nil
+}
+
 func (r *reservationResolver) Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error) {
 	return r.loaders(ctx).Business.Load(ctx, obj.TenantID)
 }
@@ -276,6 +288,10 @@ func (r *reservationConnectionResolver) PageInfo(ctx context.Context, obj *booki
 	return info, nil
 }
 
+func (r *reservationHistoryEntryResolver) Reason(ctx context.Context, obj *models.ReservationHistory) (*string, error) {
+	return textOrNull(obj.Reason), nil
+}
+
 func (r *scheduleExceptionResolver) Start(ctx context.Context, obj *models.ScheduleException) (*string, error) {
 	if obj.StartMinute == nil {
 		return nil, nil
@@ -288,6 +304,10 @@ func (r *scheduleExceptionResolver) End(ctx context.Context, obj *models.Schedul
 		return nil, nil
 	}
 	return ptr(booking.FormatClock(*obj.EndMinute)), nil
+}
+
+func (r *serviceResolver) Description(ctx context.Context, obj *models.Service) (*string, error) {
+	return textOrNull(obj.Description), nil
 }
 
 func (r *staffMemberResolver) Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error) {
@@ -321,6 +341,10 @@ func (r *staffMemberResolver) TimeOff(ctx context.Context, obj *models.StaffMemb
 	return pointers(rows), err
 }
 
+func (r *timeOffResolver) Reason(ctx context.Context, obj *models.TimeOff) (*string, error) {
+	return textOrNull(obj.Reason), nil
+}
+
 func (r *weeklyIntervalResolver) Weekday(ctx context.Context, obj *models.WeeklyInterval) (model.Weekday, error) {
 	return graphWeekday(time.Weekday(obj.Weekday)), nil
 }
@@ -333,26 +357,40 @@ func (r *weeklyIntervalResolver) End(ctx context.Context, obj *models.WeeklyInte
 	return booking.FormatClock(obj.EndMinute), nil
 }
 
+func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
+
 func (r *Resolver) Reservation() generated.ReservationResolver { return &reservationResolver{r} }
 
 func (r *Resolver) ReservationConnection() generated.ReservationConnectionResolver {
 	return &reservationConnectionResolver{r}
 }
 
+func (r *Resolver) ReservationHistoryEntry() generated.ReservationHistoryEntryResolver {
+	return &reservationHistoryEntryResolver{r}
+}
+
 func (r *Resolver) ScheduleException() generated.ScheduleExceptionResolver {
 	return &scheduleExceptionResolver{r}
 }
 
+func (r *Resolver) Service() generated.ServiceResolver { return &serviceResolver{r} }
+
 func (r *Resolver) StaffMember() generated.StaffMemberResolver { return &staffMemberResolver{r} }
+
+func (r *Resolver) TimeOff() generated.TimeOffResolver { return &timeOffResolver{r} }
 
 func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
 	return &weeklyIntervalResolver{r}
 }
 
 type (
-	reservationResolver           struct{ *Resolver }
-	reservationConnectionResolver struct{ *Resolver }
-	scheduleExceptionResolver     struct{ *Resolver }
-	staffMemberResolver           struct{ *Resolver }
-	weeklyIntervalResolver        struct{ *Resolver }
+	customerResolver                struct{ *Resolver }
+	reservationResolver             struct{ *Resolver }
+	reservationConnectionResolver   struct{ *Resolver }
+	reservationHistoryEntryResolver struct{ *Resolver }
+	scheduleExceptionResolver       struct{ *Resolver }
+	serviceResolver                 struct{ *Resolver }
+	staffMemberResolver             struct{ *Resolver }
+	timeOffResolver                 struct{ *Resolver }
+	weeklyIntervalResolver          struct{ *Resolver }
 )

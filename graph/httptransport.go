@@ -82,12 +82,15 @@ func (t graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.Header().Set("Cache-Control", cacheNever)
+	w.Header().Add("Vary", answerVary)
 	if params == nil {
 		e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_REQUEST"}}
 		writeRequestError(w, media, exec.DispatchError(ctx, gqlerror.List{e}))
 		return
 	}
 	params.Headers = r.Header
+	hashOnlyGET := r.Method == http.MethodGet && params.Query == "" && persistedHash(params) != ""
 	start := graphql.Now()
 	params.ReadTime = graphql.TraceTiming{Start: start, End: start}
 
@@ -97,7 +100,10 @@ func (t graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, responses(ctx))
+	resp := responses(ctx)
+	w.Header().Set("Cache-Control", answerCacheControl(answerCaching{HashOnlyGET: hashOnlyGET,
+		Anonymous: r.Header.Get("Authorization") == "", Errors: len(resp.Errors) > 0, RootFields: executedRootFields(rc)}))
+	writeResponse(w, resp)
 }
 
 // isQuery: the operation params name is not a mutation or subscription (a document that does not

@@ -79,7 +79,7 @@ func publicPaymentMethods(methods []models.PaymentMethod) []*model.PublicPayment
 	out := make([]*model.PublicPaymentMethod, 0, len(methods))
 	for _, m := range methods {
 		p := &model.PublicPaymentMethod{Kind: model.PaymentMethodKind(m.Kind), DisplayName: m.DisplayName,
-			Description: m.Description, Channels: []model.PaymentChannel{}}
+			Description: textOrNull(m.Description), Channels: []model.PaymentChannel{}}
 		if m.Kind == models.MethodImoje && m.Imoje != nil {
 			for _, c := range m.Imoje.OfferedChannels {
 				p.Channels = append(p.Channels, model.PaymentChannel(c))

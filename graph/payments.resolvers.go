@@ -164,6 +164,10 @@ func (r *paymentResolver) ImojeTransactionID(ctx context.Context, obj *models.Pa
 	return &id, nil
 }
 
+func (r *paymentResolver) FailureMessage(ctx context.Context, obj *models.Payment) (*string, error) {
+	return textOrNull(deref(obj.FailureMessage)), nil
+}
+
 func (r *paymentResolver) Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error) {
 	refunds, err := r.paymentLoaders(ctx).Refunds.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ID})
 	return pointers(refunds), err
@@ -173,12 +177,16 @@ func (r *paymentMethodResolver) Kind(ctx context.Context, obj *models.PaymentMet
 	return model.PaymentMethodKind(obj.Kind), nil
 }
 
+func (r *paymentMethodResolver) Description(ctx context.Context, obj *models.PaymentMethod) (*string, error) {
+	return textOrNull(obj.Description), nil
+}
+
 func (r *paymentMethodResolver) BankTransfer(ctx context.Context, obj *models.PaymentMethod) (*model.BankTransferDetails, error) {
 	if obj.Kind != models.MethodBankTransfer || obj.AccountNumber == nil {
 		return nil, nil
 	}
-	return &model.BankTransferDetails{AccountHolder: deref(obj.AccountHolder), AccountNumber: *obj.AccountNumber,
-		BankName: obj.BankName, TitleTemplate: deref(obj.TitleTemplate)}, nil
+	return &model.BankTransferDetails{AccountHolder: textOrNull(deref(obj.AccountHolder)), AccountNumber: *obj.AccountNumber,
+		BankName: obj.BankName, TitleTemplate: textOrNull(deref(obj.TitleTemplate))}, nil
 }
 
 func (r *paymentMethodResolver) Imoje(ctx context.Context, obj *models.PaymentMethod) (*payments.ImojeSetup, error) {
@@ -238,6 +246,10 @@ func (r *refundResolver) Amount(ctx context.Context, obj *models.Refund) (*model
 
 func (r *refundResolver) Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error) {
 	return model.RefundStatus(obj.Status), nil
+}
+
+func (r *refundResolver) Reason(ctx context.Context, obj *models.Refund) (*string, error) {
+	return textOrNull(obj.Reason), nil
 }
 
 func (r *Resolver) ImojeSetup() generated.ImojeSetupResolver { return &imojeSetupResolver{r} }

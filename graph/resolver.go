@@ -26,6 +26,15 @@ func deref[T any](p *T) T {
 	return *p
 }
 
+// textOrNull is s, or null when s is empty: where the schema says a text is null when not given,
+// the domain's empty string (or a nil or empty pointer: textOrNull(deref(p))) means absent.
+func textOrNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // pointers adapts a slice of values to the []*T gqlgen expects for lists.
 func pointers[T any](in []T) []*T {
 	out := make([]*T, len(in))

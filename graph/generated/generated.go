@@ -36,6 +36,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	BusinessProfile() BusinessProfileResolver
+	Customer() CustomerResolver
 	ImojeSetup() ImojeSetupResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
@@ -46,10 +47,13 @@ type ResolverRoot interface {
 	Reservation() ReservationResolver
 	ReservationConnection() ReservationConnectionResolver
 	ReservationEvent() ReservationEventResolver
+	ReservationHistoryEntry() ReservationHistoryEntryResolver
 	ScheduleException() ScheduleExceptionResolver
+	Service() ServiceResolver
 	StaffMember() StaffMemberResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
+	TimeOff() TimeOffResolver
 	WeeklyInterval() WeeklyIntervalResolver
 }
 
@@ -462,6 +466,9 @@ type ComplexityRoot struct {
 type BusinessProfileResolver interface {
 	PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error)
 }
+type CustomerResolver interface {
+	Phone(ctx context.Context, obj *models.Customer) (*string, error)
+}
 type ImojeSetupResolver interface {
 	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
 	ShopID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
@@ -514,6 +521,8 @@ type PaymentResolver interface {
 
 	ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error)
 
+	FailureMessage(ctx context.Context, obj *models.Payment) (*string, error)
+
 	Refunds(ctx context.Context, obj *models.Payment) ([]*models.Refund, error)
 }
 type PaymentEventResolver interface {
@@ -521,6 +530,8 @@ type PaymentEventResolver interface {
 }
 type PaymentMethodResolver interface {
 	Kind(ctx context.Context, obj *models.PaymentMethod) (model.PaymentMethodKind, error)
+
+	Description(ctx context.Context, obj *models.PaymentMethod) (*string, error)
 
 	BankTransfer(ctx context.Context, obj *models.PaymentMethod) (*model.BankTransferDetails, error)
 	Imoje(ctx context.Context, obj *models.PaymentMethod) (*payments.ImojeSetup, error)
@@ -550,8 +561,12 @@ type QueryResolver interface {
 type RefundResolver interface {
 	Amount(ctx context.Context, obj *models.Refund) (*models.Money, error)
 	Status(ctx context.Context, obj *models.Refund) (model.RefundStatus, error)
+	Reason(ctx context.Context, obj *models.Refund) (*string, error)
 }
 type ReservationResolver interface {
+	Note(ctx context.Context, obj *models.Reservation) (*string, error)
+	CancelReason(ctx context.Context, obj *models.Reservation) (*string, error)
+
 	Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error)
 }
 type ReservationConnectionResolver interface {
@@ -561,9 +576,15 @@ type ReservationConnectionResolver interface {
 type ReservationEventResolver interface {
 	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
 }
+type ReservationHistoryEntryResolver interface {
+	Reason(ctx context.Context, obj *models.ReservationHistory) (*string, error)
+}
 type ScheduleExceptionResolver interface {
 	Start(ctx context.Context, obj *models.ScheduleException) (*string, error)
 	End(ctx context.Context, obj *models.ScheduleException) (*string, error)
+}
+type ServiceResolver interface {
+	Description(ctx context.Context, obj *models.Service) (*string, error)
 }
 type StaffMemberResolver interface {
 	Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error)
@@ -579,6 +600,9 @@ type SubscriptionResolver interface {
 }
 type TenantResolver interface {
 	Profile(ctx context.Context, obj *models.Tenant) (*models.Tenant, error)
+}
+type TimeOffResolver interface {
+	Reason(ctx context.Context, obj *models.TimeOff) (*string, error)
 }
 type WeeklyIntervalResolver interface {
 	Weekday(ctx context.Context, obj *models.WeeklyInterval) (model.Weekday, error)
@@ -2739,8 +2763,8 @@ type Service {
   id: UUID!
   "The service's name, shown to customers."
   name: String!
-  "A longer description for customers; empty when there is none."
-  description: String!
+  "A longer description for customers; null when there is none."
+  description: String
   "A grouping for display; null when there is none."
   category: String
   "How long a visit lasts, in minutes."
@@ -2818,8 +2842,8 @@ type TimeOff {
   startsAt: Time!
   "End (UTC)."
   endsAt: Time!
-  "Why, for staff; empty when not given."
-  reason: String!
+  "Why, for staff; null when not given."
+  reason: String
 }
 
 "A bookable start."
@@ -2864,8 +2888,8 @@ type Customer {
   name: String!
   "The customer's e-mail address."
   email: String!
-  "The customer's phone number; empty when not given."
-  phone: String!
+  "The customer's phone number; null when not given."
+  phone: String
 }
 
 "A booked visit; staff of its business or the holder of its customer access token may read it."
@@ -2890,9 +2914,9 @@ type Reservation {
   holdExpiresAt: Time
   "Who it is for."
   customer: Customer!
-  "The customer's note; empty when none."
-  note: String!
-  "The reason given when it was cancelled (empty when none was given); null when it was not cancelled."
+  "The customer's note; null when none."
+  note: String
+  "The reason given when it was cancelled; null when it was not cancelled or no reason was given (status tells which)."
   cancelReason: String
   "When it was booked (UTC)."
   createdAt: Time!
@@ -2916,8 +2940,8 @@ type ReservationHistoryEntry {
   toPaymentStatus: PaymentStatus!
   "A user id, 'customer' or 'system'."
   actor: String!
-  "Why, when known; may be empty."
-  reason: String!
+  "Why; null when not known."
+  reason: String
   "When (UTC)."
   at: Time!
 }
@@ -3483,14 +3507,14 @@ enum RefundStatus {
 
 "Where a customer sends a manual bank transfer."
 type BankTransferDetails {
-  "The account holder's name."
-  accountHolder: String!
+  "The account holder's name; null when not given."
+  accountHolder: String
   "The account number (IBAN)."
   accountNumber: String!
   "The bank's name; null when not given."
   bankName: String
-  "Transfer title with {reservation}, {customer} and {date} placeholders."
-  titleTemplate: String!
+  "Transfer title with {reservation}, {customer} and {date} placeholders; null when not given."
+  titleTemplate: String
 }
 
 "A channel of the tenant's imoje shop, as imoje reports it."
@@ -3553,8 +3577,8 @@ type PaymentMethod {
   kind: PaymentMethodKind!
   "The name shown to customers."
   displayName: String!
-  "Shown to customers."
-  description: String!
+  "Shown to customers; null when there is none."
+  description: String
   "Whether customers are offered it."
   enabled: Boolean!
   "Display position, ascending."
@@ -3589,8 +3613,8 @@ type Refund {
   amount: Money!
   "The refund's state."
   status: RefundStatus!
-  "Why; automatic refunds say so."
-  reason: String!
+  "Why (automatic refunds say so); null when no reason was given."
+  reason: String
   "Made by slotpay itself: a duplicate charge, or money for a cancelled or expired reservation."
   automatic: Boolean!
   "imoje's explanation of a FAILED refund; null otherwise."
@@ -4006,8 +4030,8 @@ type PublicPaymentMethod {
   kind: PaymentMethodKind!
   "The method's name as the business shows it."
   displayName: String!
-  "The business's description of the method."
-  description: String!
+  "The business's description of the method; null when there is none."
+  description: String
   "For IMOJE, the online channels the business offers (BLIK, PBL, PAY_LATER, CARD); empty for other kinds."
   channels: [PaymentChannel!]!
 }
@@ -6377,11 +6401,11 @@ func (ec *executionContext) _BankTransferDetails_accountHolder(ctx context.Conte
 			return obj.AccountHolder, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BankTransferDetails_accountHolder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6446,11 +6470,11 @@ func (ec *executionContext) _BankTransferDetails_titleTemplate(ctx context.Conte
 			return obj.TitleTemplate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BankTransferDetails_titleTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7059,18 +7083,18 @@ func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.C
 			return ec.fieldContext_Customer_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.Customer().Phone(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
 }
 
 func (ec *executionContext) _FreeStaffMember_staffMember(ctx context.Context, field graphql.CollectedField, obj *booking.FreeStaff) (ret graphql.Marshaler) {
@@ -10397,7 +10421,7 @@ func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field g
 			return ec.fieldContext_Payment_failureMessage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FailureMessage, nil
+			return ec.Resolvers.Payment().FailureMessage(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -10408,7 +10432,7 @@ func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Payment_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Payment", field, true, true, "String")
 }
 
 func (ec *executionContext) _Payment_refundedAmount(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
@@ -10677,18 +10701,18 @@ func (ec *executionContext) _PaymentMethod_description(ctx context.Context, fiel
 			return ec.fieldContext_PaymentMethod_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+			return ec.Resolvers.PaymentMethod().Description(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentMethod_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PaymentMethod", field, true, true, "String")
 }
 
 func (ec *executionContext) _PaymentMethod_enabled(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
@@ -11015,11 +11039,11 @@ func (ec *executionContext) _PublicPaymentMethod_description(ctx context.Context
 			return obj.Description, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_PublicPaymentMethod_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12206,18 +12230,18 @@ func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Refund_reason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
+			return ec.Resolvers.Refund().Reason(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Refund_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Refund", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Refund", field, true, true, "String")
 }
 
 func (ec *executionContext) _Refund_automatic(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
@@ -12564,18 +12588,18 @@ func (ec *executionContext) _Reservation_note(ctx context.Context, field graphql
 			return ec.fieldContext_Reservation_note(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
+			return ec.Resolvers.Reservation().Note(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Reservation_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reservation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Reservation_cancelReason(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
@@ -12587,7 +12611,7 @@ func (ec *executionContext) _Reservation_cancelReason(ctx context.Context, field
 			return ec.fieldContext_Reservation_cancelReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CancelReason, nil
+			return ec.Resolvers.Reservation().CancelReason(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -12598,7 +12622,7 @@ func (ec *executionContext) _Reservation_cancelReason(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Reservation_cancelReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reservation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Reservation_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
@@ -13041,18 +13065,18 @@ func (ec *executionContext) _ReservationHistoryEntry_reason(ctx context.Context,
 			return ec.fieldContext_ReservationHistoryEntry_reason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
+			return ec.Resolvers.ReservationHistoryEntry().Reason(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReservationHistoryEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _ReservationHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
@@ -13202,18 +13226,18 @@ func (ec *executionContext) _Service_description(ctx context.Context, field grap
 			return ec.fieldContext_Service_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+			return ec.Resolvers.Service().Description(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Service_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Service", field, true, true, "String")
 }
 
 func (ec *executionContext) _Service_category(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
@@ -14247,18 +14271,18 @@ func (ec *executionContext) _TimeOff_reason(ctx context.Context, field graphql.C
 			return ec.fieldContext_TimeOff_reason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
+			return ec.Resolvers.TimeOff().Reason(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TimeOff_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimeOff", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TimeOff", field, true, true, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
@@ -17214,7 +17238,7 @@ func (ec *executionContext) _BankTransferDetails(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("BankTransferDetails")
 		case "accountHolder":
 			out.Values[i] = ec._BankTransferDetails_accountHolder(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "accountNumber":
@@ -17229,7 +17253,7 @@ func (ec *executionContext) _BankTransferDetails(ctx context.Context, sel ast.Se
 			}
 		case "titleTemplate":
 			out.Values[i] = ec._BankTransferDetails_titleTemplate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -17463,18 +17487,19 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		case "name":
 			out.Values[i] = ec._Customer_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._Customer_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "phone":
-			out.Values[i] = ec._Customer_phone(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_phone(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18377,10 +18402,11 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "failureMessage":
-			out.Values[i] = ec._Payment_failureMessage(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_failureMessage(ctx, field, obj)
+				})
 		case "refundedAmount":
 			out.Values[i] = ec._Payment_refundedAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18491,10 +18517,11 @@ func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._PaymentMethod_description(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentMethod_description(ctx, field, obj)
+				})
 		case "enabled":
 			out.Values[i] = ec._PaymentMethod_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18615,7 +18642,7 @@ func (ec *executionContext) _PublicPaymentMethod(ctx context.Context, sel ast.Se
 			}
 		case "description":
 			out.Values[i] = ec._PublicPaymentMethod_description(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "channels":
@@ -18839,10 +18866,11 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 					return ec._Refund_status(ctx, field, obj)
 				})
 		case "reason":
-			out.Values[i] = ec._Refund_reason(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Refund_reason(ctx, field, obj)
+				})
 		case "automatic":
 			out.Values[i] = ec._Refund_automatic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18937,15 +18965,17 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
-			out.Values[i] = ec._Reservation_note(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_note(ctx, field, obj)
+				})
 		case "cancelReason":
-			out.Values[i] = ec._Reservation_cancelReason(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_cancelReason(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Reservation_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19120,37 +19150,38 @@ func (ec *executionContext) _ReservationHistoryEntry(ctx context.Context, sel as
 		case "fromStatus":
 			out.Values[i] = ec._ReservationHistoryEntry_fromStatus(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "toStatus":
 			out.Values[i] = ec._ReservationHistoryEntry_toStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fromPaymentStatus":
 			out.Values[i] = ec._ReservationHistoryEntry_fromPaymentStatus(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "toPaymentStatus":
 			out.Values[i] = ec._ReservationHistoryEntry_toPaymentStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._ReservationHistoryEntry_actor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
-			out.Values[i] = ec._ReservationHistoryEntry_reason(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReservationHistoryEntry_reason(ctx, field, obj)
+				})
 		case "at":
 			out.Values[i] = ec._ReservationHistoryEntry_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19228,67 +19259,68 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Service_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Service_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Service_description(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_description(ctx, field, obj)
+				})
 		case "category":
 			out.Values[i] = ec._Service_category(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "durationMinutes":
 			out.Values[i] = ec._Service_durationMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "price":
 			out.Values[i] = ec._Service_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bufferBeforeMinutes":
 			out.Values[i] = ec._Service_bufferBeforeMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bufferAfterMinutes":
 			out.Values[i] = ec._Service_bufferAfterMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "capacity":
 			out.Values[i] = ec._Service_capacity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "paymentPolicy":
 			out.Values[i] = ec._Service_paymentPolicy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "holdMinutes":
 			out.Values[i] = ec._Service_holdMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "active":
 			out.Values[i] = ec._Service_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "archivedAt":
 			out.Values[i] = ec._Service_archivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19493,23 +19525,24 @@ func (ec *executionContext) _TimeOff(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._TimeOff_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startsAt":
 			out.Values[i] = ec._TimeOff_startsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endsAt":
 			out.Values[i] = ec._TimeOff_endsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
-			out.Values[i] = ec._TimeOff_reason(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TimeOff_reason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

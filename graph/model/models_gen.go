@@ -66,14 +66,14 @@ type AvailableSlot struct {
 
 // Where a customer sends a manual bank transfer.
 type BankTransferDetails struct {
-	// The account holder's name.
-	AccountHolder string `json:"accountHolder"`
+	// The account holder's name; null when not given.
+	AccountHolder *string `json:"accountHolder,omitempty"`
 	// The account number (IBAN).
 	AccountNumber string `json:"accountNumber"`
 	// The bank's name; null when not given.
 	BankName *string `json:"bankName,omitempty"`
-	// Transfer title with {reservation}, {customer} and {date} placeholders.
-	TitleTemplate string `json:"titleTemplate"`
+	// Transfer title with {reservation}, {customer} and {date} placeholders; null when not given.
+	TitleTemplate *string `json:"titleTemplate,omitempty"`
 }
 
 // Changes to the booking rules; fields left out stay as they are.
@@ -268,8 +268,8 @@ type PublicPaymentMethod struct {
 	Kind PaymentMethodKind `json:"kind"`
 	// The method's name as the business shows it.
 	DisplayName string `json:"displayName"`
-	// The business's description of the method.
-	Description string `json:"description"`
+	// The business's description of the method; null when there is none.
+	Description *string `json:"description,omitempty"`
 	// For IMOJE, the online channels the business offers (BLIK, PBL, PAY_LATER, CARD); empty for other kinds.
 	Channels []PaymentChannel `json:"channels"`
 }

@@ -196,6 +196,9 @@ func TestProductionHardening(t *testing.T) {
 	if s, _, _ := get(t, hs.URL+"/"); s != http.StatusNotFound {
 		t.Fatalf("GraphiQL served in production: %d", s)
 	}
+	if s, _, _ := get(t, hs.URL+"/graphiql/graphiql.min.js"); s != http.StatusNotFound {
+		t.Fatalf("GraphiQL's assets served in production: %d", s)
+	}
 	if s, _, _ := get(t, hs.URL+"/_imoje/_sim/"); s != http.StatusNotFound || srv.Imoje != nil {
 		t.Fatalf("imoje simulator mounted in production: %d", s)
 	}

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
@@ -36,6 +35,7 @@ import (
 	"github.com/slotpay/slotpay/services/tenancy"
 	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
+	"github.com/slotpay/slotpay/services/web/graphiql"
 )
 
 // MaxBodyBytes caps request bodies on /graphql.
@@ -219,7 +219,7 @@ func (s *Server) routes(opt Options) http.Handler {
 		writeJSON(w, http.StatusOK, `{"status":"ready"}`)
 	})
 	if dev {
-		mux.Handle("GET /{$}", playground.Handler("slotpay GraphiQL", "/graphql"))
+		graphiql.Mount(mux)
 	}
 	if s.Config.MetricsAddr == "" {
 		mux.Handle("GET "+metrics.Path, s.MetricsHandler)
