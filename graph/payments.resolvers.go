@@ -74,7 +74,7 @@ func (r *mutationResolver) CreatePaymentMethod(ctx context.Context, input model.
 	if input.Kind != nil {
 		in.Kind = models.PaymentMethodKind(*input.Kind)
 	}
-	return r.Payments.CreateMethod(ctx, p, in)
+	return inInput(r.Payments.CreateMethod(ctx, p, in))
 }
 
 func (r *mutationResolver) UpdatePaymentMethod(ctx context.Context, id uuid.UUID, input model.PaymentMethodInput) (*models.PaymentMethod, error) {
@@ -85,7 +85,7 @@ func (r *mutationResolver) UpdatePaymentMethod(ctx context.Context, id uuid.UUID
 	if input.Kind != nil {
 		return nil, apperr.Invalid("input.kind", "the kind of a payment method cannot change")
 	}
-	return r.Payments.UpdateMethod(ctx, p, id, methodInput(input))
+	return inInput(r.Payments.UpdateMethod(ctx, p, id, methodInput(input)))
 }
 
 func (r *mutationResolver) ArchivePaymentMethod(ctx context.Context, id uuid.UUID) (bool, error) {
@@ -105,11 +105,11 @@ func (r *mutationResolver) SaveImojeCredentials(ctx context.Context, input model
 	for i, c := range input.Channels {
 		channels[i] = string(c)
 	}
-	return r.Payments.SaveImojeCredentials(ctx, p, payments.CredentialsInput{
+	return inInput(r.Payments.SaveImojeCredentials(ctx, p, payments.CredentialsInput{
 		PaymentMethodID: input.PaymentMethodID, Token: input.AuthorizationToken, MerchantID: input.MerchantID,
 		ServiceID: input.ShopID, ServiceKey: input.ShopKey, Environment: string(input.Environment),
 		CustomBaseURL: deref(input.CustomBaseURL), Channels: channels,
-	})
+	}))
 }
 
 func (r *mutationResolver) InitiatePayment(ctx context.Context, input model.InitiatePaymentInput) (*models.Payment, error) {
@@ -121,11 +121,11 @@ func (r *mutationResolver) InitiatePayment(ctx context.Context, input model.Init
 	if input.PayLaterProvider != nil {
 		provider = string(*input.PayLaterProvider)
 	}
-	return r.Payments.InitiatePayment(ctx, p, payments.InitiateInput{
+	return inInput(r.Payments.InitiatePayment(ctx, p, payments.InitiateInput{
 		ReservationID: input.ReservationID, Channel: string(input.Channel), BlikCode: deref(input.BlikCode),
 		BankCode: deref(input.BankCode), PayLaterProvider: provider, IdempotencyKey: input.IdempotencyKey,
 		ReturnURL: deref(input.ReturnURL), ClientIP: clientIP(ctx),
-	})
+	}))
 }
 
 func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*models.Refund, error) {
@@ -138,7 +138,7 @@ func (r *mutationResolver) RefundPayment(ctx context.Context, input model.Refund
 		a := int64(*input.Amount)
 		amount = &a
 	}
-	return r.Payments.RefundPayment(ctx, p, input.PaymentID, amount, deref(input.Reason))
+	return inInput(r.Payments.RefundPayment(ctx, p, input.PaymentID, amount, deref(input.Reason)))
 }
 
 func (r *mutationResolver) MarkReservationPaid(ctx context.Context, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) (*models.Reservation, error) {

@@ -382,10 +382,10 @@ func (s *Service) ArchiveStaffMember(ctx context.Context, p *auth.Principal, id 
 
 func translateStaffError(err error) error {
 	if ok, name := database.IsCode(err, database.CodeUniqueViolation); ok && name == "staff_members_user_key" {
-		return ErrUserAlreadyLinked.WithField("input.userId").Wrap(err)
+		return ErrUserAlreadyLinked.WithField("userId").Wrap(err)
 	}
 	if ok, _ := database.IsCode(err, database.CodeForeignKeyViolation); ok {
-		return ErrUserNotMember.WithField("input.userId").Wrap(err)
+		return ErrUserNotMember.WithField("userId").Wrap(err)
 	}
 	return err
 }
@@ -400,7 +400,7 @@ func setStaffServices(tx *gorm.DB, tenantID, staffID uuid.UUID, ids []uuid.UUID)
 			return err
 		}
 		if int(found) != len(ids) {
-			return ErrServiceNotFound.WithField("input.serviceIds")
+			return ErrServiceNotFound.WithField("serviceIds")
 		}
 	}
 	if err := tx.Where("staff_member_id = ?", staffID).Delete(&models.StaffService{}).Error; err != nil {

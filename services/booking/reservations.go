@@ -103,7 +103,7 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 	switch {
 	case strings.TrimSpace(in.TenantSlug) != "":
 		if tenantID, err = s.tenantIDBySlug(ctx, strings.TrimSpace(in.TenantSlug)); err != nil {
-			return nil, asField(err, "input.tenantSlug")
+			return nil, asField(err, "tenantSlug")
 		}
 	case p.IsStaff():
 		tenantID, source, createdBy = p.TenantID, models.SourceStaff, &p.UserID
@@ -159,7 +159,7 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 	}
 	if len(existing) > 0 {
 		if !bytes.Equal(existing[0].RequestHash, hash) {
-			return nil, ErrIdempotencyMismatch.WithField("input.idempotencyKey")
+			return nil, ErrIdempotencyMismatch.WithField("idempotencyKey")
 		}
 		out.Reservation, out.Replayed = existing[0], true
 		return nil, errReplayed // nothing to write
@@ -185,20 +185,20 @@ var errReplayed = errors.New("idempotent replay")
 // newReservation checks a booking against what was read, in the order a customer would fix it
 // (service, time, staff, the slot), and returns the reservation to insert.
 func (s *Service) newReservation(reads *bookingReads, in CreateInput, tenantID uuid.UUID, source string, createdBy *uuid.UUID, hash []byte, now time.Time) (*models.Reservation, *models.Service, error) {
-	bk, err := reads.settingsAndService("input.serviceId")
+	bk, err := reads.settingsAndService("serviceId")
 	if err != nil {
 		return nil, nil, err
 	}
 	settings, svc := bk.settings, bk.service
 	switch {
 	case !in.StartsAt.After(now):
-		return nil, nil, ErrStartInPast.WithField("input.startsAt")
+		return nil, nil, ErrStartInPast.WithField("startsAt")
 	case in.StartsAt.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
-		return nil, nil, ErrStartTooSoon.WithField("input.startsAt")
+		return nil, nil, ErrStartTooSoon.WithField("startsAt")
 	case in.StartsAt.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
-		return nil, nil, ErrStartTooFar.WithField("input.startsAt")
+		return nil, nil, ErrStartTooFar.WithField("startsAt")
 	}
-	if err := reads.staffAndSchedules(bk, in.StaffMemberID != nil, "input.staffMemberId"); err != nil {
+	if err := reads.staffAndSchedules(bk, in.StaffMemberID != nil, "staffMemberId"); err != nil {
 		return nil, nil, err
 	}
 	spec := specOf(svc)
@@ -254,7 +254,7 @@ func specOf(svc *models.Service) ServiceSpec {
 // that is in hours but off the grid is misaligned; otherwise it is outside working hours.
 func chooseStaff(rules Rules, spec ServiceSpec, schedules []StaffSchedule, start time.Time) (uuid.UUID, error) {
 	if len(schedules) == 0 {
-		return uuid.Nil, ErrNoStaffForService.WithField("input.serviceId")
+		return uuid.Nil, ErrNoStaffForService.WithField("serviceId")
 	}
 	worst := VerdictFree
 	for i := range schedules {
@@ -266,11 +266,11 @@ func chooseStaff(rules Rules, spec ServiceSpec, schedules []StaffSchedule, start
 	}
 	switch worst {
 	case VerdictOutsideHours:
-		return uuid.Nil, ErrOutsideWorkingHours.WithField("input.startsAt")
+		return uuid.Nil, ErrOutsideWorkingHours.WithField("startsAt")
 	case VerdictMisaligned:
-		return uuid.Nil, ErrMisaligned.WithField("input.startsAt")
+		return uuid.Nil, ErrMisaligned.WithField("startsAt")
 	default:
-		return uuid.Nil, ErrSlotUnavailable.WithField("input.startsAt")
+		return uuid.Nil, ErrSlotUnavailable.WithField("startsAt")
 	}
 }
 

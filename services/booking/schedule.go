@@ -210,7 +210,7 @@ func (s *Service) AddTimeOff(ctx context.Context, p *auth.Principal, staffID uui
 		Reason: reason, CreatedAt: s.Now()}
 	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
-		if _, err := loadStaffForEdit(db, p, staffID, "input.staffMemberId"); err != nil {
+		if _, err := loadStaffForEdit(db, p, staffID, "staffMemberId"); err != nil {
 			return err
 		}
 		if err := hoursChanged(tx, staffID, t.StartsAt, t.EndsAt); err != nil {

@@ -318,7 +318,7 @@ func refundAmount(pay *models.Payment, inFlight int64, amount *int64) (int64, er
 		want = *amount
 	}
 	if want > available || want <= 0 {
-		return 0, ErrRefundTooLarge.WithField("input.amount")
+		return 0, ErrRefundTooLarge.WithField("amount")
 	}
 	return want, nil
 }

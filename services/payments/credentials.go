@@ -72,29 +72,29 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 	in.Token, in.MerchantID = strings.TrimSpace(in.Token), strings.TrimSpace(in.MerchantID)
 	in.ServiceID, in.ServiceKey = strings.ToLower(strings.TrimSpace(in.ServiceID)), strings.TrimSpace(in.ServiceKey)
 	if !opaquePattern.MatchString(in.Token) {
-		return "", apperr.Input("input.authorizationToken", apperr.InvalidFormat, "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
+		return "", apperr.Input("authorizationToken", apperr.InvalidFormat, "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
 	}
 	if !merchantIDPattern.MatchString(in.MerchantID) {
-		return "", apperr.Input("input.merchantId", apperr.InvalidFormat, "merchant id (Identyfikator klienta) must be lowercase letters and digits")
+		return "", apperr.Input("merchantId", apperr.InvalidFormat, "merchant id (Identyfikator klienta) must be lowercase letters and digits")
 	}
 	if _, err := uuid.Parse(in.ServiceID); err != nil || len(in.ServiceID) != 36 {
-		return "", apperr.Input("input.shopId", apperr.InvalidFormat, "shop id (Identyfikator sklepu) must be a UUID")
+		return "", apperr.Input("shopId", apperr.InvalidFormat, "shop id (Identyfikator sklepu) must be a UUID")
 	}
 	if !opaquePattern.MatchString(in.ServiceKey) {
-		return "", apperr.Input("input.shopKey", apperr.InvalidFormat, "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
+		return "", apperr.Input("shopKey", apperr.InvalidFormat, "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
 	}
 	if len(in.Channels) == 0 {
-		return "", apperr.Input("input.channels", apperr.Required, "choose at least one channel to offer")
+		return "", apperr.Input("channels", apperr.Required, "choose at least one channel to offer")
 	}
 	for _, c := range in.Channels {
 		if !slices.Contains(allChannels, c) {
-			return "", apperr.Input("input.channels", apperr.NotAllowed, "unknown channel "+c)
+			return "", apperr.Input("channels", apperr.NotAllowed, "unknown channel "+c)
 		}
 	}
 	slices.Sort(in.Channels)
 	in.Channels = slices.Compact(in.Channels)
 	if in.CustomBaseURL != "" && in.Environment != EnvCustom {
-		return "", apperr.Input("input.customBaseUrl", apperr.Inconsistent, "a custom base URL is only taken with environment CUSTOM")
+		return "", apperr.Input("customBaseUrl", apperr.Inconsistent, "a custom base URL is only taken with environment CUSTOM")
 	}
 	switch in.Environment {
 	case EnvProduction:
@@ -109,15 +109,15 @@ func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err
 		// A custom URL makes the server send the tenant's token, and report the answer, wherever
 		// the tenant chooses; and lets a fake imoje "confirm" a shop that is not the tenant's.
 		if !s.o.AllowCustomImoje {
-			return "", apperr.Input("input.environment", apperr.NotAllowed, "a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX")
+			return "", apperr.Input("environment", apperr.NotAllowed, "a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX")
 		}
 		u, err := url.Parse(in.CustomBaseURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-			return "", apperr.Input("input.customBaseUrl", apperr.InvalidFormat, "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
+			return "", apperr.Input("customBaseUrl", apperr.InvalidFormat, "custom base URL must be an absolute http(s) URL such as http://127.0.0.1:8089/v1/merchant")
 		}
 		return strings.TrimRight(in.CustomBaseURL, "/"), nil
 	}
-	return "", apperr.Input("input.environment", apperr.NotAllowed, "environment must be PRODUCTION or SANDBOX (CUSTOM in development)")
+	return "", apperr.Input("environment", apperr.NotAllowed, "environment must be PRODUCTION or SANDBOX (CUSTOM in development)")
 }
 
 // SaveImojeCredentials checks the four values with imoje (GET service/{shopId} proves that token,
@@ -131,12 +131,12 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 	var method models.PaymentMethod
 	if err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error { return lockMethod(tx, p.TenantID, in.PaymentMethodID, &method) }); err != nil {
 		if errors.Is(err, ErrMethodNotFound) {
-			return nil, ErrMethodNotFound.WithField("input.paymentMethodId")
+			return nil, ErrMethodNotFound.WithField("paymentMethodId")
 		}
 		return nil, wrap("save imoje credentials", err)
 	}
 	if method.Kind != models.MethodImoje {
-		return nil, apperr.Invalid("input.paymentMethodId", "credentials belong to an IMOJE payment method")
+		return nil, apperr.Invalid("paymentMethodId", "credentials belong to an IMOJE payment method")
 	}
 	client := s.o.Imoje.Client(baseURL, in.MerchantID, in.Token)
 	shop, err := client.GetService(ctx, in.ServiceID)
@@ -144,14 +144,14 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 		return nil, explainCredentialError(err)
 	}
 	if !strings.EqualFold(shop.ID, in.ServiceID) {
-		return nil, apperr.Invalid("input.shopId", "imoje answered for another shop")
+		return nil, apperr.Invalid("shopId", "imoje answered for another shop")
 	}
 	if !shop.IsActive {
-		return nil, apperr.Invalid("input.shopId", "this shop is not active in imoje")
+		return nil, apperr.Invalid("shopId", "this shop is not active in imoje")
 	}
 	for _, c := range in.Channels {
 		if !shopHas(shop, channelMethod[c]) {
-			return nil, apperr.Invalid("input.channels", "the shop has no active "+c+" channel in imoje; switch it on in the panel or do not offer it")
+			return nil, apperr.Invalid("channels", "the shop has no active "+c+" channel in imoje; switch it on in the panel or do not offer it")
 		}
 	}
 	// imoje accepted the claimant's token for the shop: only now may a holder be asked to make way.
@@ -185,7 +185,7 @@ func (s *Service) SaveImojeCredentials(ctx context.Context, p *auth.Principal, i
 			res = tx.Gorm().Create(&cred)
 		}
 		if ok, c := isUnique(res.Error); ok && c == "imoje_credentials_shop_key" {
-			return ErrShopTaken.WithField("input.shopId").Wrap(res.Error)
+			return ErrShopTaken.WithField("shopId").Wrap(res.Error)
 		}
 		return res.Error
 	})
@@ -216,9 +216,9 @@ func explainCredentialError(err error) error {
 	case !ok || e.Unavailable():
 		return ErrImojeUnavailable.Wrap(err)
 	case e.Unauthorized():
-		return apperr.Invalid("input.authorizationToken", "imoje refused the authorization token for this merchant id: check both in the panel").Wrap(err)
+		return apperr.Invalid("authorizationToken", "imoje refused the authorization token for this merchant id: check both in the panel").Wrap(err)
 	case e.Status == 404 || e.Status == 422:
-		return apperr.Invalid("input.shopId", "imoje does not know this shop for this merchant: check the shop id (Identyfikator sklepu)").Wrap(err)
+		return apperr.Invalid("shopId", "imoje does not know this shop for this merchant: check the shop id (Identyfikator sklepu)").Wrap(err)
 	}
 	return ErrImojeRefused.Wrap(err)
 }

@@ -44,13 +44,13 @@ func (in *InitiateInput) validate() error {
 		if in.IdempotencyKey == "" {
 			reason = apperr.Required
 		}
-		problems.Add(apperr.Input("input.idempotencyKey", reason, "idempotency key must be 1 to 200 characters").With("max", 200))
+		problems.Add(apperr.Input("idempotencyKey", reason, "idempotency key must be 1 to 200 characters").With("max", 200))
 	}
 	problems.Add(in.validateChannel())
 	if in.ReturnURL != "" {
 		u, err := url.Parse(in.ReturnURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.ReturnURL) > 500 {
-			problems.Add(apperr.Input("input.returnUrl", apperr.InvalidFormat, "return URL must be an absolute http(s) URL"))
+			problems.Add(apperr.Input("returnUrl", apperr.InvalidFormat, "return URL must be an absolute http(s) URL"))
 		}
 	}
 	return problems.Err()
@@ -61,22 +61,22 @@ func (in *InitiateInput) validateChannel() error {
 	switch in.Channel {
 	case ChannelBlik:
 		if in.BlikCode != "" && !blikCodePattern.MatchString(in.BlikCode) {
-			return apperr.Input("input.blikCode", apperr.InvalidFormat, "BLIK code must be 6 digits")
+			return apperr.Input("blikCode", apperr.InvalidFormat, "BLIK code must be 6 digits")
 		}
 	case ChannelPBL:
 		if in.BankCode == "" {
-			return apperr.Input("input.bankCode", apperr.Required, "choose a bank for a fast transfer")
+			return apperr.Input("bankCode", apperr.Required, "choose a bank for a fast transfer")
 		}
 	case ChannelPayLater:
 		if _, ok := payLaterCodes[in.PayLaterProvider]; !ok {
-			return apperr.Input("input.payLaterProvider", apperr.NotAllowed, "choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO")
+			return apperr.Input("payLaterProvider", apperr.NotAllowed, "choose a pay-later provider: TWISTO, PAYPO, BLIK_PAY_LATER or PRAGMA_GO")
 		}
 	case ChannelCard, ChannelChoose:
 	default:
-		return apperr.Input("input.channel", apperr.NotAllowed, "channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE")
+		return apperr.Input("channel", apperr.NotAllowed, "channel must be BLIK, PBL, PAY_LATER, CARD or CHOOSE")
 	}
 	if in.Channel != ChannelBlik && in.BlikCode != "" {
-		return apperr.Input("input.blikCode", apperr.Inconsistent, "a BLIK code goes with the BLIK channel only")
+		return apperr.Input("blikCode", apperr.Inconsistent, "a BLIK code goes with the BLIK channel only")
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if _, err := reservationScope(p, in.ReservationID, "input.reservationId"); err != nil {
+	if _, err := reservationScope(p, in.ReservationID, "reservationId"); err != nil {
 		return nil, err
 	}
 	hash := requestHash(struct {
@@ -195,7 +195,7 @@ func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.Payme
 	var cred models.ImojeCredentials
 	view, err := lockedView(tx, in.ReservationID)
 	if booking.IsReservationNotFound(err) {
-		return nil, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("input.reservationId")
+		return nil, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("reservationId")
 	}
 	if err != nil {
 		return nil, cred, imoje.ServiceMethod{}, err
@@ -207,7 +207,7 @@ func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.Payme
 		return nil, cred, imoje.ServiceMethod{}, err
 	}
 	if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
-		return nil, cred, imoje.ServiceMethod{}, apperr.Invalid("input.channel", "this business does not offer "+in.Channel)
+		return nil, cred, imoje.ServiceMethod{}, apperr.Invalid("channel", "this business does not offer "+in.Channel)
 	}
 	channel, err := pickChannel(cred, in, view.Amount, view.Currency)
 	return view, cred, channel, err
@@ -270,10 +270,10 @@ func (s *Service) replay(ctx context.Context, tenantID uuid.UUID, key string, ha
 			return nil, wrap("initiate payment", err)
 		}
 		if pay == nil {
-			return nil, ErrPaymentInProgress.WithField("input.reservationId")
+			return nil, ErrPaymentInProgress.WithField("reservationId")
 		}
 		if string(pay.RequestHash) != string(hash) {
-			return nil, ErrIdempotencyMismatch.WithField("input.idempotencyKey")
+			return nil, ErrIdempotencyMismatch.WithField("idempotencyKey")
 		}
 		if pay.Status != models.PaymentStateCreated || attempt >= 40 {
 			return pay, nil
@@ -308,13 +308,13 @@ func pickChannel(cred models.ImojeCredentials, in InitiateInput, amount int64, c
 	var method, code, field string
 	switch in.Channel {
 	case ChannelBlik:
-		method, code, field = "blik", "blik", "input.channel"
+		method, code, field = "blik", "blik", "channel"
 	case ChannelPBL:
-		method, code, field = "pbl", in.BankCode, "input.bankCode"
+		method, code, field = "pbl", in.BankCode, "bankCode"
 	case ChannelPayLater:
-		method, code, field = "imoje_paylater", payLaterCodes[in.PayLaterProvider], "input.payLaterProvider"
+		method, code, field = "imoje_paylater", payLaterCodes[in.PayLaterProvider], "payLaterProvider"
 	case ChannelCard:
-		method, code, field = "card", "", "input.channel"
+		method, code, field = "card", "", "channel"
 	case ChannelChoose:
 		return imoje.ServiceMethod{}, nil
 	}

@@ -17,12 +17,12 @@ func TestInitiateInputReportsEveryProblem(t *testing.T) {
 	}{
 		{"BLIK with a code", InitiateInput{Channel: ChannelBlik, BlikCode: "123456", IdempotencyKey: "k"}, ""},
 		{"no key, a bad code, a bad return URL", InitiateInput{Channel: ChannelBlik, BlikCode: "12", ReturnURL: "ftp://x"},
-			"input.idempotencyKey REQUIRED, input.blikCode INVALID_FORMAT, input.returnUrl INVALID_FORMAT"},
-		{"a long key", InitiateInput{Channel: ChannelCard, IdempotencyKey: strings.Repeat("k", 201)}, "input.idempotencyKey TOO_LONG"},
-		{"PBL without a bank", InitiateInput{Channel: ChannelPBL, IdempotencyKey: "k"}, "input.bankCode REQUIRED"},
-		{"an unknown pay-later provider", InitiateInput{Channel: ChannelPayLater, PayLaterProvider: "X", IdempotencyKey: "k"}, "input.payLaterProvider NOT_ALLOWED"},
-		{"an unknown channel", InitiateInput{Channel: "CASH", IdempotencyKey: "k"}, "input.channel NOT_ALLOWED"},
-		{"a BLIK code for a card", InitiateInput{Channel: ChannelCard, BlikCode: "123456", IdempotencyKey: "k"}, "input.blikCode INCONSISTENT"},
+			"idempotencyKey REQUIRED, blikCode INVALID_FORMAT, returnUrl INVALID_FORMAT"},
+		{"a long key", InitiateInput{Channel: ChannelCard, IdempotencyKey: strings.Repeat("k", 201)}, "idempotencyKey TOO_LONG"},
+		{"PBL without a bank", InitiateInput{Channel: ChannelPBL, IdempotencyKey: "k"}, "bankCode REQUIRED"},
+		{"an unknown pay-later provider", InitiateInput{Channel: ChannelPayLater, PayLaterProvider: "X", IdempotencyKey: "k"}, "payLaterProvider NOT_ALLOWED"},
+		{"an unknown channel", InitiateInput{Channel: "CASH", IdempotencyKey: "k"}, "channel NOT_ALLOWED"},
+		{"a BLIK code for a card", InitiateInput{Channel: ChannelCard, BlikCode: "123456", IdempotencyKey: "k"}, "blikCode INCONSISTENT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -47,12 +47,12 @@ func TestPaymentMethodReportsEveryProblem(t *testing.T) {
 			AccountNumber: s("PL61 1090 1014 0000 0712 1981 2874")}, ""},
 		{"no name, a long description, account details on site", models.PaymentMethod{Kind: models.MethodOnSite,
 			Description: strings.Repeat("d", 1001), AccountNumber: s("x")},
-			"input.displayName REQUIRED, input.description TOO_LONG, input.accountNumber NOT_ALLOWED"},
+			"displayName REQUIRED, description TOO_LONG, accountNumber NOT_ALLOWED"},
 		{"a bank transfer without details", models.PaymentMethod{Kind: models.MethodBankTransfer, DisplayName: strings.Repeat("n", 101),
 			TitleTemplate: s(strings.Repeat("t", 141))},
-			"input.displayName TOO_LONG, input.accountHolder REQUIRED, input.accountNumber REQUIRED, input.titleTemplate TOO_LONG"},
+			"displayName TOO_LONG, accountHolder REQUIRED, accountNumber REQUIRED, titleTemplate TOO_LONG"},
 		{"a bad IBAN", models.PaymentMethod{Kind: models.MethodBankTransfer, DisplayName: "T", AccountHolder: s("S"),
-			AccountNumber: s("PL00 1090 1014 0000 0712 1981 2874")}, "input.accountNumber INVALID_FORMAT"},
+			AccountNumber: s("PL00 1090 1014 0000 0712 1981 2874")}, "accountNumber INVALID_FORMAT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

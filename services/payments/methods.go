@@ -44,14 +44,14 @@ func validateMethod(m *models.PaymentMethod) error {
 		if m.DisplayName == "" {
 			reason = apperr.Required
 		}
-		problems.Add(apperr.Input("input.displayName", reason, "display name must be 1 to 100 characters").With("max", 100))
+		problems.Add(apperr.Input("displayName", reason, "display name must be 1 to 100 characters").With("max", 100))
 	}
 	if utf8.RuneCountInString(m.Description) > 1000 {
-		problems.Add(apperr.Input("input.description", apperr.TooLong, "description must be at most 1000 characters").With("max", 1000))
+		problems.Add(apperr.Input("description", apperr.TooLong, "description must be at most 1000 characters").With("max", 1000))
 	}
 	if m.Kind != models.MethodBankTransfer {
 		if m.AccountHolder != nil || m.AccountNumber != nil || m.BankName != nil || m.TitleTemplate != nil {
-			problems.Add(apperr.Input("input.accountNumber", apperr.NotAllowed, "account details belong to BANK_TRANSFER methods only"))
+			problems.Add(apperr.Input("accountNumber", apperr.NotAllowed, "account details belong to BANK_TRANSFER methods only"))
 		}
 		return problems.Err()
 	}
@@ -63,14 +63,14 @@ func validateMethod(m *models.PaymentMethod) error {
 func validateBankTransfer(m *models.PaymentMethod) error {
 	var problems apperr.Problems
 	if m.AccountHolder == nil || strings.TrimSpace(*m.AccountHolder) == "" {
-		problems.Add(apperr.Input("input.accountHolder", apperr.Required, "account holder is required for a bank transfer"))
+		problems.Add(apperr.Input("accountHolder", apperr.Required, "account holder is required for a bank transfer"))
 	}
 	if m.AccountNumber == nil {
-		problems.Add(apperr.Input("input.accountNumber", apperr.Required, "account number (IBAN) is required for a bank transfer"))
+		problems.Add(apperr.Input("accountNumber", apperr.Required, "account number (IBAN) is required for a bank transfer"))
 	} else {
 		iban := strings.ToUpper(strings.ReplaceAll(*m.AccountNumber, " ", ""))
 		if !ibanPattern.MatchString(iban) || !ibanChecksumOK(iban) {
-			problems.Add(apperr.Input("input.accountNumber", apperr.InvalidFormat, "account number is not a valid IBAN"))
+			problems.Add(apperr.Input("accountNumber", apperr.InvalidFormat, "account number is not a valid IBAN"))
 		}
 		m.AccountNumber = &iban
 	}
@@ -79,7 +79,7 @@ func validateBankTransfer(m *models.PaymentMethod) error {
 		m.TitleTemplate = &def
 	}
 	if utf8.RuneCountInString(*m.TitleTemplate) > 140 {
-		problems.Add(apperr.Input("input.titleTemplate", apperr.TooLong, "transfer title template must be at most 140 characters").With("max", 140))
+		problems.Add(apperr.Input("titleTemplate", apperr.TooLong, "transfer title template must be at most 140 characters").With("max", 140))
 	}
 	return problems.Err()
 }
@@ -143,11 +143,11 @@ func (s *Service) CreateMethod(ctx context.Context, p *auth.Principal, in Method
 	switch in.Kind {
 	case models.MethodImoje, models.MethodOnSite, models.MethodBankTransfer:
 	default:
-		return nil, apperr.Invalid("input.kind", "kind must be IMOJE, ON_SITE or BANK_TRANSFER")
+		return nil, apperr.Invalid("kind", "kind must be IMOJE, ON_SITE or BANK_TRANSFER")
 	}
 	m := models.PaymentMethod{TenantID: p.TenantID, ID: uuid.New(), Kind: in.Kind, Enabled: true, AutoRefundUnwanted: true}
 	if in.DisplayName == nil {
-		return nil, apperr.Invalid("input.displayName", "display name is required")
+		return nil, apperr.Invalid("displayName", "display name is required")
 	}
 	applyInput(&m, in)
 	if err := validateMethod(&m); err != nil {
@@ -177,7 +177,7 @@ func clearDefault(tx *database.Tx, tenantID uuid.UUID) error {
 
 func translateMethodError(err error) error {
 	if ok, c := isUnique(err); ok && c == "payment_methods_one_imoje" {
-		return apperr.New(apperr.Conflict, "this business already has an imoje payment method").WithField("input.kind").Wrap(err)
+		return apperr.New(apperr.Conflict, "this business already has an imoje payment method").WithField("kind").Wrap(err)
 	}
 	return err
 }

@@ -23,17 +23,17 @@ import (
 func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentID uuid.UUID, amount *int64, reason string) (*models.Refund, error) {
 	reason = strings.TrimSpace(reason)
 	if len([]rune(reason)) > 255 {
-		return nil, apperr.Invalid("input.reason", "reason must be at most 255 characters")
+		return nil, apperr.Invalid("reason", "reason must be at most 255 characters")
 	}
 	if amount != nil && *amount <= 0 {
-		return nil, apperr.Invalid("input.amount", "refund amount must be positive")
+		return nil, apperr.Invalid("amount", "refund amount must be positive")
 	}
 	var ref models.Refund
 	err := s.db.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		var pay models.Payment
 		err := tx.Gorm().Clauses(lockUpdate).First(&pay, "id = ?", paymentID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrPaymentNotFound.WithField("input.paymentId")
+			return ErrPaymentNotFound.WithField("paymentId")
 		}
 		if err != nil {
 			return err

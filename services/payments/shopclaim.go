@@ -85,7 +85,7 @@ func (s *Service) releaseStaleClaim(ctx context.Context, claimant uuid.UUID, mer
 		return err
 	}
 	if !stale {
-		return ErrShopTaken.WithField("input.shopId")
+		return ErrShopTaken.WithField("shopId")
 	}
 	// Only the row as read: a holder that saved a new token meanwhile keeps the shop (the claim
 	// then meets the unique index and is ErrShopTaken).

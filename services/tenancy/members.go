@@ -49,7 +49,7 @@ func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email stri
 			return err
 		}
 		if members > 0 {
-			return ErrAlreadyMember.WithField("input.email")
+			return ErrAlreadyMember.WithField("email")
 		}
 		// An expired open invitation makes way for the new one.
 		if err := db.Exec(`UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND lower(email) = ?
@@ -58,7 +58,7 @@ func (s *Service) InviteStaff(ctx context.Context, p *auth.Principal, email stri
 		}
 		if err := db.Create(&inv).Error; err != nil {
 			if ok, _ := database.IsCode(err, database.CodeUniqueViolation); ok {
-				return ErrOpenInvitation.WithField("input.email").Wrap(err)
+				return ErrOpenInvitation.WithField("email").Wrap(err)
 			}
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 	}
 	tenantID, hash, ok := parseOpaqueToken("inv", token)
 	if !ok {
-		return nil, ErrBadInvitation.WithField("input.token")
+		return nil, ErrBadInvitation.WithField("token")
 	}
 	inv, err := s.openInvitation(ctx, tenantID, hash)
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Service) openInvitation(ctx context.Context, tenantID uuid.UUID, hash [
 		return tx.Gorm().Where("token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", hash, s.now()).First(&inv).Error
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return inv, ErrBadInvitation.WithField("input.token")
+		return inv, ErrBadInvitation.WithField("token")
 	}
 	return inv, wrap("accept invitation", err)
 }
@@ -157,7 +157,7 @@ func (s *Service) invitee(ctx context.Context, inv models.Invitation, name, pass
 		}
 		ok, err := auth.VerifyPassword(ctx, password, existing[0].PasswordHash)
 		if err != nil || !ok {
-			return user, false, ErrBadCredentials.WithField("input.password")
+			return user, false, ErrBadCredentials.WithField("password")
 		}
 		proved()
 		user.ID = existing[0].ID
@@ -189,7 +189,7 @@ func (s *Service) join(ctx context.Context, inv models.Invitation, user models.U
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrBadInvitation.WithField("input.token")
+			return ErrBadInvitation.WithField("token")
 		}
 		if isNew {
 			if err := db.Create(&user).Error; err != nil {
@@ -300,7 +300,7 @@ func (s *Service) lockMember(tx *gorm.DB, p *auth.Principal, userID uuid.UUID, m
 	}
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(m, "tenant_id = ? AND user_id = ?", p.TenantID, userID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrMemberNotFound.WithField("input.userId")
+		return ErrMemberNotFound.WithField("userId")
 	}
 	return err
 }

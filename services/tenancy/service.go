@@ -163,7 +163,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 			return err
 		}
 		if taken {
-			return ErrSlugTaken.WithField("input.slug")
+			return ErrSlugTaken.WithField("slug")
 		}
 		if err := db.Create(&tenant).Error; err != nil {
 			return translateUnique(err)
@@ -187,9 +187,9 @@ func translateUnique(err error) error {
 	if ok, constraint := database.IsCode(err, database.CodeUniqueViolation); ok {
 		switch constraint {
 		case "tenants_slug_key":
-			return ErrSlugTaken.WithField("input.slug").Wrap(err)
+			return ErrSlugTaken.WithField("slug").Wrap(err)
 		case "users_email_key":
-			return ErrEmailTaken.WithField("input.email").Wrap(err)
+			return ErrEmailTaken.WithField("email").Wrap(err)
 		}
 	}
 	return err

@@ -15,10 +15,39 @@
     url: ws.href,
     connectionParams: function () { return headers; },
   });
-  var fetchAll = GraphiQL.createFetcher({ url: http.href, wsClient: wsClient });
+  var fetchHTTP = GraphiQL.createFetcher({ url: http.href });
+
+  // isSubscription tells whether the operation to run is a subscription: the named one, or the
+  // document's only operation. (GraphiQL's own fetcher decides this only when it is handed the
+  // parsed document, which it is not for every run.)
+  function isSubscription(query, operationName) {
+    var text = query.replace(/#[^\n\r]*/g, ' ');
+    if (operationName) {
+      return new RegExp('\\bsubscription\\s+' + operationName + '\\b').test(text);
+    }
+    return /^\s*subscription\b/.test(text);
+  }
+
+  // subscribe runs a subscription over graphql-ws, as an observable GraphiQL shows event by event.
+  function subscribe(params) {
+    return {
+      subscribe: function (observer) {
+        var stop = wsClient.subscribe(params, {
+          next: function (v) { observer.next(v); },
+          error: function (e) { observer.error(e); },
+          complete: function () { observer.complete(); },
+        });
+        return { unsubscribe: stop };
+      },
+    };
+  }
+
   function fetcher(params, options) {
     headers = (options && options.headers) || {};
-    return fetchAll(params, options);
+    if (isSubscription(params.query || '', params.operationName)) {
+      return subscribe(params);
+    }
+    return fetchHTTP(params, options);
   }
 
   ReactDOM.createRoot(root).render(React.createElement(GraphiQL, {
