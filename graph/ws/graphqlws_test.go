@@ -98,7 +98,15 @@ func nodeHarness(t *testing.T) string {
 		missing("node is not on PATH")
 	}
 	if _, err := os.Stat(filepath.Join(harness, "node_modules", "graphql-ws", "package.json")); err != nil {
-		missing("the graphql-ws harness is not installed")
+		// Install the pinned harness from its lockfile, as .ci/run does, so the README's one test
+		// command works on a fresh checkout.
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			missing("the graphql-ws harness is not installed and npm is not on PATH")
+		}
+		if out, err := exec.Command(npm, "ci", "--prefix", harness, "--no-audit", "--no-fund").CombinedOutput(); err != nil {
+			missing(fmt.Sprintf("npm ci for the graphql-ws harness failed: %v\n%s", err, out))
+		}
 	}
 	return node
 }

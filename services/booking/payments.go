@@ -69,13 +69,26 @@ func (v *PaymentView) LocalStart() time.Time {
 	return v.StartsAt.In(loc)
 }
 
-// reservationForPaymentSQL reads a reservation locked, with its service's name and its business's
-// zone: by its id ($2), or as the reservation of payment $3 when $2 is NULL.
-var reservationForPaymentSQL = `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name, t.time_zone
+// reservationForPaymentSQL reads a reservation with its service's name and its business's zone and
+// locks it, by the reservation's id ($2) or by the id of one of its payments: two statement texts
+// rather than one with coalesce($2, (SELECT …)), whose generic plan PostgreSQL runs without the
+// reservation's primary key (8 ms instead of 0.2 ms per notification on the bench's 500,000 rows).
+func reservationForPaymentSQL(byPayment bool) string {
+	id := "$2"
+	if byPayment {
+		id = "(SELECT p.reservation_id FROM payments p WHERE p.tenant_id = $1 AND p.id = $2)"
+	}
+	return `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name, t.time_zone
 	FROM reservations r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
 	JOIN tenants t ON t.id = r.tenant_id
-	WHERE r.tenant_id = $1 AND r.id = coalesce($2::uuid, (SELECT p.reservation_id FROM payments p WHERE p.tenant_id = $1 AND p.id = $3))
+	WHERE r.tenant_id = $1 AND r.id = ` + id + `
 	FOR UPDATE OF r`
+}
+
+var (
+	reservationForPaymentByID      = reservationForPaymentSQL(false)
+	reservationForPaymentByPayment = reservationForPaymentSQL(true)
+)
 
 func prefixed(alias, columns string) string {
 	cols := strings.Split(columns, ", ")
@@ -92,13 +105,11 @@ func prefixed(alias, columns string) string {
 // reservation). Once the round trip has run, *out holds the view, or stays nil when there is no
 // such reservation in tx's tenant.
 func QueueReservationForPayment(tx *database.Tx, reservationID, paymentID uuid.UUID, out **PaymentView) {
-	var byID, byPayment any
-	if reservationID != uuid.Nil {
-		byID = reservationID
-	} else {
-		byPayment = paymentID
+	sql, id := reservationForPaymentByID, reservationID
+	if reservationID == uuid.Nil {
+		sql, id = reservationForPaymentByPayment, paymentID
 	}
-	tx.Queue(reservationForPaymentSQL, byID, byPayment).Query(func(rows pgx.Rows) error {
+	tx.Queue(sql, id).Query(func(rows pgx.Rows) error {
 		var got []paymentViewRow
 		if err := database.CollectInto(&got)(rows); err != nil {
 			return fmt.Errorf("reservation for payment: %w", err)
