@@ -64,9 +64,6 @@ type Tx struct {
 // TenantID is the tenant the transaction is scoped to (uuid.Nil for AsUser without a tenant).
 func (tx *Tx) TenantID() uuid.UUID { return tx.tenantID }
 
-// Context is the context the transaction runs under.
-func (tx *Tx) Context() context.Context { return tx.ctx }
-
 // Queue queues sql for the next round trip with the tenant as $1 and args as $2, $3, …; the
 // callbacks set on the result (Exec, Query, QueryRow) run when it is sent.
 func (tx *Tx) Queue(sql string, args ...any) *pgx.QueuedQuery {
@@ -258,9 +255,6 @@ func (p txConnPool) QueryRowContext(ctx context.Context, query string, args ...a
 	p.flush()
 	return p.tx.conn.QueryRowContext(ctx, query, args...)
 }
-
-// String describes the transaction in errors and logs.
-func (tx *Tx) String() string { return fmt.Sprintf("database.Tx(tenant %s)", tx.tenantID) }
 
 // QueueRows queues a read of T rows (columns matched to fields by name, see Columns) appended to
 // out when the round trip runs. args are $2, $3, … ($1 is the tenant).

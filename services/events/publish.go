@@ -82,7 +82,7 @@ func Publish(tx *database.Tx, evs ...Event) error {
 			return fmt.Errorf("publish %s: %w: event of tenant %s in a transaction of %s", e.Kind, ErrInvalidEvent, e.TenantID, tx.TenantID())
 		}
 	}
-	sql, args, err := notifications(3, evs)
+	sql, args, err := notifications(evs)
 	if err != nil || sql == "" {
 		return err
 	}
@@ -92,9 +92,9 @@ func Publish(tx *database.Tx, evs ...Event) error {
 	return nil
 }
 
-// notifications is `SELECT pg_notify($c, $first), pg_notify($c, $first+1), …` for evs, with c the
-// channel's parameter (first-1), and the payload arguments.
-func notifications(first int, evs []Event) (string, []any, error) {
+// notifications is `SELECT pg_notify($2, $3), pg_notify($2, $4), …` for evs ($1 is the tenant, $2
+// the channel), and the payload arguments.
+func notifications(evs []Event) (string, []any, error) {
 	if len(evs) == 0 {
 		return "", nil, nil
 	}
@@ -112,7 +112,7 @@ func notifications(first int, evs []Event) (string, []any, error) {
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("pg_notify($" + strconv.Itoa(first-1) + ", $" + strconv.Itoa(first+i) + ")")
+		sql.WriteString("pg_notify($2, $" + strconv.Itoa(3+i) + ")")
 		args = append(args, string(payload))
 	}
 	return sql.String(), args, nil
