@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"maps"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -33,6 +34,7 @@ type SettingsInput struct {
 	BookingHorizonDays *int
 	SlotStepMinutes    *int
 	DefaultHoldMinutes *int
+	CancellationRules  *RulesInput
 }
 
 // UpdateBookingSettings changes the caller's booking rules (OWNER/ADMIN).
@@ -57,12 +59,22 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		problems.Add(intIn(*c.v, c.lo, c.hi, c.field))
 		updates[c.col] = *c.v
 	}
+	if in.CancellationRules != nil {
+		problems.Add(in.CancellationRules.validate("cancellationRules"))
+	}
 	if err := problems.Err(); err != nil {
 		return nil, err
 	}
 	var out models.BookingSettings
 	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
+		if in.CancellationRules != nil {
+			if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&out, "id = ?", p.TenantID).Error; err != nil {
+				return err
+			}
+			in.CancellationRules.applyTo(&out.CancellationRules)
+			maps.Copy(updates, rulesColumns(out.CancellationRules))
+		}
 		if len(updates) > 0 {
 			updates["updated_at"] = s.Now()
 			if err := db.Table("tenants").Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
@@ -88,6 +100,7 @@ type ServiceInput struct {
 	PaymentPolicy       *models.PaymentPolicy
 	HoldMinutes         *int
 	Active              *bool
+	CancellationRules   *RulesInput // overrides of the business's rules
 }
 
 // apply validates in onto svc, reporting every bad field at once.
@@ -123,6 +136,10 @@ func (in ServiceInput) apply(svc *models.Service, creating bool) error {
 	}
 	if in.Active != nil {
 		svc.Active = *in.Active
+	}
+	if in.CancellationRules != nil {
+		problems.Add(in.CancellationRules.validate("cancellationRules"))
+		in.CancellationRules.overrideOn(&svc.CancellationOverrides)
 	}
 	return problems.Err()
 }
