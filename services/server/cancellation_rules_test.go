@@ -66,7 +66,9 @@ func TestCancellationRulesOfBusinessAndService(t *testing.T) {
 	// A change of the business's rules reaches the rules the service did not override.
 	b.Must(b.owner.AccessToken, `mutation { updateBookingSettings(input: {cancellationRules: {freeCancellationHours: 12}}) { minNoticeMinutes } }`, nil, nil)
 	var after struct {
-		Service struct{ CancellationRules struct{ FreeCancellationHours int } }
+		Service struct {
+			CancellationRules struct{ FreeCancellationHours int }
+		}
 	}
 	b.Must(b.owner.AccessToken, `query($id: UUID!) { service(id: $id) { cancellationRules { freeCancellationHours } } }`, map[string]any{"id": b.service}, &after)
 	if after.Service.CancellationRules.FreeCancellationHours != 12 {
