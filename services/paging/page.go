@@ -113,19 +113,46 @@ func finish[T any](rows []T, o Ordering, r Request, key Key[T]) Page[T] {
 	return p
 }
 
+// Order is an ordering of a list of T with the way to read a row's position in it.
+type Order[T any] struct {
+	Ordering
+	Key Key[T]
+}
+
+// Orders are a list's orderings by the domain's name for them; the one named "" is the default.
+type Orders[T any] map[string]Order[T]
+
+// Pick is the ordering named name, or the default when there is none by that name.
+func (os Orders[T]) Pick(name string) Order[T] {
+	if o, ok := os[name]; ok {
+		return o
+	}
+	return os[""]
+}
+
 // QueuePage queues the page's read (and its count when r asks for it) into tx; out is set when the
 // round trip runs. table is read with T's columns (database.Columns).
-func QueuePage[T any](tx *database.Tx, table string, f Filter, o Ordering, r Request, key Key[T], out *Page[T]) {
-	page, count := Statements(database.Columns[T](), table, f, o, r)
+func QueuePage[T any](tx *database.Tx, table string, f Filter, o Order[T], r Request, out *Page[T]) {
+	QueuePageOf(tx, database.Columns[T](), table, f, o, r, out)
+}
+
+// QueuePageOf is QueuePage reading columns (e.g. qualified ones of a join) from table.
+func QueuePageOf[T any](tx *database.Tx, columns, table string, f Filter, o Order[T], r Request, out *Page[T]) {
+	page, count := Statements(columns, table, f, o.Ordering, r)
 	tx.Queue(page.SQL, page.Args...).Query(func(rows pgx.Rows) error {
 		var got []T
 		if err := database.CollectInto(&got)(rows); err != nil {
 			return err
 		}
-		*out = finish(got, o, r, key) // the count, queued after, is scanned after this
+		*out = finish(got, o.Ordering, r, o.Key) // the count, queued after, is scanned after this
 		return nil
 	})
 	if r.WithTotal {
 		tx.Queue(count.SQL, count.Args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out.TotalCount) })
 	}
+}
+
+// By is the ordering name of a list by column (of kind), ties broken by the id column.
+func By[T any](name, column string, kind Kind, desc bool, key Key[T]) Order[T] {
+	return Order[T]{Ordering: Ordering{Name: name, Column: column, Tie: "id", Kind: kind, Desc: desc}, Key: key}
 }

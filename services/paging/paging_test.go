@@ -147,7 +147,7 @@ func rowsAt(ns ...int) []row {
 	return out
 }
 
-func TestFinish(t *testing.T) {
+func TestFinishPage(t *testing.T) {
 	key := func(r *row) (any, uuid.UUID) { return r.at, r.id }
 	c := &Cursor{}
 	cases := []struct {
