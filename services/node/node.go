@@ -71,7 +71,7 @@ func (r *Registry) Resolve(ctx context.Context, p *auth.Principal, ids []string)
 	parsed := make([]uuid.UUID, len(ids))
 	var valid []uuid.UUID
 	for i, s := range ids {
-		if id, err := uuid.Parse(s); err == nil && id.String() == strings.ToLower(s) {
+		if id, err := uuid.Parse(s); err == nil && id.String() == s { // only the form Node.id is written in
 			parsed[i] = id
 			valid = append(valid, id)
 		}
