@@ -66,11 +66,15 @@ func TestNodeResolvesEveryNodeType(t *testing.T) {
 	var off struct{ AddTimeOff struct{ ID string } }
 	p.Must(owner, `mutation($in: TimeOffInput!) { addTimeOff(input: $in) { id } }`, map[string]any{"in": map[string]any{
 		"staffMemberId": p.staff, "startsAt": p.day.AddDate(0, 0, 5).Format(time.RFC3339), "endsAt": p.day.AddDate(0, 0, 6).Format(time.RFC3339)}}, &off)
-	var inv struct{ InviteStaff struct{ Invitation struct{ ID string } } }
+	var inv struct {
+		InviteStaff struct{ Invitation struct{ ID string } }
+	}
 	p.Must(owner, `mutation { inviteStaff(input: {email: "later@nodes.example.com", role: STAFF}) { invitation { id } } }`, nil, &inv)
 	var notes struct {
 		PaymentNotifications struct {
-			Edges []struct{ Node struct{ ID, Outcome, Kind string } }
+			Edges []struct {
+				Node struct{ ID, Outcome, Kind string }
+			}
 		}
 	}
 	p.Must(owner, `{ paymentNotifications(first: 100) { edges { node { id outcome kind } } } }`, nil, &notes)
@@ -360,7 +364,9 @@ func TestConnectionsPageBothWays(t *testing.T) {
 	// Names A to Z, then Z to A, with the archived one only when asked for.
 	names := func(args string) []string {
 		var out struct {
-			ServicesConnection struct{ Edges []struct{ Node struct{ Name string } } }
+			ServicesConnection struct {
+				Edges []struct{ Node struct{ Name string } }
+			}
 		}
 		b.Must(owner, `{ servicesConnection(`+args+`) { edges { node { name } } } }`, nil, &out)
 		var got []string
