@@ -100,3 +100,14 @@ func only(m map[uuid.UUID]any, ids []uuid.UUID) map[uuid.UUID]any {
 	}
 	return out
 }
+
+// TypeNames are the names of the node types, in the table's order (the schema's Node
+// implementations must be exactly these: graph's TestNodeTypesAreRegistered).
+func TypeNames() []string {
+	ts := types(nil, nil, nil) // the loads are not called
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
+}
