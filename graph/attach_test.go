@@ -32,7 +32,7 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 	if gqlErr != nil {
 		t.Fatal(gqlErr)
 	}
-	holders := map[string]bool{"Reservation": true, "ReservationConnection": true, "ReservationEdge": true, "CreateReservationPayload": true}
+	holders := map[string]bool{"Reservation": true, "ReservationConnection": true, "ReservationEdge": true, "CreateReservationPayload": true, "Node": true}
 	var got []string
 	for _, def := range schema.Types {
 		if def.Kind != ast.Object || def.BuiltIn {
@@ -53,6 +53,8 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 		"Mutation.createReservation",
 		"Mutation.markNoShow",
 		"Mutation.markReservationPaid", // TestPaymentMethodsAndManualPayments
+		"Query.node",                   // TestNodeResolvesEveryNodeType (attaches on ... on Reservation)
+		"Query.nodes",                  // same test; node shares its code (Resolver.nodes)
 		"Query.reservation",            // TestEveryReservationResultCarriesItsRelations
 		"Query.reservations",           // TestReservationPageQueryCount (attaches under edges.node)
 		"ReservationConnection.edges",

@@ -197,7 +197,7 @@ func (r *queryResolver) Reservation(ctx context.Context, id uuid.UUID) (*models.
 	return r.withRelations(ctx)(r.Booking.Reservation(ctx, p, id))
 }
 
-func (r *queryResolver) Reservations(ctx context.Context, filter *model.ReservationFilter, first *int, after *string) (*booking.ReservationPage, error) {
+func (r *queryResolver) Reservations(ctx context.Context, filter *model.ReservationFilter, first *int, after *string, last *int, before *string, orderBy *model.ReservationOrder) (*model.ReservationConnection, error) {
 	p, err := auth.Staff(ctx)
 	if err != nil {
 		return nil, err
@@ -207,19 +207,22 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 		f = booking.ReservationFilter{From: filter.From, To: filter.To, Statuses: filter.Statuses, PaymentStatuses: filter.PaymentStatuses,
 			StaffMemberID: filter.StaffMemberID, ServiceID: filter.ServiceID, Search: deref(filter.Search)}
 	}
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	page, err := r.Booking.Reservations(ctx, p, f, n, deref(after))
+	page, err := r.Booking.Reservations(ctx, p, f, reservationOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]*models.Reservation, len(page.Reservations))
-	for i := range page.Reservations {
-		rows[i] = &page.Reservations[i]
+	rows := make([]*models.Reservation, len(page.Rows))
+	for i := range page.Rows {
+		rows[i] = &page.Rows[i]
 	}
-	return page, r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node"))
+	if err := r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node")); err != nil {
+		return nil, err
+	}
+	c := &model.ReservationConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Reservation) *model.ReservationEdge {
+		return &model.ReservationEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
 }
 
 func (r *queryResolver) Services(ctx context.Context, includeArchived *bool) ([]*models.Service, error) {
@@ -229,6 +232,22 @@ func (r *queryResolver) Services(ctx context.Context, includeArchived *bool) ([]
 	}
 	rows, err := r.Booking.Services(ctx, p.TenantID, deref(includeArchived))
 	return pointers(rows), err
+}
+
+func (r *queryResolver) ServicesConnection(ctx context.Context, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) (*model.ServiceConnection, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Booking.ServicesPage(ctx, p.TenantID, deref(includeArchived), catalogueOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.ServiceConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Service) *model.ServiceEdge {
+		return &model.ServiceEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
 }
 
 func (r *queryResolver) Service(ctx context.Context, id uuid.UUID) (*models.Service, error) {
@@ -246,6 +265,22 @@ func (r *queryResolver) StaffMembers(ctx context.Context, includeArchived *bool)
 	}
 	rows, err := r.Booking.StaffMembers(ctx, p.TenantID, deref(includeArchived))
 	return pointers(rows), err
+}
+
+func (r *queryResolver) StaffMembersConnection(ctx context.Context, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) (*model.StaffMemberConnection, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Booking.StaffMembersPage(ctx, p.TenantID, deref(includeArchived), catalogueOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.StaffMemberConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.StaffMember) *model.StaffMemberEdge {
+		return &model.StaffMemberEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
 }
 
 func (r *queryResolver) StaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error) {
@@ -274,23 +309,6 @@ func (r *reservationResolver) CancelReason(ctx context.Context, obj *models.Rese
 
 func (r *reservationResolver) Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error) {
 	return r.loaders(ctx).Business.Load(ctx, obj.TenantID)
-}
-
-func (r *reservationConnectionResolver) Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error) {
-	edges := make([]*model.ReservationEdge, len(obj.Reservations))
-	for i := range obj.Reservations {
-		edges[i] = &model.ReservationEdge{Cursor: booking.EncodeCursor(&obj.Reservations[i]), Node: &obj.Reservations[i]}
-	}
-	return edges, nil
-}
-
-func (r *reservationConnectionResolver) PageInfo(ctx context.Context, obj *booking.ReservationPage) (*model.PageInfo, error) {
-	info := &model.PageInfo{HasNextPage: obj.HasNextPage, HasPreviousPage: obj.HasPreviousPage}
-	if n := len(obj.Reservations); n > 0 {
-		info.StartCursor = ptr(booking.EncodeCursor(&obj.Reservations[0]))
-		info.EndCursor = ptr(booking.EncodeCursor(&obj.Reservations[n-1]))
-	}
-	return info, nil
 }
 
 func (r *reservationHistoryEntryResolver) Reason(ctx context.Context, obj *models.ReservationHistory) (*string, error) {
@@ -378,10 +396,6 @@ func (r *Resolver) Customer() generated.CustomerResolver { return &customerResol
 
 func (r *Resolver) Reservation() generated.ReservationResolver { return &reservationResolver{r} }
 
-func (r *Resolver) ReservationConnection() generated.ReservationConnectionResolver {
-	return &reservationConnectionResolver{r}
-}
-
 func (r *Resolver) ReservationHistoryEntry() generated.ReservationHistoryEntryResolver {
 	return &reservationHistoryEntryResolver{r}
 }
@@ -404,7 +418,6 @@ type (
 	bookingSettingsResolver         struct{ *Resolver }
 	customerResolver                struct{ *Resolver }
 	reservationResolver             struct{ *Resolver }
-	reservationConnectionResolver   struct{ *Resolver }
 	reservationHistoryEntryResolver struct{ *Resolver }
 	scheduleExceptionResolver       struct{ *Resolver }
 	serviceResolver                 struct{ *Resolver }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/paging"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
@@ -51,7 +52,7 @@ const loaderWait = 5 * time.Millisecond
 
 // NewLoaders builds the loaders of one response.
 func NewLoaders(b *booking.Service, t *tenancy.Service, p *payments.Service) *Loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(booking.MaxPageSize * 2)}
+	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(paging.MaxSize * 2)}
 	return &Loaders{
 		Service:       dataloadgen.NewMappedLoader(byTenant(b.ServicesByIDs, ptr[models.Service]), opts...),
 		StaffServices: dataloadgen.NewLoader(listByTenant(b.ServiceIDsByStaff), opts...),

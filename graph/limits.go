@@ -13,6 +13,8 @@ import (
 	"github.com/slotpay/slotpay/graph/model"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/node"
+	"github.com/slotpay/slotpay/services/paging"
 )
 
 // DepthLimit refuses operations nested deeper than Max before any resolver runs. Fragments count
@@ -72,16 +74,42 @@ func selectionDepth(set ast.SelectionSet, visiting map[string]bool) int {
 	return deepest
 }
 
+// pageSize is the rows a connection's page arguments ask for (paging's default and cap).
+func pageSize(first, last *int) int {
+	n := paging.DefaultSize
+	for _, size := range []*int{first, last} {
+		if size != nil && *size > 0 {
+			n = min(*size, paging.MaxSize)
+		}
+	}
+	return n
+}
+
 // setComplexity weighs list fields by the page size they ask for, so a wide query costs what it
 // would really cost. Domains add their list fields here.
 func setComplexity(c *generated.ComplexityRoot) {
-	c.Query.Reservations = func(child int, _ *model.ReservationFilter, first *int, _ *string) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = min(*first, booking.MaxPageSize)
-		}
-		return 1 + child*n
+	c.Query.Reservations = func(child int, _ *model.ReservationFilter, first *int, _ *string, last *int, _ *string, _ *model.ReservationOrder) int {
+		return 1 + child*pageSize(first, last)
 	}
+	c.Query.ServicesConnection = func(child int, _ *bool, first *int, _ *string, last *int, _ *string, _ *model.CatalogueOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.StaffMembersConnection = func(child int, _ *bool, first *int, _ *string, last *int, _ *string, _ *model.CatalogueOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.MembersConnection = func(child int, first *int, _ *string, last *int, _ *string, _ *model.MembershipOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.Payments = func(child int, _ *model.PaymentFilter, first *int, _ *string, last *int, _ *string, _ *model.CreationOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.Refunds = func(child int, _ *model.RefundFilter, first *int, _ *string, last *int, _ *string, _ *model.CreationOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.PaymentNotifications = func(child int, _ *model.PaymentNotificationFilter, first *int, _ *string, last *int, _ *string, _ *model.CreationOrder) int {
+		return 1 + child*pageSize(first, last)
+	}
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*max(1, min(len(ids), node.MaxIDs)) }
 	c.Query.Availability = func(child int, _ string, _ uuid.UUID, from, to models.Date, _ *uuid.UUID, _ *string) int {
 		days := 1
 		for d := from; d.Before(to) && days < booking.MaxAvailabilityDays; d = d.AddDays(1) {

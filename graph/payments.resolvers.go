@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/slotpay/slotpay/graph/generated"
@@ -193,12 +194,28 @@ func (r *paymentMethodResolver) Imoje(ctx context.Context, obj *models.PaymentMe
 	return r.Payments.Setup(ctx, obj)
 }
 
+func (r *paymentNotificationResolver) Kind(ctx context.Context, obj *models.ImojeNotification) (model.PaymentNotificationKind, error) {
+	return model.PaymentNotificationKind(strings.ToUpper(obj.Kind)), nil
+}
+
+func (r *paymentNotificationResolver) OrderID(ctx context.Context, obj *models.ImojeNotification) (*string, error) {
+	return textOrNull(obj.OrderID), nil
+}
+
+func (r *paymentNotificationResolver) Outcome(ctx context.Context, obj *models.ImojeNotification) (model.PaymentNotificationOutcome, error) {
+	return model.PaymentNotificationOutcome(obj.Outcome), nil
+}
+
+func (r *paymentNotificationResolver) Detail(ctx context.Context, obj *models.ImojeNotification) (*string, error) {
+	return textOrNull(obj.Detail), nil
+}
+
 func (r *queryResolver) PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error) {
 	p, err := auth.Staff(ctx)
 	if err != nil {
 		return nil, err
 	}
-	methods, err := r.Payments.Methods(ctx, p.TenantID, false)
+	methods, err := r.Resolver.Payments.Methods(ctx, p.TenantID, false)
 	return pointers(methods), err
 }
 
@@ -207,7 +224,7 @@ func (r *queryResolver) PublicPaymentMethods(ctx context.Context, tenantSlug str
 	if err != nil {
 		return nil, err
 	}
-	methods, err := r.Payments.Methods(ctx, tenantID, true)
+	methods, err := r.Resolver.Payments.Methods(ctx, tenantID, true)
 	return pointers(methods), err
 }
 
@@ -216,7 +233,7 @@ func (r *queryResolver) PaymentOptions(ctx context.Context, reservationID uuid.U
 	if err != nil {
 		return nil, err
 	}
-	options, err := r.Payments.PaymentOptions(ctx, p, reservationID)
+	options, err := r.Resolver.Payments.PaymentOptions(ctx, p, reservationID)
 	out := make([]*model.PaymentOption, len(options))
 	for i, o := range options {
 		out[i] = &model.PaymentOption{Channel: model.PaymentChannel(o.Channel), Code: o.Code, Description: o.Description}
@@ -228,12 +245,72 @@ func (r *queryResolver) PaymentOptions(ctx context.Context, reservationID uuid.U
 	return out, err
 }
 
+func (r *queryResolver) Payments(ctx context.Context, filter *model.PaymentFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.PaymentConnection, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var f payments.PaymentFilter
+	if filter != nil {
+		f = payments.PaymentFilter{Statuses: filter.Statuses, Channels: texts(filter.Channels), From: filter.From, To: filter.To}
+	}
+	page, err := r.Resolver.Payments.PaymentsPage(ctx, p, f, creationOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.PaymentConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Payment) *model.PaymentEdge {
+		return &model.PaymentEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
+}
+
+func (r *queryResolver) Refunds(ctx context.Context, filter *model.RefundFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.RefundConnection, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var f payments.RefundFilter
+	if filter != nil {
+		f = payments.RefundFilter{Statuses: texts(filter.Statuses), From: filter.From, To: filter.To}
+	}
+	page, err := r.Resolver.Payments.RefundsPage(ctx, p, f, creationOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.RefundConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Refund) *model.RefundEdge {
+		return &model.RefundEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
+}
+
+func (r *queryResolver) PaymentNotifications(ctx context.Context, filter *model.PaymentNotificationFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.PaymentNotificationConnection, error) {
+	p, err := auth.Staff(ctx, auth.RoleOwner, auth.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var f payments.NotificationFilter
+	if filter != nil {
+		f = payments.NotificationFilter{Outcomes: texts(filter.Outcomes), From: filter.From, To: filter.To}
+	}
+	page, err := r.Resolver.Payments.NotificationsPage(ctx, p, f, creationOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.PaymentNotificationConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.ImojeNotification) *model.PaymentNotificationEdge {
+		return &model.PaymentNotificationEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
+}
+
 func (r *queryResolver) Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error) {
 	p, err := auth.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return r.Payments.Payment(ctx, p, id)
+	return r.Resolver.Payments.Payment(ctx, p, id)
 }
 
 func (r *refundResolver) Amount(ctx context.Context, obj *models.Refund) (*models.Money, error) {
@@ -258,11 +335,16 @@ func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver
 
 func (r *Resolver) PaymentMethod() generated.PaymentMethodResolver { return &paymentMethodResolver{r} }
 
+func (r *Resolver) PaymentNotification() generated.PaymentNotificationResolver {
+	return &paymentNotificationResolver{r}
+}
+
 func (r *Resolver) Refund() generated.RefundResolver { return &refundResolver{r} }
 
 type (
-	imojeSetupResolver    struct{ *Resolver }
-	paymentResolver       struct{ *Resolver }
-	paymentMethodResolver struct{ *Resolver }
-	refundResolver        struct{ *Resolver }
+	imojeSetupResolver          struct{ *Resolver }
+	paymentResolver             struct{ *Resolver }
+	paymentMethodResolver       struct{ *Resolver }
+	paymentNotificationResolver struct{ *Resolver }
+	refundResolver              struct{ *Resolver }
 )

@@ -5,6 +5,7 @@ package graph
 import (
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
@@ -14,6 +15,8 @@ type Resolver struct {
 	Tenancy  *tenancy.Service
 	Booking  *booking.Service
 	Payments *payments.Service
+	// Nodes resolves global ids (node, nodes).
+	Nodes *node.Registry
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
 }

@@ -135,6 +135,22 @@ func (r *queryResolver) Members(ctx context.Context) ([]*models.Membership, erro
 	return pointers(members), err
 }
 
+func (r *queryResolver) MembersConnection(ctx context.Context, first *int, after *string, last *int, before *string, orderBy *model.MembershipOrder) (*model.MembershipConnection, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Tenancy.MembersPage(ctx, p, membershipOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	c := &model.MembershipConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Membership) *model.MembershipEdge {
+		return &model.MembershipEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
+}
+
 func (r *queryResolver) Invitations(ctx context.Context) ([]*models.Invitation, error) {
 	p, err := auth.Staff(ctx)
 	if err != nil {

@@ -43,10 +43,10 @@ type ResolverRoot interface {
 	Payment() PaymentResolver
 	PaymentEvent() PaymentEventResolver
 	PaymentMethod() PaymentMethodResolver
+	PaymentNotification() PaymentNotificationResolver
 	Query() QueryResolver
 	Refund() RefundResolver
 	Reservation() ReservationResolver
-	ReservationConnection() ReservationConnectionResolver
 	ReservationEvent() ReservationEventResolver
 	ReservationHistoryEntry() ReservationHistoryEntryResolver
 	ScheduleException() ScheduleExceptionResolver
@@ -218,6 +218,17 @@ type ComplexityRoot struct {
 		User      func(childComplexity int) int
 	}
 
+	MembershipConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MembershipEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	MembershipSummary struct {
 		Role       func(childComplexity int) int
 		TenantID   func(childComplexity int) int
@@ -289,6 +300,17 @@ type ComplexityRoot struct {
 		Status             func(childComplexity int) int
 	}
 
+	PaymentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PaymentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PaymentEvent struct {
 		Kind          func(childComplexity int) int
 		Payment       func(childComplexity int) int
@@ -308,6 +330,30 @@ type ComplexityRoot struct {
 		SortOrder          func(childComplexity int) int
 	}
 
+	PaymentNotification struct {
+		Body        func(childComplexity int) int
+		Detail      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		ImojeID     func(childComplexity int) int
+		ImojeStatus func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		OrderID     func(childComplexity int) int
+		Outcome     func(childComplexity int) int
+		PaymentID   func(childComplexity int) int
+		ReceivedAt  func(childComplexity int) int
+	}
+
+	PaymentNotificationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PaymentNotificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PaymentOption struct {
 		Channel          func(childComplexity int) int
 		Code             func(childComplexity int) int
@@ -323,26 +369,34 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Availability         func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
-		BookingSettings      func(childComplexity int) int
-		Business             func(childComplexity int, slug string) int
-		Health               func(childComplexity int) int
-		Invitations          func(childComplexity int) int
-		Me                   func(childComplexity int) int
-		Members              func(childComplexity int) int
-		Payment              func(childComplexity int, id uuid.UUID) int
-		PaymentMethods       func(childComplexity int) int
-		PaymentOptions       func(childComplexity int, reservationID uuid.UUID) int
-		PublicPaymentMethods func(childComplexity int, tenantSlug string) int
-		PublicServices       func(childComplexity int, tenantSlug string) int
-		PublicStaff          func(childComplexity int, tenantSlug string, serviceID *uuid.UUID) int
-		Reservation          func(childComplexity int, id uuid.UUID) int
-		Reservations         func(childComplexity int, filter *model.ReservationFilter, first *int, after *string) int
-		Service              func(childComplexity int, id uuid.UUID) int
-		Services             func(childComplexity int, includeArchived *bool) int
-		StaffMember          func(childComplexity int, id uuid.UUID) int
-		StaffMembers         func(childComplexity int, includeArchived *bool) int
-		Tenant               func(childComplexity int) int
+		Availability           func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
+		BookingSettings        func(childComplexity int) int
+		Business               func(childComplexity int, slug string) int
+		Health                 func(childComplexity int) int
+		Invitations            func(childComplexity int) int
+		Me                     func(childComplexity int) int
+		Members                func(childComplexity int) int
+		MembersConnection      func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.MembershipOrder) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		Payment                func(childComplexity int, id uuid.UUID) int
+		PaymentMethods         func(childComplexity int) int
+		PaymentNotifications   func(childComplexity int, filter *model.PaymentNotificationFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) int
+		PaymentOptions         func(childComplexity int, reservationID uuid.UUID) int
+		Payments               func(childComplexity int, filter *model.PaymentFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) int
+		PublicPaymentMethods   func(childComplexity int, tenantSlug string) int
+		PublicServices         func(childComplexity int, tenantSlug string) int
+		PublicStaff            func(childComplexity int, tenantSlug string, serviceID *uuid.UUID) int
+		Refunds                func(childComplexity int, filter *model.RefundFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) int
+		Reservation            func(childComplexity int, id uuid.UUID) int
+		Reservations           func(childComplexity int, filter *model.ReservationFilter, first *int, after *string, last *int, before *string, orderBy *model.ReservationOrder) int
+		Service                func(childComplexity int, id uuid.UUID) int
+		Services               func(childComplexity int, includeArchived *bool) int
+		ServicesConnection     func(childComplexity int, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) int
+		StaffMember            func(childComplexity int, id uuid.UUID) int
+		StaffMembers           func(childComplexity int, includeArchived *bool) int
+		StaffMembersConnection func(childComplexity int, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) int
+		Tenant                 func(childComplexity int) int
 	}
 
 	Refund struct {
@@ -353,6 +407,17 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Reason         func(childComplexity int) int
 		Status         func(childComplexity int) int
+	}
+
+	RefundConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RefundEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Reservation struct {
@@ -376,8 +441,9 @@ type ComplexityRoot struct {
 	}
 
 	ReservationConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	ReservationEdge struct {
@@ -424,6 +490,17 @@ type ComplexityRoot struct {
 		Price                      func(childComplexity int) int
 	}
 
+	ServiceConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ServiceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	StaffMember struct {
 		Active             func(childComplexity int) int
 		ArchivedAt         func(childComplexity int) int
@@ -434,6 +511,17 @@ type ComplexityRoot struct {
 		TimeOff            func(childComplexity int) int
 		UserID             func(childComplexity int) int
 		WeeklySchedule     func(childComplexity int) int
+	}
+
+	StaffMemberConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StaffMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -556,26 +644,42 @@ type PaymentMethodResolver interface {
 	BankTransfer(ctx context.Context, obj *models.PaymentMethod) (*model.BankTransferDetails, error)
 	Imoje(ctx context.Context, obj *models.PaymentMethod) (*payments.ImojeSetup, error)
 }
+type PaymentNotificationResolver interface {
+	Kind(ctx context.Context, obj *models.ImojeNotification) (model.PaymentNotificationKind, error)
+
+	OrderID(ctx context.Context, obj *models.ImojeNotification) (*string, error)
+
+	Outcome(ctx context.Context, obj *models.ImojeNotification) (model.PaymentNotificationOutcome, error)
+	Detail(ctx context.Context, obj *models.ImojeNotification) (*string, error)
+}
 type QueryResolver interface {
 	Health(ctx context.Context) (*model.Health, error)
 	Availability(ctx context.Context, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) (*model.Availability, error)
 	PublicServices(ctx context.Context, tenantSlug string) ([]*models.Service, error)
 	PublicStaff(ctx context.Context, tenantSlug string, serviceID *uuid.UUID) ([]*models.StaffMember, error)
 	Reservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
-	Reservations(ctx context.Context, filter *model.ReservationFilter, first *int, after *string) (*booking.ReservationPage, error)
+	Reservations(ctx context.Context, filter *model.ReservationFilter, first *int, after *string, last *int, before *string, orderBy *model.ReservationOrder) (*model.ReservationConnection, error)
 	Services(ctx context.Context, includeArchived *bool) ([]*models.Service, error)
+	ServicesConnection(ctx context.Context, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) (*model.ServiceConnection, error)
 	Service(ctx context.Context, id uuid.UUID) (*models.Service, error)
 	StaffMembers(ctx context.Context, includeArchived *bool) ([]*models.StaffMember, error)
+	StaffMembersConnection(ctx context.Context, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) (*model.StaffMemberConnection, error)
 	StaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error)
 	BookingSettings(ctx context.Context) (*models.BookingSettings, error)
 	PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error)
 	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
 	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
+	Payments(ctx context.Context, filter *model.PaymentFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.PaymentConnection, error)
+	Refunds(ctx context.Context, filter *model.RefundFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.RefundConnection, error)
+	PaymentNotifications(ctx context.Context, filter *model.PaymentNotificationFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.PaymentNotificationConnection, error)
 	Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error)
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Business(ctx context.Context, slug string) (*models.Tenant, error)
 	Me(ctx context.Context) (*tenancy.Me, error)
 	Tenant(ctx context.Context) (*models.Tenant, error)
 	Members(ctx context.Context) ([]*models.Membership, error)
+	MembersConnection(ctx context.Context, first *int, after *string, last *int, before *string, orderBy *model.MembershipOrder) (*model.MembershipConnection, error)
 	Invitations(ctx context.Context) ([]*models.Invitation, error)
 }
 type RefundResolver interface {
@@ -588,10 +692,6 @@ type ReservationResolver interface {
 	CancelReason(ctx context.Context, obj *models.Reservation) (*string, error)
 
 	Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error)
-}
-type ReservationConnectionResolver interface {
-	Edges(ctx context.Context, obj *booking.ReservationPage) ([]*model.ReservationEdge, error)
-	PageInfo(ctx context.Context, obj *booking.ReservationPage) (*model.PageInfo, error)
 }
 type ReservationEventResolver interface {
 	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
@@ -1258,6 +1358,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
 
+	case "MembershipConnection.edges":
+		if e.ComplexityRoot.MembershipConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.Edges(childComplexity), true
+	case "MembershipConnection.pageInfo":
+		if e.ComplexityRoot.MembershipConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.PageInfo(childComplexity), true
+	case "MembershipConnection.totalCount":
+		if e.ComplexityRoot.MembershipConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.TotalCount(childComplexity), true
+
+	case "MembershipEdge.cursor":
+		if e.ComplexityRoot.MembershipEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEdge.Cursor(childComplexity), true
+	case "MembershipEdge.node":
+		if e.ComplexityRoot.MembershipEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
+
 	case "MembershipSummary.role":
 		if e.ComplexityRoot.MembershipSummary.Role == nil {
 			break
@@ -1769,6 +1901,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.Status(childComplexity), true
 
+	case "PaymentConnection.edges":
+		if e.ComplexityRoot.PaymentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.Edges(childComplexity), true
+	case "PaymentConnection.pageInfo":
+		if e.ComplexityRoot.PaymentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.PageInfo(childComplexity), true
+	case "PaymentConnection.totalCount":
+		if e.ComplexityRoot.PaymentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.TotalCount(childComplexity), true
+
+	case "PaymentEdge.cursor":
+		if e.ComplexityRoot.PaymentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEdge.Cursor(childComplexity), true
+	case "PaymentEdge.node":
+		if e.ComplexityRoot.PaymentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEdge.Node(childComplexity), true
+
 	case "PaymentEvent.kind":
 		if e.ComplexityRoot.PaymentEvent.Kind == nil {
 			break
@@ -1848,6 +2012,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentMethod.SortOrder(childComplexity), true
+
+	case "PaymentNotification.body":
+		if e.ComplexityRoot.PaymentNotification.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.Body(childComplexity), true
+	case "PaymentNotification.detail":
+		if e.ComplexityRoot.PaymentNotification.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.Detail(childComplexity), true
+	case "PaymentNotification.id":
+		if e.ComplexityRoot.PaymentNotification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.ID(childComplexity), true
+	case "PaymentNotification.imojeId":
+		if e.ComplexityRoot.PaymentNotification.ImojeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.ImojeID(childComplexity), true
+	case "PaymentNotification.imojeStatus":
+		if e.ComplexityRoot.PaymentNotification.ImojeStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.ImojeStatus(childComplexity), true
+	case "PaymentNotification.kind":
+		if e.ComplexityRoot.PaymentNotification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.Kind(childComplexity), true
+	case "PaymentNotification.orderId":
+		if e.ComplexityRoot.PaymentNotification.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.OrderID(childComplexity), true
+	case "PaymentNotification.outcome":
+		if e.ComplexityRoot.PaymentNotification.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.Outcome(childComplexity), true
+	case "PaymentNotification.paymentId":
+		if e.ComplexityRoot.PaymentNotification.PaymentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.PaymentID(childComplexity), true
+	case "PaymentNotification.receivedAt":
+		if e.ComplexityRoot.PaymentNotification.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotification.ReceivedAt(childComplexity), true
+
+	case "PaymentNotificationConnection.edges":
+		if e.ComplexityRoot.PaymentNotificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotificationConnection.Edges(childComplexity), true
+	case "PaymentNotificationConnection.pageInfo":
+		if e.ComplexityRoot.PaymentNotificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotificationConnection.PageInfo(childComplexity), true
+	case "PaymentNotificationConnection.totalCount":
+		if e.ComplexityRoot.PaymentNotificationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotificationConnection.TotalCount(childComplexity), true
+
+	case "PaymentNotificationEdge.cursor":
+		if e.ComplexityRoot.PaymentNotificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotificationEdge.Cursor(childComplexity), true
+	case "PaymentNotificationEdge.node":
+		if e.ComplexityRoot.PaymentNotificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentNotificationEdge.Node(childComplexity), true
 
 	case "PaymentOption.channel":
 		if e.ComplexityRoot.PaymentOption.Channel == nil {
@@ -1952,6 +2209,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Members(childComplexity), true
+	case "Query.membersConnection":
+		if e.ComplexityRoot.Query.MembersConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_membersConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MembersConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.MembershipOrder)), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.payment":
 		if e.ComplexityRoot.Query.Payment == nil {
 			break
@@ -1969,6 +2259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PaymentMethods(childComplexity), true
+	case "Query.paymentNotifications":
+		if e.ComplexityRoot.Query.PaymentNotifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paymentNotifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PaymentNotifications(childComplexity, args["filter"].(*model.PaymentNotificationFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CreationOrder)), true
 	case "Query.paymentOptions":
 		if e.ComplexityRoot.Query.PaymentOptions == nil {
 			break
@@ -1980,6 +2281,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PaymentOptions(childComplexity, args["reservationId"].(uuid.UUID)), true
+	case "Query.payments":
+		if e.ComplexityRoot.Query.Payments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_payments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Payments(childComplexity, args["filter"].(*model.PaymentFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CreationOrder)), true
 	case "Query.publicPaymentMethods":
 		if e.ComplexityRoot.Query.PublicPaymentMethods == nil {
 			break
@@ -2013,6 +2325,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PublicStaff(childComplexity, args["tenantSlug"].(string), args["serviceId"].(*uuid.UUID)), true
+	case "Query.refunds":
+		if e.ComplexityRoot.Query.Refunds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_refunds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Refunds(childComplexity, args["filter"].(*model.RefundFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CreationOrder)), true
 	case "Query.reservation":
 		if e.ComplexityRoot.Query.Reservation == nil {
 			break
@@ -2034,7 +2357,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Reservations(childComplexity, args["filter"].(*model.ReservationFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Reservations(childComplexity, args["filter"].(*model.ReservationFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.ReservationOrder)), true
 	case "Query.service":
 		if e.ComplexityRoot.Query.Service == nil {
 			break
@@ -2057,6 +2380,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Services(childComplexity, args["includeArchived"].(*bool)), true
+	case "Query.servicesConnection":
+		if e.ComplexityRoot.Query.ServicesConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_servicesConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServicesConnection(childComplexity, args["includeArchived"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CatalogueOrder)), true
 	case "Query.staffMember":
 		if e.ComplexityRoot.Query.StaffMember == nil {
 			break
@@ -2079,6 +2413,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StaffMembers(childComplexity, args["includeArchived"].(*bool)), true
+	case "Query.staffMembersConnection":
+		if e.ComplexityRoot.Query.StaffMembersConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_staffMembersConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StaffMembersConnection(childComplexity, args["includeArchived"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CatalogueOrder)), true
 	case "Query.tenant":
 		if e.ComplexityRoot.Query.Tenant == nil {
 			break
@@ -2128,6 +2473,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Refund.Status(childComplexity), true
+
+	case "RefundConnection.edges":
+		if e.ComplexityRoot.RefundConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundConnection.Edges(childComplexity), true
+	case "RefundConnection.pageInfo":
+		if e.ComplexityRoot.RefundConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundConnection.PageInfo(childComplexity), true
+	case "RefundConnection.totalCount":
+		if e.ComplexityRoot.RefundConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundConnection.TotalCount(childComplexity), true
+
+	case "RefundEdge.cursor":
+		if e.ComplexityRoot.RefundEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundEdge.Cursor(childComplexity), true
+	case "RefundEdge.node":
+		if e.ComplexityRoot.RefundEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundEdge.Node(childComplexity), true
 
 	case "Reservation.business":
 		if e.ComplexityRoot.Reservation.Business == nil {
@@ -2244,6 +2621,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReservationConnection.PageInfo(childComplexity), true
+	case "ReservationConnection.totalCount":
+		if e.ComplexityRoot.ReservationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationConnection.TotalCount(childComplexity), true
 
 	case "ReservationEdge.cursor":
 		if e.ComplexityRoot.ReservationEdge.Cursor == nil {
@@ -2424,6 +2807,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Service.Price(childComplexity), true
 
+	case "ServiceConnection.edges":
+		if e.ComplexityRoot.ServiceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.Edges(childComplexity), true
+	case "ServiceConnection.pageInfo":
+		if e.ComplexityRoot.ServiceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.PageInfo(childComplexity), true
+	case "ServiceConnection.totalCount":
+		if e.ComplexityRoot.ServiceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.TotalCount(childComplexity), true
+
+	case "ServiceEdge.cursor":
+		if e.ComplexityRoot.ServiceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceEdge.Cursor(childComplexity), true
+	case "ServiceEdge.node":
+		if e.ComplexityRoot.ServiceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceEdge.Node(childComplexity), true
+
 	case "StaffMember.active":
 		if e.ComplexityRoot.StaffMember.Active == nil {
 			break
@@ -2483,6 +2898,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StaffMember.WeeklySchedule(childComplexity), true
+
+	case "StaffMemberConnection.edges":
+		if e.ComplexityRoot.StaffMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffMemberConnection.Edges(childComplexity), true
+	case "StaffMemberConnection.pageInfo":
+		if e.ComplexityRoot.StaffMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffMemberConnection.PageInfo(childComplexity), true
+	case "StaffMemberConnection.totalCount":
+		if e.ComplexityRoot.StaffMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffMemberConnection.TotalCount(childComplexity), true
+
+	case "StaffMemberEdge.cursor":
+		if e.ComplexityRoot.StaffMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffMemberEdge.Cursor(childComplexity), true
+	case "StaffMemberEdge.node":
+		if e.ComplexityRoot.StaffMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffMemberEdge.Node(childComplexity), true
 
 	case "Subscription.availabilityChanged":
 		if e.ComplexityRoot.Subscription.AvailabilityChanged == nil {
@@ -2666,7 +3113,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InitiatePaymentInput", ec.unmarshalInputInitiatePaymentInput),
 			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("PaymentFilter", ec.unmarshalInputPaymentFilter),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
+			graphql.NewInputUnmarshaler("PaymentNotificationFilter", ec.unmarshalInputPaymentNotificationFilter),
+			graphql.NewInputUnmarshaler("RefundFilter", ec.unmarshalInputRefundFilter),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationsChangedFilter", ec.unmarshalInputReservationsChangedFilter),
@@ -2913,9 +3363,9 @@ type BookingSettings {
 }
 
 "Something a business sells."
-type Service {
-  "The service's id."
-  id: UUID!
+type Service implements Node {
+  "The service's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The service's name, shown to customers."
   name: String!
   "A longer description for customers; null when there is none."
@@ -2947,9 +3397,9 @@ type Service {
 }
 
 "A worker who performs services."
-type StaffMember {
-  "The staff member's id."
-  id: UUID!
+type StaffMember implements Node {
+  "The staff member's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The name shown to customers."
   name: String!
   "Whether the staff member takes new bookings."
@@ -2994,9 +3444,9 @@ type ScheduleException {
 }
 
 "A period in which a staff member takes no bookings."
-type TimeOff {
-  "The time off's id (for removeTimeOff)."
-  id: UUID!
+type TimeOff implements Node {
+  "The time off's id (for removeTimeOff); a UUID, also its global id for node(id:)."
+  id: ID!
   "Start (UTC)."
   startsAt: Time!
   "End (UTC)."
@@ -3052,9 +3502,9 @@ type Customer {
 }
 
 "A booked visit; staff of its business or the holder of its customer access token may read it."
-type Reservation {
-  "The reservation's id."
-  id: UUID!
+type Reservation implements Node {
+  "The reservation's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The service booked."
   service: Service!
   "The staff member who performs it."
@@ -3119,6 +3569,68 @@ type ReservationConnection {
   edges: [ReservationEdge!]!
   "Whether there are more, and the cursors."
   pageInfo: PageInfo!
+  "How many reservations match the filter, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"How reservations are ordered; ties are broken by id, so cursors stay positions."
+enum ReservationOrder {
+  "Earliest start first (the default)."
+  START_TIME_ASC
+  "Latest start first."
+  START_TIME_DESC
+  "Booked earliest first."
+  CREATED_AT_ASC
+  "Booked latest first."
+  CREATED_AT_DESC
+}
+
+"How services or staff members are ordered; ties are broken by id."
+enum CatalogueOrder {
+  "By name, A to Z (the default)."
+  NAME_ASC
+  "By name, Z to A."
+  NAME_DESC
+  "Added earliest first."
+  CREATED_AT_ASC
+  "Added latest first."
+  CREATED_AT_DESC
+}
+
+"A service in a page of services."
+type ServiceEdge {
+  "Opaque cursor of this service (pass it as after or before)."
+  cursor: String!
+  "The service."
+  node: Service!
+}
+
+"A page of services."
+type ServiceConnection {
+  "The services of this page."
+  edges: [ServiceEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many services match, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"A staff member in a page of staff members."
+type StaffMemberEdge {
+  "Opaque cursor of this staff member (pass it as after or before)."
+  cursor: String!
+  "The staff member."
+  node: StaffMember!
+}
+
+"A page of staff members."
+type StaffMemberConnection {
+  "The staff members of this page."
+  edges: [StaffMemberEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many staff members match, all pages together (counted only when asked for)."
+  totalCount: Int!
 }
 
 "A booked reservation and its customer token."
@@ -3297,20 +3809,41 @@ extend type Query {
     "The reservation's id."
     id: UUID!
   ): Reservation!
-  "The business's reservations in start-time order, a page at a time."
+  "The business's reservations, a page at a time (in start-time order unless orderBy says otherwise). BAD_USER_INPUT (with extensions.field) for a page size outside 1 to 100, first with last, or a cursor that is not one of this list and ordering."
   reservations(
     "Optional narrowing."
     filter: ReservationFilter
-    "Page size, 1 to 100 (BAD_USER_INPUT otherwise)."
-    first: Int = 20
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
     "The endCursor of the previous page; null for the first page."
     after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: ReservationOrder = START_TIME_ASC
   ): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "The business's services."
   services(
     "True includes archived services."
     includeArchived: Boolean = false
   ): [Service!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's services, a page at a time (the services list, paged; BAD_USER_INPUT for bad page arguments as for reservations)."
+  servicesConnection(
+    "True includes archived services."
+    includeArchived: Boolean = false
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: CatalogueOrder = NAME_ASC
+  ): ServiceConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "One service; NOT_FOUND when absent."
   service(
     "The service's id."
@@ -3321,6 +3854,21 @@ extend type Query {
     "True includes archived staff members."
     includeArchived: Boolean = false
   ): [StaffMember!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's staff members, a page at a time (the staffMembers list, paged; BAD_USER_INPUT for bad page arguments as for reservations)."
+  staffMembersConnection(
+    "True includes archived staff members."
+    includeArchived: Boolean = false
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: CatalogueOrder = NAME_ASC
+  ): StaffMemberConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "One staff member; NOT_FOUND when absent."
   staffMember(
     "The staff member's id."
@@ -3733,9 +4281,9 @@ type ImojeSetup {
 }
 
 "A way a business accepts money. Public (publicPaymentMethods) except imoje, which only OWNER and ADMIN may read."
-type PaymentMethod {
-  "The payment method's id."
-  id: UUID!
+type PaymentMethod implements Node {
+  "The payment method's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "What kind of method it is."
   kind: PaymentMethodKind!
   "The name shown to customers."
@@ -3769,9 +4317,9 @@ type PaymentOption {
 }
 
 "Money given back on a paid payment."
-type Refund {
-  "The refund's id."
-  id: UUID!
+type Refund implements Node {
+  "The refund's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "How much is refunded (minor units and currency)."
   amount: Money!
   "The refund's state."
@@ -3787,9 +4335,9 @@ type Refund {
 }
 
 "One attempt to pay a reservation online through imoje."
-type Payment {
-  "The payment's id."
-  id: UUID!
+type Payment implements Node {
+  "The payment's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The reservation it pays."
   reservationId: UUID!
   "How it is paid."
@@ -3814,6 +4362,148 @@ type Payment {
   createdAt: Time!
   "When the money arrived (UTC); null unless it settled."
   paidAt: Time
+}
+
+"How payments, refunds or imoje notifications are ordered (notifications by arrival); ties are broken by id."
+enum CreationOrder {
+  "Newest first (the default)."
+  CREATED_AT_DESC
+  "Oldest first."
+  CREATED_AT_ASC
+}
+
+"Narrows the business's payments; fields left out match everything."
+input PaymentFilter {
+  "Any of these states."
+  statuses: [PaymentState!]
+  "Any of these channels."
+  channels: [PaymentChannel!]
+  "Started at or after (UTC)."
+  from: Time
+  "Started before (UTC)."
+  to: Time
+}
+
+"Narrows the business's refunds; fields left out match everything."
+input RefundFilter {
+  "Any of these states."
+  statuses: [RefundStatus!]
+  "Requested at or after (UTC)."
+  from: Time
+  "Requested before (UTC)."
+  to: Time
+}
+
+"A payment in a page of payments."
+type PaymentEdge {
+  "Opaque cursor of this payment (pass it as after or before)."
+  cursor: String!
+  "The payment."
+  node: Payment!
+}
+
+"A page of payments."
+type PaymentConnection {
+  "The payments of this page."
+  edges: [PaymentEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many payments match the filter, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"A refund in a page of refunds."
+type RefundEdge {
+  "Opaque cursor of this refund (pass it as after or before)."
+  cursor: String!
+  "The refund."
+  node: Refund!
+}
+
+"A page of refunds."
+type RefundConnection {
+  "The refunds of this page."
+  edges: [RefundEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many refunds match the filter, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"What imoje's notification was about."
+enum PaymentNotificationKind {
+  "A payment transaction (a sale)."
+  SALE
+  "A refund transaction."
+  REFUND
+  "A payment link (its state changed, e.g. expired or cancelled)."
+  PAYMENT
+}
+
+"What slotpay did with an imoje notification."
+enum PaymentNotificationOutcome {
+  "It moved a payment or refund forward."
+  APPLIED
+  "It said what slotpay already knew."
+  NO_CHANGE
+  "It said something older than what slotpay knows (imoje's notifications may come out of order)."
+  STALE
+  "It named an order or link slotpay has no payment for (see detail)."
+  UNKNOWN_ORDER
+  "It contradicts the payment (another amount or currency): nothing was moved; look at it (see detail)."
+  MISMATCH
+}
+
+"A verified notification imoje sent and slotpay kept, with its outcome, for the owner to see what imoje said."
+type PaymentNotification implements Node {
+  "The notification's id; a UUID, also its global id for node(id:)."
+  id: ID!
+  "What it was about."
+  kind: PaymentNotificationKind!
+  "imoje's id of the transaction or payment link."
+  imojeId: String!
+  "imoje's status in it (e.g. settled, rejected)."
+  imojeStatus: String!
+  "imoje's orderId (slotpay's payment id for payments it made); null when it carried none."
+  orderId: String
+  "The payment it concerned; null when none was found."
+  paymentId: UUID
+  "What slotpay did with it."
+  outcome: PaymentNotificationOutcome!
+  "Why, for the outcomes that need it; null otherwise."
+  detail: String
+  "The body imoje sent, byte for byte (JSON)."
+  body: String!
+  "When it arrived (UTC)."
+  receivedAt: Time!
+}
+
+"Narrows the notifications kept; fields left out match everything."
+input PaymentNotificationFilter {
+  "Any of these outcomes."
+  outcomes: [PaymentNotificationOutcome!]
+  "Received at or after (UTC)."
+  from: Time
+  "Received before (UTC)."
+  to: Time
+}
+
+"A notification in a page of notifications."
+type PaymentNotificationEdge {
+  "Opaque cursor of this notification (pass it as after or before)."
+  cursor: String!
+  "The notification."
+  node: PaymentNotification!
+}
+
+"A page of imoje notifications."
+type PaymentNotificationConnection {
+  "The notifications of this page."
+  edges: [PaymentNotificationEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many notifications match the filter, all pages together (counted only when asked for)."
+  totalCount: Int!
 }
 
 extend type Reservation {
@@ -3908,6 +4598,51 @@ extend type Query {
     "The reservation to pay."
     reservationId: UUID!
   ): [PaymentOption!]!
+  "The business's payments, a page at a time (newest first unless orderBy says otherwise; BAD_USER_INPUT for bad page arguments as for reservations)."
+  payments(
+    "Optional narrowing."
+    filter: PaymentFilter
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: CreationOrder = CREATED_AT_DESC
+  ): PaymentConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's refunds, a page at a time (newest first unless orderBy says otherwise; BAD_USER_INPUT for bad page arguments as for reservations)."
+  refunds(
+    "Optional narrowing."
+    filter: RefundFilter
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: CreationOrder = CREATED_AT_DESC
+  ): RefundConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The imoje notifications the business received and kept, with their outcome, a page at a time (newest first unless orderBy says otherwise; BAD_USER_INPUT for bad page arguments as for reservations)."
+  paymentNotifications(
+    "Optional narrowing."
+    filter: PaymentNotificationFilter
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order (by arrival); a cursor belongs to the order it was made in."
+    orderBy: CreationOrder = CREATED_AT_DESC
+  ): PaymentNotificationConnection! @hasRole(roles: [OWNER, ADMIN])
   "One payment (staff, or the customer token of its reservation); NOT_FOUND otherwise."
   payment(
     "The payment's id."
@@ -3965,10 +4700,38 @@ extend type Mutation {
   ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
+	{Name: "../schema/relay.graphqls", Input: `"""
+An object with a global id (Relay's Object Identification): refetch any of them with node(id:).
+Its id is the object's UUID, unique across every type, so the same value is accepted by every UUID
+argument (reservation(id:), cancelReservation(id:) …).
+"""
+interface Node {
+  "The object's global id (its UUID)."
+  id: ID!
+}
+
+extend type Query {
+  """
+  The object with this global id, when the caller may read it; null for an unknown or malformed id,
+  another business's object, or one the caller may not read (the same rules as the object's own
+  query: a customer token reads only its reservation and that reservation's payments and refunds; a
+  caller without a token reads nothing).
+  """
+  node(
+    "A global id (Node.id)."
+    id: ID!
+  ): Node
+  "The objects with these global ids, in the order asked, each null like node(id:)'s; at most 100 ids (BAD_USER_INPUT otherwise)."
+  nodes(
+    "Global ids (Node.id), at most 100."
+    ids: [ID!]!
+  ): [Node]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
-type Tenant {
-  "The business's id."
-  id: UUID!
+type Tenant implements Node {
+  "The business's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The business's display name."
   name: String!
   "Public identifier used by booking widgets."
@@ -3986,9 +4749,9 @@ type Tenant {
 }
 
 "A person's account; one account may belong to several businesses."
-type User {
-  "The account's id."
-  id: UUID!
+type User implements Node {
+  "The account's id; a UUID, also its global id for node(id:)."
+  id: ID!
   "The e-mail address the account logs in with."
   email: String!
   "The person's name."
@@ -4005,6 +4768,32 @@ type Membership {
   role: Role!
   "When the person joined the business (UTC)."
   createdAt: Time!
+}
+
+"A membership in a page of members."
+type MembershipEdge {
+  "Opaque cursor of this membership (pass it as after or before)."
+  cursor: String!
+  "The membership."
+  node: Membership!
+}
+
+"A page of the business's members."
+type MembershipConnection {
+  "The memberships of this page."
+  edges: [MembershipEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many members the business has (counted only when asked for)."
+  totalCount: Int!
+}
+
+"How members are ordered; ties are broken by the account's id."
+enum MembershipOrder {
+  "Who joined first, first (the default)."
+  CREATED_AT_ASC
+  "Who joined last, first."
+  CREATED_AT_DESC
 }
 
 "One business the signed-in user belongs to."
@@ -4046,9 +4835,9 @@ type AuthPayload {
 }
 
 "An open invitation to join the business."
-type Invitation {
-  "The invitation's id (for revokeInvitation)."
-  id: UUID!
+type Invitation implements Node {
+  "The invitation's id (for revokeInvitation); a UUID, also its global id for node(id:)."
+  id: ID!
   "The invitee's e-mail address."
   email: String!
   "The role the invitee gets on accepting."
@@ -4210,6 +4999,19 @@ extend type Query {
   tenant: Tenant! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Every member of the caller's business."
   members: [Membership!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The members of the caller's business, a page at a time (BAD_USER_INPUT for bad page arguments as for reservations)."
+  membersConnection(
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order; a cursor belongs to the order it was made in."
+    orderBy: MembershipOrder = CREATED_AT_ASC
+  ): MembershipConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
   "Open invitations of the caller's business."
   invitations: [Invitation!]! @hasRole(roles: [OWNER, ADMIN])
 }
@@ -4586,6 +5388,28 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MembershipConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MembershipConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MembershipConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MembershipEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MembershipEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "tenantId":
@@ -4654,6 +5478,28 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
+func (ec *executionContext) childFields_PaymentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PaymentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PaymentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PaymentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PaymentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PaymentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -4690,6 +5536,54 @@ func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field
 		return ec.fieldContext_PaymentMethod_imoje(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentNotification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentNotification_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_PaymentNotification_kind(ctx, field)
+	case "imojeId":
+		return ec.fieldContext_PaymentNotification_imojeId(ctx, field)
+	case "imojeStatus":
+		return ec.fieldContext_PaymentNotification_imojeStatus(ctx, field)
+	case "orderId":
+		return ec.fieldContext_PaymentNotification_orderId(ctx, field)
+	case "paymentId":
+		return ec.fieldContext_PaymentNotification_paymentId(ctx, field)
+	case "outcome":
+		return ec.fieldContext_PaymentNotification_outcome(ctx, field)
+	case "detail":
+		return ec.fieldContext_PaymentNotification_detail(ctx, field)
+	case "body":
+		return ec.fieldContext_PaymentNotification_body(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_PaymentNotification_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentNotification", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentNotificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PaymentNotificationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PaymentNotificationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PaymentNotificationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentNotificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentNotificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PaymentNotificationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PaymentNotificationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentNotificationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PaymentOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4740,6 +5634,28 @@ func (ec *executionContext) childFields_Refund(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
 }
 
+func (ec *executionContext) childFields_RefundConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RefundConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RefundConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RefundConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RefundEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RefundEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RefundEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Reservation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4786,6 +5702,8 @@ func (ec *executionContext) childFields_ReservationConnection(ctx context.Contex
 		return ec.fieldContext_ReservationConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ReservationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReservationConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReservationConnection", field.Name)
 }
@@ -4878,6 +5796,28 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ServiceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ServiceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_StaffMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4900,6 +5840,28 @@ func (ec *executionContext) childFields_StaffMember(ctx context.Context, field g
 		return ec.fieldContext_StaffMember_timeOff(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StaffMember", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StaffMemberConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StaffMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StaffMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StaffMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StaffMemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffMemberEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5748,6 +6710,134 @@ func (ec *executionContext) field_Query_business_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_membersConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.MembershipOrder, error) {
+			return ec.unmarshalOMembershipOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paymentNotifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PaymentNotificationFilter, error) {
+			return ec.unmarshalOPaymentNotificationFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CreationOrder, error) {
+			return ec.unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_paymentOptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5773,6 +6863,60 @@ func (ec *executionContext) field_Query_payment_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PaymentFilter, error) {
+			return ec.unmarshalOPaymentFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CreationOrder, error) {
+			return ec.unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -5826,6 +6970,60 @@ func (ec *executionContext) field_Query_publicStaff_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_refunds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.RefundFilter, error) {
+			return ec.unmarshalORefundFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CreationOrder, error) {
+			return ec.unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_reservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5867,6 +7065,30 @@ func (ec *executionContext) field_Query_reservations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ReservationOrder, error) {
+			return ec.unmarshalOReservationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -5881,6 +7103,60 @@ func (ec *executionContext) field_Query_service_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_servicesConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CatalogueOrder, error) {
+			return ec.unmarshalOCatalogueOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCatalogueOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -5909,6 +7185,60 @@ func (ec *executionContext) field_Query_staffMember_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_staffMembersConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CatalogueOrder, error) {
+			return ec.unmarshalOCatalogueOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCatalogueOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -8178,14 +9508,14 @@ func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Invitation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Invitation", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Invitation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Invitation_email(ctx context.Context, field graphql.CollectedField, obj *models.Invitation) (ret graphql.Marshaler) {
@@ -8498,6 +9828,148 @@ func (ec *executionContext) _Membership_createdAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Membership_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MembershipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
+			return ec.marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MembershipEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MembershipEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MembershipSummary_tenantId(ctx context.Context, field graphql.CollectedField, obj *tenancy.MembershipSummary) (ret graphql.Marshaler) {
@@ -10684,14 +12156,14 @@ func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Payment", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Payment_reservationId(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
@@ -10997,6 +12469,148 @@ func (ec *executionContext) fieldContext_Payment_paidAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "Time")
 }
 
+func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PaymentEdge) graphql.Marshaler {
+			return ec.marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PaymentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PaymentEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.PaymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11088,14 +12702,14 @@ func (ec *executionContext) _PaymentMethod_id(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentMethod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PaymentMethod_kind(ctx context.Context, field graphql.CollectedField, obj *models.PaymentMethod) (ret graphql.Marshaler) {
@@ -11336,6 +12950,378 @@ func (ec *executionContext) fieldContext_PaymentMethod_imoje(_ context.Context, 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ImojeSetup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentNotification_id(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PaymentNotification_kind(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentNotification().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentNotificationKind) graphql.Marshaler {
+			return ec.marshalNPaymentNotificationKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, true, true, "PaymentNotificationKind")
+}
+
+func (ec *executionContext) _PaymentNotification_imojeId(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_imojeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImojeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_imojeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentNotification_imojeStatus(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_imojeStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImojeStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_imojeStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentNotification_orderId(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentNotification().OrderID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, true, true, "String")
+}
+
+func (ec *executionContext) _PaymentNotification_paymentId(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_paymentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_paymentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _PaymentNotification_outcome(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentNotification().Outcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentNotificationOutcome) graphql.Marshaler {
+			return ec.marshalNPaymentNotificationOutcome2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, true, true, "PaymentNotificationOutcome")
+}
+
+func (ec *executionContext) _PaymentNotification_detail(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentNotification().Detail(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, true, true, "String")
+}
+
+func (ec *executionContext) _PaymentNotification_body(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentNotification_receivedAt(ctx context.Context, field graphql.CollectedField, obj *models.ImojeNotification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotification_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotification_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PaymentNotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PaymentNotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotificationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PaymentNotificationEdge) graphql.Marshaler {
+			return ec.marshalNPaymentNotificationEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentNotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentNotificationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentNotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PaymentNotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotificationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentNotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentNotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PaymentNotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotificationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotificationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotificationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PaymentNotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PaymentNotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotificationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentNotificationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentNotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PaymentNotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentNotificationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ImojeNotification) graphql.Marshaler {
+			return ec.marshalNPaymentNotification2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐImojeNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentNotificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentNotificationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentNotification(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11743,7 +13729,7 @@ func (ec *executionContext) _Query_reservations(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Reservations(ctx, fc.Args["filter"].(*model.ReservationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Reservations(ctx, fc.Args["filter"].(*model.ReservationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.ReservationOrder))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -11751,11 +13737,11 @@ func (ec *executionContext) _Query_reservations(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
 				if err != nil {
-					var zeroVal *booking.ReservationPage
+					var zeroVal *model.ReservationConnection
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *booking.ReservationPage
+					var zeroVal *model.ReservationConnection
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles)
@@ -11764,8 +13750,8 @@ func (ec *executionContext) _Query_reservations(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *booking.ReservationPage) graphql.Marshaler {
-			return ec.marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋbookingᚐReservationPage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationConnection) graphql.Marshaler {
+			return ec.marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11851,6 +13837,68 @@ func (ec *executionContext) fieldContext_Query_services(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_services_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_servicesConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_servicesConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServicesConnection(ctx, fc.Args["includeArchived"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CatalogueOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
+			return ec.marshalNServiceConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_servicesConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_servicesConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11975,6 +14023,68 @@ func (ec *executionContext) fieldContext_Query_staffMembers(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_staffMembers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_staffMembersConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_staffMembersConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().StaffMembersConnection(ctx, fc.Args["includeArchived"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CatalogueOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.StaffMemberConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.StaffMemberConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StaffMemberConnection) graphql.Marshaler {
+			return ec.marshalNStaffMemberConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_staffMembersConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffMemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_staffMembersConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12231,6 +14341,192 @@ func (ec *executionContext) fieldContext_Query_paymentOptions(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["filter"].(*model.PaymentFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CreationOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.PaymentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PaymentConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
+			return ec.marshalNPaymentConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_refunds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Refunds(ctx, fc.Args["filter"].(*model.RefundFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CreationOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.RefundConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RefundConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundConnection) graphql.Marshaler {
+			return ec.marshalNRefundConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_refunds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_refunds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paymentNotifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paymentNotifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PaymentNotifications(ctx, fc.Args["filter"].(*model.PaymentNotificationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CreationOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *model.PaymentNotificationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PaymentNotificationConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentNotificationConnection) graphql.Marshaler {
+			return ec.marshalNPaymentNotificationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paymentNotifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentNotificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paymentNotifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_payment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12269,6 +14565,94 @@ func (ec *executionContext) fieldContext_Query_payment(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_payment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12469,6 +14853,68 @@ func (ec *executionContext) fieldContext_Query_members(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_membersConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_membersConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MembersConnection(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.MembershipOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.MembershipConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MembershipConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
+			return ec.marshalNMembershipConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_membersConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_membersConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_invitations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12608,14 +15054,14 @@ func (ec *executionContext) _Refund_id(ctx context.Context, field graphql.Collec
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Refund_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Refund", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Refund", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Refund_amount(ctx context.Context, field graphql.CollectedField, obj *models.Refund) (ret graphql.Marshaler) {
@@ -12765,6 +15211,148 @@ func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Refund", field, false, false, "Time")
 }
 
+func (ec *executionContext) _RefundConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RefundConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RefundEdge) graphql.Marshaler {
+			return ec.marshalNRefundEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RefundConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RefundConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefundConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RefundEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RefundEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefundEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RefundEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RefundEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Refund) graphql.Marshaler {
+			return ec.marshalNRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefund(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Reservation_id(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12778,14 +15366,14 @@ func (ec *executionContext) _Reservation_id(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Reservation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reservation", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Reservation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Reservation_service(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
@@ -13219,7 +15807,7 @@ func (ec *executionContext) fieldContext_Reservation_payments(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ReservationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *booking.ReservationPage) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReservationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReservationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13228,7 +15816,7 @@ func (ec *executionContext) _ReservationConnection_edges(ctx context.Context, fi
 			return ec.fieldContext_ReservationConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ReservationConnection().Edges(ctx, obj)
+			return obj.Edges, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReservationEdge) graphql.Marshaler {
@@ -13242,8 +15830,8 @@ func (ec *executionContext) fieldContext_ReservationConnection_edges(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "ReservationConnection",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReservationEdge(ctx, field)
 		},
@@ -13251,7 +15839,7 @@ func (ec *executionContext) fieldContext_ReservationConnection_edges(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReservationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *booking.ReservationPage) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReservationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReservationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13260,7 +15848,7 @@ func (ec *executionContext) _ReservationConnection_pageInfo(ctx context.Context,
 			return ec.fieldContext_ReservationConnection_pageInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ReservationConnection().PageInfo(ctx, obj)
+			return obj.PageInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -13274,13 +15862,36 @@ func (ec *executionContext) fieldContext_ReservationConnection_pageInfo(_ contex
 	fc = &graphql.FieldContext{
 		Object:     "ReservationConnection",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PageInfo(ctx, field)
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReservationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ReservationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ReservationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReservationEdge) (ret graphql.Marshaler) {
@@ -13636,14 +16247,14 @@ func (ec *executionContext) _Service_id(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Service", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Service", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Service_name(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
@@ -14004,6 +16615,148 @@ func (ec *executionContext) fieldContext_Service_overridesCancellationRules(_ co
 	return graphql.NewScalarFieldContext("Service", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceEdge) graphql.Marshaler {
+			return ec.marshalNServiceEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ServiceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ServiceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StaffMember_id(ctx context.Context, field graphql.CollectedField, obj *models.StaffMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14017,14 +16770,14 @@ func (ec *executionContext) _StaffMember_id(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_StaffMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StaffMember", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("StaffMember", field, false, false, "ID")
 }
 
 func (ec *executionContext) _StaffMember_name(ctx context.Context, field graphql.CollectedField, obj *models.StaffMember) (ret graphql.Marshaler) {
@@ -14331,6 +17084,148 @@ func (ec *executionContext) fieldContext_StaffMember_timeOff(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _StaffMemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StaffMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffMemberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StaffMemberEdge) graphql.Marshaler {
+			return ec.marshalNStaffMemberEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffMemberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffMemberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StaffMemberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StaffMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffMemberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffMemberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StaffMemberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.StaffMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffMemberConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffMemberConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffMemberConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StaffMemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StaffMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffMemberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffMemberEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StaffMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffMemberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.StaffMember) graphql.Marshaler {
+			return ec.marshalNStaffMember2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐStaffMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffMemberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaffMemberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_reservationUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -14538,14 +17433,14 @@ func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.Collec
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Tenant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Tenant", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("Tenant", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Tenant_name(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
@@ -14731,14 +17626,14 @@ func (ec *executionContext) _TimeOff_id(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TimeOff_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimeOff", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("TimeOff", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TimeOff_startsAt(ctx context.Context, field graphql.CollectedField, obj *models.TimeOff) (ret graphql.Marshaler) {
@@ -14823,14 +17718,14 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "UUID")
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
@@ -16737,6 +19632,69 @@ func UnmarshalLogInInput(ctx context.Context, raw any) (model.LogInInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPaymentFilter(ctx context.Context, obj any) (model.PaymentFilter, error) {
+	var it model.PaymentFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses", "channels", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOPaymentState2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentFilter unmarshals raw into the PaymentFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentFilter(ctx context.Context, raw any) (model.PaymentFilter, error) {
+	var out model.PaymentFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context, obj any) (model.PaymentMethodInput, error) {
 	var it model.PaymentMethodInput
 	if obj == nil {
@@ -16846,6 +19804,118 @@ func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context
 func UnmarshalPaymentMethodInput(ctx context.Context, raw any) (model.PaymentMethodInput, error) {
 	var out model.PaymentMethodInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentMethodInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPaymentNotificationFilter(ctx context.Context, obj any) (model.PaymentNotificationFilter, error) {
+	var it model.PaymentNotificationFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"outcomes", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "outcomes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomes"))
+			data, err := ec.unmarshalOPaymentNotificationOutcome2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcomeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcomes = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentNotificationFilter unmarshals raw into the PaymentNotificationFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentNotificationFilter(ctx context.Context, raw any) (model.PaymentNotificationFilter, error) {
+	var out model.PaymentNotificationFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentNotificationFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRefundFilter(ctx context.Context, obj any) (model.RefundFilter, error) {
+	var it model.RefundFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalORefundStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRefundFilter unmarshals raw into the RefundFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRefundFilter(ctx context.Context, raw any) (model.RefundFilter, error) {
+	var out model.RefundFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefundFilter", raw, &out)
 	return out, err
 }
 
@@ -17622,6 +20692,96 @@ func UnmarshalWeeklyIntervalInput(ctx context.Context, raw any) (model.WeeklyInt
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
+
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case models.User:
+		return ec._User(ctx, sel, &obj)
+	case *models.User:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._User(ctx, sel, obj)
+	case models.TimeOff:
+		return ec._TimeOff(ctx, sel, &obj)
+	case *models.TimeOff:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TimeOff(ctx, sel, obj)
+	case models.Tenant:
+		return ec._Tenant(ctx, sel, &obj)
+	case *models.Tenant:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Tenant(ctx, sel, obj)
+	case models.StaffMember:
+		return ec._StaffMember(ctx, sel, &obj)
+	case *models.StaffMember:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._StaffMember(ctx, sel, obj)
+	case models.Service:
+		return ec._Service(ctx, sel, &obj)
+	case *models.Service:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Service(ctx, sel, obj)
+	case models.Reservation:
+		return ec._Reservation(ctx, sel, &obj)
+	case *models.Reservation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Reservation(ctx, sel, obj)
+	case models.Refund:
+		return ec._Refund(ctx, sel, &obj)
+	case *models.Refund:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Refund(ctx, sel, obj)
+	case models.ImojeNotification:
+		return ec._PaymentNotification(ctx, sel, &obj)
+	case *models.ImojeNotification:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PaymentNotification(ctx, sel, obj)
+	case models.PaymentMethod:
+		return ec._PaymentMethod(ctx, sel, &obj)
+	case *models.PaymentMethod:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PaymentMethod(ctx, sel, obj)
+	case models.Payment:
+		return ec._Payment(ctx, sel, &obj)
+	case *models.Payment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Payment(ctx, sel, obj)
+	case models.Invitation:
+		return ec._Invitation(ctx, sel, &obj)
+	case *models.Invitation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Invitation(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
 
 // endregion ************************** interface.gotpl ***************************
 
@@ -18485,7 +21645,7 @@ func (ec *executionContext) _ImojeSetup(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var invitationImplementors = []string{"Invitation"}
+var invitationImplementors = []string{"Invitation", "Node"}
 
 func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSet, obj *models.Invitation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationImplementors)
@@ -18642,6 +21802,87 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			}
 		case "createdAt":
 			out.Values[i] = ec._Membership_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var membershipConnectionImplementors = []string{"MembershipConnection"}
+
+func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipConnection")
+		case "edges":
+			out.Values[i] = ec._MembershipConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MembershipConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MembershipConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var membershipEdgeImplementors = []string{"MembershipEdge"}
+
+func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipEdge")
+		case "cursor":
+			out.Values[i] = ec._MembershipEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MembershipEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19065,7 +22306,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var paymentImplementors = []string{"Payment"}
+var paymentImplementors = []string{"Payment", "Node"}
 
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *models.Payment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
@@ -19162,6 +22403,87 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var paymentConnectionImplementors = []string{"PaymentConnection"}
+
+func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentConnection")
+		case "edges":
+			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PaymentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PaymentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentEdgeImplementors = []string{"PaymentEdge"}
+
+func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentEdge")
+		case "cursor":
+			out.Values[i] = ec._PaymentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var paymentEventImplementors = []string{"PaymentEvent"}
 
 func (ec *executionContext) _PaymentEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentEvent) graphql.Marshaler {
@@ -19206,7 +22528,7 @@ func (ec *executionContext) _PaymentEvent(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var paymentMethodImplementors = []string{"PaymentMethod"}
+var paymentMethodImplementors = []string{"PaymentMethod", "Node"}
 
 func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *models.PaymentMethod) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentMethodImplementors)
@@ -19271,6 +22593,169 @@ func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PaymentMethod_imoje(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentNotificationImplementors = []string{"PaymentNotification", "Node"}
+
+func (ec *executionContext) _PaymentNotification(ctx context.Context, sel ast.SelectionSet, obj *models.ImojeNotification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentNotificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentNotification")
+		case "id":
+			out.Values[i] = ec._PaymentNotification_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentNotification_kind(ctx, field, obj)
+				})
+		case "imojeId":
+			out.Values[i] = ec._PaymentNotification_imojeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "imojeStatus":
+			out.Values[i] = ec._PaymentNotification_imojeStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "orderId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentNotification_orderId(ctx, field, obj)
+				})
+		case "paymentId":
+			out.Values[i] = ec._PaymentNotification_paymentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcome":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentNotification_outcome(ctx, field, obj)
+				})
+		case "detail":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaymentNotification_detail(ctx, field, obj)
+				})
+		case "body":
+			out.Values[i] = ec._PaymentNotification_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedAt":
+			out.Values[i] = ec._PaymentNotification_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentNotificationConnectionImplementors = []string{"PaymentNotificationConnection"}
+
+func (ec *executionContext) _PaymentNotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentNotificationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentNotificationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentNotificationConnection")
+		case "edges":
+			out.Values[i] = ec._PaymentNotificationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PaymentNotificationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PaymentNotificationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentNotificationEdgeImplementors = []string{"PaymentNotificationEdge"}
+
+func (ec *executionContext) _PaymentNotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentNotificationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentNotificationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentNotificationEdge")
+		case "cursor":
+			out.Values[i] = ec._PaymentNotificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PaymentNotificationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19445,6 +22930,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_services(ctx, field)
 				})
+		case "servicesConnection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_servicesConnection(ctx, field)
+				})
 		case "service":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -19456,6 +22947,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_staffMembers(ctx, field)
+				})
+		case "staffMembersConnection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_staffMembersConnection(ctx, field)
 				})
 		case "staffMember":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -19487,11 +22984,41 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paymentOptions(ctx, field)
 				})
+		case "payments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_payments(ctx, field)
+				})
+		case "refunds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_refunds(ctx, field)
+				})
+		case "paymentNotifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paymentNotifications(ctx, field)
+				})
 		case "payment":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_payment(ctx, field)
+				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
 				})
 		case "business":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -19516,6 +23043,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_members(ctx, field)
+				})
+		case "membersConnection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_membersConnection(ctx, field)
 				})
 		case "invitations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -19554,7 +23087,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var refundImplementors = []string{"Refund"}
+var refundImplementors = []string{"Refund", "Node"}
 
 func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, obj *models.Refund) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, refundImplementors)
@@ -19620,7 +23153,88 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var reservationImplementors = []string{"Reservation"}
+var refundConnectionImplementors = []string{"RefundConnection"}
+
+func (ec *executionContext) _RefundConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RefundConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundConnection")
+		case "edges":
+			out.Values[i] = ec._RefundConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RefundConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RefundConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refundEdgeImplementors = []string{"RefundEdge"}
+
+func (ec *executionContext) _RefundEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RefundEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundEdge")
+		case "cursor":
+			out.Values[i] = ec._RefundEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RefundEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reservationImplementors = []string{"Reservation", "Node"}
 
 func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionSet, obj *models.Reservation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reservationImplementors)
@@ -19738,7 +23352,7 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 
 var reservationConnectionImplementors = []string{"ReservationConnection"}
 
-func (ec *executionContext) _ReservationConnection(ctx context.Context, sel ast.SelectionSet, obj *booking.ReservationPage) graphql.Marshaler {
+func (ec *executionContext) _ReservationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReservationConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reservationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19748,17 +23362,20 @@ func (ec *executionContext) _ReservationConnection(ctx context.Context, sel ast.
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ReservationConnection")
 		case "edges":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReservationConnection_edges(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReservationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReservationConnection_pageInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReservationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReservationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19962,7 +23579,7 @@ func (ec *executionContext) _ScheduleException(ctx context.Context, sel ast.Sele
 	return out
 }
 
-var serviceImplementors = []string{"Service"}
+var serviceImplementors = []string{"Service", "Node"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *models.Service) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
@@ -20068,7 +23685,88 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var staffMemberImplementors = []string{"StaffMember"}
+var serviceConnectionImplementors = []string{"ServiceConnection"}
+
+func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceConnection")
+		case "edges":
+			out.Values[i] = ec._ServiceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ServiceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ServiceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceEdgeImplementors = []string{"ServiceEdge"}
+
+func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceEdge")
+		case "cursor":
+			out.Values[i] = ec._ServiceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ServiceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var staffMemberImplementors = []string{"StaffMember", "Node"}
 
 func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionSet, obj *models.StaffMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffMemberImplementors)
@@ -20145,6 +23843,87 @@ func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var staffMemberConnectionImplementors = []string{"StaffMemberConnection"}
+
+func (ec *executionContext) _StaffMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StaffMemberConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffMemberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffMemberConnection")
+		case "edges":
+			out.Values[i] = ec._StaffMemberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._StaffMemberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._StaffMemberConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var staffMemberEdgeImplementors = []string{"StaffMemberEdge"}
+
+func (ec *executionContext) _StaffMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StaffMemberEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffMemberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffMemberEdge")
+		case "cursor":
+			out.Values[i] = ec._StaffMemberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._StaffMemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -20171,7 +23950,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
-var tenantImplementors = []string{"Tenant"}
+var tenantImplementors = []string{"Tenant", "Node"}
 
 func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, obj *models.Tenant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tenantImplementors)
@@ -20240,7 +24019,7 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var timeOffImplementors = []string{"TimeOff"}
+var timeOffImplementors = []string{"TimeOff", "Node"}
 
 func (ec *executionContext) _TimeOff(ctx context.Context, sel ast.SelectionSet, obj *models.TimeOff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, timeOffImplementors)
@@ -20289,7 +24068,7 @@ func (ec *executionContext) _TimeOff(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var userImplementors = []string{"User"}
+var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
@@ -20952,6 +24731,63 @@ func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Health(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
+	res, err := scalar.UnmarshalUUID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalUUID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNImojeChannel2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImojeChannel) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21108,6 +24944,38 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋslotpayᚋslotp
 	return ec._Membership(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMembershipConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipConnection!")
+		return graphql.Null
+	}
+	return ec._MembershipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMembershipEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipEdge(ctx context.Context, sel ast.SelectionSet, v *model.MembershipEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipEdge!")
+		return graphql.Null
+	}
+	return ec._MembershipEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMembershipSummary2githubᚗcomᚋslotpayᚋslotpayᚋservicesᚋtenancyᚐMembershipSummary(ctx context.Context, sel ast.SelectionSet, v tenancy.MembershipSummary) graphql.Marshaler {
 	return ec._MembershipSummary(ctx, sel, &v)
 }
@@ -21138,6 +25006,16 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋ
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -21216,6 +25094,38 @@ func (ec *executionContext) marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋs
 	return ret
 }
 
+func (ec *executionContext) marshalNPaymentConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentConnection(ctx context.Context, sel ast.SelectionSet, v *model.PaymentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentConnection!")
+		return graphql.Null
+	}
+	return ec._PaymentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PaymentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *model.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentEdge!")
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPaymentEvent2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentEvent(ctx context.Context, sel ast.SelectionSet, v *model.PaymentEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PaymentEvent!")
@@ -21260,6 +25170,66 @@ func (ec *executionContext) unmarshalNPaymentMethodKind2githubᚗcomᚋslotpay�
 }
 
 func (ec *executionContext) marshalNPaymentMethodKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, sel ast.SelectionSet, v model.PaymentMethodKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPaymentNotification2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐImojeNotification(ctx context.Context, sel ast.SelectionSet, v *models.ImojeNotification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentNotification!")
+		return graphql.Null
+	}
+	return ec._PaymentNotification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentNotificationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *model.PaymentNotificationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentNotificationConnection!")
+		return graphql.Null
+	}
+	return ec._PaymentNotificationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentNotificationEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PaymentNotificationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentNotificationEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentNotificationEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationEdge(ctx context.Context, sel ast.SelectionSet, v *model.PaymentNotificationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentNotificationEdge!")
+		return graphql.Null
+	}
+	return ec._PaymentNotificationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentNotificationKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationKind(ctx context.Context, v any) (model.PaymentNotificationKind, error) {
+	var res model.PaymentNotificationKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentNotificationKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationKind(ctx context.Context, sel ast.SelectionSet, v model.PaymentNotificationKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPaymentNotificationOutcome2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcome(ctx context.Context, v any) (model.PaymentNotificationOutcome, error) {
+	var res model.PaymentNotificationOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentNotificationOutcome2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcome(ctx context.Context, sel ast.SelectionSet, v model.PaymentNotificationOutcome) graphql.Marshaler {
 	return v
 }
 
@@ -21365,6 +25335,38 @@ func (ec *executionContext) marshalNRefund2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Refund(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRefundConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundConnection(ctx context.Context, sel ast.SelectionSet, v *model.RefundConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefundConnection!")
+		return graphql.Null
+	}
+	return ec._RefundConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRefundEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RefundEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefundEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRefundEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundEdge(ctx context.Context, sel ast.SelectionSet, v *model.RefundEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefundEdge!")
+		return graphql.Null
+	}
+	return ec._RefundEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRefundPaymentInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundPaymentInput(ctx context.Context, v any) (model.RefundPaymentInput, error) {
 	res, err := ec.unmarshalInputRefundPaymentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21392,7 +25394,7 @@ func (ec *executionContext) marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslot
 	return ec._Reservation(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋbookingᚐReservationPage(ctx context.Context, sel ast.SelectionSet, v *booking.ReservationPage) graphql.Marshaler {
+func (ec *executionContext) marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReservationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReservationConnection!")
 		return graphql.Null
@@ -21550,6 +25552,38 @@ func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Service(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceConnection!")
+		return graphql.Null
+	}
+	return ec._ServiceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceEdge(ctx context.Context, sel ast.SelectionSet, v *model.ServiceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceEdge!")
+		return graphql.Null
+	}
+	return ec._ServiceEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNServiceInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐServiceInput(ctx context.Context, v any) (model.ServiceInput, error) {
 	res, err := ec.unmarshalInputServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21582,6 +25616,38 @@ func (ec *executionContext) marshalNStaffMember2ᚖgithubᚗcomᚋslotpayᚋslot
 		return graphql.Null
 	}
 	return ec._StaffMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStaffMemberConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.StaffMemberConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StaffMemberConnection!")
+		return graphql.Null
+	}
+	return ec._StaffMemberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStaffMemberEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaffMemberEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStaffMemberEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStaffMemberEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.StaffMemberEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StaffMemberEdge!")
+		return graphql.Null
+	}
+	return ec._StaffMemberEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStaffMemberInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐStaffMemberInput(ctx context.Context, v any) (model.StaffMemberInput, error) {
@@ -21963,6 +26029,38 @@ func (ec *executionContext) unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋs
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCatalogueOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCatalogueOrder(ctx context.Context, v any) (*model.CatalogueOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CatalogueOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCatalogueOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCatalogueOrder(ctx context.Context, sel ast.SelectionSet, v *model.CatalogueOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx context.Context, v any) (*model.CreationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CreationOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx context.Context, sel ast.SelectionSet, v *model.CreationOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, v any) (*model.ImojeEnvironment, error) {
 	if v == nil {
 		return nil, nil
@@ -22020,11 +26118,34 @@ func (ec *executionContext) marshalOLateCancellationFee2ᚖgithubᚗcomᚋslotpa
 	return v
 }
 
+func (ec *executionContext) unmarshalOMembershipOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipOrder(ctx context.Context, v any) (*model.MembershipOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MembershipOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMembershipOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipOrder(ctx context.Context, sel ast.SelectionSet, v *model.MembershipOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *models.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx context.Context, v any) (*model.PayLaterProvider, error) {
@@ -22050,6 +26171,50 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Payment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, v any) ([]model.PaymentChannel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.PaymentChannel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPaymentFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentFilter(ctx context.Context, v any) (*model.PaymentFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPaymentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentMethodKind(ctx context.Context, v any) (*model.PaymentMethodKind, error) {
 	if v == nil {
 		return nil, nil
@@ -22066,6 +26231,50 @@ func (ec *executionContext) marshalOPaymentMethodKind2ᚖgithubᚗcomᚋslotpay�
 	return v
 }
 
+func (ec *executionContext) unmarshalOPaymentNotificationFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationFilter(ctx context.Context, v any) (*model.PaymentNotificationFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPaymentNotificationFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPaymentNotificationOutcome2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcomeᚄ(ctx context.Context, v any) ([]model.PaymentNotificationOutcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.PaymentNotificationOutcome, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentNotificationOutcome2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcome(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPaymentNotificationOutcome2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PaymentNotificationOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentNotificationOutcome2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentNotificationOutcome(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOPaymentPolicy2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentPolicy(ctx context.Context, v any) (*models.PaymentPolicy, error) {
 	if v == nil {
 		return nil, nil
@@ -22080,6 +26289,42 @@ func (ec *executionContext) marshalOPaymentPolicy2ᚖgithubᚗcomᚋslotpayᚋsl
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOPaymentState2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStateᚄ(ctx context.Context, v any) ([]models.PaymentState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.PaymentState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPaymentState2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStateᚄ(ctx context.Context, sel ast.SelectionSet, v []models.PaymentState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentState2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOPaymentStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentStatusᚄ(ctx context.Context, v any) ([]models.PaymentStatus, error) {
@@ -22134,6 +26379,50 @@ func (ec *executionContext) marshalOPaymentStatus2ᚖgithubᚗcomᚋslotpayᚋsl
 	return v
 }
 
+func (ec *executionContext) unmarshalORefundFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundFilter(ctx context.Context, v any) (*model.RefundFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRefundFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORefundStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatusᚄ(ctx context.Context, v any) ([]model.RefundStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RefundStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORefundStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RefundStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx context.Context, sel ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -22147,6 +26436,22 @@ func (ec *executionContext) unmarshalOReservationFilter2ᚖgithubᚗcomᚋslotpa
 	}
 	res, err := ec.unmarshalInputReservationFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReservationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationOrder(ctx context.Context, v any) (*model.ReservationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReservationOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReservationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationOrder(ctx context.Context, sel ast.SelectionSet, v *model.ReservationOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOReservationStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationStatusᚄ(ctx context.Context, v any) ([]models.ReservationStatus, error) {

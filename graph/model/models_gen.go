@@ -232,6 +232,24 @@ type LogInInput struct {
 	TenantSlug *string `json:"tenantSlug,omitempty"`
 }
 
+// A page of the business's members.
+type MembershipConnection struct {
+	// The memberships of this page.
+	Edges []*MembershipEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many members the business has (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A membership in a page of members.
+type MembershipEdge struct {
+	// Opaque cursor of this membership (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The membership.
+	Node *models.Membership `json:"node"`
+}
+
 // Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing.
 type Mutation struct {
 }
@@ -246,6 +264,36 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// The cursor of the last edge on this page; null when the page is empty.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A page of payments.
+type PaymentConnection struct {
+	// The payments of this page.
+	Edges []*PaymentEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many payments match the filter, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A payment in a page of payments.
+type PaymentEdge struct {
+	// Opaque cursor of this payment (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The payment.
+	Node *models.Payment `json:"node"`
+}
+
+// Narrows the business's payments; fields left out match everything.
+type PaymentFilter struct {
+	// Any of these states.
+	Statuses []models.PaymentState `json:"statuses,omitempty"`
+	// Any of these channels.
+	Channels []PaymentChannel `json:"channels,omitempty"`
+	// Started at or after (UTC).
+	From *time.Time `json:"from,omitempty"`
+	// Started before (UTC).
+	To *time.Time `json:"to,omitempty"`
 }
 
 // A payment method's fields; on update, fields left out stay as they are.
@@ -272,6 +320,34 @@ type PaymentMethodInput struct {
 	TitleTemplate *string `json:"titleTemplate,omitempty"`
 	// See PaymentMethod.autoRefundUnwanted.
 	AutoRefundUnwanted *bool `json:"autoRefundUnwanted,omitempty"`
+}
+
+// A page of imoje notifications.
+type PaymentNotificationConnection struct {
+	// The notifications of this page.
+	Edges []*PaymentNotificationEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many notifications match the filter, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A notification in a page of notifications.
+type PaymentNotificationEdge struct {
+	// Opaque cursor of this notification (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The notification.
+	Node *models.ImojeNotification `json:"node"`
+}
+
+// Narrows the notifications kept; fields left out match everything.
+type PaymentNotificationFilter struct {
+	// Any of these outcomes.
+	Outcomes []PaymentNotificationOutcome `json:"outcomes,omitempty"`
+	// Received at or after (UTC).
+	From *time.Time `json:"from,omitempty"`
+	// Received before (UTC).
+	To *time.Time `json:"to,omitempty"`
 }
 
 // A way a customer may pay one reservation online now.
@@ -305,6 +381,34 @@ type PublicPaymentMethod struct {
 type Query struct {
 }
 
+// A page of refunds.
+type RefundConnection struct {
+	// The refunds of this page.
+	Edges []*RefundEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many refunds match the filter, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A refund in a page of refunds.
+type RefundEdge struct {
+	// Opaque cursor of this refund (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The refund.
+	Node *models.Refund `json:"node"`
+}
+
+// Narrows the business's refunds; fields left out match everything.
+type RefundFilter struct {
+	// Any of these states.
+	Statuses []RefundStatus `json:"statuses,omitempty"`
+	// Requested at or after (UTC).
+	From *time.Time `json:"from,omitempty"`
+	// Requested before (UTC).
+	To *time.Time `json:"to,omitempty"`
+}
+
 // A refund to make.
 type RefundPaymentInput struct {
 	// The paid imoje payment to refund.
@@ -313,6 +417,16 @@ type RefundPaymentInput struct {
 	Amount *int `json:"amount,omitempty"`
 	// Why; optional.
 	Reason *string `json:"reason,omitempty"`
+}
+
+// A page of reservations.
+type ReservationConnection struct {
+	// The reservations of this page.
+	Edges []*ReservationEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many reservations match the filter, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
 }
 
 // A reservation in a page of reservations.
@@ -347,6 +461,24 @@ type ReservationsChangedFilter struct {
 	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
 	// Only reservations of this service.
 	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
+}
+
+// A page of services.
+type ServiceConnection struct {
+	// The services of this page.
+	Edges []*ServiceEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many services match, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A service in a page of services.
+type ServiceEdge struct {
+	// Opaque cursor of this service (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The service.
+	Node *models.Service `json:"node"`
 }
 
 // A service's fields: all needed ones on creation; on update, fields left out stay as they are.
@@ -397,6 +529,24 @@ type SignUpInput struct {
 	Email string `json:"email"`
 	// The owner's password.
 	Password string `json:"password"`
+}
+
+// A page of staff members.
+type StaffMemberConnection struct {
+	// The staff members of this page.
+	Edges []*StaffMemberEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many staff members match, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A staff member in a page of staff members.
+type StaffMemberEdge struct {
+	// Opaque cursor of this staff member (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The staff member.
+	Node *models.StaffMember `json:"node"`
 }
 
 // A staff member's fields: the name on creation; on update, fields left out stay as they are.
@@ -475,6 +625,128 @@ type WeeklyIntervalInput struct {
 	Start string `json:"start"`
 	// HH:MM, 24:00 for midnight
 	End string `json:"end"`
+}
+
+// How services or staff members are ordered; ties are broken by id.
+type CatalogueOrder string
+
+const (
+	// By name, A to Z (the default).
+	CatalogueOrderNameAsc CatalogueOrder = "NAME_ASC"
+	// By name, Z to A.
+	CatalogueOrderNameDesc CatalogueOrder = "NAME_DESC"
+	// Added earliest first.
+	CatalogueOrderCreatedAtAsc CatalogueOrder = "CREATED_AT_ASC"
+	// Added latest first.
+	CatalogueOrderCreatedAtDesc CatalogueOrder = "CREATED_AT_DESC"
+)
+
+var AllCatalogueOrder = []CatalogueOrder{
+	CatalogueOrderNameAsc,
+	CatalogueOrderNameDesc,
+	CatalogueOrderCreatedAtAsc,
+	CatalogueOrderCreatedAtDesc,
+}
+
+func (e CatalogueOrder) IsValid() bool {
+	switch e {
+	case CatalogueOrderNameAsc, CatalogueOrderNameDesc, CatalogueOrderCreatedAtAsc, CatalogueOrderCreatedAtDesc:
+		return true
+	}
+	return false
+}
+
+func (e CatalogueOrder) String() string {
+	return string(e)
+}
+
+func (e *CatalogueOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CatalogueOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CatalogueOrder", str)
+	}
+	return nil
+}
+
+func (e CatalogueOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CatalogueOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CatalogueOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How payments, refunds or imoje notifications are ordered (notifications by arrival); ties are broken by id.
+type CreationOrder string
+
+const (
+	// Newest first (the default).
+	CreationOrderCreatedAtDesc CreationOrder = "CREATED_AT_DESC"
+	// Oldest first.
+	CreationOrderCreatedAtAsc CreationOrder = "CREATED_AT_ASC"
+)
+
+var AllCreationOrder = []CreationOrder{
+	CreationOrderCreatedAtDesc,
+	CreationOrderCreatedAtAsc,
+}
+
+func (e CreationOrder) IsValid() bool {
+	switch e {
+	case CreationOrderCreatedAtDesc, CreationOrderCreatedAtAsc:
+		return true
+	}
+	return false
+}
+
+func (e CreationOrder) String() string {
+	return string(e)
+}
+
+func (e *CreationOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CreationOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CreationOrder", str)
+	}
+	return nil
+}
+
+func (e CreationOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CreationOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CreationOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Which imoje API a business's shop is on.
@@ -597,6 +869,64 @@ func (e *LiveEventKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e LiveEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How members are ordered; ties are broken by the account's id.
+type MembershipOrder string
+
+const (
+	// Who joined first, first (the default).
+	MembershipOrderCreatedAtAsc MembershipOrder = "CREATED_AT_ASC"
+	// Who joined last, first.
+	MembershipOrderCreatedAtDesc MembershipOrder = "CREATED_AT_DESC"
+)
+
+var AllMembershipOrder = []MembershipOrder{
+	MembershipOrderCreatedAtAsc,
+	MembershipOrderCreatedAtDesc,
+}
+
+func (e MembershipOrder) IsValid() bool {
+	switch e {
+	case MembershipOrderCreatedAtAsc, MembershipOrderCreatedAtDesc:
+		return true
+	}
+	return false
+}
+
+func (e MembershipOrder) String() string {
+	return string(e)
+}
+
+func (e *MembershipOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MembershipOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MembershipOrder", str)
+	}
+	return nil
+}
+
+func (e MembershipOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MembershipOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MembershipOrder) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -794,6 +1124,134 @@ func (e PaymentMethodKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What imoje's notification was about.
+type PaymentNotificationKind string
+
+const (
+	// A payment transaction (a sale).
+	PaymentNotificationKindSale PaymentNotificationKind = "SALE"
+	// A refund transaction.
+	PaymentNotificationKindRefund PaymentNotificationKind = "REFUND"
+	// A payment link (its state changed, e.g. expired or cancelled).
+	PaymentNotificationKindPayment PaymentNotificationKind = "PAYMENT"
+)
+
+var AllPaymentNotificationKind = []PaymentNotificationKind{
+	PaymentNotificationKindSale,
+	PaymentNotificationKindRefund,
+	PaymentNotificationKindPayment,
+}
+
+func (e PaymentNotificationKind) IsValid() bool {
+	switch e {
+	case PaymentNotificationKindSale, PaymentNotificationKindRefund, PaymentNotificationKindPayment:
+		return true
+	}
+	return false
+}
+
+func (e PaymentNotificationKind) String() string {
+	return string(e)
+}
+
+func (e *PaymentNotificationKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentNotificationKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentNotificationKind", str)
+	}
+	return nil
+}
+
+func (e PaymentNotificationKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentNotificationKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentNotificationKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What slotpay did with an imoje notification.
+type PaymentNotificationOutcome string
+
+const (
+	// It moved a payment or refund forward.
+	PaymentNotificationOutcomeApplied PaymentNotificationOutcome = "APPLIED"
+	// It said what slotpay already knew.
+	PaymentNotificationOutcomeNoChange PaymentNotificationOutcome = "NO_CHANGE"
+	// It said something older than what slotpay knows (imoje's notifications may come out of order).
+	PaymentNotificationOutcomeStale PaymentNotificationOutcome = "STALE"
+	// It named an order or link slotpay has no payment for (see detail).
+	PaymentNotificationOutcomeUnknownOrder PaymentNotificationOutcome = "UNKNOWN_ORDER"
+	// It contradicts the payment (another amount or currency): nothing was moved; look at it (see detail).
+	PaymentNotificationOutcomeMismatch PaymentNotificationOutcome = "MISMATCH"
+)
+
+var AllPaymentNotificationOutcome = []PaymentNotificationOutcome{
+	PaymentNotificationOutcomeApplied,
+	PaymentNotificationOutcomeNoChange,
+	PaymentNotificationOutcomeStale,
+	PaymentNotificationOutcomeUnknownOrder,
+	PaymentNotificationOutcomeMismatch,
+}
+
+func (e PaymentNotificationOutcome) IsValid() bool {
+	switch e {
+	case PaymentNotificationOutcomeApplied, PaymentNotificationOutcomeNoChange, PaymentNotificationOutcomeStale, PaymentNotificationOutcomeUnknownOrder, PaymentNotificationOutcomeMismatch:
+		return true
+	}
+	return false
+}
+
+func (e PaymentNotificationOutcome) String() string {
+	return string(e)
+}
+
+func (e *PaymentNotificationOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentNotificationOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentNotificationOutcome", str)
+	}
+	return nil
+}
+
+func (e PaymentNotificationOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentNotificationOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentNotificationOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A refund's state.
 type RefundStatus string
 
@@ -853,6 +1311,70 @@ func (e *RefundStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e RefundStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How reservations are ordered; ties are broken by id, so cursors stay positions.
+type ReservationOrder string
+
+const (
+	// Earliest start first (the default).
+	ReservationOrderStartTimeAsc ReservationOrder = "START_TIME_ASC"
+	// Latest start first.
+	ReservationOrderStartTimeDesc ReservationOrder = "START_TIME_DESC"
+	// Booked earliest first.
+	ReservationOrderCreatedAtAsc ReservationOrder = "CREATED_AT_ASC"
+	// Booked latest first.
+	ReservationOrderCreatedAtDesc ReservationOrder = "CREATED_AT_DESC"
+)
+
+var AllReservationOrder = []ReservationOrder{
+	ReservationOrderStartTimeAsc,
+	ReservationOrderStartTimeDesc,
+	ReservationOrderCreatedAtAsc,
+	ReservationOrderCreatedAtDesc,
+}
+
+func (e ReservationOrder) IsValid() bool {
+	switch e {
+	case ReservationOrderStartTimeAsc, ReservationOrderStartTimeDesc, ReservationOrderCreatedAtAsc, ReservationOrderCreatedAtDesc:
+		return true
+	}
+	return false
+}
+
+func (e ReservationOrder) String() string {
+	return string(e)
+}
+
+func (e *ReservationOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReservationOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReservationOrder", str)
+	}
+	return nil
+}
+
+func (e ReservationOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReservationOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReservationOrder) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

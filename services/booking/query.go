@@ -2,8 +2,6 @@ package booking
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"strings"
 	"time"
 
@@ -107,35 +105,4 @@ func (s *Service) slots(reads *bookingReads, q AvailabilityQuery, tenantID uuid.
 		}
 	}
 	return nil
-}
-
-// pageCursor is the keyset position after which a page starts.
-type pageCursor struct {
-	StartsAt time.Time
-	ID       uuid.UUID
-}
-
-// EncodeCursor makes the opaque cursor of a reservation.
-func EncodeCursor(r *models.Reservation) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("r1|" + r.StartsAt.UTC().Format(time.RFC3339Nano) + "|" + r.ID.String()))
-}
-
-func decodeCursor(s string) (pageCursor, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return pageCursor{}, err
-	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) != 3 || parts[0] != "r1" {
-		return pageCursor{}, errors.New("bad cursor")
-	}
-	t, err := time.Parse(time.RFC3339Nano, parts[1])
-	if err != nil {
-		return pageCursor{}, err
-	}
-	id, err := uuid.Parse(parts[2])
-	if err != nil {
-		return pageCursor{}, err
-	}
-	return pageCursor{StartsAt: t, ID: id}, nil
 }

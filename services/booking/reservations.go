@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/paging"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -414,89 +414,80 @@ type ReservationFilter struct {
 	Search string
 }
 
-// MaxPageSize is the hard cap on one page of reservations.
-const MaxPageSize = 100
+// The orderings of the reservations list.
+const (
+	ByStartTime     = "startsAt"      // earliest start first (the default)
+	ByStartTimeDesc = "startsAt.desc" // latest start first
+	ByCreatedAt     = "createdAt"     // booked earliest first
+	ByCreatedAtDesc = "createdAt.desc"
+)
 
-// ReservationPage is one page of reservations in (startsAt, id) order.
-type ReservationPage struct {
-	Reservations    []models.Reservation
-	HasNextPage     bool
-	HasPreviousPage bool
+// reservationOrders are the orderings of the list, each ending in the id so that a cursor stays a
+// position however many reservations share a start (indexes: reservations_starts_idx,
+// reservations_created_idx).
+var reservationOrders = paging.Orders[models.Reservation]{
+	"":              paging.By("reservations.startsAt", "starts_at", paging.Time, false, reservationStart),
+	ByStartTime:     paging.By("reservations.startsAt", "starts_at", paging.Time, false, reservationStart),
+	ByStartTimeDesc: paging.By("reservations.startsAt.desc", "starts_at", paging.Time, true, reservationStart),
+	ByCreatedAt:     paging.By("reservations.createdAt", "created_at", paging.Time, false, reservationCreated),
+	ByCreatedAtDesc: paging.By("reservations.createdAt.desc", "created_at", paging.Time, true, reservationCreated),
 }
 
-// Reservations lists the caller's reservations (staff only) with keyset pagination.
-func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f ReservationFilter, first int, after string) (*ReservationPage, error) {
+func reservationStart(r *models.Reservation) (any, uuid.UUID)   { return r.StartsAt, r.ID }
+func reservationCreated(r *models.Reservation) (any, uuid.UUID) { return r.CreatedAt, r.ID }
+
+// ReservationPage is one page of reservations in the order asked for.
+type ReservationPage = paging.Page[models.Reservation]
+
+// Reservations lists the caller's reservations (staff only), a page at a time (paging: first/after,
+// last/before, the total when asked), in one round trip.
+func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f ReservationFilter, order string, args paging.Args) (*ReservationPage, error) {
 	if !p.IsStaff() {
 		return nil, apperr.ErrForbidden
 	}
-	if first < 1 || first > MaxPageSize {
-		return nil, apperr.Input("first", apperr.OutOfRange, "first must be between 1 and 100").With("min", 1).With("max", 100)
-	}
-	var cursor *pageCursor
-	if after != "" {
-		c, err := decodeCursor(after)
-		if err != nil {
-			return nil, apperr.Input("after", apperr.InvalidFormat, "invalid cursor")
-		}
-		cursor = &c
-	}
+	o := reservationOrders.Pick(order)
+	var problems apperr.Problems
+	req, err := paging.Parse(args, o.Ordering)
+	problems.Add(err)
 	search, err := text(f.Search, "filter.search", 200)
-	if err != nil {
+	problems.Add(err)
+	if err := problems.Err(); err != nil {
 		return nil, err
 	}
-	// One round trip (a transaction that only queues): this is the dashboard's hot read. $1 is the
-	// tenant, the filter's values are $2, $3, …
-	conds := []string{"tenant_id = $1"}
-	var args []any
-	where := func(cond string, vals ...any) {
-		for _, v := range vals {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)+1), 1)
-		}
-		conds = append(conds, cond)
-	}
+	// $1 is the tenant, the filter's values are $2, $3, …
+	var where paging.Filter
+	where.Where("tenant_id = $1")
 	if f.From != nil {
-		where("starts_at >= ?", *f.From)
+		where.Where("starts_at >= ?", *f.From)
 	}
 	if f.To != nil {
-		where("starts_at < ?", *f.To)
+		where.Where("starts_at < ?", *f.To)
 	}
 	if len(f.Statuses) > 0 {
-		where("status = ANY(?)", stringsOf(f.Statuses))
+		where.Where("status = ANY(?)", stringsOf(f.Statuses))
 	}
 	if len(f.PaymentStatuses) > 0 {
-		where("payment_status = ANY(?)", stringsOf(f.PaymentStatuses))
+		where.Where("payment_status = ANY(?)", stringsOf(f.PaymentStatuses))
 	}
 	if f.StaffMemberID != nil {
-		where("staff_member_id = ?", *f.StaffMemberID)
+		where.Where("staff_member_id = ?", *f.StaffMemberID)
 	}
 	if f.ServiceID != nil {
-		where("service_id = ?", *f.ServiceID)
+		where.Where("service_id = ?", *f.ServiceID)
 	}
 	if search != "" {
 		like := "%" + escapeLike(strings.ToLower(search)) + "%"
-		where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
+		where.Where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
 	}
-	if cursor != nil {
-		where("(starts_at, id) > (?, ?)", cursor.StartsAt, cursor.ID)
-	}
-	args = append(args, first+1)
-	sql := "SELECT " + database.Columns[models.Reservation]() + " FROM reservations WHERE " + strings.Join(conds, " AND ") +
-		" ORDER BY starts_at, id LIMIT $" + strconv.Itoa(len(args)+1)
-	var rows []models.Reservation
+	var page ReservationPage
 	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
-		rows = nil
-		database.QueueRows(tx, sql, args, &rows)
+		paging.QueuePage(tx, "reservations", where, o, req, &page)
 		return nil
 	})
 	if err != nil {
 		return nil, wrap("reservations", err)
 	}
-	page := &ReservationPage{Reservations: rows, HasPreviousPage: cursor != nil}
-	if len(rows) > first {
-		page.Reservations, page.HasNextPage = rows[:first], true
-	}
-	return page, nil
+	return &page, nil
 }
 
 func escapeLike(s string) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/imojehook"
 	"github.com/slotpay/slotpay/services/metrics"
+	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/periodic"
 	"github.com/slotpay/slotpay/services/ratelimit"
@@ -178,7 +179,8 @@ func mustName(u string) string {
 
 func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events}, graph.HandlerOptions{
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events,
+		Nodes: node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy)}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
 		Metrics:   s.Metrics,
