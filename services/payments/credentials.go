@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -68,34 +69,50 @@ var (
 	opaquePattern     = regexp.MustCompile(`^[A-Za-z0-9._~+/=-]{8,512}$`)
 )
 
+// validateCredentials normalises in and reports every bad field at once (a owner pasting four
+// values from imoje's panel hears of all the wrong ones in one answer), then picks the API's base URL.
 func (s *Service) validateCredentials(in *CredentialsInput) (baseURL string, err error) {
 	in.Token, in.MerchantID = strings.TrimSpace(in.Token), strings.TrimSpace(in.MerchantID)
 	in.ServiceID, in.ServiceKey = strings.ToLower(strings.TrimSpace(in.ServiceID)), strings.TrimSpace(in.ServiceKey)
+	var problems apperr.Problems
 	if !opaquePattern.MatchString(in.Token) {
-		return "", apperr.Input("authorizationToken", apperr.InvalidFormat, "authorization token looks wrong: copy it from Settings → API keys in imoje's panel")
+		problems.Add(apperr.Input("authorizationToken", apperr.InvalidFormat, "authorization token looks wrong: copy it from Settings → API keys in imoje's panel"))
 	}
 	if !merchantIDPattern.MatchString(in.MerchantID) {
-		return "", apperr.Input("merchantId", apperr.InvalidFormat, "merchant id (Identyfikator klienta) must be lowercase letters and digits")
+		problems.Add(apperr.Input("merchantId", apperr.InvalidFormat, "merchant id (Identyfikator klienta) must be lowercase letters and digits"))
 	}
 	if _, err := uuid.Parse(in.ServiceID); err != nil || len(in.ServiceID) != 36 {
-		return "", apperr.Input("shopId", apperr.InvalidFormat, "shop id (Identyfikator sklepu) must be a UUID")
+		problems.Add(apperr.Input("shopId", apperr.InvalidFormat, "shop id (Identyfikator sklepu) must be a UUID"))
 	}
 	if !opaquePattern.MatchString(in.ServiceKey) {
-		return "", apperr.Input("shopKey", apperr.InvalidFormat, "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data")
+		problems.Add(apperr.Input("shopKey", apperr.InvalidFormat, "shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data"))
 	}
+	problems.Add(validChannels(in))
+	if in.CustomBaseURL != "" && in.Environment != EnvCustom {
+		problems.Add(apperr.Input("customBaseUrl", apperr.Inconsistent, "a custom base URL is only taken with environment CUSTOM"))
+	}
+	baseURL, err = s.credentialsBaseURL(in)
+	problems.Add(err)
+	return baseURL, problems.Err()
+}
+
+// validChannels checks and sorts the channels to offer.
+func validChannels(in *CredentialsInput) error {
 	if len(in.Channels) == 0 {
-		return "", apperr.Input("channels", apperr.Required, "choose at least one channel to offer")
+		return apperr.Input("channels", apperr.Required, "choose at least one channel to offer")
 	}
-	for _, c := range in.Channels {
+	for i, c := range in.Channels {
 		if !slices.Contains(allChannels, c) {
-			return "", apperr.Input("channels", apperr.NotAllowed, "unknown channel "+c)
+			return apperr.Input(fmt.Sprintf("channels[%d]", i), apperr.NotAllowed, "unknown channel "+c)
 		}
 	}
 	slices.Sort(in.Channels)
 	in.Channels = slices.Compact(in.Channels)
-	if in.CustomBaseURL != "" && in.Environment != EnvCustom {
-		return "", apperr.Input("customBaseUrl", apperr.Inconsistent, "a custom base URL is only taken with environment CUSTOM")
-	}
+	return nil
+}
+
+// credentialsBaseURL is the imoje API the credentials are for.
+func (s *Service) credentialsBaseURL(in *CredentialsInput) (string, error) {
 	switch in.Environment {
 	case EnvProduction:
 		return imoje.ProductionBaseURL, nil

@@ -817,6 +817,21 @@ func TestImojeCredentials(t *testing.T) {
 			}
 		})
 	}
+	// Four values pasted wrong are four errors in one answer, before imoje is asked.
+	all := env.Do(b.AccessToken, saveCredentialsOp, map[string]any{"in": bad("authorizationToken", "short", "merchantId", "Has Spaces",
+		"shopId", "shop-1", "shopKey", "abc")})
+	fields := map[string]string{}
+	for _, e := range all.Errors {
+		fields[e.Field()] = e.Code()
+	}
+	for _, f := range []string{"input.authorizationToken", "input.merchantId", "input.shopId", "input.shopKey"} {
+		if fields[f] != "BAD_USER_INPUT" {
+			t.Errorf("%s: %q, want BAD_USER_INPUT among %+v", f, fields[f], all.Errors)
+		}
+	}
+	if len(all.Errors) != 4 {
+		t.Errorf("%d errors, want 4: %+v", len(all.Errors), all.Errors)
+	}
 	if n := env.Count(`SELECT count(*) FROM imoje_credentials`); n != 1 {
 		t.Fatalf("%d credential rows, want only the first business's", n)
 	}
