@@ -94,18 +94,30 @@ type BusinessLocale func(ctx context.Context, tenantID uuid.UUID) (string, error
 
 type localeKey struct{}
 
-// localeChooser gives each response its requestLocale.
+// localeChooser gives each operation its requestLocale.
 type localeChooser struct{ business BusinessLocale }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationInterceptor
 	graphql.ResponseInterceptor
 } = localeChooser{}
 
 func (localeChooser) ExtensionName() string                   { return "Locale" }
 func (localeChooser) Validate(graphql.ExecutableSchema) error { return nil }
 
+// InterceptOperation chooses per operation rather than per response: a subscription's own
+// resolver runs (and may fail) before its first response, and every event of one subscription
+// speaks the same language.
+func (l localeChooser) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, localeKey{}, &requestLocale{business: l.business}))
+}
+
+// InterceptResponse covers the responses that have no operation: request errors (DispatchError).
 func (l localeChooser) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if _, ok := ctx.Value(localeKey{}).(*requestLocale); ok {
+		return next(ctx)
+	}
 	return next(context.WithValue(ctx, localeKey{}, &requestLocale{business: l.business}))
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -240,6 +241,9 @@ func (op *operation) start() {
 	}
 	read.End = graphql.Now()
 	params.ReadTime = read
+	if c.acceptLanguage != "" {
+		params.Headers = http.Header{"Accept-Language": []string{c.acceptLanguage}}
+	}
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)

@@ -250,7 +250,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	ws.SetReadLimit(MaxMessage)
 	c := &connection{t: t, ws: ws, br: hj.br, raw: rawConn(hj.conn), exec: exec, legacy: ws.Subprotocol() != protoTransportWS,
-		opened: time.Now()}
+		opened: time.Now(), acceptLanguage: headerValue(r.Header.Get("Accept-Language"))}
 	// The request's context ends when this handler returns, and holds net/http's state: the
 	// connection keeps only what its operations read from it.
 	ctx := web.WithRequestID(context.Background(), web.RequestID(r.Context()))
@@ -315,6 +315,9 @@ type connection struct {
 	legacy bool // graphql-ws rather than graphql-transport-ws
 	ctx    context.Context
 	opened time.Time
+	// acceptLanguage is the handshake's Accept-Language (browsers send one with every WebSocket):
+	// each operation's messages are in that language, as an HTTP request's would be.
+	acceptLanguage string
 
 	mu          sync.Mutex
 	opCtx       context.Context // ctx with the principal, set by connection_init
@@ -561,6 +564,14 @@ func (c *connection) end(code coderws.StatusCode, reason, by string) {
 	c.drop(code, reason, by)
 	c.stopOperations()
 	c.t.unregister(c)
+}
+
+// headerValue caps a kept header at 256 bytes: a connection holds it for its life.
+func headerValue(v string) string {
+	if len(v) > 256 {
+		return ""
+	}
+	return v
 }
 
 // decodeParams decodes a subscribe/start payload as gqlgen's transports do (numbers kept exact).

@@ -197,3 +197,32 @@ func tokenExpiry(t *testing.T, jwt string) time.Time {
 }
 
 var _ = context.Background
+
+// A subscription's error messages are in the language of the WebSocket handshake's
+// Accept-Language, as an HTTP request's are.
+func TestSubscriptionErrorsSpeakTheHandshakesLanguage(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "ws-polski", nil)
+	const op = `subscription($s: UUID!) { availabilityChanged(tenantSlug: "ws-polski", serviceId: $s, from: "2026-03-10", to: "2026-03-12") { serviceId } }`
+	for _, lang := range []struct{ header, want string }{
+		{"pl-PL,pl;q=0.9,en;q=0.5", "Nie znaleziono usługi."},
+		{"en-GB", "service not found"},
+	} {
+		for _, proto := range protocols {
+			c, err := dialWS(t, b.URL, proto, http.Header{"Accept-Language": {lang.header}})
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			go c.read()
+			c.init("")
+			if m := c.nextMessage(5 * time.Second); m.Type != "connection_ack" {
+				t.Fatalf("%s: %+v", proto, m)
+			}
+			c.subscribe("x", op, map[string]any{"s": uuid.NewString()})
+			m := c.nextMessage(5 * time.Second)
+			if !strings.Contains(string(m.Payload), lang.want) {
+				t.Errorf("%s, Accept-Language %s: %s %s, want the message %q", proto, lang.header, m.Type, m.Payload, lang.want)
+			}
+		}
+	}
+}
