@@ -67,9 +67,17 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 // automaticRefund is the refund slotpay makes by itself of a whole settled payment nobody wants
 // (a duplicate charge, money for a cancelled or expired reservation); reserveRefund records it.
 func (s *Service) automaticRefund(pay *models.Payment, why string) models.Refund {
+	return s.ownRefund(pay, pay.Amount-pay.RefundedAmount, "automatic: "+why, nil)
+}
+
+// ownRefund is a refund of amount that slotpay sends by itself once the transaction recording it
+// has committed (sendLater): Automatic, so reconciliation sends it again if the process stops
+// first. requestedBy is the staff member whose action made it (a cancellation), nil for slotpay's
+// own decisions.
+func (s *Service) ownRefund(pay *models.Payment, amount int64, reason string, requestedBy *uuid.UUID) models.Refund {
 	now := s.now()
-	return models.Refund{TenantID: pay.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: pay.Amount - pay.RefundedAmount,
-		Status: "REQUESTED", Reason: truncate("automatic: "+why, 255), Automatic: true, CreatedAt: now, UpdatedAt: now}
+	return models.Refund{TenantID: pay.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: amount, Status: "REQUESTED",
+		Reason: truncate(reason, 255), RequestedBy: requestedBy, Automatic: true, CreatedAt: now, UpdatedAt: now}
 }
 
 // queueReserveRefund queues the one statement that records a refund REQUESTED and reserves its
@@ -220,4 +228,32 @@ func (s *Service) Refunds(ctx context.Context, tenantID uuid.UUID, paymentIDs []
 		out[r.PaymentID] = append(out[r.PaymentID], r)
 	}
 	return out, wrap("refunds", err)
+}
+
+// NetPaid is what a reservation's payments hold for its customer (minor units): the amounts of its
+// settled payments (PAID, DUPLICATE: imoje holds the money) minus their refunds that did not fail
+// (requested, pending or settled: money on its way back counts as given back). refunds are the
+// payments' refunds by payment id. Money recorded with markReservationPaid carries no amount and
+// never passed through imoje, so it counts for nothing here.
+func NetPaid(payments []models.Payment, refunds map[uuid.UUID][]models.Refund) int64 {
+	var net int64
+	for i := range payments {
+		net += refundableRest(&payments[i], refunds[payments[i].ID])
+	}
+	return net
+}
+
+// refundableRest is what a refund of pay can still take back: a settled payment's amount minus its
+// refunds that did not fail; nothing for a payment that is not settled.
+func refundableRest(pay *models.Payment, refunds []models.Refund) int64 {
+	if !pay.Status.Settled() {
+		return 0
+	}
+	rest := pay.Amount
+	for _, r := range refunds {
+		if r.PaymentID == pay.ID && r.Status != "FAILED" {
+			rest -= r.Amount
+		}
+	}
+	return max(rest, 0)
 }
