@@ -217,16 +217,18 @@ func (s *Service) sendLater(ctx context.Context, tenantID uuid.UUID, refundIDs .
 	}
 }
 
-// Refunds lists the refunds of payments.
+// Refunds lists the refunds of payments, oldest first, in one round trip (a transaction that only
+// queues): the response's loader reads a page's refunds with it (Payment.refunds, and the
+// cancellation terms of every reservation shown).
 func (s *Service) Refunds(ctx context.Context, tenantID uuid.UUID, paymentIDs []uuid.UUID) (map[uuid.UUID][]models.Refund, error) {
-	var rows []models.Refund
-	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
-		return tx.Gorm().Where("tenant_id = ? AND payment_id IN ?", tenantID, paymentIDs).Order("created_at").Find(&rows).Error
-	})
 	out := map[uuid.UUID][]models.Refund{}
-	for _, r := range rows {
-		out[r.PaymentID] = append(out[r.PaymentID], r)
-	}
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		clear(out)
+		database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.Refund]()+` FROM refunds
+			WHERE tenant_id = $1 AND payment_id = ANY($2) ORDER BY created_at, id`, []any{paymentIDs},
+			func(r models.Refund) uuid.UUID { return r.PaymentID }, out)
+		return nil
+	})
 	return out, wrap("refunds", err)
 }
 

@@ -440,3 +440,65 @@ func (p *payEnv) refreshOwner(t *testing.T) {
 	p.Must("", `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }`, map[string]any{"t": p.owner.RefreshToken}, &out)
 	p.owner.AccessToken, p.owner.RefreshToken = out.RefreshToken.AccessToken, out.RefreshToken.RefreshToken
 }
+
+// TestCancellationTermsOfAPageCostNoQueryPerRow: a dashboard page showing every reservation's
+// cancellation terms reads the business's rules once (the response's loader), the services and
+// payments with the page's other relations (one round trip), and the refunds of the settled
+// payments once: a page of 50 costs what a page of 5 costs.
+func TestCancellationTermsOfAPageCostNoQueryPerRow(t *testing.T) {
+	t.Parallel()
+	p := newCancelEnv(t, "cancel-page", `{freeCancellationHours: 1}`)
+	for h := 2; h <= 3; h++ {
+		p.paidIn(t, h) // the first two of the page are paid
+	}
+	for h := 4; h < 4+53; h++ {
+		p.bookIn(t, h)
+	}
+	type page struct {
+		Reservations struct {
+			Edges []struct {
+				Node struct {
+					PaymentStatus        string
+					CanCancel            bool
+					RefundIfCancelledNow money
+				}
+			}
+		}
+	}
+	load := func(fields string, first int) (page, int64, int64) {
+		t.Helper()
+		var out page
+		p.Wire.Reset()
+		p.Must(p.owner.AccessToken, `query($first: Int) { reservations(first: $first) { edges { node { `+fields+` } } } }`, map[string]any{"first": first}, &out)
+		statements, trips := p.Wire.Counts()
+		return out, statements, trips
+	}
+	const terms = `paymentStatus canCancel cancellationDeadline canReschedule rescheduleDeadline freeCancellationUntil
+		refundIfCancelledNow { amount currency } feeIfCancelledNow { amount currency }`
+	_, plainStatements, plainTrips := load("paymentStatus", 50)
+	small, smallStatements, smallTrips := load(terms, 5)
+	full, fullStatements, fullTrips := load(terms, 50)
+	t.Logf("page of 50 without terms: %d statements in %d round trips; with terms: 5 rows %d in %d, 50 rows %d in %d",
+		plainStatements, plainTrips, smallStatements, smallTrips, fullStatements, fullTrips)
+	if len(small.Reservations.Edges) != 5 || len(full.Reservations.Edges) != 50 {
+		t.Fatalf("pages of %d and %d", len(small.Reservations.Edges), len(full.Reservations.Edges))
+	}
+	for i, e := range full.Reservations.Edges {
+		want := 0
+		if i < 2 {
+			want = priceAmount
+		}
+		if !e.Node.CanCancel || e.Node.RefundIfCancelledNow.Amount != want {
+			t.Fatalf("row %d: %+v, want a refund of %d", i, e.Node, want)
+		}
+	}
+	if fullStatements != smallStatements || fullTrips != smallTrips {
+		t.Fatalf("a page of 50 ran %d statements in %d round trips, a page of 5 %d in %d: the terms cost something per row",
+			fullStatements, fullTrips, smallStatements, smallTrips)
+	}
+	// Beyond the page without terms: the services and payments in the relations' round trip, the
+	// business (one round trip) and the settled payments' refunds (one round trip).
+	if fullTrips > plainTrips+3 {
+		t.Fatalf("the terms added %d round trips to a page of 50", fullTrips-plainTrips)
+	}
+}
