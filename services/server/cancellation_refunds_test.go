@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -501,4 +502,34 @@ func TestCancellationTermsOfAPageCostNoQueryPerRow(t *testing.T) {
 	if fullTrips > plainTrips+3 {
 		t.Fatalf("the terms added %d round trips to a page of 50", fullTrips-plainTrips)
 	}
+}
+
+// TestCancellationRefundIsSentAgain: the cancellation's refund is recorded with the cancellation,
+// so when imoje fails the call (here a 503) the money is not forgotten: the refund stays REQUESTED
+// and reconciliation sends it again once its time has passed, until imoje makes it.
+func TestCancellationRefundIsSentAgain(t *testing.T) {
+	t.Parallel()
+	p := newCancelEnv(t, "cancel-again", `{freeCancellationHours: 24}`)
+	r, pay := p.paidIn(t, 30)
+	if _, err := p.sim.AddFault(imojesim.Fault{Kind: imojesim.FaultAPIError, Calls: []string{imojesim.CallRefund}, StatusCode: 503, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p.Must(r.CustomerAccessToken, cancelOp, cancelVars(r.Reservation.ID), nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Count(`SELECT count(*) FROM refunds WHERE payment_id = $1 AND status = 'REQUESTED' AND failure_message LIKE '%503%'`, pay.ID) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed refund: %+v", p.integrity(t, p.owner.AccessToken, r.Reservation.ID))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := p.imojeRefunds(t, *pay.ImojeTransactionID); len(got) != 0 {
+		t.Fatalf("imoje made a refund it refused: %v", got)
+	}
+	// Its time and the imoje call's grace pass; reconciliation sends it again.
+	p.clock.Set(p.clock.Now().Add(time.Hour))
+	p.refreshOwner(t)
+	if _, err := p.Server.Payments.ReconcileOnce(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	p.refundedBy(t, r, pay, "REFUNDED", priceAmount, "cancelled by the customer: refund under the cancellation policy")
 }
