@@ -3,8 +3,8 @@ package booking
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -36,7 +36,7 @@ var (
 		"this business does not take cancellations online; contact the business").WithReason(ReasonCancellationNotAllowed)
 	ErrCancellationDeadlinePassed = apperr.New(apperr.Conflict,
 		"it is too late to cancel this reservation online; contact the business").WithReason(ReasonCancellationDeadlinePassed)
-	ErrCustomerChoosesNoRefund = apperr.New(apperr.Forbidden, "only the business chooses the refund of a cancellation")
+	ErrRefundChoiceStaffOnly = apperr.New(apperr.Forbidden, "only the business chooses the refund of a cancellation")
 )
 
 // RefundChoice is how much of what was paid a staff cancellation gives back.
@@ -66,7 +66,7 @@ type CancelRequest struct {
 // was paid) is checked once the payments are read.
 func (req *CancelRequest) Validate(staff bool) error {
 	if !staff && (req.Refund != "" || req.RefundAmount != nil) {
-		return ErrCustomerChoosesNoRefund
+		return ErrRefundChoiceStaffOnly
 	}
 	var problems apperr.Problems
 	var err error
@@ -188,17 +188,24 @@ func (s *Service) Cancel(tx *database.Tx, view *PaymentView, p *auth.Principal, 
 	return &Cancellation{Reservation: r, Refund: d.refund, Fee: d.fee, RefundReason: d.why, RequestedBy: requestedBy, Event: ev}, nil
 }
 
+// maxHistoryReason is reservation_history.reason's limit (characters).
+const maxHistoryReason = 500
+
 // cancellationNote is the history's reason of a cancellation: the reason given, then (when money
-// was paid) what happens to it.
+// was paid) what happens to it. The money's part is kept whole; a long reason is shortened so that
+// both fit the history's limit.
 func cancellationNote(reason string, d cancelDecision, netPaid int64, currency string) string {
-	parts := []string{}
-	if reason != "" {
-		parts = append(parts, reason)
+	if netPaid <= 0 {
+		return reason
 	}
-	if netPaid > 0 {
-		parts = append(parts, fmt.Sprintf("%s: %d %s refunded, %d %s kept", d.why, d.refund, currency, d.fee, currency))
+	money := fmt.Sprintf("%s: %d %s refunded, %d %s kept", d.why, d.refund, currency, d.fee, currency)
+	if reason == "" {
+		return money
 	}
-	return strings.Join(parts, "; ")
+	if room := maxHistoryReason - utf8.RuneCountInString(money) - utf8.RuneCountInString("…; "); utf8.RuneCountInString(reason) > room {
+		reason = string([]rune(reason)[:max(room, 0)]) + "…"
+	}
+	return reason + "; " + money
 }
 
 // RulesRead is a reservation's effective cancellation rules, read by QueueReservationRules.

@@ -2,8 +2,10 @@ package booking
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
@@ -119,7 +121,7 @@ func TestCancelRequestValidate(t *testing.T) {
 			var problems apperr.Problems
 			switch {
 			case err == nil:
-			case errors.Is(err, ErrCustomerChoosesNoRefund):
+			case errors.Is(err, ErrRefundChoiceStaffOnly):
 				got = []string{"FORBIDDEN"}
 			case errors.As(err, &problems):
 				for _, p := range problems {
@@ -140,6 +142,32 @@ func TestCancelRequestValidate(t *testing.T) {
 			}
 			if err == nil && req.Reason != "" && req.Reason[0] == ' ' {
 				t.Fatalf("reason not trimmed: %q", req.Reason)
+			}
+		})
+	}
+}
+
+func TestCancellationNote(t *testing.T) {
+	t.Parallel()
+	d := cancelDecision{refund: 9000, fee: 3000, why: "cancelled by the customer: refund under the cancellation policy"}
+	money := "cancelled by the customer: refund under the cancellation policy: 9000 PLN refunded, 3000 PLN kept"
+	long := strings.Repeat("ż", 500)
+	for _, c := range []struct {
+		name, reason string
+		netPaid      int64
+		want         string
+	}{
+		{"nothing paid: the reason only", "ill", 0, "ill"},
+		{"nothing paid, no reason", "", 0, ""},
+		{"paid, no reason", "", 12000, money},
+		{"paid, with a reason", "ill", 12000, "ill; " + money},
+		{"a reason of 500 characters is shortened to fit", long, 12000,
+			strings.Repeat("ż", maxHistoryReason-utf8.RuneCountInString(money)-3) + "…; " + money},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := cancellationNote(c.reason, d, c.netPaid, "PLN")
+			if got != c.want || utf8.RuneCountInString(got) > maxHistoryReason {
+				t.Fatalf("note %q (%d characters), want %q", got, utf8.RuneCountInString(got), c.want)
 			}
 		})
 	}
