@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -53,9 +54,11 @@ func requestedUnder(ctx context.Context, path ...string) map[string]bool {
 
 // attachRelations reads the relations selected (service, staffMember, history, payments) of rows
 // through booking.AttachRelations (one round trip per tenant) and sets them on the rows.
+// The cancellation terms (termsFields) need the service and the payments too.
 func (r *Resolver) attachRelations(ctx context.Context, rows []*models.Reservation, selected map[string]bool) error {
-	want := booking.Relations{Service: selected["service"], StaffMember: selected["staffMember"], History: selected["history"]}
-	if selected["payments"] {
+	terms := slices.ContainsFunc(termsFields, func(f string) bool { return selected[f] })
+	want := booking.Relations{Service: selected["service"] || terms, StaffMember: selected["staffMember"], History: selected["history"]}
+	if selected["payments"] || terms {
 		want.Payments = payments.QueuePaymentsOf
 	}
 	return r.Booking.AttachRelations(ctx, rows, want)

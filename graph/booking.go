@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,6 +11,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/payments"
 )
 
 // Conversions between the booking schema and the booking service, kept out of the generated
@@ -108,4 +110,41 @@ func availabilityModel(a *booking.Availability, from, to models.Date) *model.Ava
 			LocalStart: local.Format("15:04"), Staff: pointers(s.Staff)})
 	}
 	return out
+}
+
+// termsFields are the Reservation fields the cancellation policy computes (reservationTerms); they
+// need the reservation's service and payments, which attachRelations then reads with the others.
+var termsFields = []string{"canCancel", "cancellationDeadline", "canReschedule", "rescheduleDeadline",
+	"freeCancellationUntil", "refundIfCancelledNow", "feeIfCancelledNow"}
+
+// reservationTerms is what the cancellation policy says of obj now (the server's clock): under its
+// business's rules (the response's Business loader: one read per response), its service's overrides
+// and its payments (attached with it), net of their refunds (the response's Refunds loader, asked for
+// the settled payments only). A page costs a bounded number of reads, never one per row.
+func (r *Resolver) reservationTerms(ctx context.Context, obj *models.Reservation) (booking.CustomerTerms, error) {
+	if obj.Service == nil || obj.Payments == nil {
+		return booking.CustomerTerms{}, errors.New("reservation terms: the service and payments were not attached")
+	}
+	business, err := r.loaders(ctx).Business.Load(ctx, obj.TenantID)
+	if err != nil {
+		return booking.CustomerTerms{}, err
+	}
+	var settled []tenantKey
+	for _, pay := range obj.Payments {
+		if pay.Status.Settled() {
+			settled = append(settled, tenantKey{TenantID: pay.TenantID, ID: pay.ID})
+		}
+	}
+	refunds := make(map[uuid.UUID][]models.Refund, len(settled))
+	if len(settled) > 0 {
+		lists, err := r.paymentLoaders(ctx).Refunds.LoadAll(ctx, settled)
+		if err != nil {
+			return booking.CustomerTerms{}, err
+		}
+		for i, k := range settled {
+			refunds[k.ID] = lists[i]
+		}
+	}
+	return booking.ReservationTerms(business.CancellationRules, obj.Service.CancellationOverrides, obj,
+		payments.NetPaid(obj.Payments, refunds), r.Booking.Now()), nil
 }

@@ -42,12 +42,19 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	return c, r.attachRelations(ctx, []*models.Reservation{&c.Reservation}, requestedUnder(ctx, "reservation"))
 }
 
-func (r *mutationResolver) CancelReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error) {
+func (r *mutationResolver) CancelReservation(ctx context.Context, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) (*models.Reservation, error) {
 	p, err := auth.FromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return r.withRelations(ctx)(r.Booking.ChangeStatus(ctx, p, id, booking.Transition{To: models.StatusCancelled, Reason: deref(reason)}))
+	req := booking.CancelRequest{Reason: deref(reason)}
+	if refund != nil {
+		req.Refund = booking.RefundChoice(*refund)
+	}
+	if refundAmount != nil {
+		req.RefundAmount = ptr(int64(*refundAmount))
+	}
+	return r.withRelations(ctx)(r.Payments.CancelReservation(ctx, p, id, req))
 }
 
 func (r *mutationResolver) ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error) {
@@ -309,6 +316,41 @@ func (r *reservationResolver) CancelReason(ctx context.Context, obj *models.Rese
 
 func (r *reservationResolver) Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error) {
 	return r.loaders(ctx).Business.Load(ctx, obj.TenantID)
+}
+
+func (r *reservationResolver) CanCancel(ctx context.Context, obj *models.Reservation) (bool, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return t.CanCancel, err
+}
+
+func (r *reservationResolver) CancellationDeadline(ctx context.Context, obj *models.Reservation) (*time.Time, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return t.CancellationDeadline, err
+}
+
+func (r *reservationResolver) CanReschedule(ctx context.Context, obj *models.Reservation) (bool, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return t.CanReschedule, err
+}
+
+func (r *reservationResolver) RescheduleDeadline(ctx context.Context, obj *models.Reservation) (*time.Time, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return t.RescheduleDeadline, err
+}
+
+func (r *reservationResolver) FreeCancellationUntil(ctx context.Context, obj *models.Reservation) (*time.Time, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return &t.FreeCancellationUntil, err
+}
+
+func (r *reservationResolver) RefundIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return &models.Money{Amount: int(t.RefundIfCancelledNow), Currency: obj.Currency}, err
+}
+
+func (r *reservationResolver) FeeIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error) {
+	t, err := r.reservationTerms(ctx, obj)
+	return &models.Money{Amount: int(t.FeeIfCancelledNow), Currency: obj.Currency}, err
 }
 
 func (r *reservationHistoryEntryResolver) Reason(ctx context.Context, obj *models.ReservationHistory) (*string, error) {

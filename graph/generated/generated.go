@@ -246,7 +246,7 @@ type ComplexityRoot struct {
 		ArchivePaymentMethod    func(childComplexity int, id uuid.UUID) int
 		ArchiveService          func(childComplexity int, id uuid.UUID) int
 		ArchiveStaffMember      func(childComplexity int, id uuid.UUID) int
-		CancelReservation       func(childComplexity int, id uuid.UUID, reason *string) int
+		CancelReservation       func(childComplexity int, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) int
 		CompleteReservation     func(childComplexity int, id uuid.UUID) int
 		ConfirmReservation      func(childComplexity int, id uuid.UUID) int
 		CreatePaymentMethod     func(childComplexity int, input model.PaymentMethodInput) int
@@ -421,23 +421,30 @@ type ComplexityRoot struct {
 	}
 
 	Reservation struct {
-		Business      func(childComplexity int) int
-		CancelReason  func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Customer      func(childComplexity int) int
-		EndsAt        func(childComplexity int) int
-		History       func(childComplexity int) int
-		HoldExpiresAt func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Note          func(childComplexity int) int
-		PaymentStatus func(childComplexity int) int
-		Payments      func(childComplexity int) int
-		Price         func(childComplexity int) int
-		Service       func(childComplexity int) int
-		StaffMember   func(childComplexity int) int
-		StartsAt      func(childComplexity int) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		Business              func(childComplexity int) int
+		CanCancel             func(childComplexity int) int
+		CanReschedule         func(childComplexity int) int
+		CancelReason          func(childComplexity int) int
+		CancellationDeadline  func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Customer              func(childComplexity int) int
+		EndsAt                func(childComplexity int) int
+		FeeIfCancelledNow     func(childComplexity int) int
+		FreeCancellationUntil func(childComplexity int) int
+		History               func(childComplexity int) int
+		HoldExpiresAt         func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Note                  func(childComplexity int) int
+		PaymentStatus         func(childComplexity int) int
+		Payments              func(childComplexity int) int
+		Price                 func(childComplexity int) int
+		RefundIfCancelledNow  func(childComplexity int) int
+		RescheduleDeadline    func(childComplexity int) int
+		Service               func(childComplexity int) int
+		StaffMember           func(childComplexity int) int
+		StartsAt              func(childComplexity int) int
+		Status                func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
 	}
 
 	ReservationConnection struct {
@@ -590,7 +597,7 @@ type ImojeSetupResolver interface {
 }
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
-	CancelReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
+	CancelReservation(ctx context.Context, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) (*models.Reservation, error)
 	ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	CompleteReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	MarkNoShow(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
@@ -692,6 +699,13 @@ type ReservationResolver interface {
 	CancelReason(ctx context.Context, obj *models.Reservation) (*string, error)
 
 	Business(ctx context.Context, obj *models.Reservation) (*models.Tenant, error)
+	CanCancel(ctx context.Context, obj *models.Reservation) (bool, error)
+	CancellationDeadline(ctx context.Context, obj *models.Reservation) (*time.Time, error)
+	CanReschedule(ctx context.Context, obj *models.Reservation) (bool, error)
+	RescheduleDeadline(ctx context.Context, obj *models.Reservation) (*time.Time, error)
+	FreeCancellationUntil(ctx context.Context, obj *models.Reservation) (*time.Time, error)
+	RefundIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
+	FeeIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
 }
 type ReservationEventResolver interface {
 	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
@@ -1487,7 +1501,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelReservation(childComplexity, args["id"].(uuid.UUID), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.CancelReservation(childComplexity, args["id"].(uuid.UUID), args["reason"].(*string), args["refund"].(*model.CancellationRefund), args["refundAmount"].(*int)), true
 	case "Mutation.completeReservation":
 		if e.ComplexityRoot.Mutation.CompleteReservation == nil {
 			break
@@ -2512,12 +2526,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Business(childComplexity), true
+	case "Reservation.canCancel":
+		if e.ComplexityRoot.Reservation.CanCancel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CanCancel(childComplexity), true
+	case "Reservation.canReschedule":
+		if e.ComplexityRoot.Reservation.CanReschedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CanReschedule(childComplexity), true
 	case "Reservation.cancelReason":
 		if e.ComplexityRoot.Reservation.CancelReason == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Reservation.CancelReason(childComplexity), true
+	case "Reservation.cancellationDeadline":
+		if e.ComplexityRoot.Reservation.CancellationDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CancellationDeadline(childComplexity), true
 	case "Reservation.createdAt":
 		if e.ComplexityRoot.Reservation.CreatedAt == nil {
 			break
@@ -2536,6 +2568,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.EndsAt(childComplexity), true
+	case "Reservation.feeIfCancelledNow":
+		if e.ComplexityRoot.Reservation.FeeIfCancelledNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.FeeIfCancelledNow(childComplexity), true
+	case "Reservation.freeCancellationUntil":
+		if e.ComplexityRoot.Reservation.FreeCancellationUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.FreeCancellationUntil(childComplexity), true
 	case "Reservation.history":
 		if e.ComplexityRoot.Reservation.History == nil {
 			break
@@ -2578,6 +2622,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Price(childComplexity), true
+	case "Reservation.refundIfCancelledNow":
+		if e.ComplexityRoot.Reservation.RefundIfCancelledNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.RefundIfCancelledNow(childComplexity), true
+	case "Reservation.rescheduleDeadline":
+		if e.ComplexityRoot.Reservation.RescheduleDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.RescheduleDeadline(childComplexity), true
 	case "Reservation.service":
 		if e.ComplexityRoot.Reservation.Service == nil {
 			break
@@ -3535,6 +3591,40 @@ type Reservation implements Node {
   history: [ReservationHistoryEntry!]!
   "The business this reservation is with (readable with the reservation's customer token)."
   business: BusinessProfile!
+  """
+  Whether the customer may cancel it themselves now (cancelReservation with the customer token): it is booked
+  (CONFIRMED, or PENDING_PAYMENT with its hold running), the service's cancellation rules let customers cancel, and
+  cancellationDeadline has not passed. Staff may cancel whenever the status allows, whatever this says.
+  """
+  canCancel: Boolean!
+  "The moment (UTC, exclusive) until which the customer may cancel it themselves; null when customers may not cancel it at all."
+  cancellationDeadline: Time
+  "Whether the customer may move it themselves now (rescheduleReservation with the customer token), under the same rules."
+  canReschedule: Boolean!
+  "The moment (UTC, exclusive) until which the customer may move it themselves; null when customers may not move it at all."
+  rescheduleDeadline: Time
+  "Until this moment (UTC, exclusive) a cancellation gives back everything paid; after it the late-cancellation fee applies."
+  freeCancellationUntil: Time!
+  """
+  What the customer's own cancellation would give back now (minor units of the reservation's currency): everything
+  paid online and not yet refunded inside the free window, after it that minus the late-cancellation fee; zero when
+  nothing was paid or it can no longer be cancelled. A customer's cancelReservation refunds exactly this, computed at
+  its own moment. A staff cancellation refunds in full by default (cancelReservation's refund). Money recorded with
+  markReservationPaid is not refunded through slotpay and does not count.
+  """
+  refundIfCancelledNow: Money!
+  "What the customer's own cancellation would keep now of the money paid online and not yet refunded: that money minus refundIfCancelledNow."
+  feeIfCancelledNow: Money!
+}
+
+"How much of the money paid a staff cancellation gives back (cancelReservation's refund)."
+enum CancellationRefund {
+  "Everything paid online and not yet refunded, whatever the policy says (the default for staff)."
+  FULL
+  "What the cancellation policy gives back now, as for the customer's own cancellation (Reservation.refundIfCancelledNow)."
+  POLICY
+  "Nothing; the money can still be refunded later with refundPayment."
+  NONE
 }
 
 "One change of a reservation's status or payment status."
@@ -3884,12 +3974,30 @@ extend type Mutation {
     "The booking."
     input: CreateReservationInput!
   ): CreateReservationPayload!
-  "Cancels a reservation: its customer (token, before it starts) or staff. CONFLICT when its status does not allow it or (for the customer) it has started."
+  """
+  Cancels a reservation: its customer (token) while Reservation.canCancel, or staff whenever its status allows. The
+  money paid online goes back through imoje automatically, the refund recorded in the same transaction as the
+  cancellation and sent right after it (refunds of one merchant spaced as imoje asks; reconciliation sends any a
+  stopped server did not): for the customer what the cancellation policy gives back at that moment
+  (refundIfCancelledNow), for staff everything unless refund or refundAmount say otherwise. The refund is spread over
+  the reservation's paid payments, newest first. The history records the reason, the refund and the fee kept.
+  CONFLICT when its status does not allow it; for the customer also CONFLICT with extensions.reason
+  CANCELLATION_NOT_ALLOWED (the business does not let customers cancel) or CANCELLATION_DEADLINE_PASSED (after
+  cancellationDeadline); nothing changes then.
+  """
   cancelReservation(
     "The reservation's id."
     id: UUID!
     "Why; optional, at most 500 characters."
     reason: String
+    "Staff only (FORBIDDEN for a customer): how much to give back; FULL when left out."
+    refund: CancellationRefund
+    """
+    Staff only (FORBIDDEN for a customer): give back exactly this much (minor units of the reservation's currency),
+    0 to what was paid online and not yet refunded; BAD_USER_INPUT (OUT_OF_RANGE) outside that, INCONSISTENT together
+    with refund.
+    """
+    refundAmount: Int
   ): Reservation!
   "Confirms a reservation waiting for payment (e.g. paid on site). CONFLICT when its status does not allow it."
   confirmReservation(
@@ -4326,7 +4434,7 @@ type Refund implements Node {
   status: RefundStatus!
   "Why (automatic refunds say so); null when no reason was given."
   reason: String
-  "Made by slotpay itself: a duplicate charge, or money for a cancelled or expired reservation."
+  "Made by slotpay itself: a duplicate charge, money for a cancelled or expired reservation, or a cancellation's refund (cancelReservation)."
   automatic: Boolean!
   "imoje's explanation of a FAILED refund; null otherwise."
   failureMessage: String
@@ -5690,6 +5798,20 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_history(ctx, field)
 	case "business":
 		return ec.fieldContext_Reservation_business(ctx, field)
+	case "canCancel":
+		return ec.fieldContext_Reservation_canCancel(ctx, field)
+	case "cancellationDeadline":
+		return ec.fieldContext_Reservation_cancellationDeadline(ctx, field)
+	case "canReschedule":
+		return ec.fieldContext_Reservation_canReschedule(ctx, field)
+	case "rescheduleDeadline":
+		return ec.fieldContext_Reservation_rescheduleDeadline(ctx, field)
+	case "freeCancellationUntil":
+		return ec.fieldContext_Reservation_freeCancellationUntil(ctx, field)
+	case "refundIfCancelledNow":
+		return ec.fieldContext_Reservation_refundIfCancelledNow(ctx, field)
+	case "feeIfCancelledNow":
+		return ec.fieldContext_Reservation_feeIfCancelledNow(ctx, field)
 	case "payments":
 		return ec.fieldContext_Reservation_payments(ctx, field)
 	}
@@ -6145,6 +6267,22 @@ func (ec *executionContext) field_Mutation_cancelReservation_args(ctx context.Co
 		return nil, err
 	}
 	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "refund",
+		func(ctx context.Context, v any) (*model.CancellationRefund, error) {
+			return ec.unmarshalOCancellationRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRefund(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refund"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "refundAmount",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refundAmount"] = arg3
 	return args, nil
 }
 
@@ -10141,7 +10279,7 @@ func (ec *executionContext) _Mutation_cancelReservation(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().CancelReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(*string), fc.Args["refund"].(*model.CancellationRefund), fc.Args["refundAmount"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
@@ -15770,6 +15908,185 @@ func (ec *executionContext) fieldContext_Reservation_business(_ context.Context,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BusinessProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_canCancel(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_canCancel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CanCancel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_canCancel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Reservation_cancellationDeadline(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_cancellationDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CancellationDeadline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_cancellationDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Reservation_canReschedule(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_canReschedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CanReschedule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_canReschedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Reservation_rescheduleDeadline(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_rescheduleDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().RescheduleDeadline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_rescheduleDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Reservation_freeCancellationUntil(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_freeCancellationUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().FreeCancellationUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_freeCancellationUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Reservation_refundIfCancelledNow(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_refundIfCancelledNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().RefundIfCancelledNow(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_refundIfCancelledNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_feeIfCancelledNow(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_feeIfCancelledNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().FeeIfCancelledNow(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_feeIfCancelledNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23328,6 +23645,48 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reservation_business(ctx, field, obj)
 				})
+		case "canCancel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_canCancel(ctx, field, obj)
+				})
+		case "cancellationDeadline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_cancellationDeadline(ctx, field, obj)
+				})
+		case "canReschedule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_canReschedule(ctx, field, obj)
+				})
+		case "rescheduleDeadline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_rescheduleDeadline(ctx, field, obj)
+				})
+		case "freeCancellationUntil":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_freeCancellationUntil(ctx, field, obj)
+				})
+		case "refundIfCancelledNow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_refundIfCancelledNow(ctx, field, obj)
+				})
+		case "feeIfCancelledNow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_feeIfCancelledNow(ctx, field, obj)
+				})
 		case "payments":
 			out.Values[i] = ec._Reservation_payments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25724,6 +26083,24 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := scalar.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalTime(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNTimeOff2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐTimeOffᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.TimeOff) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26019,6 +26396,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCancellationRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRefund(ctx context.Context, v any) (*model.CancellationRefund, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CancellationRefund)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCancellationRefund2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRefund(ctx context.Context, sel ast.SelectionSet, v *model.CancellationRefund) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRulesInput(ctx context.Context, v any) (*model.CancellationRulesInput, error) {

@@ -627,6 +627,67 @@ type WeeklyIntervalInput struct {
 	End string `json:"end"`
 }
 
+// How much of the money paid a staff cancellation gives back (cancelReservation's refund).
+type CancellationRefund string
+
+const (
+	// Everything paid online and not yet refunded, whatever the policy says (the default for staff).
+	CancellationRefundFull CancellationRefund = "FULL"
+	// What the cancellation policy gives back now, as for the customer's own cancellation (Reservation.refundIfCancelledNow).
+	CancellationRefundPolicy CancellationRefund = "POLICY"
+	// Nothing; the money can still be refunded later with refundPayment.
+	CancellationRefundNone CancellationRefund = "NONE"
+)
+
+var AllCancellationRefund = []CancellationRefund{
+	CancellationRefundFull,
+	CancellationRefundPolicy,
+	CancellationRefundNone,
+}
+
+func (e CancellationRefund) IsValid() bool {
+	switch e {
+	case CancellationRefundFull, CancellationRefundPolicy, CancellationRefundNone:
+		return true
+	}
+	return false
+}
+
+func (e CancellationRefund) String() string {
+	return string(e)
+}
+
+func (e *CancellationRefund) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CancellationRefund(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CancellationRefund", str)
+	}
+	return nil
+}
+
+func (e CancellationRefund) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CancellationRefund) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CancellationRefund) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How services or staff members are ordered; ties are broken by id.
 type CatalogueOrder string
 

@@ -90,6 +90,26 @@ func TermsAt(rules CancellationRules, in TermsInput, now time.Time) CustomerTerm
 	return t
 }
 
+// HoldsSlot reports whether r is booked and may still be cancelled or moved at all: CONFIRMED, or
+// PENDING_PAYMENT with its hold still running (a lapsed hold is as good as EXPIRED).
+func HoldsSlot(r *models.Reservation, now time.Time) bool {
+	switch r.Status {
+	case models.StatusConfirmed:
+		return true
+	case models.StatusPendingPayment:
+		return !holdLapsed(r, now)
+	}
+	return false
+}
+
+// ReservationTerms is TermsAt for reservation r of a service with overrides, under its business's
+// rules, of which netPaid is paid (payments.NetPaid): what Reservation.canCancel,
+// refundIfCancelledNow and the others show, and what a customer's cancellation then does.
+func ReservationTerms(business CancellationRules, overrides models.CancellationOverrides, r *models.Reservation, netPaid int64, now time.Time) CustomerTerms {
+	return TermsAt(EffectiveRules(business, overrides),
+		TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, NetPaid: netPaid, HoldsSlot: HoldsSlot(r, now)}, now)
+}
+
 // RefundOnCancellation is what the policy gives back when a reservation starting at startsAt with
 // this price, of which netPaid is paid, is cancelled at now: everything inside the free window,
 // otherwise what is left after the late-cancellation fee (never below zero, never above netPaid).

@@ -175,3 +175,39 @@ func TestRulesInput(t *testing.T) {
 		t.Errorf("reset left %+v", o)
 	}
 }
+
+func TestReservationTerms(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	now := start.Add(-48 * time.Hour)
+	running, lapsed := now.Add(time.Minute), now
+	// The service's own window (72 h: closed by now) and fixed fee replace the business's.
+	override := models.CancellationOverrides{FreeCancellationHours: ptrTo(72), LateCancellationFee: ptrTo(models.LateFeeFixed),
+		LateCancellationFeeAmount: ptrTo(int64(2000))}
+	for _, c := range []struct {
+		name        string
+		status      models.ReservationStatus
+		hold        *time.Time
+		overrides   models.CancellationOverrides
+		netPaid     int64
+		canCancel   bool
+		refund, fee int64
+	}{
+		{"confirmed and paid, inside the window", models.StatusConfirmed, nil, models.CancellationOverrides{}, 10000, true, 10000, 0},
+		{"a running hold may be cancelled", models.StatusPendingPayment, &running, models.CancellationOverrides{}, 0, true, 0, 0},
+		{"a lapsed hold is as good as expired", models.StatusPendingPayment, &lapsed, models.CancellationOverrides{}, 0, false, 0, 0},
+		{"a cancelled one refunds nothing more", models.StatusCancelled, nil, models.CancellationOverrides{}, 10000, false, 0, 0},
+		{"a completed one", models.StatusCompleted, nil, models.CancellationOverrides{}, 10000, false, 0, 0},
+		{"the service's overrides apply", models.StatusConfirmed, nil, override, 10000, true, 8000, 2000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := &models.Reservation{Status: c.status, HoldExpiresAt: c.hold, StartsAt: start, PriceAmount: 10000}
+			got := ReservationTerms(defaultRules, c.overrides, r, c.netPaid, now)
+			if got.CanCancel != c.canCancel || got.RefundIfCancelledNow != c.refund || got.FeeIfCancelledNow != c.fee {
+				t.Fatalf("terms %+v, want canCancel %v, refund %d, fee %d", got, c.canCancel, c.refund, c.fee)
+			}
+		})
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -345,9 +345,12 @@ type Transition struct {
 }
 
 // ChangeStatus moves a reservation along the state machine on behalf of staff or its customer:
-// CANCELLED (staff or customer, the customer only before it starts), CONFIRMED (staff, e.g. paid on
-// site), COMPLETED and NO_SHOW (staff, once it has started).
+// CONFIRMED (staff, e.g. paid on site), COMPLETED and NO_SHOW (staff, once it has started). A
+// cancellation moves money too: it is payments.Service.CancelReservation (Cancel, cancel.go).
 func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.UUID, t Transition) (*models.Reservation, error) {
+	if t.To == models.StatusCancelled {
+		return nil, errors.New("change status: a cancellation goes through payments.Service.CancelReservation")
+	}
 	tenantID, err := scope(p, id)
 	if err != nil {
 		return nil, err
@@ -376,24 +379,14 @@ func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.U
 			}
 			return ErrIllegalTransition
 		}
-		switch {
-		case actorKind == ActorCustomer && t.To == models.StatusCancelled && !now.Before(r.StartsAt):
-			return ErrAlreadyStarted
-		case (t.To == models.StatusCompleted || t.To == models.StatusNoShow) && now.Before(r.StartsAt):
+		if (t.To == models.StatusCompleted || t.To == models.StatusNoShow) && now.Before(r.StartsAt) {
 			return ErrNotStarted
 		}
 		from := r.Status
-		updates := map[string]any{"status": t.To, "updated_at": now}
-		if t.To == models.StatusCancelled {
-			updates["cancel_reason"] = reason
-		}
-		if err := db.Model(r).Updates(updates).Error; err != nil {
+		if err := db.Model(r).Updates(map[string]any{"status": t.To, "updated_at": now}).Error; err != nil {
 			return err
 		}
 		r.Status, r.UpdatedAt = t.To, now
-		if t.To == models.StatusCancelled {
-			r.CancelReason = &reason
-		}
 		return recordTransition(tx, r, &from, &r.PaymentStatus, actor, reason, events.ReservationUpdated, now)
 	})
 	if err != nil {

@@ -67,9 +67,17 @@ func (s *Service) RefundPayment(ctx context.Context, p *auth.Principal, paymentI
 // automaticRefund is the refund slotpay makes by itself of a whole settled payment nobody wants
 // (a duplicate charge, money for a cancelled or expired reservation); reserveRefund records it.
 func (s *Service) automaticRefund(pay *models.Payment, why string) models.Refund {
+	return s.ownRefund(pay, pay.Amount-pay.RefundedAmount, "automatic: "+why, nil)
+}
+
+// ownRefund is a refund of amount that slotpay sends by itself once the transaction recording it
+// has committed (sendLater): Automatic, so reconciliation sends it again if the process stops
+// first. requestedBy is the staff member whose action made it (a cancellation), nil for slotpay's
+// own decisions.
+func (s *Service) ownRefund(pay *models.Payment, amount int64, reason string, requestedBy *uuid.UUID) models.Refund {
 	now := s.now()
-	return models.Refund{TenantID: pay.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: pay.Amount - pay.RefundedAmount,
-		Status: "REQUESTED", Reason: truncate("automatic: "+why, 255), Automatic: true, CreatedAt: now, UpdatedAt: now}
+	return models.Refund{TenantID: pay.TenantID, ID: uuid.New(), PaymentID: pay.ID, Amount: amount, Status: "REQUESTED",
+		Reason: truncate(reason, 255), RequestedBy: requestedBy, Automatic: true, CreatedAt: now, UpdatedAt: now}
 }
 
 // queueReserveRefund queues the one statement that records a refund REQUESTED and reserves its
@@ -209,15 +217,45 @@ func (s *Service) sendLater(ctx context.Context, tenantID uuid.UUID, refundIDs .
 	}
 }
 
-// Refunds lists the refunds of payments.
+// Refunds lists the refunds of payments, oldest first, in one round trip (a transaction that only
+// queues): the response's loader reads a page's refunds with it (Payment.refunds, and the
+// cancellation terms of every reservation shown).
 func (s *Service) Refunds(ctx context.Context, tenantID uuid.UUID, paymentIDs []uuid.UUID) (map[uuid.UUID][]models.Refund, error) {
-	var rows []models.Refund
-	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
-		return tx.Gorm().Where("tenant_id = ? AND payment_id IN ?", tenantID, paymentIDs).Order("created_at").Find(&rows).Error
-	})
 	out := map[uuid.UUID][]models.Refund{}
-	for _, r := range rows {
-		out[r.PaymentID] = append(out[r.PaymentID], r)
-	}
+	err := s.db.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		clear(out)
+		database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.Refund]()+` FROM refunds
+			WHERE tenant_id = $1 AND payment_id = ANY($2) ORDER BY created_at, id`, []any{paymentIDs},
+			func(r models.Refund) uuid.UUID { return r.PaymentID }, out)
+		return nil
+	})
 	return out, wrap("refunds", err)
+}
+
+// NetPaid is what a reservation's payments hold for its customer (minor units): the amounts of its
+// settled payments (PAID, DUPLICATE: imoje holds the money) minus their refunds that did not fail
+// (requested, pending or settled: money on its way back counts as given back). refunds are the
+// payments' refunds by payment id. Money recorded with markReservationPaid carries no amount and
+// never passed through imoje, so it counts for nothing here.
+func NetPaid(payments []models.Payment, refunds map[uuid.UUID][]models.Refund) int64 {
+	var net int64
+	for i := range payments {
+		net += refundableRest(&payments[i], refunds[payments[i].ID])
+	}
+	return net
+}
+
+// refundableRest is what a refund of pay can still take back: a settled payment's amount minus its
+// refunds that did not fail; nothing for a payment that is not settled.
+func refundableRest(pay *models.Payment, refunds []models.Refund) int64 {
+	if !pay.Status.Settled() {
+		return 0
+	}
+	rest := pay.Amount
+	for _, r := range refunds {
+		if r.PaymentID == pay.ID && r.Status != "FAILED" {
+			rest -= r.Amount
+		}
+	}
+	return max(rest, 0)
 }
