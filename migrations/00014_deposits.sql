@@ -37,8 +37,9 @@ ALTER TABLE reservations ADD CONSTRAINT reservations_payment_status_check
   CHECK (payment_status IN ('NOT_REQUIRED', 'UNPAID', 'PENDING', 'PARTIALLY_PAID', 'PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'FAILED'));
 
 ALTER TABLE payments ADD COLUMN paid_before bigint NOT NULL DEFAULT 0 CHECK (paid_before >= 0);
+-- The index keeps its name (errors and tests name it); it now covers the payments in flight only.
 DROP INDEX payments_one_active;
-CREATE UNIQUE INDEX payments_one_in_flight ON payments (tenant_id, reservation_id) WHERE status IN ('CREATED', 'UNKNOWN', 'PENDING');
+CREATE UNIQUE INDEX payments_one_active ON payments (tenant_id, reservation_id) WHERE status IN ('CREATED', 'UNKNOWN', 'PENDING');
 
 WITH paid AS (
   SELECT tenant_id, reservation_id, sum(amount) AS paid, sum(refunded_amount) AS refunded
@@ -51,7 +52,7 @@ WHERE r2.tenant_id = r.tenant_id AND r2.id = r.id
   AND (p.paid IS NOT NULL OR r.payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED'));
 
 -- +goose Down
-DROP INDEX payments_one_in_flight;
+DROP INDEX payments_one_active;
 -- Keep the latest PAID payment of a reservation active; earlier ones (deposits) cannot be, alone.
 UPDATE payments p SET status = 'SUPERSEDED' WHERE p.status = 'PAID' AND EXISTS (
   SELECT 1 FROM payments q WHERE q.tenant_id = p.tenant_id AND q.reservation_id = p.reservation_id
