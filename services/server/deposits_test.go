@@ -405,3 +405,48 @@ func inputErrors(r servertest.Response) []struct{ field, reason, message string 
 	}
 	return out
 }
+
+// TestPaymentOptionsFollowTheAmountDue: the channels offered are those valid for what is due next.
+// A service above every pay-later provider's limit, with a deposit within them: pay later is offered
+// (and accepted) for the deposit, and no longer for the balance.
+func TestPaymentOptionsFollowTheAmountDue(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "deposit-options")
+	expensive := p.createService(t, map[string]any{"name": "Wedding package", "priceAmount": 9_000_000, "paymentPolicy": "REQUIRED",
+		"durationMinutes": 60, "depositKind": "FIXED", "depositValue": 10000})
+	p.Must(p.owner.AccessToken, `mutation($id: UUID!, $in: StaffMemberInput!) { updateStaffMember(id: $id, input: $in) { id } }`,
+		map[string]any{"id": p.staff, "in": map[string]any{"serviceIds": []string{p.service, expensive}}}, nil)
+	in := p.reservationInput(p.day.Add(15*time.Hour), "")
+	in["serviceId"] = expensive
+	var out struct{ CreateReservation createdReservation }
+	p.Must("", createReservationOp, map[string]any{"in": in}, &out)
+	r := out.CreateReservation
+	payLater := func() bool {
+		t.Helper()
+		var opts struct{ PaymentOptions []struct{ Channel string } }
+		p.Must(r.CustomerAccessToken, `query($id: UUID!) { paymentOptions(reservationId: $id) { channel } }`, map[string]any{"id": r.Reservation.ID}, &opts)
+		if len(opts.PaymentOptions) == 0 {
+			t.Fatal("no payment options at all")
+		}
+		for _, o := range opts.PaymentOptions {
+			if o.Channel == "PAY_LATER" {
+				return true
+			}
+		}
+		return false
+	}
+	if !payLater() {
+		t.Fatal("pay later not offered for a deposit within its limits")
+	}
+	deposit := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PAY_LATER", "payLaterProvider": "TWISTO", "idempotencyKey": "deposit"})
+	if deposit.Amount.Amount != 10000 || deposit.ImojeTransactionID == nil {
+		t.Fatalf("deposit by pay later: %+v", deposit)
+	}
+	p.settle(t, deposit)
+	p.waitMoney(t, r.Reservation.ID, "the deposit", func(s moneyState) bool { return s.PaymentStatus == "PARTIALLY_PAID" })
+	if payLater() {
+		t.Fatal("pay later offered for a balance above its limits")
+	}
+	p.MustFail(r.CustomerAccessToken, initiateOp, map[string]any{"in": map[string]any{"reservationId": r.Reservation.ID, "channel": "PAY_LATER",
+		"payLaterProvider": "TWISTO", "idempotencyKey": "balance"}}, "BAD_USER_INPUT")
+}
