@@ -100,6 +100,12 @@ func TestDepositConfirmsThenBalanceIsPaidOnline(t *testing.T) {
 		t.Fatalf("booked: %+v", st)
 	}
 
+	// The customer's page follows the reservation live.
+	ws := connect(t, p.URL, transportWS, r.CustomerAccessToken)
+	ws.subscribe("mine", `subscription($id: UUID!) { reservationUpdated(id: $id) { reservation { status paymentStatus amountPaid { amount } balanceDue { amount } } } }`,
+		map[string]any{"id": r.Reservation.ID})
+	waitSubscribed(t, p.Env, 1)
+
 	deposit := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "deposit"})
 	if deposit.Amount.Amount != 3000 {
 		t.Fatalf("the first payment is the deposit: %+v", deposit)
@@ -115,6 +121,27 @@ func TestDepositConfirmsThenBalanceIsPaidOnline(t *testing.T) {
 	}
 	if last := st.History[len(st.History)-1]; last.ToStatus != "CONFIRMED" || last.ToPaymentStatus != "PARTIALLY_PAID" {
 		t.Fatalf("history %+v", last)
+	}
+	for i := 0; ; i++ { // PENDING (the payment started), then the deposit
+		var ev struct {
+			ReservationUpdated struct {
+				Reservation struct {
+					Status, PaymentStatus  string
+					AmountPaid, BalanceDue amountOf
+				}
+			}
+		}
+		ws.next("mine", 5*time.Second, &ev)
+		got := ev.ReservationUpdated.Reservation
+		if got.PaymentStatus == "PARTIALLY_PAID" {
+			if got.Status != "CONFIRMED" || got.AmountPaid.Amount != 3000 || got.BalanceDue.Amount != 9000 {
+				t.Fatalf("live update of the deposit: %+v", got)
+			}
+			break
+		}
+		if i == 2 {
+			t.Fatalf("no live update of the deposit; last %+v", got)
+		}
 	}
 	if ids := p.partiallyPaid(t, p.owner.AccessToken); len(ids) != 1 || ids[0] != r.Reservation.ID {
 		t.Fatalf("the dashboard's PARTIALLY_PAID filter: %v", ids)
