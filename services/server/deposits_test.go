@@ -40,17 +40,26 @@ func (p *payEnv) money(t *testing.T, token, id string) moneyState {
 
 func (p *payEnv) waitMoney(t *testing.T, id, what string, cond func(moneyState) bool) moneyState {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := p.money(t, p.owner.AccessToken, id)
-		if cond(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; reservation is %+v; deliveries: %s", what, st, p.deliveriesSummary())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return pollUntil(t, p, what, func() moneyState { return p.money(t, p.owner.AccessToken, id) }, cond)
+}
+
+// onSiteMethod adds an ON_SITE payment method ("At the salon") and returns its id.
+func (p *payEnv) onSiteMethod(t *testing.T) string {
+	t.Helper()
+	var m struct{ CreatePaymentMethod struct{ ID string } }
+	p.Must(p.owner.AccessToken, `mutation { createPaymentMethod(input: {kind: ON_SITE, displayName: "At the salon"}) { id } }`, nil, &m)
+	return m.CreatePaymentMethod.ID
+}
+
+// depositPaid books a slot and pays what is due first (the deposit) by fast transfer, settled
+// through the simulator, and waits for it to confirm the reservation PARTIALLY_PAID.
+func (p *payEnv) depositPaid(t *testing.T) (createdReservation, paymentResult) {
+	t.Helper()
+	r := p.book(t)
+	deposit := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "deposit-" + r.Reservation.ID})
+	p.settle(t, deposit)
+	p.waitMoney(t, r.Reservation.ID, "the deposit", func(s moneyState) bool { return s.Status == "CONFIRMED" && s.PaymentStatus == "PARTIALLY_PAID" })
+	return r, deposit
 }
 
 // totals checks the reservation's amounts: paid, refunded, balance due.
@@ -223,18 +232,13 @@ func TestBalanceMarkedPaidAtTheVenue(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "deposit-venue")
 	p.setDeposit(t, "FIXED", 2000)
-	var m struct{ CreatePaymentMethod struct{ ID string } }
-	p.Must(p.owner.AccessToken, `mutation { createPaymentMethod(input: {kind: ON_SITE, displayName: "At the salon"}) { id } }`, nil, &m)
-	onSite := m.CreatePaymentMethod.ID
+	onSite := p.onSiteMethod(t)
 	const markOp = `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m, note: "cash") { status paymentStatus balanceDue { amount } } }`
 
-	r := p.book(t)
-	deposit := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "deposit"})
+	r, deposit := p.depositPaid(t)
 	if deposit.Amount.Amount != 2000 {
 		t.Fatalf("deposit %+v", deposit)
 	}
-	p.settle(t, deposit)
-	p.waitMoney(t, r.Reservation.ID, "the deposit", func(s moneyState) bool { return s.Status == "CONFIRMED" && s.PaymentStatus == "PARTIALLY_PAID" })
 
 	p.Must(p.owner.AccessToken, markOp, map[string]any{"r": r.Reservation.ID, "m": onSite}, nil)
 	st := p.money(t, p.owner.AccessToken, r.Reservation.ID)
@@ -266,12 +270,8 @@ func TestNothingDueAfterThePriceWasLowered(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "deposit-overpaid")
 	p.setDeposit(t, "FIXED", 5000)
-	var m struct{ CreatePaymentMethod struct{ ID string } }
-	p.Must(p.owner.AccessToken, `mutation { createPaymentMethod(input: {kind: ON_SITE, displayName: "At the salon"}) { id } }`, nil, &m)
-	r := p.book(t)
-	deposit := p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "PBL", "bankCode": "ing", "idempotencyKey": "deposit"})
-	p.settle(t, deposit)
-	p.waitMoney(t, r.Reservation.ID, "the deposit", func(s moneyState) bool { return s.PaymentStatus == "PARTIALLY_PAID" })
+	onSite := p.onSiteMethod(t)
+	r, _ := p.depositPaid(t)
 	owner, err := p.DB.Owner()
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestNothingDueAfterThePriceWasLowered(t *testing.T) {
 		t.Fatalf("message %q", e.Message)
 	}
 	p.MustFail(p.owner.AccessToken, `mutation($r: UUID!, $m: UUID!) { markReservationPaid(reservationId: $r, paymentMethodId: $m) { status } }`,
-		map[string]any{"r": r.Reservation.ID, "m": m.CreatePaymentMethod.ID}, "CONFLICT")
+		map[string]any{"r": r.Reservation.ID, "m": onSite}, "CONFLICT")
 	after := p.money(t, p.owner.AccessToken, r.Reservation.ID)
 	if p.Count(`SELECT count(*) FROM payments`) != payments || after.PaymentStatus != before.PaymentStatus || len(after.History) != len(before.History) ||
 		after.AmountPaid != before.AmountPaid {
@@ -439,15 +439,7 @@ func inputErrors(r servertest.Response) []struct{ field, reason, message string 
 func TestPaymentOptionsFollowTheAmountDue(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "deposit-options")
-	expensive := p.createService(t, map[string]any{"name": "Wedding package", "priceAmount": 9_000_000, "paymentPolicy": "REQUIRED",
-		"durationMinutes": 60, "depositKind": "FIXED", "depositValue": 10000})
-	p.Must(p.owner.AccessToken, `mutation($id: UUID!, $in: StaffMemberInput!) { updateStaffMember(id: $id, input: $in) { id } }`,
-		map[string]any{"id": p.staff, "in": map[string]any{"serviceIds": []string{p.service, expensive}}}, nil)
-	in := p.reservationInput(p.day.Add(15*time.Hour), "")
-	in["serviceId"] = expensive
-	var out struct{ CreateReservation createdReservation }
-	p.Must("", createReservationOp, map[string]any{"in": in}, &out)
-	r := out.CreateReservation
+	r := p.bookExpensive(t, map[string]any{"depositKind": "FIXED", "depositValue": 10000})
 	payLater := func() bool {
 		t.Helper()
 		var opts struct{ PaymentOptions []struct{ Channel string } }
