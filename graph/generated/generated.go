@@ -2994,7 +2994,7 @@ type Reservation {
   amountPaid: Money!
   "The settled refunds of that money (never more than amountPaid)."
   amountRefunded: Money!
-  "What is still owed: amountDue minus (amountPaid minus amountRefunded), never below zero; zero once the reservation is CANCELLED, EXPIRED or NO_SHOW (it owes nothing then, whatever was paid)."
+  "What is still owed: amountDue minus (amountPaid minus amountRefunded), never below zero; zero unless the reservation is PENDING_PAYMENT, CONFIRMED or COMPLETED (a cancelled, expired or no-show reservation owes nothing, whatever was paid)."
   balanceDue: Money!
   "What was paid beyond amountDue (e.g. after the price was lowered), which staff may refund (refundPayment); null when nothing was."
   overpaidAmount: Money
