@@ -44,11 +44,22 @@ func preparePayments(ctx context.Context, e *env, n int) ([]webhookPayment, erro
 	}
 	var out []webhookPayment
 	err := pgx.BeginFunc(ctx, e.owner, func(tx pgx.Tx) error {
+		// A checkout with deposits (migration 00014) keeps what paid a reservation beside its
+		// payment status: that goes back to nothing too, or the next settlement is a duplicate.
+		var money bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+			WHERE table_name = 'reservations' AND column_name = 'paid_amount')`).Scan(&money); err != nil {
+			return err
+		}
+		reset := `payment_status = 'UNPAID'`
+		if money {
+			reset += `, paid_amount = 0, refunded_amount = 0`
+		}
 		if _, err := tx.Exec(ctx, `WITH old AS (
 				UPDATE payments SET status = 'FAILED', updated_at = now()
 				 WHERE idempotency_key LIKE $1 || '%' AND status IN ('CREATED', 'UNKNOWN', 'PENDING', 'PAID')
 				RETURNING tenant_id, reservation_id)
-			UPDATE reservations r SET payment_status = 'UNPAID' FROM old
+			UPDATE reservations r SET `+reset+` FROM old
 			 WHERE r.tenant_id = old.tenant_id AND r.id = old.reservation_id`, webhookKeyPrefix); err != nil {
 			return err
 		}

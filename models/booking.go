@@ -100,6 +100,27 @@ func (p PaymentPolicy) MarshalGQL(w io.Writer) { writeEnum(w, string(p)) }
 // UnmarshalGQL reads the enum value.
 func (p *PaymentPolicy) UnmarshalGQL(v any) error { return readEnum(v, p, "PaymentPolicy") }
 
+// DepositKind says what a service asks up front instead of its whole price.
+type DepositKind string
+
+// Deposit kinds.
+const (
+	DepositNone    DepositKind = "NONE"    // the whole price is paid up front
+	DepositFixed   DepositKind = "FIXED"   // a fixed amount (minor units, below the price)
+	DepositPercent DepositKind = "PERCENT" // a percentage of the price (1..99), rounded half up
+)
+
+// Valid reports a known kind.
+func (k DepositKind) Valid() bool {
+	return k == DepositNone || k == DepositFixed || k == DepositPercent
+}
+
+// MarshalGQL writes the enum value.
+func (k DepositKind) MarshalGQL(w io.Writer) { writeEnum(w, string(k)) }
+
+// UnmarshalGQL reads the enum value.
+func (k *DepositKind) UnmarshalGQL(v any) error { return readEnum(v, k, "DepositKind") }
+
 // ReservationStatus is where a reservation is in its lifecycle (services/booking holds the rules).
 type ReservationStatus string
 
@@ -141,6 +162,7 @@ const (
 	PaymentNotRequired       PaymentStatus = "NOT_REQUIRED"
 	PaymentUnpaid            PaymentStatus = "UNPAID"
 	PaymentPending           PaymentStatus = "PENDING"
+	PaymentPartiallyPaid     PaymentStatus = "PARTIALLY_PAID" // part paid (e.g. the deposit), the balance due
 	PaymentPaid              PaymentStatus = "PAID"
 	PaymentPartiallyRefunded PaymentStatus = "PARTIALLY_REFUNDED"
 	PaymentRefunded          PaymentStatus = "REFUNDED"
@@ -150,7 +172,7 @@ const (
 // Valid reports a known payment status.
 func (s PaymentStatus) Valid() bool {
 	switch s {
-	case PaymentNotRequired, PaymentUnpaid, PaymentPending, PaymentPaid, PaymentPartiallyRefunded, PaymentRefunded, PaymentFailed:
+	case PaymentNotRequired, PaymentUnpaid, PaymentPending, PaymentPartiallyPaid, PaymentPaid, PaymentPartiallyRefunded, PaymentRefunded, PaymentFailed:
 		return true
 	}
 	return false
@@ -192,11 +214,15 @@ type Service struct {
 	BufferAfterMinutes  int
 	Capacity            int
 	PaymentPolicy       PaymentPolicy
-	HoldMinutes         *int
-	Active              bool
-	ArchivedAt          *time.Time
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// DepositKind and DepositValue: what is paid up front instead of the whole price (see
+	// DepositKind); DepositValue is minor units for FIXED, a percentage for PERCENT, 0 for NONE.
+	DepositKind  DepositKind
+	DepositValue int64
+	HoldMinutes  *int
+	Active       bool
+	ArchivedAt   *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 	CancellationOverrides
 }
 
@@ -261,17 +287,23 @@ func (TimeOff) TableName() string { return "time_off" }
 
 // Reservation is a customer's booking of a service with a staff member.
 type Reservation struct {
-	TenantID       uuid.UUID `gorm:"type:uuid;primaryKey"`
-	ID             uuid.UUID `gorm:"type:uuid;primaryKey"`
-	ServiceID      uuid.UUID `gorm:"type:uuid"`
-	StaffMemberID  uuid.UUID `gorm:"type:uuid"`
-	OccupationID   uuid.UUID `gorm:"type:uuid"`
-	StartsAt       time.Time
-	EndsAt         time.Time
-	Status         ReservationStatus
-	PaymentStatus  PaymentStatus
-	PriceAmount    int64
-	Currency       string
+	TenantID      uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID            uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ServiceID     uuid.UUID `gorm:"type:uuid"`
+	StaffMemberID uuid.UUID `gorm:"type:uuid"`
+	OccupationID  uuid.UUID `gorm:"type:uuid"`
+	StartsAt      time.Time
+	EndsAt        time.Time
+	Status        ReservationStatus
+	PaymentStatus PaymentStatus
+	PriceAmount   int64
+	Currency      string
+	// DepositAmount is the deposit snapshotted at booking (nil: none, the price is paid up front);
+	// PaidAmount what paid it (settled online payments, and what staff recorded as paid at the
+	// venue), RefundedAmount the settled refunds of those payments. See Reservation.Balance.
+	DepositAmount  *int64
+	PaidAmount     int64
+	RefundedAmount int64
 	HoldExpiresAt  *time.Time
 	CustomerName   string
 	CustomerEmail  string

@@ -74,7 +74,8 @@ type PaymentState string
 // or was cancelled; SUPERSEDED: an unknown or unsettled payment a newer one replaced; DUPLICATE:
 // settled while the reservation was already paid (the money is refunded).
 //
-// CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one active payment.
+// CREATED, UNKNOWN, PENDING and PAID are active. A reservation has at most one payment in flight
+// (CREATED, UNKNOWN, PENDING) and may have several PAID ones (a deposit, then the balance).
 const (
 	PaymentStateCreated    PaymentState = "CREATED"
 	PaymentStateUnknown    PaymentState = "UNKNOWN"
@@ -108,7 +109,10 @@ type Payment struct {
 	IdempotencyKey     string
 	RequestHash        []byte
 	CreatedBy          string
-	PaidAt             *time.Time
+	// PaidBefore is what the reservation had been paid when this payment started: it pays what was
+	// due then, and settling after more was paid since makes it a DUPLICATE.
+	PaidBefore int64
+	PaidAt     *time.Time
 	// ValidTo is the lifetime slotpay gave imoje (validTo): imoje cancels what is still unpaid then.
 	ValidTo       *time.Time
 	NextCheckAt   *time.Time

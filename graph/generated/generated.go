@@ -421,6 +421,10 @@ type ComplexityRoot struct {
 	}
 
 	Reservation struct {
+		AmountDue             func(childComplexity int) int
+		AmountPaid            func(childComplexity int) int
+		AmountRefunded        func(childComplexity int) int
+		BalanceDue            func(childComplexity int) int
 		Business              func(childComplexity int) int
 		CanCancel             func(childComplexity int) int
 		CanReschedule         func(childComplexity int) int
@@ -428,6 +432,7 @@ type ComplexityRoot struct {
 		CancellationDeadline  func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		Customer              func(childComplexity int) int
+		DepositDue            func(childComplexity int) int
 		EndsAt                func(childComplexity int) int
 		FeeIfCancelledNow     func(childComplexity int) int
 		FreeCancellationUntil func(childComplexity int) int
@@ -435,6 +440,7 @@ type ComplexityRoot struct {
 		HoldExpiresAt         func(childComplexity int) int
 		ID                    func(childComplexity int) int
 		Note                  func(childComplexity int) int
+		OverpaidAmount        func(childComplexity int) int
 		PaymentStatus         func(childComplexity int) int
 		Payments              func(childComplexity int) int
 		Price                 func(childComplexity int) int
@@ -487,6 +493,8 @@ type ComplexityRoot struct {
 		CancellationRules          func(childComplexity int) int
 		Capacity                   func(childComplexity int) int
 		Category                   func(childComplexity int) int
+		DepositKind                func(childComplexity int) int
+		DepositValue               func(childComplexity int) int
 		Description                func(childComplexity int) int
 		DurationMinutes            func(childComplexity int) int
 		HoldMinutes                func(childComplexity int) int
@@ -2520,6 +2528,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RefundEdge.Node(childComplexity), true
 
+	case "Reservation.amountDue":
+		if e.ComplexityRoot.Reservation.AmountDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.AmountDue(childComplexity), true
+	case "Reservation.amountPaid":
+		if e.ComplexityRoot.Reservation.AmountPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.AmountPaid(childComplexity), true
+	case "Reservation.amountRefunded":
+		if e.ComplexityRoot.Reservation.AmountRefunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.AmountRefunded(childComplexity), true
+	case "Reservation.balanceDue":
+		if e.ComplexityRoot.Reservation.BalanceDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.BalanceDue(childComplexity), true
 	case "Reservation.business":
 		if e.ComplexityRoot.Reservation.Business == nil {
 			break
@@ -2562,6 +2594,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Customer(childComplexity), true
+	case "Reservation.depositDue":
+		if e.ComplexityRoot.Reservation.DepositDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.DepositDue(childComplexity), true
 	case "Reservation.endsAt":
 		if e.ComplexityRoot.Reservation.EndsAt == nil {
 			break
@@ -2604,6 +2642,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Note(childComplexity), true
+	case "Reservation.overpaidAmount":
+		if e.ComplexityRoot.Reservation.OverpaidAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.OverpaidAmount(childComplexity), true
 	case "Reservation.paymentStatus":
 		if e.ComplexityRoot.Reservation.PaymentStatus == nil {
 			break
@@ -2814,6 +2858,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Category(childComplexity), true
+	case "Service.depositKind":
+		if e.ComplexityRoot.Service.DepositKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.DepositKind(childComplexity), true
+	case "Service.depositValue":
+		if e.ComplexityRoot.Service.DepositValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.DepositValue(childComplexity), true
 	case "Service.description":
 		if e.ComplexityRoot.Service.Description == nil {
 			break
@@ -3289,6 +3345,20 @@ enum PaymentPolicy {
   REQUIRED
 }
 
+"""
+What a service asks up front instead of its whole price. A deposit is paid online, so only a service
+whose paymentPolicy is OPTIONAL or REQUIRED has one. Each reservation snapshots its deposit at booking
+(Reservation.depositDue): later changes of the service never change it.
+"""
+enum DepositKind {
+  "No deposit: the whole price is paid up front."
+  NONE
+  "A fixed amount (depositValue, minor units): at least 1 and below the price."
+  FIXED
+  "A percentage of the price (depositValue, 1 to 99), rounded half up to whole minor units (50% of 123.45 PLN is 61.73 PLN). A deposit that rounds to nothing or to the whole price is none."
+  PERCENT
+}
+
 "Where a reservation is in its life. Whether it is paid is paymentStatus, a separate axis."
 enum ReservationStatus {
   "Booked for a REQUIRED-prepayment service: the slot is held until holdExpiresAt; unpaid by then it becomes EXPIRED."
@@ -3314,9 +3384,11 @@ enum PaymentStatus {
   NOT_REQUIRED
   "To be paid, and no payment is in progress."
   UNPAID
-  "A payment attempt is in progress (its Payment is CREATED, UNKNOWN or PENDING)."
+  "A payment attempt is in progress (its Payment is CREATED, UNKNOWN or PENDING) and no money has arrived yet."
   PENDING
-  "Paid in full, online or recorded by staff (markReservationPaid)."
+  "Part of the price is paid (e.g. the deposit), the balance is due (Reservation.balanceDue): pay it online (initiatePayment) or at the venue (markReservationPaid). A payment of the balance in progress, or one that fails, leaves this status."
+  PARTIALLY_PAID
+  "Paid in full, online or recorded by staff (markReservationPaid): the net amount paid covers the price."
   PAID
   "Paid, and part of the money refunded."
   PARTIALLY_REFUNDED
@@ -3440,6 +3512,10 @@ type Service implements Node {
   capacity: Int!
   "How the service is paid (a free service needs no payment whatever this says)."
   paymentPolicy: PaymentPolicy!
+  "What is paid up front instead of the whole price (NONE: the whole price)."
+  depositKind: DepositKind!
+  "FIXED: the deposit in minor units; PERCENT: the percentage of the price; NONE: 0."
+  depositValue: Int!
   "Minutes to pay under REQUIRED; null takes the business's default."
   holdMinutes: Int
   "Whether new bookings are taken."
@@ -3575,6 +3651,18 @@ type Reservation implements Node {
   paymentStatus: PaymentStatus!
   "The price at booking time (minor units and currency)."
   price: Money!
+  "The total owed for the visit: the price at booking time."
+  amountDue: Money!
+  "The deposit snapshotted at booking, which confirms the reservation when paid; null when there is none (the whole price is paid up front)."
+  depositDue: Money
+  "What paid the reservation: settled online payments and what staff recorded as paid at the venue (a DUPLICATE payment's money is not counted: it is the payment's, refunded)."
+  amountPaid: Money!
+  "The settled refunds of that money (never more than amountPaid)."
+  amountRefunded: Money!
+  "What is still owed: amountDue minus (amountPaid minus amountRefunded), never below zero; zero unless the reservation is PENDING_PAYMENT, CONFIRMED or COMPLETED (a cancelled, expired or no-show reservation owes nothing, whatever was paid)."
+  balanceDue: Money!
+  "What was paid beyond amountDue (e.g. after the price was lowered), which staff may refund (refundPayment); null when nothing was."
+  overpaidAmount: Money
   "Until when an unpaid PENDING_PAYMENT reservation holds its slot."
   holdExpiresAt: Time
   "Who it is for."
@@ -3799,6 +3887,10 @@ input ServiceInput {
   capacity: Int
   "How the service is paid."
   paymentPolicy: PaymentPolicy
+  "What is paid up front instead of the whole price; a deposit needs paymentPolicy OPTIONAL or REQUIRED (BAD_USER_INPUT on depositKind otherwise). NONE clears depositValue."
+  depositKind: DepositKind
+  "FIXED: minor units, at least 1 and below the price; PERCENT: 1 to 99 (BAD_USER_INPUT on depositValue otherwise, also when a new price leaves a fixed deposit not below it). Existing reservations keep their deposit."
+  depositValue: Int
   "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
   "Whether new bookings are taken."
@@ -4284,9 +4376,10 @@ enum PayLaterProvider {
 """
 The state of one payment attempt (Payment.status). Not to be confused with PaymentStatus, the
 reservation-level summary of whether it is paid (Reservation.paymentStatus), which follows from it.
-CREATED, UNKNOWN, PENDING and PAID are active: a reservation has at most one
-active payment. Money that arrives is never turned away: a payment that settles after another paid
-the reservation is DUPLICATE and refunded.
+CREATED, UNKNOWN, PENDING and PAID are active; a reservation has at most one payment in flight
+(CREATED, UNKNOWN or PENDING) and may have several PAID ones (a deposit, then the balance). Money that
+arrives is never turned away: a payment that settles after another payment of the same amount due (or
+after the reservation was paid in full) is DUPLICATE and refunded; a balance after a deposit is not.
 """
 enum PaymentState {
   "Recorded; slotpay is asking imoje to start it."
@@ -4450,7 +4543,7 @@ type Payment implements Node {
   reservationId: UUID!
   "How it is paid."
   channel: PaymentChannel!
-  "The amount charged (the reservation's price; minor units and currency)."
+  "The amount charged: what was due when it started (the deposit, the balance after a deposit, or the whole price; minor units and currency)."
   amount: Money!
   "This attempt's state (PaymentState; the reservation's summary is Reservation.paymentStatus)."
   status: PaymentState!
@@ -4782,7 +4875,10 @@ extend type Mutation {
     input: ImojeCredentialsInput!
   ): PaymentMethod! @hasRole(roles: [OWNER, ADMIN])
   """
-  Start paying a reservation (staff, or the reservation's customer token). Amount and currency come from the reservation.
+  Start paying a reservation (staff, or the reservation's customer token). The amount is what is due next, decided by the
+  server: the deposit while nothing is paid and the service asks one (paying it confirms a PENDING_PAYMENT reservation,
+  PARTIALLY_PAID), otherwise the balance (Reservation.balanceDue; PAID once it settles). CONFLICT when nothing is due.
+  The title at imoje names the part ("zaliczka / deposit", "dopłata / balance").
   When imoje does not answer, the payment is returned with status UNKNOWN (it may be in progress) rather than an error.
   A new payment for a reservation whose active payment is UNKNOWN supersedes it (SUPERSEDED); while one is CREATED or
   PENDING another is refused with CONFLICT. If both end up settled, the later one is refunded (DUPLICATE).
@@ -4797,7 +4893,7 @@ extend type Mutation {
     "The payment, amount and reason."
     input: RefundPaymentInput!
   ): Refund! @hasRole(roles: [OWNER, ADMIN])
-  "Record an on-site or bank-transfer payment. CONFLICT when it is already paid, its status does not allow it, or an online payment is in progress; BAD_USER_INPUT for an IMOJE method."
+  "Record an on-site or bank-transfer payment of the balance due (the whole price, or what is left after a deposit paid online; never more): the reservation becomes PAID. CONFLICT when it is already paid, nothing is due, its status does not allow it, or an online payment is in progress; BAD_USER_INPUT for an IMOJE method."
   markReservationPaid(
     "The reservation paid."
     reservationId: UUID!
@@ -5782,6 +5878,18 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_paymentStatus(ctx, field)
 	case "price":
 		return ec.fieldContext_Reservation_price(ctx, field)
+	case "amountDue":
+		return ec.fieldContext_Reservation_amountDue(ctx, field)
+	case "depositDue":
+		return ec.fieldContext_Reservation_depositDue(ctx, field)
+	case "amountPaid":
+		return ec.fieldContext_Reservation_amountPaid(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_Reservation_amountRefunded(ctx, field)
+	case "balanceDue":
+		return ec.fieldContext_Reservation_balanceDue(ctx, field)
+	case "overpaidAmount":
+		return ec.fieldContext_Reservation_overpaidAmount(ctx, field)
 	case "holdExpiresAt":
 		return ec.fieldContext_Reservation_holdExpiresAt(ctx, field)
 	case "customer":
@@ -5904,6 +6012,10 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_capacity(ctx, field)
 	case "paymentPolicy":
 		return ec.fieldContext_Service_paymentPolicy(ctx, field)
+	case "depositKind":
+		return ec.fieldContext_Service_depositKind(ctx, field)
+	case "depositValue":
+		return ec.fieldContext_Service_depositValue(ctx, field)
 	case "holdMinutes":
 		return ec.fieldContext_Service_holdMinutes(ctx, field)
 	case "active":
@@ -15702,6 +15814,198 @@ func (ec *executionContext) fieldContext_Reservation_price(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Reservation_amountDue(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_amountDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountDue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_depositDue(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_depositDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepositDue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_depositDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_amountPaid(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_amountPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountPaid(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_amountPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRefunded(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_balanceDue(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_balanceDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BalanceDue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_balanceDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_overpaidAmount(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_overpaidAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverpaidAmount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_overpaidAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Reservation_holdExpiresAt(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16788,6 +17092,52 @@ func (ec *executionContext) _Service_paymentPolicy(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Service_paymentPolicy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "PaymentPolicy")
+}
+
+func (ec *executionContext) _Service_depositKind(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_depositKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepositKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DepositKind) graphql.Marshaler {
+			return ec.marshalNDepositKind2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_depositKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "DepositKind")
+}
+
+func (ec *executionContext) _Service_depositValue(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_depositValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepositValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_depositValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Service_holdMinutes(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
@@ -20436,7 +20786,7 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "holdMinutes", "active", "cancellationRules"}
+	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "depositKind", "depositValue", "holdMinutes", "active", "cancellationRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20513,6 +20863,20 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.PaymentPolicy = data
+		case "depositKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositKind"))
+			data, err := ec.unmarshalODepositKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositKind = data
+		case "depositValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depositValue"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepositValue = data
 		case "holdMinutes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holdMinutes"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -23602,6 +23966,36 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "amountDue":
+			out.Values[i] = ec._Reservation_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depositDue":
+			out.Values[i] = ec._Reservation_depositDue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountPaid":
+			out.Values[i] = ec._Reservation_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountRefunded":
+			out.Values[i] = ec._Reservation_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "balanceDue":
+			out.Values[i] = ec._Reservation_balanceDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overpaidAmount":
+			out.Values[i] = ec._Reservation_overpaidAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "holdExpiresAt":
 			out.Values[i] = ec._Reservation_holdExpiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -23997,6 +24391,16 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "paymentPolicy":
 			out.Values[i] = ec._Service_paymentPolicy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depositKind":
+			out.Values[i] = ec._Service_depositKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depositValue":
+			out.Values[i] = ec._Service_depositValue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -25058,6 +25462,16 @@ func (ec *executionContext) marshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmode
 	return res
 }
 
+func (ec *executionContext) unmarshalNDepositKind2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx context.Context, v any) (models.DepositKind, error) {
+	var res models.DepositKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDepositKind2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx context.Context, sel ast.SelectionSet, v models.DepositKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFreeStaffMember2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋbookingᚐFreeStaffᚄ(ctx context.Context, sel ast.SelectionSet, v []*booking.FreeStaff) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25199,6 +25613,20 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -26448,6 +26876,22 @@ func (ec *executionContext) unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋ
 }
 
 func (ec *executionContext) marshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx context.Context, sel ast.SelectionSet, v *model.CreationOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODepositKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx context.Context, v any) (*models.DepositKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.DepositKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODepositKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx context.Context, sel ast.SelectionSet, v *models.DepositKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

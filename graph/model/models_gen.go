@@ -503,6 +503,10 @@ type ServiceInput struct {
 	Capacity *int `json:"capacity,omitempty"`
 	// How the service is paid.
 	PaymentPolicy *models.PaymentPolicy `json:"paymentPolicy,omitempty"`
+	// What is paid up front instead of the whole price; a deposit needs paymentPolicy OPTIONAL or REQUIRED (BAD_USER_INPUT on depositKind otherwise). NONE clears depositValue.
+	DepositKind *models.DepositKind `json:"depositKind,omitempty"`
+	// FIXED: minor units, at least 1 and below the price; PERCENT: 1 to 99 (BAD_USER_INPUT on depositValue otherwise, also when a new price leaves a fixed deposit not below it). Existing reservations keep their deposit.
+	DepositValue *int `json:"depositValue,omitempty"`
 	// Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default.
 	HoldMinutes *int `json:"holdMinutes,omitempty"`
 	// Whether new bookings are taken.

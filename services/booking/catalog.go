@@ -98,6 +98,8 @@ type ServiceInput struct {
 	BufferAfterMinutes  *int
 	Capacity            *int
 	PaymentPolicy       *models.PaymentPolicy
+	DepositKind         *models.DepositKind
+	DepositValue        *int64
 	HoldMinutes         *int
 	Active              *bool
 	CancellationRules   *RulesInput // overrides of the business's rules
@@ -140,6 +142,53 @@ func (in ServiceInput) apply(svc *models.Service, creating bool) error {
 	if in.CancellationRules != nil {
 		problems.Add(in.CancellationRules.validate("cancellationRules"))
 		in.CancellationRules.overrideOn(&svc.CancellationOverrides)
+	}
+	if problems.Err() == nil {
+		// The deposit is checked against the price and policy the service ends up with.
+		problems.Add(in.applyDeposit(svc))
+	}
+	return problems.Err()
+}
+
+// applyDeposit validates the deposit onto svc (after its price and policy): a deposit is paid
+// online, so it needs paymentPolicy OPTIONAL or REQUIRED and a price; FIXED is 1 to below the
+// price (minor units), PERCENT 1 to 99. Kind NONE clears the value. A change of price or policy
+// that leaves a set deposit impossible is refused too (the deposit is named).
+func (in ServiceInput) applyDeposit(svc *models.Service) error {
+	if in.DepositKind != nil {
+		if !in.DepositKind.Valid() {
+			return apperr.Input("depositKind", apperr.NotAllowed, "unknown deposit kind")
+		}
+		svc.DepositKind = *in.DepositKind
+		if svc.DepositKind == models.DepositNone {
+			svc.DepositValue = 0
+		}
+	}
+	if svc.DepositKind == "" {
+		svc.DepositKind = models.DepositNone
+	}
+	if in.DepositValue != nil {
+		svc.DepositValue = *in.DepositValue
+	}
+	switch svc.DepositKind {
+	case models.DepositNone:
+		if in.DepositValue != nil && *in.DepositValue != 0 {
+			return apperr.Input("depositValue", apperr.Inconsistent, "a deposit value needs depositKind FIXED or PERCENT")
+		}
+		return nil
+	case models.DepositFixed, models.DepositPercent:
+	}
+	var problems apperr.Problems
+	if svc.PaymentPolicy != models.PaymentPolicyOptional && svc.PaymentPolicy != models.PaymentPolicyRequired {
+		problems.Add(apperr.Input("depositKind", apperr.Inconsistent, "a deposit needs paymentPolicy OPTIONAL or REQUIRED"))
+	}
+	switch {
+	case svc.DepositKind == models.DepositPercent:
+		problems.Add(int64In(svc.DepositValue, 1, 99, "depositValue"))
+	case svc.PriceAmount < 2:
+		problems.Add(apperr.Input("depositValue", apperr.Inconsistent, "a fixed deposit needs a price of at least 2 minor units"))
+	default:
+		problems.Add(int64In(svc.DepositValue, 1, svc.PriceAmount-1, "depositValue"))
 	}
 	return problems.Err()
 }

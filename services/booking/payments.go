@@ -38,6 +38,8 @@ type PaymentView struct {
 	ServiceName   string
 	// TimeZone is the business's IANA zone, in which the customer knows the visit's time.
 	TimeZone string
+	// Balance is the reservation's money (what is due, its deposit, what paid it, what went back).
+	Balance models.Balance
 
 	// locked is the reservation row read and locked (FOR UPDATE) by QueueReservationForPayment,
 	// for MovePaymentStatus and PaymentNote in the same transaction.
@@ -57,7 +59,7 @@ func (row *paymentViewRow) view() *PaymentView {
 	return &PaymentView{ReservationID: r.ID, TenantID: r.TenantID, Amount: r.PriceAmount, Currency: r.Currency,
 		Status: r.Status, PaymentStatus: r.PaymentStatus, HoldExpiresAt: r.HoldExpiresAt, StartsAt: r.StartsAt,
 		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone,
-		ServiceName: row.ServiceName, TimeZone: row.TimeZone, locked: r}
+		ServiceName: row.ServiceName, TimeZone: row.TimeZone, Balance: r.Balance(), locked: r}
 }
 
 // LocalStart is the visit's start in the business's zone (UTC if the zone cannot be loaded).
@@ -121,22 +123,37 @@ func QueueReservationForPayment(tx *database.Tx, reservationID, paymentID uuid.U
 	})
 }
 
-// MovePaymentStatus moves a reservation's payment status (view from QueueReservationForPayment in
-// tx), queuing the reservation's update and a history row into tx, and returns the live update for
-// the caller to publish with its own (events.Publish: one statement) — ok is false when nothing
-// changes (the same status again is a no-op, so repeated notifications are harmless). PAID confirms
-// a PENDING_PAYMENT reservation, even when its hold has just run out but it has not been expired
-// yet: its seat is still held, so nobody else has the slot. A reservation already EXPIRED or
-// CANCELLED keeps its status: the money must then be refunded by the caller (check
-// PaymentView.Status). actor is "system" for provider notifications, or a user id.
-func (s *Service) MovePaymentStatus(tx *database.Tx, view *PaymentView, ps models.PaymentStatus, actor, reason string) (ev events.Event, ok bool, err error) {
+// PaymentMove is what a payment does to a reservation: Paid adds money that paid it (a settled
+// online payment, or what staff recorded as paid at the venue), Refunded the settled refunds of it;
+// Status is the payment status of a move that carries no money (an attempt started, failed or in
+// doubt). With money, the status is what the money says (models.Balance.MoneyStatus).
+type PaymentMove struct {
+	Status         models.PaymentStatus
+	Paid, Refunded int64
+}
+
+func (m PaymentMove) money() bool { return m.Paid != 0 || m.Refunded != 0 }
+
+// MovePaymentStatus moves a reservation's payment status and money (view from
+// QueueReservationForPayment in tx), queuing the reservation's update and a history row into tx,
+// and returns the live update for the caller to publish with its own (events.Publish: one
+// statement) — ok is false when nothing changes (the same status again without money is a no-op, so
+// repeated notifications are harmless). Money that secures the reservation (its deposit, or the
+// whole price) confirms a PENDING_PAYMENT reservation, even when its hold has just run out but it
+// has not been expired yet: its seat is still held, so nobody else has the slot. A reservation
+// already EXPIRED or CANCELLED keeps its status: the money must then be refunded by the caller
+// (check PaymentView.Status). actor is "system" for provider notifications, or a user id.
+func (s *Service) MovePaymentStatus(tx *database.Tx, view *PaymentView, move PaymentMove, actor, reason string) (ev events.Event, ok bool, err error) {
 	if view == nil || view.locked == nil {
 		return events.Event{}, false, errors.New("move payment status: the reservation is not locked in this transaction")
 	}
-	if !ps.Valid() {
-		return events.Event{}, false, fmt.Errorf("move payment status: unknown status %q", ps)
+	if !move.money() && !move.Status.Valid() {
+		return events.Event{}, false, fmt.Errorf("move payment status: unknown status %q", move.Status)
 	}
-	c, ok := paymentStatusChange(view.locked, ps, actorOrSystem(actor), reason, s.Now())
+	if move.Paid < 0 || move.Refunded < 0 {
+		return events.Event{}, false, fmt.Errorf("move payment status: negative money %+v", move)
+	}
+	c, ok := paymentStatusChange(view.locked, move, actorOrSystem(actor), reason, s.Now())
 	if !ok {
 		return events.Event{}, false, nil
 	}
@@ -161,16 +178,46 @@ type paymentChange struct {
 	event       events.Event
 }
 
+// paymentRank orders payment statuses for the forward-only rule: the attempts' statuses (0) move
+// among themselves as attempts start and fail, but never overwrite a status money made (1 and up).
+func paymentRank(s models.PaymentStatus) int {
+	switch s {
+	case models.PaymentPartiallyPaid:
+		return 1
+	case models.PaymentPaid:
+		return 2
+	case models.PaymentPartiallyRefunded:
+		return 3
+	case models.PaymentRefunded:
+		return 4
+	}
+	return 0
+}
+
 // paymentStatusChange decides paymentChange for a locked reservation r (changed in place); ok is
-// false when nothing changes.
-func paymentStatusChange(r *models.Reservation, ps models.PaymentStatus, actor, reason string, now time.Time) (paymentChange, bool) {
-	if r.PaymentStatus == ps {
+// false when nothing changes. A move without money is forward only (an attempt's PENDING or FAILED
+// never undoes money that arrived); a move with money takes the status the money says, which only
+// grows with it.
+func paymentStatusChange(r *models.Reservation, move PaymentMove, actor, reason string, now time.Time) (paymentChange, bool) {
+	ps := move.Status
+	if !move.money() && (r.PaymentStatus == ps || paymentRank(ps) < paymentRank(r.PaymentStatus)) {
 		return paymentChange{}, false
 	}
 	fromStatus, fromPayment := r.Status, r.PaymentStatus
-	updates := map[string]any{"payment_status": ps, "updated_at": now}
+	updates := map[string]any{"updated_at": now}
+	if move.money() {
+		r.PaidAmount += move.Paid
+		r.RefundedAmount += move.Refunded
+		updates["paid_amount"], updates["refunded_amount"] = r.PaidAmount, r.RefundedAmount
+		if st, ok := r.Balance().MoneyStatus(); ok {
+			ps = st
+		} else {
+			ps = r.PaymentStatus
+		}
+	}
+	updates["payment_status"] = ps
 	r.PaymentStatus = ps
-	if ps == models.PaymentPaid && CanTransition(r.Status, models.StatusConfirmed, ActorSystem) {
+	if (ps == models.PaymentPaid || r.Balance().Secured()) && CanTransition(r.Status, models.StatusConfirmed, ActorSystem) {
 		updates["status"] = models.StatusConfirmed
 		r.Status = models.StatusConfirmed
 	}

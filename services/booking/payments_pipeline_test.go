@@ -39,7 +39,7 @@ func TestMovePaymentStatusOfPayment(t *testing.T) {
 				return err
 			}
 			var err error
-			ev, changed, err = f.svc.MovePaymentStatus(tx, view, ps, booking.HistoryActorSystem, "imoje notification: settled")
+			ev, changed, err = f.svc.MovePaymentStatus(tx, view, booking.PaymentMove{Status: ps}, booking.HistoryActorSystem, "imoje notification: settled")
 			return err
 		})
 		if err != nil {
@@ -76,7 +76,7 @@ func TestMovePaymentStatusOfPayment(t *testing.T) {
 	}
 	// A view not read in the transaction is refused rather than written unlocked.
 	err = f.db.Data.InTenant(context.Background(), r.TenantID, func(tx *database.Tx) error {
-		_, _, err := f.svc.MovePaymentStatus(tx, &booking.PaymentView{TenantID: r.TenantID, ReservationID: r.ID}, models.PaymentPaid, "", "")
+		_, _, err := f.svc.MovePaymentStatus(tx, &booking.PaymentView{TenantID: r.TenantID, ReservationID: r.ID}, booking.PaymentMove{Status: models.PaymentPaid}, "", "")
 		return err
 	})
 	if err == nil {
@@ -106,7 +106,7 @@ func TestPaymentRequiredHoldThenPaid(t *testing.T) {
 				return booking.ErrReservationNotFound
 			}
 			before := *view
-			_, moved, err := f.svc.MovePaymentStatus(tx, view, ps, "system", "")
+			_, moved, err := f.svc.MovePaymentStatus(tx, view, booking.PaymentMove{Status: ps}, "system", "")
 			changed, view = moved, &before
 			return err
 		})

@@ -219,6 +219,10 @@ func (s *Service) newReservation(reads *bookingReads, in CreateInput, tenantID u
 		r.IdempotencyKey = &in.IdempotencyKey
 	}
 	applyPaymentPolicy(r, svc, settings, now)
+	if r.PaymentStatus == models.PaymentUnpaid {
+		// Snapshotted: later edits of the service never change what this booking owes up front.
+		r.DepositAmount = models.DepositFor(svc.DepositKind, svc.DepositValue, svc.PriceAmount)
+	}
 	return r, svc, nil
 }
 

@@ -43,13 +43,13 @@ func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, no
 		QueryRow(func(row pgx.Row) error { return row.Scan(&r.OccupationID) })
 	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
 			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
-			note, source, created_by, idempotency_key, request_hash, created_at, updated_at)
-		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
+			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, deposit_amount)
+		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
 		FROM occupations o
 		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6`,
 		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
 		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
-		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt).
+		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DepositAmount).
 		Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != 1 {
 				return fmt.Errorf("insert reservation: %d rows, want 1", tag.RowsAffected())

@@ -52,6 +52,11 @@ func intIn(v int, lo, hi int, field string) error {
 	return nil
 }
 
+// int64In is intIn for amounts (minor units; a price's bounds fit an int).
+func int64In(v, lo, hi int64, field string) error {
+	return intIn(int(max(min(v, hi+1), lo-1)), int(lo), int(hi), field)
+}
+
 // normalizePhone accepts digits, spaces, dashes, dots, parentheses and a leading +.
 func normalizePhone(s, field string) (string, error) {
 	s = strings.TrimSpace(s)

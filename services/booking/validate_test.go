@@ -123,3 +123,52 @@ func TestSchedulesReportEveryProblem(t *testing.T) {
 	_, err := parseIntervals([]ClockInterval{{"08:00", "10:00"}, {"09:00", "11:00"}, {"x", "y"}}, "intervals")
 	sameProblems(t, "a day's exceptions", err, "intervals.1 INCONSISTENT, intervals.2.start INVALID_FORMAT, intervals.2.end INVALID_FORMAT")
 }
+
+// TestServiceDeposit: a deposit is checked against the price and policy the service ends up with,
+// every problem at once; NONE clears the value.
+func TestServiceDeposit(t *testing.T) {
+	t.Parallel()
+	kind := func(k models.DepositKind) *models.DepositKind { return &k }
+	value := func(v int64) *int64 { return &v }
+	policy := func(p models.PaymentPolicy) *models.PaymentPolicy { return &p }
+	for _, c := range []struct {
+		name      string
+		have      models.Service // before the change (on update)
+		in        ServiceInput
+		want      string
+		wantKind  models.DepositKind
+		wantValue int64
+	}{
+		{"fixed", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositKind: kind(models.DepositFixed), DepositValue: value(3000)}, "", models.DepositFixed, 3000},
+		{"percent with an optional payment", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyOptional},
+			ServiceInput{DepositKind: kind(models.DepositPercent), DepositValue: value(99)}, "", models.DepositPercent, 99},
+		{"fixed at the price", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositKind: kind(models.DepositFixed), DepositValue: value(10000)}, "depositValue OUT_OF_RANGE", models.DepositFixed, 10000},
+		{"percent 100", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositKind: kind(models.DepositPercent), DepositValue: value(100)}, "depositValue OUT_OF_RANGE", models.DepositPercent, 100},
+		{"on site, with a negative fixed deposit", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyNone},
+			ServiceInput{DepositKind: kind(models.DepositFixed), DepositValue: value(-1)}, "depositKind INCONSISTENT, depositValue OUT_OF_RANGE", models.DepositFixed, -1},
+		{"a free service cannot take a fixed deposit", models.Service{PriceAmount: 0, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositKind: kind(models.DepositFixed), DepositValue: value(1)}, "depositValue INCONSISTENT", models.DepositFixed, 1},
+		{"a lower price under a set fixed deposit", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired, DepositKind: models.DepositFixed, DepositValue: 5000},
+			ServiceInput{PriceAmount: value(5000)}, "depositValue OUT_OF_RANGE", models.DepositFixed, 5000},
+		{"paid on site from now on, with a deposit set", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired, DepositKind: models.DepositPercent, DepositValue: 30},
+			ServiceInput{PaymentPolicy: policy(models.PaymentPolicyNone)}, "depositKind INCONSISTENT", models.DepositPercent, 30},
+		{"none clears the value", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired, DepositKind: models.DepositPercent, DepositValue: 30},
+			ServiceInput{DepositKind: kind(models.DepositNone)}, "", models.DepositNone, 0},
+		{"a value without a kind", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositValue: value(5)}, "depositValue INCONSISTENT", models.DepositNone, 5},
+		{"unknown kind", models.Service{PriceAmount: 10000, PaymentPolicy: models.PaymentPolicyRequired},
+			ServiceInput{DepositKind: kind("HALF")}, "depositKind NOT_ALLOWED", "", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			svc := c.have
+			sameProblems(t, c.name, c.in.apply(&svc, false), c.want)
+			if c.want == "" && (svc.DepositKind != c.wantKind || svc.DepositValue != c.wantValue) {
+				t.Fatalf("deposit %s %d, want %s %d", svc.DepositKind, svc.DepositValue, c.wantKind, c.wantValue)
+			}
+		})
+	}
+}

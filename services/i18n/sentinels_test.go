@@ -29,7 +29,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		payments.ErrMethodNotFound, payments.ErrPaymentNotFound, payments.ErrNoImoje, payments.ErrAlreadyPaid,
 		payments.ErrNotPayable, payments.ErrPaymentInProgress, payments.ErrIdempotencyMismatch, payments.ErrChannelUnavailable,
 		payments.ErrImojeUnavailable, payments.ErrImojeRefused, payments.ErrRefundTooLarge, payments.ErrNotRefundable,
-		payments.ErrCannotMarkPaid,
+		payments.ErrCannotMarkPaid, payments.ErrNothingDue,
 		auth.ErrNotMember,
 	} {
 		generic := i18n.Message(i18n.Polish, apperr.New(e.Code, "a message without a translation"))

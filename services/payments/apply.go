@@ -55,7 +55,8 @@ type saleContext struct {
 
 // saleDecision is what imoje's word about a sale does: the outcome and its detail, the payment's
 // columns to update (nil: none) and, when the payment's status moves, its new status; whether the
-// reservation's payment status follows it (and why), the other payments that leave the
+// reservation's payment status follows it (and why), the money that paid the reservation (paid:
+// the payment's amount when it settles for it), the other payments that leave the
 // reservation's active slot, whether slotpay refunds the whole amount itself, and a history note
 // on the reservation when money arrived that does not change it.
 type saleDecision struct {
@@ -64,6 +65,7 @@ type saleDecision struct {
 	moved           bool
 	target          models.PaymentState
 	follow          bool
+	paid            int64
 	reason          string
 	supersede       []uuid.UUID
 	refund          bool
@@ -76,10 +78,13 @@ type saleDecision struct {
 // payment, and so must the transaction (or payment link) once imoje's id for it is known: a
 // notification naming our order with another transaction is a mismatch and moves nothing.
 //
-// Money is never turned away. The reservation is paid by the first payment that settles; the
+// Money is never turned away. A payment pays what was due when it started (the deposit, the
+// balance, or the whole price): the first payment of that amount that settles pays it, and the
 // reservation's other unsettled payments are superseded (refunded if they settle too). A
-// settlement for a reservation already paid is recorded as DUPLICATE and refunded; one for a
-// cancelled or expired reservation is recorded as PAID and refunded. Either refund is automatic
+// settlement for a reservation already paid in full, or paid further since the payment started
+// (another payment for the same due amount settled first, or staff recorded it paid), is recorded
+// as DUPLICATE and refunded; a balance after a deposit is not a duplicate. One for a cancelled or
+// expired reservation is recorded as PAID and refunded. Either refund is automatic
 // unless the payment method says staff decide (autoRefund false: the money is kept and flagged).
 //
 // applySale executes it, for notifications and reconciliation alike.
@@ -160,15 +165,7 @@ func settle(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transact
 	updates["updated_at"] = now
 	updates["paid_at"] = now
 	updates["next_check_at"] = nil
-	paidBy := ""
-	for _, o := range c.others {
-		if o.Status == models.PaymentStatePaid {
-			paidBy = "payment " + o.ID.String()
-		}
-	}
-	if paidBy == "" && paidStatus(c.view.PaymentStatus) {
-		paidBy = "its payment status " + string(c.view.PaymentStatus)
-	}
+	paidBy := duplicateOf(pay, c)
 	then := "refunded automatically"
 	if !c.autoRefund {
 		then = "refund it (kept for staff)"
@@ -183,9 +180,12 @@ func settle(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transact
 	}
 	updates["status"] = d.target
 	for _, o := range c.others {
-		d.supersede = append(d.supersede, o.ID)
+		if o.Status != models.PaymentStatePaid { // an earlier stage's payment (the deposit) stays paid
+			d.supersede = append(d.supersede, o.ID)
+		}
 	}
-	d.follow = reservationMustFollow(c.view, models.PaymentPaid)
+	// The money pays the reservation: its amounts and status follow, whatever its status says.
+	d.follow, d.paid = true, pay.Amount
 	if ended(c.view.Status) {
 		d.refund = c.autoRefund && pay.RefundedAmount < pay.Amount
 		d.detail = "paid after the reservation became " + string(c.view.Status) + ": " + then
@@ -203,8 +203,32 @@ func ended(s models.ReservationStatus) bool {
 	return s == models.StatusCancelled || s == models.StatusExpired
 }
 
+// duplicateOf says why a settlement of pay pays nothing the reservation owes ("" when it pays):
+// another payment of the same stage (started with as much paid as pay, or more) settled, the
+// reservation was paid in full, or it was paid further since pay started.
+func duplicateOf(pay *models.Payment, c saleContext) string {
+	for _, o := range c.others {
+		if o.Status == models.PaymentStatePaid && o.PaidBefore >= pay.PaidBefore {
+			return "payment " + o.ID.String()
+		}
+	}
+	if paidStatus(c.view.PaymentStatus) {
+		return "its payment status " + string(c.view.PaymentStatus)
+	}
+	if c.view.Balance.Paid > pay.PaidBefore {
+		return fmt.Sprintf("%d paid since this payment started", c.view.Balance.Paid-pay.PaidBefore)
+	}
+	return ""
+}
+
+// paidStatus reports a reservation paid in full (or refunds of it).
 func paidStatus(ps models.PaymentStatus) bool {
 	return ps == models.PaymentPaid || ps == models.PaymentPartiallyRefunded || ps == models.PaymentRefunded
+}
+
+// moneyArrived reports a payment status that money made (PARTIALLY_PAID and up).
+func moneyArrived(ps models.PaymentStatus) bool {
+	return ps == models.PaymentPartiallyPaid || paidStatus(ps)
 }
 
 // reservationPaymentStatus is the reservation's payment status that follows a payment's state.
@@ -218,10 +242,10 @@ func reservationPaymentStatus(target models.PaymentState) models.PaymentStatus {
 	return models.PaymentPending
 }
 
-// reservationMustFollow: the reservation takes the payment's status, except that a failure never
-// overwrites money that arrived (PAID, or refunds of it).
+// reservationMustFollow: the reservation takes the payment's status, except that an attempt's
+// failure or start never overwrites money that arrived (a deposit, the price, or refunds of it).
 func reservationMustFollow(view *booking.PaymentView, ps models.PaymentStatus) bool {
-	return view.PaymentStatus != ps && !(ps == models.PaymentFailed && paidStatus(view.PaymentStatus))
+	return view.PaymentStatus != ps && !((ps == models.PaymentFailed || ps == models.PaymentPending) && moneyArrived(view.PaymentStatus))
 }
 
 var activeStates = []string{string(models.PaymentStateCreated), string(models.PaymentStateUnknown), string(models.PaymentStatePending), string(models.PaymentStatePaid)}
@@ -321,12 +345,4 @@ func refundAmount(pay *models.Payment, inFlight int64, amount *int64) (int64, er
 		return 0, ErrRefundTooLarge.WithField("amount")
 	}
 	return want, nil
-}
-
-// refundedStatus is the reservation's payment status once refunds of refunded in all settled.
-func refundedStatus(pay *models.Payment, refunded int64) models.PaymentStatus {
-	if refunded == pay.Amount {
-		return models.PaymentRefunded
-	}
-	return models.PaymentPartiallyRefunded
 }

@@ -37,6 +37,11 @@ func TestDecideSale(t *testing.T) {
 		return &booking.PaymentView{Status: rs, PaymentStatus: ps}
 	}
 	open := view(models.StatusPendingPayment, models.PaymentPending)
+	// A deposit of 3000 paid by depositPaid; the balance of 5000 (the test's sale amount) is due.
+	depositPaid := models.Payment{ID: uuid.New(), Status: models.PaymentStatePaid, Amount: 3000}
+	depositView := &booking.PaymentView{Status: models.StatusConfirmed, PaymentStatus: models.PaymentPartiallyPaid,
+		Balance: models.Balance{Due: 8000, Deposit: 3000, Paid: 3000, Owing: true}}
+	balanceStage := func(p *models.Payment) { p.PaidBefore = 3000 }
 	cases := []struct {
 		name       string
 		pay        *models.Payment
@@ -101,6 +106,18 @@ func TestDecideSale(t *testing.T) {
 			sale("settled"), OutcomeApplied, models.PaymentStatePaid, true, false, 0, false},
 		{"a late payment of a completed reservation is kept", payment(models.PaymentStatePending, knownTx), saleContext{view: view(models.StatusCompleted, models.PaymentPending), autoRefund: true},
 			sale("settled"), OutcomeApplied, models.PaymentStatePaid, true, false, 0, false},
+		{"the balance after a deposit pays: not a duplicate, the deposit stays paid", payment(models.PaymentStatePending, knownTx, balanceStage),
+			saleContext{view: depositView, others: []models.Payment{depositPaid}, autoRefund: true},
+			sale("settled"), OutcomeApplied, models.PaymentStatePaid, true, false, 0, false},
+		{"a second deposit charge is a duplicate, refunded", payment(models.PaymentStateSuperseded, knownTx),
+			saleContext{view: depositView, others: []models.Payment{depositPaid}, autoRefund: true},
+			sale("settled"), OutcomeApplied, models.PaymentStateDuplicate, false, true, 0, true},
+		{"a deposit charge after more was paid since it started is a duplicate", payment(models.PaymentStateFailed, knownTx),
+			saleContext{view: depositView, autoRefund: true},
+			sale("settled"), OutcomeApplied, models.PaymentStateDuplicate, false, true, 0, true},
+		{"a balance charge after the balance was recorded paid by staff is a duplicate", payment(models.PaymentStatePending, knownTx, balanceStage),
+			saleContext{view: view(models.StatusConfirmed, models.PaymentPaid), others: []models.Payment{depositPaid}, autoRefund: true},
+			sale("settled"), OutcomeApplied, models.PaymentStateDuplicate, false, true, 0, true},
 		{"a duplicate settled again changes nothing", payment(models.PaymentStateDuplicate, knownTx), saleContext{view: view(models.StatusConfirmed, models.PaymentPaid), autoRefund: true},
 			sale("settled"), OutcomeNoChange, "", false, false, 0, false},
 	}
@@ -119,6 +136,13 @@ func TestDecideSale(t *testing.T) {
 			}
 			if d.moved && d.updates["status"] != c.target {
 				t.Fatalf("status update %v, want %s", d.updates["status"], c.target)
+			}
+			if wantPaid := int64(0); d.target == models.PaymentStatePaid && d.moved {
+				if wantPaid = c.pay.Amount; d.paid != wantPaid {
+					t.Fatalf("paid %d, want the payment's %d", d.paid, wantPaid)
+				}
+			} else if d.paid != 0 {
+				t.Fatalf("a %s payment pays the reservation %d", d.target, d.paid)
 			}
 			if d.follow != c.follow || d.refund != c.refund || len(d.supersede) != c.supersedes || (d.note != "") != c.note {
 				t.Fatalf("follow %v refund %v supersede %v note %q; want %v %v %d %v", d.follow, d.refund, d.supersede, d.note, c.follow, c.refund, c.supersedes, c.note)

@@ -125,7 +125,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 	// Neither the call nor its record stops when the caller goes away: imoje may act on the call,
 	// so its answer must be kept. The imoje client's timeout bounds both.
 	ctx = context.WithoutCancel(ctx)
-	redirect, txID, linkID, callErr := s.callImoje(ctx, st.client, st.cred, &st.pay, st.view, in, st.channel)
+	redirect, txID, linkID, callErr := s.callImoje(ctx, st, in)
 	return s.recordInitiation(ctx, &st.pay, st.view, redirect, txID, linkID, callErr)
 }
 
@@ -133,6 +133,7 @@ func (s *Service) InitiatePayment(ctx context.Context, p *auth.Principal, in Ini
 type initiation struct {
 	pay     models.Payment
 	view    *booking.PaymentView
+	due     amountDue
 	cred    models.ImojeCredentials
 	client  *imoje.Client
 	channel imoje.ServiceMethod
@@ -156,7 +157,7 @@ func (s *Service) createPayment(tx *database.Tx, p *auth.Principal, in InitiateI
 		Scan(&unknown).Error; err != nil {
 		return st, err
 	}
-	if st.view, st.cred, st.channel, err = s.payableWith(tx, in); err != nil {
+	if st.view, st.due, st.cred, st.channel, err = s.payableWith(tx, in); err != nil {
 		return st, err
 	}
 	if st.client, _, err = s.client(&st.cred); err != nil {
@@ -169,7 +170,7 @@ func (s *Service) createPayment(tx *database.Tx, p *auth.Principal, in InitiateI
 	}
 	st.pay = models.Payment{
 		TenantID: p.TenantID, ID: uuid.New(), ReservationID: st.view.ReservationID, PaymentMethodID: st.cred.PaymentMethodID,
-		Channel: in.Channel, Amount: st.view.Amount, Currency: st.view.Currency, Status: models.PaymentStateCreated,
+		Channel: in.Channel, Amount: st.due.amount, Currency: st.view.Currency, Status: models.PaymentStateCreated, PaidBefore: st.view.Balance.Paid,
 		IdempotencyKey: in.IdempotencyKey, RequestHash: hash, CreatedBy: actor, ValidTo: &validTo, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := supersede(tx, p.TenantID, st.view.ReservationID, unknown, now); err != nil {
@@ -190,27 +191,29 @@ func (s *Service) createPayment(tx *database.Tx, p *auth.Principal, in InitiateI
 }
 
 // payableWith reads the reservation locked and checks it may be paid with in's channel now: the
-// view, the tenant's imoje credentials and the shop's channel for the payer's choice.
-func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.PaymentView, models.ImojeCredentials, imoje.ServiceMethod, error) {
+// view, what is due next, the tenant's imoje credentials and the shop's channel for the payer's
+// choice (for that amount).
+func (s *Service) payableWith(tx *database.Tx, in InitiateInput) (*booking.PaymentView, amountDue, models.ImojeCredentials, imoje.ServiceMethod, error) {
 	var cred models.ImojeCredentials
 	view, err := lockedView(tx, in.ReservationID)
 	if booking.IsReservationNotFound(err) {
-		return nil, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("reservationId")
+		return nil, amountDue{}, cred, imoje.ServiceMethod{}, booking.ErrReservationNotFound.WithField("reservationId")
 	}
 	if err != nil {
-		return nil, cred, imoje.ServiceMethod{}, err
+		return nil, amountDue{}, cred, imoje.ServiceMethod{}, err
 	}
-	if err := s.payable(view); err != nil {
-		return nil, cred, imoje.ServiceMethod{}, err
+	due, err := s.payable(view)
+	if err != nil {
+		return nil, due, cred, imoje.ServiceMethod{}, err
 	}
 	if cred, err = imojeCredentials(tx, tx.TenantID()); err != nil {
-		return nil, cred, imoje.ServiceMethod{}, err
+		return nil, due, cred, imoje.ServiceMethod{}, err
 	}
 	if in.Channel != ChannelChoose && !slices.Contains(cred.OfferedChannels, in.Channel) {
-		return nil, cred, imoje.ServiceMethod{}, apperr.Invalid("channel", "this business does not offer "+in.Channel)
+		return nil, due, cred, imoje.ServiceMethod{}, apperr.Invalid("channel", "this business does not offer "+in.Channel)
 	}
-	channel, err := pickChannel(cred, in, view.Amount, view.Currency)
-	return view, cred, channel, err
+	channel, err := pickChannel(cred, in, due.amount, view.Currency)
+	return view, due, cred, channel, err
 }
 
 // supersede marks a reservation's UNKNOWN payments SUPERSEDED for the retry that replaces them
@@ -227,25 +230,36 @@ func supersede(tx *database.Tx, tenantID, reservationID uuid.UUID, ids []uuid.UU
 	return events.Publish(tx, evs...)
 }
 
-// payable refuses cancelled, expired, finished and already-paid reservations.
-func (s *Service) payable(v *booking.PaymentView) error {
-	switch v.PaymentStatus {
-	case models.PaymentPaid, models.PaymentPartiallyRefunded, models.PaymentRefunded:
-		return ErrAlreadyPaid
+// amountDue is what a payment started now pays (models.Balance.NextDue): the deposit while nothing
+// is paid and one is asked, the balance after something was paid, or else the whole price.
+type amountDue struct {
+	amount           int64
+	deposit, balance bool
+}
+
+// payable refuses cancelled, expired, finished and already-paid reservations, and says what is due
+// next; CONFLICT (ErrNothingDue) when nothing is (the server decides the amount, never the client).
+func (s *Service) payable(v *booking.PaymentView) (amountDue, error) {
+	if paidStatus(v.PaymentStatus) {
+		return amountDue{}, ErrAlreadyPaid
 	}
 	switch v.Status {
 	case models.StatusPendingPayment:
 		if v.HoldExpiresAt != nil && !v.HoldExpiresAt.After(s.now().Add(time.Minute)) {
-			return ErrNotPayable.Wrap(errors.New("hold expires within a minute"))
+			return amountDue{}, ErrNotPayable.Wrap(errors.New("hold expires within a minute"))
 		}
 	case models.StatusConfirmed:
 	default:
-		return ErrNotPayable
+		return amountDue{}, ErrNotPayable
 	}
 	if v.Amount <= 0 {
-		return ErrNotPayable.Wrap(errors.New("nothing to pay"))
+		return amountDue{}, ErrNotPayable.Wrap(errors.New("nothing to pay"))
 	}
-	return nil
+	amount, deposit := v.Balance.NextDue()
+	if amount <= 0 {
+		return amountDue{}, ErrNothingDue
+	}
+	return amountDue{amount: amount, deposit: deposit, balance: !deposit && v.Balance.Paid > 0}, nil
 }
 
 func paymentByKey(tx *database.Tx, tenantID uuid.UUID, key string) (*models.Payment, error) {
@@ -350,8 +364,8 @@ func OfferedChannels(cred models.ImojeCredentials, amount int64, currency string
 	return out
 }
 
-func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred models.ImojeCredentials, pay *models.Payment,
-	view *booking.PaymentView, in InitiateInput, channel imoje.ServiceMethod) (redirect string, txID, linkID *uuid.UUID, err error) {
+func (s *Service) callImoje(ctx context.Context, st initiation, in InitiateInput) (redirect string, txID, linkID *uuid.UUID, err error) {
+	client, cred, pay, view, channel := st.client, st.cred, &st.pay, st.view, st.channel
 	first, last, _ := strings.Cut(strings.TrimSpace(view.CustomerName), " ")
 	if last == "" {
 		last = first
@@ -362,7 +376,7 @@ func (s *Service) callImoje(ctx context.Context, client *imoje.Client, cred mode
 	if returnURL == "" {
 		returnURL = s.o.PublicBaseURL + "/"
 	}
-	title := paymentTitle(view)
+	title := paymentTitle(view, st.due)
 	notificationURL := ""
 	if acceptableNotificationURL(s.NotificationURL()) {
 		notificationURL = s.NotificationURL()
@@ -426,9 +440,18 @@ func acceptableNotificationURL(raw string) bool {
 }
 
 // paymentTitle is what the payer sees at imoje and in the bank: the service and the visit's time
-// as the customer booked it, in the business's zone ("Haircut 2026-12-07 09:00").
-func paymentTitle(view *booking.PaymentView) string {
-	return truncate(view.ServiceName+" "+view.LocalStart().Format("2006-01-02 15:04"), 255)
+// as the customer booked it, in the business's zone ("Haircut 2026-12-07 09:00"), and for part of
+// the price which part, in Polish and English (customers of a Polish business read either):
+// "zaliczka / deposit" or "dopłata / balance". The service's name is cut, never the part.
+func paymentTitle(view *booking.PaymentView, due amountDue) string {
+	suffix := " " + view.LocalStart().Format("2006-01-02 15:04")
+	switch {
+	case due.deposit:
+		suffix += " - zaliczka / deposit"
+	case due.balance:
+		suffix += " - dopłata / balance"
+	}
+	return truncate(view.ServiceName, 255-len([]rune(suffix))) + suffix
 }
 
 func truncate(s string, n int) string {

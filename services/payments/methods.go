@@ -266,8 +266,9 @@ type PaymentOption struct {
 	Description      string
 }
 
-// PaymentOptions lists the online channels a reservation's amount may use now: the tenant's
-// offered channels that the shop has, active, online and within limits. Staff of the tenant or the
+// PaymentOptions lists the online channels what is due next on a reservation (the deposit, the
+// balance or the price: payable) may use now: the tenant's offered channels that the shop has,
+// active, online and within limits for that amount. Staff of the tenant or the
 // reservation's customer token only.
 func (s *Service) PaymentOptions(ctx context.Context, p *auth.Principal, reservationID uuid.UUID) ([]PaymentOption, error) {
 	if _, err := reservationScope(p, reservationID, "reservationId"); err != nil {
@@ -282,7 +283,8 @@ func (s *Service) PaymentOptions(ctx context.Context, p *auth.Principal, reserva
 		if err != nil {
 			return err
 		}
-		if s.payable(view) != nil {
+		due, err := s.payable(view)
+		if err != nil {
 			return nil
 		}
 		cred, err := imojeCredentials(tx, p.TenantID)
@@ -292,7 +294,7 @@ func (s *Service) PaymentOptions(ctx context.Context, p *auth.Principal, reserva
 		if err != nil {
 			return err
 		}
-		offered := OfferedChannels(cred, view.Amount, view.Currency)
+		offered := OfferedChannels(cred, due.amount, view.Currency)
 		seen := map[string]bool{}
 		for _, m := range offered {
 			o := PaymentOption{Code: m.PaymentMethodCode, Description: m.Description}
@@ -329,7 +331,9 @@ func (s *Service) PaymentOptions(ctx context.Context, p *auth.Principal, reserva
 	return out, wrap("payment options", err)
 }
 
-// MarkPaid records money taken outside imoje (on site, or a bank transfer that arrived).
+// MarkPaid records money taken outside imoje (on site, or a bank transfer that arrived): the
+// balance due (the whole price, or what is left after a deposit paid online), so the reservation
+// becomes PAID; CONFLICT when it is paid already or nothing is due.
 func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID, methodID uuid.UUID, note string) error {
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > 500 {
@@ -354,11 +358,15 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 		if err != nil {
 			return err
 		}
-		if view.PaymentStatus == models.PaymentPaid || view.PaymentStatus == models.PaymentPartiallyRefunded || view.PaymentStatus == models.PaymentRefunded {
+		if paidStatus(view.PaymentStatus) {
 			return ErrAlreadyPaid
 		}
 		if view.Status != models.StatusPendingPayment && view.Status != models.StatusConfirmed && view.Status != models.StatusCompleted {
 			return ErrCannotMarkPaid
+		}
+		balance := view.Balance.BalanceDue()
+		if balance <= 0 && view.Balance.Paid > 0 {
+			return ErrNothingDue
 		}
 		var active int64
 		if err := tx.Gorm().Model(&models.Payment{}).Where("tenant_id = ? AND reservation_id = ? AND status IN ('CREATED', 'UNKNOWN', 'PENDING')", p.TenantID, reservationID).
@@ -372,6 +380,11 @@ func (s *Service) MarkPaid(ctx context.Context, p *auth.Principal, reservationID
 		if note != "" {
 			reason += " — " + note
 		}
-		return s.moveView(tx, view, models.PaymentPaid, p.UserID.String(), reason)
+		if balance <= 0 {
+			// A free reservation: nothing to record but the status (there is no money).
+			return s.moveView(tx, view, booking.PaymentMove{Status: models.PaymentPaid}, p.UserID.String(), reason)
+		}
+		// What is recorded is the balance, never more: the rest was paid before (a deposit online).
+		return s.moveView(tx, view, booking.PaymentMove{Paid: balance}, p.UserID.String(), reason)
 	}))
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
@@ -259,7 +260,7 @@ func (s *Service) markUnanswered(tx *database.Tx, pay *models.Payment, target mo
 	if !wasActive {
 		return events.Publish(tx, paymentEvent(pay))
 	}
-	return s.reservationFollows(tx, pay, reservationPaymentStatus(target), reason)
+	return s.reservationFollows(tx, pay, booking.PaymentMove{Status: reservationPaymentStatus(target)}, reason)
 }
 
 // applyAsked applies what imoje answered about a payment of cred's shop through the notification

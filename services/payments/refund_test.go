@@ -112,17 +112,6 @@ func TestRefundMismatch(t *testing.T) {
 	}
 }
 
-func TestRefundedStatus(t *testing.T) {
-	t.Parallel()
-	pay := &models.Payment{Amount: 5000}
-	if got := refundedStatus(pay, 1000); got != models.PaymentPartiallyRefunded {
-		t.Errorf("part refunded: %s", got)
-	}
-	if got := refundedStatus(pay, 5000); got != models.PaymentRefunded {
-		t.Errorf("all refunded: %s", got)
-	}
-}
-
 func TestRefundTarget(t *testing.T) {
 	t.Parallel()
 	for status, want := range map[string]string{

@@ -43,6 +43,7 @@ var (
 	ErrRefundTooLarge      = apperr.New(apperr.BadUserInput, "refund exceeds what was paid and not yet refunded")
 	ErrNotRefundable       = apperr.New(apperr.Conflict, "only a paid imoje payment can be refunded")
 	ErrCannotMarkPaid      = apperr.New(apperr.Conflict, "only an unpaid reservation can be marked paid")
+	ErrNothingDue          = apperr.New(apperr.Conflict, "nothing is due on this reservation")
 )
 
 // Options configure the service.

@@ -125,7 +125,8 @@ func (s *Service) applySale(tx *database.Tx, l *saleRead, c saleContext, t *imoj
 	var publish []events.Event
 	if d.follow {
 		reason := strings.Replace(d.reason, "imoje ", "imoje "+source+": ", 1)
-		ev, changed, err := s.booking.MovePaymentStatus(tx, c.view, reservationPaymentStatus(d.target), booking.HistoryActorSystem, reason)
+		move := booking.PaymentMove{Status: reservationPaymentStatus(d.target), Paid: d.paid}
+		ev, changed, err := s.booking.MovePaymentStatus(tx, c.view, move, booking.HistoryActorSystem, reason)
 		if err != nil {
 			return applied{}, err
 		}
@@ -152,10 +153,10 @@ func (s *Service) applySale(tx *database.Tx, l *saleRead, c saleContext, t *imoj
 	return a, events.Publish(tx, publish...)
 }
 
-// reservationFollows moves the reservation's payment status (PAID also confirms it) and publishes
-// the payment's change. Only a payment that holds the reservation's active slot (or its refunds)
-// moves it; a duplicate payment's leave it as it is (another payment paid it).
-func (s *Service) reservationFollows(tx *database.Tx, pay *models.Payment, ps models.PaymentStatus, reason string) error {
+// reservationFollows moves the reservation's payment status or money (move) and publishes the
+// payment's change. Only a payment that paid the reservation (or its refunds) moves it; a duplicate
+// payment's leave it as it is (another payment paid it, and its money is not the reservation's).
+func (s *Service) reservationFollows(tx *database.Tx, pay *models.Payment, move booking.PaymentMove, reason string) error {
 	publish := []events.Event{paymentEvent(pay)}
 	if pay.Status == models.PaymentStateDuplicate {
 		return events.Publish(tx, publish...)
@@ -164,10 +165,10 @@ func (s *Service) reservationFollows(tx *database.Tx, pay *models.Payment, ps mo
 	if err != nil {
 		return err
 	}
-	if !reservationMustFollow(view, ps) {
+	if move.Paid == 0 && move.Refunded == 0 && !reservationMustFollow(view, move.Status) {
 		return events.Publish(tx, publish...)
 	}
-	return s.moveView(tx, view, ps, booking.HistoryActorSystem, reason, publish...)
+	return s.moveView(tx, view, move, booking.HistoryActorSystem, reason, publish...)
 }
 
 // moveReservation moves reservation reservationID's payment status (read locked now) and publishes
@@ -177,12 +178,12 @@ func (s *Service) moveReservation(tx *database.Tx, reservationID uuid.UUID, ps m
 	if err != nil {
 		return err
 	}
-	return s.moveView(tx, view, ps, actor, reason, also...)
+	return s.moveView(tx, view, booking.PaymentMove{Status: ps}, actor, reason, also...)
 }
 
-// moveView moves a locked reservation's payment status and publishes the change with also.
-func (s *Service) moveView(tx *database.Tx, view *booking.PaymentView, ps models.PaymentStatus, actor, reason string, also ...events.Event) error {
-	ev, changed, err := s.booking.MovePaymentStatus(tx, view, ps, actor, reason)
+// moveView moves a locked reservation's payment status or money and publishes the change with also.
+func (s *Service) moveView(tx *database.Tx, view *booking.PaymentView, move booking.PaymentMove, actor, reason string, also ...events.Event) error {
+	ev, changed, err := s.booking.MovePaymentStatus(tx, view, move, actor, reason)
 	if err != nil {
 		return err
 	}
@@ -220,7 +221,7 @@ func (s *Service) applyLinkClosed(tx *database.Tx, pay *models.Payment, linkID, 
 	if !wasActive {
 		return a, events.Publish(tx, paymentEvent(pay))
 	}
-	return a, s.reservationFollows(tx, pay, models.PaymentFailed, "imoje payment link "+status)
+	return a, s.reservationFollows(tx, pay, booking.PaymentMove{Status: models.PaymentFailed}, "imoje payment link "+status)
 }
 
 // applyRefund applies imoje's word about a refund. A refund we did not ask for (made in imoje's
@@ -321,7 +322,8 @@ func (s *Service) recordImojeRefund(tx *database.Tx, pay *models.Payment, ref *m
 }
 
 // moveRefund moves a locked refund forward (decideRefundMove); a SETTLED refund adds to the
-// payment's refunded amount once, and the reservation becomes PARTIALLY_REFUNDED or REFUNDED.
+// payment's refunded amount once, and (unless the payment is a DUPLICATE, whose money was never the
+// reservation's) to the reservation's, which becomes PARTIALLY_REFUNDED or REFUNDED.
 func (s *Service) moveRefund(tx *database.Tx, pay *models.Payment, ref *models.Refund, target, message string) (string, string, error) {
 	outcome, detail, move := decideRefundMove(pay, ref, target)
 	if !move {
@@ -340,5 +342,5 @@ func (s *Service) moveRefund(tx *database.Tx, pay *models.Payment, ref *models.R
 	refunded := pay.RefundedAmount + ref.Amount
 	database.QueueUpdateRow(tx, "payments", pay.ID, map[string]any{"refunded_amount": refunded, "updated_at": now})
 	pay.RefundedAmount = refunded
-	return outcome, "", s.reservationFollows(tx, pay, refundedStatus(pay, refunded), fmt.Sprintf("refund of %d settled", ref.Amount))
+	return outcome, "", s.reservationFollows(tx, pay, booking.PaymentMove{Refunded: ref.Amount}, fmt.Sprintf("refund of %d settled", ref.Amount))
 }

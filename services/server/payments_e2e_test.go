@@ -157,9 +157,15 @@ func (p *payEnv) state(t *testing.T, id string) reservationState {
 // waitFor polls the reservation until cond holds (notifications arrive asynchronously).
 func (p *payEnv) waitFor(t *testing.T, id string, what string, cond func(reservationState) bool) reservationState {
 	t.Helper()
+	return pollUntil(t, p, what, func() reservationState { return p.state(t, id) }, cond)
+}
+
+// pollUntil reads until cond holds (notifications arrive asynchronously), for at most 10 s.
+func pollUntil[T any](t *testing.T, p *payEnv, what string, read func() T, cond func(T) bool) T {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st := p.state(t, id)
+		st := read()
 		if cond(st) {
 			return st
 		}
@@ -693,18 +699,28 @@ func TestInitiatePaymentRefusals(t *testing.T) {
 	p.MustFail(other.CustomerAccessToken, initiateOp, map[string]any{"in": map[string]any{"reservationId": other.Reservation.ID, "channel": "BLIK", "idempotencyKey": "late"}}, "CONFLICT")
 }
 
+// bookExpensive books (publicly, on its own slot) a service above every pay-later provider's limit
+// in the default channels, with more of its fields from in, performed by the env's staff member.
+func (p *payEnv) bookExpensive(t *testing.T, in map[string]any) createdReservation {
+	t.Helper()
+	svc := map[string]any{"name": "Wedding package", "priceAmount": 9_000_000, "paymentPolicy": "REQUIRED", "durationMinutes": 60}
+	for k, v := range in {
+		svc[k] = v
+	}
+	expensive := p.createService(t, svc)
+	p.Must(p.owner.AccessToken, `mutation($id: UUID!, $in: StaffMemberInput!) { updateStaffMember(id: $id, input: $in) { id } }`,
+		map[string]any{"id": p.staff, "in": map[string]any{"serviceIds": []string{p.service, expensive}}}, nil)
+	booking := p.reservationInput(p.day.Add(15*time.Hour), "")
+	booking["serviceId"] = expensive
+	var out struct{ CreateReservation createdReservation }
+	p.Must("", createReservationOp, map[string]any{"in": booking}, &out)
+	return out.CreateReservation
+}
+
 func TestPayLaterOnlyWithinProviderLimits(t *testing.T) {
 	t.Parallel()
 	p := newPayEnv(t, "paylater")
-	// A service above every pay-later provider's limit in the default channels.
-	expensive := p.createService(t, map[string]any{"name": "Wedding package", "priceAmount": 9_000_000, "paymentPolicy": "REQUIRED", "durationMinutes": 60})
-	p.Must(p.owner.AccessToken, `mutation($id: UUID!, $in: StaffMemberInput!) { updateStaffMember(id: $id, input: $in) { id } }`,
-		map[string]any{"id": p.staff, "in": map[string]any{"serviceIds": []string{p.service, expensive}}}, nil)
-	in := p.reservationInput(p.day.Add(15*time.Hour), "")
-	in["serviceId"] = expensive
-	var out struct{ CreateReservation createdReservation }
-	p.Must("", createReservationOp, map[string]any{"in": in}, &out)
-	r := out.CreateReservation
+	r := p.bookExpensive(t, nil)
 	var opts struct {
 		PaymentOptions []struct {
 			Channel          string

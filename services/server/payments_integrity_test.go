@@ -68,17 +68,7 @@ func (s integrityState) payment(id string) integrityPayment {
 
 func (p *payEnv) waitIntegrity(t *testing.T, id, what string, cond func(integrityState) bool) integrityState {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := p.integrity(t, p.owner.AccessToken, id)
-		if cond(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; reservation is %+v; deliveries: %s", what, st, p.deliveriesSummary())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return pollUntil(t, p, what, func() integrityState { return p.integrity(t, p.owner.AccessToken, id) }, cond)
 }
 
 // simTransactionFor finds the simulator's sale for one of our payment ids (its orderId).
