@@ -16,10 +16,11 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
 )
 
 func (r *customerResolver) Phone(ctx context.Context, obj *models.Customer) (*string, error) {
-	return textOrNull(obj.Phone), nil
+	return textOrNull(deref(obj.Phone)), nil
 }
 
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error) {
@@ -30,6 +31,9 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	}
 	if input.Customer != nil {
 		in.CustomerName, in.CustomerEmail, in.CustomerPhone = input.Customer.Name, input.Customer.Email, deref(input.Customer.Phone)
+	}
+	for _, a := range input.Answers {
+		in.Answers = append(in.Answers, bookingfields.Answer{Key: a.Key, Value: a.Value, Values: a.Values})
 	}
 	c, err := inInput(r.Booking.CreateReservation(ctx, p, in))
 	if err != nil {
@@ -200,7 +204,7 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 	var f booking.ReservationFilter
 	if filter != nil {
 		f = booking.ReservationFilter{From: filter.From, To: filter.To, Statuses: filter.Statuses, PaymentStatuses: filter.PaymentStatuses,
-			StaffMemberID: filter.StaffMemberID, ServiceID: filter.ServiceID, Search: deref(filter.Search)}
+			StaffMemberID: filter.StaffMemberID, ServiceID: filter.ServiceID, CustomerID: filter.CustomerID, Search: deref(filter.Search)}
 	}
 	n := 20
 	if first != nil {

@@ -4,6 +4,8 @@ package graph
 
 import (
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -14,6 +16,9 @@ type Resolver struct {
 	Tenancy  *tenancy.Service
 	Booking  *booking.Service
 	Payments *payments.Service
+	// CustomerRecords are the businesses' customers; BookingForms their booking forms' own questions.
+	CustomerRecords *customers.Service
+	BookingForms    *bookingfields.Service
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -32,6 +34,8 @@ type CreateInput struct {
 	CustomerPhone  string
 	Note           string
 	IdempotencyKey string
+	// Answers to the business's own booking fields (services/bookingfields).
+	Answers []bookingfields.Answer
 }
 
 // Created is a new (or replayed) reservation with its customer access token.
@@ -63,6 +67,15 @@ func (in *CreateInput) requestHash() []byte {
 	field(in.CustomerEmail)
 	field(in.CustomerPhone)
 	field(in.Note)
+	for _, a := range in.Answers {
+		field(a.Key)
+		if a.Value != nil {
+			field("=" + *a.Value)
+		}
+		for _, v := range a.Values {
+			field("+" + v)
+		}
+	}
 	return h.Sum(nil)
 }
 
@@ -154,6 +167,10 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 			[]any{in.IdempotencyKey}, &existing)
 	}
 	queueBookingReads(tx, in.ServiceID, in.StaffMemberID, in.StartsAt, in.StartsAt, now, &reads)
+	var fields []models.BookingField
+	bookingfields.QueueActive(tx, in.ServiceID, &fields)
+	person := customers.Person{Name: in.CustomerName, Email: in.CustomerEmail, Phone: in.CustomerPhone}
+	lookup := customers.QueueCandidates(tx, person)
 	if err := tx.Send(); err != nil {
 		return nil, err
 	}
@@ -164,11 +181,21 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 		out.Reservation, out.Replayed = existing[0], true
 		return nil, errReplayed // nothing to write
 	}
+	var answers []models.ReservationAnswer
+	if len(reads.services) == 1 { // answers are checked against an existing service's fields
+		var err error
+		if answers, err = bookingfields.Validate(fields, in.Answers); err != nil {
+			return nil, err
+		}
+	}
 	r, svc, err := s.newReservation(&reads, in, tx.TenantID(), source, createdBy, hash, now)
 	if err != nil {
 		return nil, err
 	}
-	queueCreate(tx, r, svc, now)
+	link := lookup.Decide()
+	link.Queue(tx, person, now)
+	queueCreate(tx, r, svc, link, now)
+	bookingfields.QueueInsertAnswers(tx, r.ID, answers, now)
 	actor := HistoryActorCustomer
 	if createdBy != nil {
 		actor = createdBy.String()
@@ -410,6 +437,9 @@ type ReservationFilter struct {
 	PaymentStatuses []models.PaymentStatus
 	StaffMemberID   *uuid.UUID
 	ServiceID       *uuid.UUID
+	CustomerID      *uuid.UUID
+	// NewestFirst lists the latest start first (a customer's visits); otherwise the earliest.
+	NewestFirst bool
 	// Search matches the customer's name, e-mail or phone (case-insensitive substring).
 	Search string
 }
@@ -417,7 +447,7 @@ type ReservationFilter struct {
 // MaxPageSize is the hard cap on one page of reservations.
 const MaxPageSize = 100
 
-// ReservationPage is one page of reservations in (startsAt, id) order.
+// ReservationPage is one page of reservations in (startsAt, id) order (reversed with NewestFirst).
 type ReservationPage struct {
 	Reservations    []models.Reservation
 	HasNextPage     bool
@@ -473,16 +503,23 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 	if f.ServiceID != nil {
 		where("service_id = ?", *f.ServiceID)
 	}
+	if f.CustomerID != nil {
+		where("customer_id = ?", *f.CustomerID)
+	}
 	if search != "" {
 		like := "%" + escapeLike(strings.ToLower(search)) + "%"
 		where("(lower(customer_name) LIKE ? OR lower(customer_email) LIKE ? OR customer_phone LIKE ?)", like, like, like)
 	}
+	beyond, order := ">", "starts_at, id"
+	if f.NewestFirst {
+		beyond, order = "<", "starts_at DESC, id DESC"
+	}
 	if cursor != nil {
-		where("(starts_at, id) > (?, ?)", cursor.StartsAt, cursor.ID)
+		where("(starts_at, id) "+beyond+" (?, ?)", cursor.StartsAt, cursor.ID)
 	}
 	args = append(args, first+1)
 	sql := "SELECT " + database.Columns[models.Reservation]() + " FROM reservations WHERE " + strings.Join(conds, " AND ") +
-		" ORDER BY starts_at, id LIMIT $" + strconv.Itoa(len(args)+1)
+		" ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)+1)
 	var rows []models.Reservation
 	err = s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		rows = nil
