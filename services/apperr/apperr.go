@@ -60,7 +60,7 @@ type Error struct {
 	// Details are further facts a client may act on, sent as extensions beside the code (e.g.
 	// "bookingField": the key of the custom booking field an answer is for).
 	Details map[string]string
-	cause      error
+	cause   error
 }
 
 func (e *Error) Error() string {
