@@ -3445,7 +3445,11 @@ type Availability {
   days: [AvailabilityDay!]!
 }
 
-"The person a reservation is for."
+"""
+The person a reservation is for: a business's customer record (one per person, matched on every
+booking by e-mail, then phone, within the business). On Reservation.customer, name, email and phone
+are as typed at that booking; on customer and customers they are the record's current values.
+"""
 type Customer {
   "The customer's name."
   name: String!
@@ -3884,7 +3888,7 @@ type BookingField {
   type: BookingFieldType!
   "Whether a booking must answer it."
   required: Boolean!
-  "Its place in the form, smallest first."
+  "Its place in the form, smallest first; fields with the same position are in key order. A service's own and the business-wide fields share one order."
   position: Int!
   "The question in the request's language (Accept-Language, else the business's), or the other language when it has no translation."
   label: String!
