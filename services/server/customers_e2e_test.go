@@ -437,3 +437,27 @@ func TestCustomerTokenSeesOnlyItsBooking(t *testing.T) {
 		t.Fatalf("staff read %+v", staff)
 	}
 }
+
+// TestConcurrentFirstBookingsShareOneCustomer: a person's first bookings sent at once (e-mail
+// written differently each time) meet on one customer record, whichever commits first.
+func TestConcurrentFirstBookingsShareOneCustomer(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "cust-race", nil)
+	day := time.Date(2026, 3, 4, 9, 0, 0, 0, warsaw)
+	var inputs []map[string]any
+	for i := range 8 {
+		in := b.reservationInput(day.Add(time.Duration(i)*time.Hour), "")
+		in["customer"] = map[string]any{"name": "Ida", "email": strings.Repeat(" ", i%3) + []string{"Ida@Example.com", "ida@example.com", "IDA@EXAMPLE.COM"}[i%3]}
+		inputs = append(inputs, in)
+	}
+	ids, codes := b.createConcurrently(t, inputs)
+	if len(ids) != 8 {
+		t.Fatalf("created %d, errors %v", len(ids), codes)
+	}
+	if n := b.Count(`SELECT count(*) FROM customers WHERE tenant_id = $1`, b.owner.TenantID); n != 1 {
+		t.Fatalf("%d customers, want 1", n)
+	}
+	if n := b.Count(`SELECT count(DISTINCT customer_id) FROM reservations WHERE tenant_id = $1`, b.owner.TenantID); n != 1 {
+		t.Fatalf("reservations link %d customers, want 1", n)
+	}
+}
