@@ -88,7 +88,7 @@ func (in *CreateInput) normalize() error {
 	problems.Add(err)
 	in.CustomerEmail, err = tenancy.NormalizeEmail(in.CustomerEmail, "customer.email")
 	problems.Add(err)
-	in.CustomerPhone, err = normalizePhone(in.CustomerPhone, "customer.phone")
+	in.CustomerPhone, err = customers.ValidatePhone(in.CustomerPhone, "customer.phone")
 	problems.Add(err)
 	in.Note, err = text(in.Note, "note", 2000)
 	problems.Add(err)

@@ -265,7 +265,7 @@ func (u Update) apply(c *models.Customer, now time.Time) error {
 		c.Email, c.EmailNormalized = email, NormalizeEmail(email)
 	}
 	if u.Phone != nil {
-		phone, err := validPhone(*u.Phone, "phone")
+		phone, err := ValidatePhone(*u.Phone, "phone")
 		problems.Add(err)
 		c.Phone, c.PhoneNormalized = nil, nil
 		if phone != "" {
@@ -313,9 +313,10 @@ func setConsent(given *bool, at **time.Time, to *bool, now time.Time) {
 	}
 }
 
-// validPhone is the booking's rule for a phone number: digits, spaces, dashes, dots, parentheses
-// and a leading +, 6 to 15 digits.
-func validPhone(s, field string) (string, error) {
+// ValidatePhone is the rule for a phone number as typed (a booking's, a customer's): digits,
+// spaces, dashes, dots, parentheses and a leading +, 6 to 15 digits. It returns the number trimmed,
+// as written ("" for none); NormalizePhone is its matching form.
+func ValidatePhone(s, field string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", nil
