@@ -52,6 +52,16 @@ func (r *Resolver) customerRecord(ctx context.Context, c *models.Customer) (*mod
 	return rec, nil
 }
 
+// fromRecord is a field of the record behind c (customerRecord).
+func fromRecord[T any](ctx context.Context, r *Resolver, c *models.Customer, field func(*models.Customer) T) (T, error) {
+	rec, err := r.customerRecord(ctx, c)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return field(rec), nil
+}
+
 // localized is t in every supported language.
 func localized(t models.Texts) *model.LocalizedText {
 	return &model.LocalizedText{Pl: textOrNull(t["pl"]), En: textOrNull(t["en"])}

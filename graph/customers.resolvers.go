@@ -23,36 +23,28 @@ func (r *customerResolver) ID(ctx context.Context, obj *models.Customer) (string
 }
 
 func (r *customerResolver) Locale(ctx context.Context, obj *models.Customer) (*string, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return rec.Locale, nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *string {
+		return c.Locale
+	})
 }
 
 func (r *customerResolver) Notes(ctx context.Context, obj *models.Customer) (*string, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return rec.Notes, nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *string {
+		return c.Notes
+	})
 }
 
 func (r *customerResolver) Tags(ctx context.Context, obj *models.Customer) ([]string, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return nonNilStrings(rec.Tags), nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) []string {
+		return nonNilStrings(c.Tags)
+	})
 }
 
 func (r *customerResolver) Consents(ctx context.Context, obj *models.Customer) (*model.CustomerConsents, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return &model.CustomerConsents{MarketingEmail: rec.MarketingEmail, MarketingEmailAt: rec.MarketingEmailAt,
-		MarketingSms: rec.MarketingSms, MarketingSmsAt: rec.MarketingSmsAt}, nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *model.CustomerConsents {
+		return &model.CustomerConsents{MarketingEmail: c.MarketingEmail, MarketingEmailAt: c.MarketingEmailAt,
+			MarketingSms: c.MarketingSms, MarketingSmsAt: c.MarketingSmsAt}
+	})
 }
 
 func (r *customerResolver) Stats(ctx context.Context, obj *models.Customer) (*models.CustomerStats, error) {
@@ -76,19 +68,15 @@ func (r *customerResolver) Visits(ctx context.Context, obj *models.Customer, fir
 }
 
 func (r *customerResolver) CreatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return &rec.CreatedAt, nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *time.Time {
+		return &c.CreatedAt
+	})
 }
 
 func (r *customerResolver) UpdatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error) {
-	rec, err := r.customerRecord(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return &rec.UpdatedAt, nil
+	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *time.Time {
+		return &c.UpdatedAt
+	})
 }
 
 func (r *customerConnectionResolver) Edges(ctx context.Context, obj *customers.Page) ([]*model.CustomerEdge, error) {
