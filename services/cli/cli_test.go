@@ -3,12 +3,14 @@ package cli_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slotpay/slotpay/migrations"
 	"github.com/slotpay/slotpay/services/cli"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/database/dbtest"
@@ -21,6 +23,17 @@ func run(t *testing.T, environ []string, args ...string) (code int, stdout, stde
 	var out, errOut strings.Builder
 	code = cli.Run(context.Background(), args, cli.Env{Stdout: &out, Stderr: &errOut, Environ: environ})
 	return code, out.String(), errOut.String()
+}
+
+// migrationFiles is how many migrations there are: not the latest version when numbers are
+// reserved for work not merged yet (a gap in the sequence).
+func migrationFiles(t *testing.T) int {
+	t.Helper()
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("migrations %v %v", files, err)
+	}
+	return len(files)
 }
 
 func latest(t *testing.T) int64 {
@@ -53,7 +66,7 @@ func TestMigrateOnFreshDatabase(t *testing.T) {
 	t.Parallel()
 	dbURL := dbtest.Unmigrated(t, "cli", true)
 	env := []string{"SLOTPAY_DATABASE_URL=" + dbURL}
-	want := latest(t)
+	want, files := latest(t), migrationFiles(t)
 
 	code, out, errOut := run(t, env, "migrate", "status")
 	if code != cli.ExitOK {
@@ -61,8 +74,8 @@ func TestMigrateOnFreshDatabase(t *testing.T) {
 	}
 	t.Log(out)
 	rows := statusLines(t, out)
-	if int64(len(rows)) != want || rows["1"] != "pending" || rows[fmt.Sprint(want)] != "pending" ||
-		!strings.Contains(out, fmt.Sprintf("%d migrations, %d pending: run `slotpay migrate up`", want, want)) {
+	if len(rows) != files || rows["1"] != "pending" || rows[fmt.Sprint(want)] != "pending" ||
+		!strings.Contains(out, fmt.Sprintf("%d migrations, %d pending: run `slotpay migrate up`", files, files)) {
 		t.Fatalf("status on a fresh database:\n%s", out)
 	}
 	if code, out, _ := run(t, env, "migrate", "version"); code != cli.ExitOK || strings.TrimSpace(out) != "0" {
@@ -74,12 +87,12 @@ func TestMigrateOnFreshDatabase(t *testing.T) {
 	}
 
 	code, out, errOut = run(t, env, "migrate", "up")
-	if code != cli.ExitOK || strings.Count(out, "applied 0") != int(want) || !strings.Contains(out, fmt.Sprintf("database at version %d\n", want)) {
+	if code != cli.ExitOK || strings.Count(out, "applied 0") != files || !strings.Contains(out, fmt.Sprintf("database at version %d\n", want)) {
 		t.Fatalf("up: %d\n%s%s", code, out, errOut)
 	}
 	_, out, _ = run(t, env, "migrate", "status")
-	if rows := statusLines(t, out); int64(len(rows)) != want || strings.Contains(out, "pending") ||
-		!strings.Contains(out, fmt.Sprintf("%d migrations, all applied", want)) {
+	if rows := statusLines(t, out); len(rows) != files || strings.Contains(out, "pending") ||
+		!strings.Contains(out, fmt.Sprintf("%d migrations, all applied", files)) {
 		t.Fatalf("status after up:\n%s", out)
 	}
 	if code, out, _ := run(t, env, "migrate", "version"); code != cli.ExitOK || strings.TrimSpace(out) != fmt.Sprint(want) {
@@ -113,7 +126,7 @@ func TestMigrateStatusOnMigratedDatabase(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
-	if rows := statusLines(t, out); int64(len(rows)) != latest(t) || strings.Contains(out, "pending") {
+	if rows := statusLines(t, out); len(rows) != migrationFiles(t) || strings.Contains(out, "pending") {
 		t.Fatalf("status on a migrated database:\n%s", out)
 	}
 	if _, out, _ := run(t, env, "migrate", "version"); strings.TrimSpace(out) != fmt.Sprint(latest(t)) {
@@ -131,7 +144,7 @@ func TestMigrateUpCreatesTheDatabase(t *testing.T) {
 		t.Fatalf("status on a missing database: %d %s", code, errOut)
 	}
 	code, out, errOut := run(t, env, "migrate", "up")
-	if code != cli.ExitOK || !strings.HasPrefix(out, "created database slotpay_t_cli_") || strings.Count(out, "applied 0") != int(latest(t)) {
+	if code != cli.ExitOK || !strings.HasPrefix(out, "created database slotpay_t_cli_") || strings.Count(out, "applied 0") != migrationFiles(t) {
 		t.Fatalf("up on a missing database: %d\n%s%s", code, out, errOut)
 	}
 }
