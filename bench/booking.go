@@ -182,7 +182,7 @@ func bookingWorkload(ctx context.Context, e *env) error {
 }
 
 // book is the booking insert slotpay makes, by itself: claim the occupation, insert the
-// reservation (the trigger takes the seat) and its history row, publish the event.
+// reservation (the trigger takes the seat) with its customer and its history row, publish the event.
 func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID, start time.Time, n int) error {
 	end := start.Add(30 * time.Minute)
 	now := time.Now()
@@ -204,10 +204,18 @@ func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID
 			return err
 		}
 		resID := uuid.New()
+		email := fmt.Sprintf("f%d%s", n, bookingEmailDomain)
+		if _, err := tx.Exec(ctx, `INSERT INTO customers (tenant_id, id, name, email, email_normalized, phone, phone_normalized, created_at, updated_at)
+			VALUES ($1, $2, 'Klient Testowy', $3, $3, '+48600100200', '+48600100200', $4, $4) ON CONFLICT (tenant_id, email_normalized) DO NOTHING`,
+			tenantID, uuid.New(), email, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
-				status, payment_status, price_amount, currency, customer_name, customer_email, customer_phone, note, source, request_hash, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'CONFIRMED', 'NOT_REQUIRED', 10000, 'PLN', 'Klient Testowy', $8, '+48600100200', '', 'PUBLIC', $9, $10, $10)`,
-			tenantID, resID, serviceID, staffID, occID, start, end, fmt.Sprintf("f%d%s", n, bookingEmailDomain), []byte{1}, now); err != nil {
+				status, payment_status, price_amount, currency, customer_name, customer_email, customer_phone, note, source, request_hash, created_at, updated_at,
+				customer_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'CONFIRMED', 'NOT_REQUIRED', 10000, 'PLN', 'Klient Testowy', $8, '+48600100200', '', 'PUBLIC', $9, $10, $10,
+				(SELECT id FROM customers WHERE tenant_id = $1 AND email_normalized = $8))`,
+			tenantID, resID, serviceID, staffID, occID, start, end, email, []byte{1}, now); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO reservation_history (tenant_id, reservation_id, from_status, to_status, from_payment_status,

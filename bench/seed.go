@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/secrets"
 )
@@ -335,7 +336,8 @@ var (
 	colsMethods      = []string{"tenant_id", "id", "kind", "display_name", "enabled", "sort_order", "is_default"}
 	colsCredentials  = []string{"tenant_id", "payment_method_id", "merchant_id", "service_id", "environment", "api_base_url", "token_sealed", "token_hint", "service_key_sealed", "service_key_hint", "offered_channels", "shop_channels", "verified_at", "next_refund_at"}
 	colsOccupations  = []string{"tenant_id", "id", "staff_member_id", "service_id", "starts_at", "ends_at", "blocked_from", "blocked_to", "capacity", "seats_taken", "created_at", "updated_at"}
-	colsReservations = []string{"tenant_id", "id", "service_id", "staff_member_id", "occupation_id", "starts_at", "ends_at", "status", "payment_status", "price_amount", "currency", "customer_name", "customer_email", "customer_phone", "source", "created_at", "updated_at"}
+	colsReservations = []string{"tenant_id", "id", "service_id", "staff_member_id", "occupation_id", "starts_at", "ends_at", "status", "payment_status", "price_amount", "currency", "customer_name", "customer_email", "customer_phone", "source", "created_at", "updated_at", "customer_id"}
+	colsCustomers    = []string{"tenant_id", "id", "name", "email", "email_normalized", "phone", "phone_normalized", "created_at", "updated_at"}
 	colsHistory      = []string{"tenant_id", "id", "reservation_id", "from_status", "to_status", "from_payment_status", "to_payment_status", "actor", "reason", "created_at"}
 	colsPayments     = []string{"tenant_id", "id", "reservation_id", "payment_method_id", "channel", "imoje_method", "amount", "currency", "status", "imoje_status", "imoje_transaction_id", "idempotency_key", "request_hash", "created_by", "paid_at", "created_at", "updated_at"}
 )
@@ -350,6 +352,7 @@ type seededService struct {
 // tenant generates tenant t: its owner, catalog, hours, imoje method and a year of reservations.
 func (b *batch) tenant(t int, sc Scale, perStaff float64, now time.Time, loc *time.Location, box *secrets.Box, rng *rand.Rand) error {
 	tenantID, ownerID := uuid.New(), uuid.New()
+	known := map[string]uuid.UUID{} // the tenant's customers by e-mail
 	slug := fmt.Sprintf("bench-t%03d", t)
 	b.add("tenants", colsTenants, tenantID, fmt.Sprintf("Salon %03d", t), slug, "Europe/Warsaw", "PLN", "pl-PL", 60, 90, 15, 15)
 	b.add("users", colsUsers, ownerID, "owner@"+slug+".bench.invalid", "Owner "+slug, "!bench: no log-in")
@@ -425,7 +428,7 @@ func (b *batch) tenant(t int, sc Scale, perStaff float64, now time.Time, loc *ti
 				if blockedTo.After(end) {
 					break
 				}
-				b.reservation(tenantID, staffID, methodID, svc, cursor, start, stop, blockedTo, now, rng)
+				b.reservation(tenantID, staffID, methodID, svc, cursor, start, stop, blockedTo, now, rng, known)
 				cursor = blockedTo.Add(time.Duration(15*rng.IntN(8)) * time.Minute)
 			}
 		}
@@ -433,8 +436,10 @@ func (b *batch) tenant(t int, sc Scale, perStaff float64, now time.Time, loc *ti
 	return nil
 }
 
-// reservation adds one reservation with its occupation, history and (for paid services) payment.
-func (b *batch) reservation(tenantID, staffID, methodID uuid.UUID, svc seededService, blockedFrom, start, stop, blockedTo, now time.Time, rng *rand.Rand) {
+// reservation adds one reservation with its occupation, history and (for paid services) payment,
+// and its customer when the tenant has none with its e-mail yet (known: the tenant's so far).
+func (b *batch) reservation(tenantID, staffID, methodID uuid.UUID, svc seededService, blockedFrom, start, stop, blockedTo, now time.Time, rng *rand.Rand,
+	known map[string]uuid.UUID) {
 	resID, occID := uuid.New(), uuid.New()
 	created := start.Add(-time.Duration(1+rng.IntN(20*24)) * time.Hour)
 	if created.After(now) {
@@ -471,9 +476,15 @@ func (b *batch) reservation(tenantID, staffID, methodID uuid.UUID, svc seededSer
 	}
 	b.add("occupations", colsOccupations, tenantID, occID, staffID, svc.id, start, stop, blockedFrom, blockedTo, 1, seats, created, updated)
 	fn, ln := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+	email, phone := fmt.Sprintf("c%d@example.com", rng.IntN(1_000_000)), fmt.Sprintf("+48 600 %03d %03d", rng.IntN(1000), rng.IntN(1000))
+	customerID, ok := known[email]
+	if !ok {
+		customerID = uuid.New()
+		known[email] = customerID
+		b.add("customers", colsCustomers, tenantID, customerID, fn+" "+ln, email, email, phone, customers.NormalizePhone(phone), created, created)
+	}
 	b.add("reservations", colsReservations, tenantID, resID, svc.id, staffID, occID, start, stop, status, paymentStatus,
-		svc.price, "PLN", fn+" "+ln, fmt.Sprintf("c%d@example.com", rng.IntN(1_000_000)), fmt.Sprintf("+48 600 %03d %03d", rng.IntN(1000), rng.IntN(1000)),
-		"PUBLIC", created, updated)
+		svc.price, "PLN", fn+" "+ln, email, phone, "PUBLIC", created, updated, customerID)
 	initial := paymentStatus
 	if paid {
 		initial = "UNPAID"

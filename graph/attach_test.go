@@ -47,6 +47,7 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 	slices.Sort(got)
 	want := []string{
 		"CreateReservationPayload.reservation", // Mutation.createReservation attaches under "reservation"
+		"Customer.visits",                      // TestCustomerVisitsMergeAndStats (attaches under edges.node)
 		"Mutation.cancelReservation",           // TestEveryReservationResultCarriesItsRelations
 		"Mutation.completeReservation",         // same test; confirm and markNoShow share its code (staffTransition)
 		"Mutation.confirmReservation",

@@ -16,6 +16,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
 )
 
 func (r *bookingSettingsResolver) CancellationRules(ctx context.Context, obj *models.BookingSettings) (*models.RulesView, error) {
@@ -23,7 +24,7 @@ func (r *bookingSettingsResolver) CancellationRules(ctx context.Context, obj *mo
 }
 
 func (r *customerResolver) Phone(ctx context.Context, obj *models.Customer) (*string, error) {
-	return textOrNull(obj.Phone), nil
+	return textOrNull(deref(obj.Phone)), nil
 }
 
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error) {
@@ -34,6 +35,9 @@ func (r *mutationResolver) CreateReservation(ctx context.Context, input model.Cr
 	}
 	if input.Customer != nil {
 		in.CustomerName, in.CustomerEmail, in.CustomerPhone = input.Customer.Name, input.Customer.Email, deref(input.Customer.Phone)
+	}
+	for _, a := range input.Answers {
+		in.Answers = append(in.Answers, bookingfields.Answer{Key: a.Key, Value: a.Value, Values: a.Values})
 	}
 	c, err := inInput(r.Booking.CreateReservation(ctx, p, in))
 	if err != nil {
@@ -212,24 +216,13 @@ func (r *queryResolver) Reservations(ctx context.Context, filter *model.Reservat
 	var f booking.ReservationFilter
 	if filter != nil {
 		f = booking.ReservationFilter{From: filter.From, To: filter.To, Statuses: filter.Statuses, PaymentStatuses: filter.PaymentStatuses,
-			StaffMemberID: filter.StaffMemberID, ServiceID: filter.ServiceID, Search: deref(filter.Search)}
+			StaffMemberID: filter.StaffMemberID, ServiceID: filter.ServiceID, CustomerID: filter.CustomerID, Search: deref(filter.Search)}
 	}
 	page, err := r.Booking.Reservations(ctx, p, f, reservationOrders[deref(orderBy)], pageArgs(ctx, first, after, last, before))
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]*models.Reservation, len(page.Rows))
-	for i := range page.Rows {
-		rows[i] = &page.Rows[i]
-	}
-	if err := r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node")); err != nil {
-		return nil, err
-	}
-	c := &model.ReservationConnection{}
-	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Reservation) *model.ReservationEdge {
-		return &model.ReservationEdge{Cursor: cursor, Node: n}
-	})
-	return c, nil
+	return r.reservationConnection(ctx, page)
 }
 
 func (r *queryResolver) Services(ctx context.Context, includeArchived *bool) ([]*models.Service, error) {

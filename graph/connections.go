@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/slotpay/slotpay/graph/model"
+	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/paging"
 	"github.com/slotpay/slotpay/services/payments"
@@ -31,6 +32,22 @@ func connection[T any, E any](p *paging.Page[T], edge func(cursor string, node *
 		info.StartCursor, info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
 	return edges, info, p.TotalCount
+}
+
+// reservationConnection is a page of reservations with the relations its edges' nodes select.
+func (r *Resolver) reservationConnection(ctx context.Context, page *booking.ReservationPage) (*model.ReservationConnection, error) {
+	rows := make([]*models.Reservation, len(page.Rows))
+	for i := range page.Rows {
+		rows[i] = &page.Rows[i]
+	}
+	if err := r.attachRelations(ctx, rows, requestedUnder(ctx, "edges", "node")); err != nil {
+		return nil, err
+	}
+	c := &model.ReservationConnection{}
+	c.Edges, c.PageInfo, c.TotalCount = connection(page, func(cursor string, n *models.Reservation) *model.ReservationEdge {
+		return &model.ReservationEdge{Cursor: cursor, Node: n}
+	})
+	return c, nil
 }
 
 // The schema's orderBy values as the domains name the orderings (a value left out is the domain's

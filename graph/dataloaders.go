@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,6 +45,10 @@ type Loaders struct {
 	// PublicMethods is a business profile's enabled payment methods, by tenant id: every
 	// reservation on a page shares its business's.
 	PublicMethods *dataloadgen.Loader[uuid.UUID, []models.PaymentMethod]
+
+	// The customers' and booking fields' loaders (customer_loaders.go), made on first use.
+	recordsOnce sync.Once
+	records     *recordLoaders
 }
 
 // loaderWait is how long a loader collects keys before it queries: gqlgen resolves sibling fields

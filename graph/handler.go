@@ -165,6 +165,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if reason := reasonOf(ae); reason != "" {
 				out.Extensions["reason"] = string(reason)
 			}
+			for name, value := range ae.Details {
+				out.Extensions[name] = value
+			}
 			if ae.Code == apperr.RateLimited {
 				secs := ratelimit.RetryAfterSeconds(ae.RetryAfter)
 				out.Extensions["retryAfter"] = secs

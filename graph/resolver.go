@@ -4,6 +4,8 @@ package graph
 
 import (
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
@@ -17,6 +19,9 @@ type Resolver struct {
 	Payments *payments.Service
 	// Nodes resolves global ids (node, nodes).
 	Nodes *node.Registry
+	// CustomerRecords are the businesses' customers; BookingForms their booking forms' own questions.
+	CustomerRecords *customers.Service
+	BookingForms    *bookingfields.Service
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
 }

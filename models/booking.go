@@ -292,6 +292,7 @@ type Reservation struct {
 	ServiceID     uuid.UUID `gorm:"type:uuid"`
 	StaffMemberID uuid.UUID `gorm:"type:uuid"`
 	OccupationID  uuid.UUID `gorm:"type:uuid"`
+	CustomerID    uuid.UUID `gorm:"type:uuid"`
 	StartsAt      time.Time
 	EndsAt        time.Time
 	Status        ReservationStatus

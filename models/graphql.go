@@ -12,19 +12,18 @@ type Money struct {
 	Currency string `json:"currency"`
 }
 
-// Customer is who a reservation is for (the GraphQL type Customer).
-type Customer struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-	Phone string `json:"phone"`
-}
-
 // Price is the reservation's price.
 func (r *Reservation) Price() Money { return Money{Amount: int(r.PriceAmount), Currency: r.Currency} }
 
-// Customer is the reservation's customer.
+// Customer is the reservation's customer: its record's id, with the name, e-mail and phone as
+// they were typed at booking (the reservation's own snapshot, which editing the record never
+// rewrites). The record's other fields are read when asked for (Customer.Snapshot).
 func (r *Reservation) Customer() Customer {
-	return Customer{Name: r.CustomerName, Email: r.CustomerEmail, Phone: r.CustomerPhone}
+	c := Customer{TenantID: r.TenantID, ID: r.CustomerID, Name: r.CustomerName, Email: r.CustomerEmail, Snapshot: true}
+	if r.CustomerPhone != "" {
+		c.Phone = &r.CustomerPhone
+	}
+	return c
 }
 
 // Price is the service's price.

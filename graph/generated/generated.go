@@ -35,6 +35,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BookingAnswer() BookingAnswerResolver
+	BookingField() BookingFieldResolver
 	BookingSettings() BookingSettingsResolver
 	BusinessProfile() BusinessProfileResolver
 	Customer() CustomerResolver
@@ -104,6 +106,39 @@ type ComplexityRoot struct {
 		TitleTemplate func(childComplexity int) int
 	}
 
+	BookingAnswer struct {
+		ChoiceKeys  func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Type        func(childComplexity int) int
+		Value       func(childComplexity int) int
+		ValueLabels func(childComplexity int) int
+	}
+
+	BookingField struct {
+		ArchivedAt func(childComplexity int) int
+		Choices    func(childComplexity int) int
+		Help       func(childComplexity int) int
+		HelpTexts  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Key        func(childComplexity int) int
+		Label      func(childComplexity int) int
+		Labels     func(childComplexity int) int
+		MaxLength  func(childComplexity int) int
+		MaxNumber  func(childComplexity int) int
+		MinNumber  func(childComplexity int) int
+		Position   func(childComplexity int) int
+		Required   func(childComplexity int) int
+		ServiceID  func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
+	BookingFieldChoice struct {
+		Key    func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Labels func(childComplexity int) int
+	}
+
 	BookingSettings struct {
 		BookingHorizonDays func(childComplexity int) int
 		CancellationRules  func(childComplexity int) int
@@ -150,9 +185,47 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Email func(childComplexity int) int
-		Name  func(childComplexity int) int
-		Phone func(childComplexity int) int
+		Consents  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Locale    func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Notes     func(childComplexity int) int
+		Phone     func(childComplexity int) int
+		Stats     func(childComplexity int) int
+		Tags      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Visits    func(childComplexity int, first *int, after *string, last *int, before *string) int
+	}
+
+	CustomerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerConsents struct {
+		MarketingEmail   func(childComplexity int) int
+		MarketingEmailAt func(childComplexity int) int
+		MarketingSms     func(childComplexity int) int
+		MarketingSmsAt   func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CustomerStats struct {
+		CancelledCount func(childComplexity int) int
+		CompletedCount func(childComplexity int) int
+		FirstVisitAt   func(childComplexity int) int
+		LastVisitAt    func(childComplexity int) int
+		NoShowCount    func(childComplexity int) int
+		Paid           func(childComplexity int) int
+		Refunded       func(childComplexity int) int
+		VisitCount     func(childComplexity int) int
 	}
 
 	FreeStaffMember struct {
@@ -206,6 +279,11 @@ type ComplexityRoot struct {
 		Token      func(childComplexity int) int
 	}
 
+	LocalizedText struct {
+		En func(childComplexity int) int
+		Pl func(childComplexity int) int
+	}
+
 	Me struct {
 		Memberships func(childComplexity int) int
 		Role        func(childComplexity int) int
@@ -243,12 +321,14 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation        func(childComplexity int, input model.AcceptInvitationInput) int
 		AddTimeOff              func(childComplexity int, input model.TimeOffInput) int
+		ArchiveBookingField     func(childComplexity int, id uuid.UUID) int
 		ArchivePaymentMethod    func(childComplexity int, id uuid.UUID) int
 		ArchiveService          func(childComplexity int, id uuid.UUID) int
 		ArchiveStaffMember      func(childComplexity int, id uuid.UUID) int
 		CancelReservation       func(childComplexity int, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) int
 		CompleteReservation     func(childComplexity int, id uuid.UUID) int
 		ConfirmReservation      func(childComplexity int, id uuid.UUID) int
+		CreateBookingField      func(childComplexity int, input model.BookingFieldInput) int
 		CreatePaymentMethod     func(childComplexity int, input model.PaymentMethodInput) int
 		CreateReservation       func(childComplexity int, input model.CreateReservationInput) int
 		CreateService           func(childComplexity int, input model.ServiceInput) int
@@ -259,17 +339,21 @@ type ComplexityRoot struct {
 		LogOut                  func(childComplexity int, refreshToken *string, everywhere *bool) int
 		MarkNoShow              func(childComplexity int, id uuid.UUID, reason *string) int
 		MarkReservationPaid     func(childComplexity int, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) int
+		MergeCustomers          func(childComplexity int, keepID uuid.UUID, mergeID uuid.UUID) int
 		RefreshToken            func(childComplexity int, refreshToken string) int
 		RefundPayment           func(childComplexity int, input model.RefundPaymentInput) int
 		RemoveMember            func(childComplexity int, userID uuid.UUID) int
 		RemoveScheduleException func(childComplexity int, staffMemberID uuid.UUID, date models.Date) int
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
+		ReorderBookingFields    func(childComplexity int, ids []uuid.UUID) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
 		SetWeeklySchedule       func(childComplexity int, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) int
 		SignUp                  func(childComplexity int, input model.SignUpInput) int
+		UpdateBookingField      func(childComplexity int, id uuid.UUID, input model.BookingFieldInput) int
 		UpdateBookingSettings   func(childComplexity int, input model.BookingSettingsInput) int
+		UpdateCustomer          func(childComplexity int, id uuid.UUID, input model.CustomerUpdateInput) int
 		UpdateMemberRole        func(childComplexity int, input model.UpdateMemberRoleInput) int
 		UpdatePaymentMethod     func(childComplexity int, id uuid.UUID, input model.PaymentMethodInput) int
 		UpdateService           func(childComplexity int, id uuid.UUID, input model.ServiceInput) int
@@ -370,8 +454,11 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Availability           func(childComplexity int, tenantSlug string, serviceID uuid.UUID, from models.Date, to models.Date, staffMemberID *uuid.UUID, timeZone *string) int
+		BookingFields          func(childComplexity int, serviceID *uuid.UUID, includeArchived *bool) int
 		BookingSettings        func(childComplexity int) int
 		Business               func(childComplexity int, slug string) int
+		Customer               func(childComplexity int, id uuid.UUID) int
+		Customers              func(childComplexity int, search *string, first *int, after *string, last *int, before *string) int
 		Health                 func(childComplexity int) int
 		Invitations            func(childComplexity int) int
 		Me                     func(childComplexity int) int
@@ -424,6 +511,7 @@ type ComplexityRoot struct {
 		AmountDue             func(childComplexity int) int
 		AmountPaid            func(childComplexity int) int
 		AmountRefunded        func(childComplexity int) int
+		Answers               func(childComplexity int) int
 		BalanceDue            func(childComplexity int) int
 		Business              func(childComplexity int) int
 		CanCancel             func(childComplexity int) int
@@ -488,6 +576,7 @@ type ComplexityRoot struct {
 	Service struct {
 		Active                     func(childComplexity int) int
 		ArchivedAt                 func(childComplexity int) int
+		BookingFields              func(childComplexity int) int
 		BufferAfterMinutes         func(childComplexity int) int
 		BufferBeforeMinutes        func(childComplexity int) int
 		CancellationRules          func(childComplexity int) int
@@ -582,6 +671,18 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BookingAnswerResolver interface {
+	Label(ctx context.Context, obj *models.ReservationAnswer) (string, error)
+
+	ValueLabels(ctx context.Context, obj *models.ReservationAnswer) ([]string, error)
+}
+type BookingFieldResolver interface {
+	Label(ctx context.Context, obj *models.BookingField) (string, error)
+	Help(ctx context.Context, obj *models.BookingField) (*string, error)
+	Labels(ctx context.Context, obj *models.BookingField) (*model.LocalizedText, error)
+	HelpTexts(ctx context.Context, obj *models.BookingField) (*model.LocalizedText, error)
+	Choices(ctx context.Context, obj *models.BookingField) ([]*model.BookingFieldChoice, error)
+}
 type BookingSettingsResolver interface {
 	CancellationRules(ctx context.Context, obj *models.BookingSettings) (*models.RulesView, error)
 }
@@ -591,6 +692,15 @@ type BusinessProfileResolver interface {
 }
 type CustomerResolver interface {
 	Phone(ctx context.Context, obj *models.Customer) (*string, error)
+	ID(ctx context.Context, obj *models.Customer) (string, error)
+	Locale(ctx context.Context, obj *models.Customer) (*string, error)
+	Notes(ctx context.Context, obj *models.Customer) (*string, error)
+	Tags(ctx context.Context, obj *models.Customer) ([]string, error)
+	Consents(ctx context.Context, obj *models.Customer) (*model.CustomerConsents, error)
+	Stats(ctx context.Context, obj *models.Customer) (*models.CustomerStats, error)
+	Visits(ctx context.Context, obj *models.Customer, first *int, after *string, last *int, before *string) (*model.ReservationConnection, error)
+	CreatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error)
+	UpdatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error)
 }
 type ImojeSetupResolver interface {
 	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
@@ -621,6 +731,12 @@ type MutationResolver interface {
 	RemoveScheduleException(ctx context.Context, staffMemberID uuid.UUID, date models.Date) (bool, error)
 	AddTimeOff(ctx context.Context, input model.TimeOffInput) (*models.TimeOff, error)
 	RemoveTimeOff(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateBookingField(ctx context.Context, input model.BookingFieldInput) (*models.BookingField, error)
+	UpdateBookingField(ctx context.Context, id uuid.UUID, input model.BookingFieldInput) (*models.BookingField, error)
+	ReorderBookingFields(ctx context.Context, ids []uuid.UUID) ([]*models.BookingField, error)
+	ArchiveBookingField(ctx context.Context, id uuid.UUID) (*models.BookingField, error)
+	UpdateCustomer(ctx context.Context, id uuid.UUID, input model.CustomerUpdateInput) (*models.Customer, error)
+	MergeCustomers(ctx context.Context, keepID uuid.UUID, mergeID uuid.UUID) (*models.Customer, error)
 	CreatePaymentMethod(ctx context.Context, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	UpdatePaymentMethod(ctx context.Context, id uuid.UUID, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	ArchivePaymentMethod(ctx context.Context, id uuid.UUID) (bool, error)
@@ -681,6 +797,9 @@ type QueryResolver interface {
 	StaffMembersConnection(ctx context.Context, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) (*model.StaffMemberConnection, error)
 	StaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error)
 	BookingSettings(ctx context.Context) (*models.BookingSettings, error)
+	BookingFields(ctx context.Context, serviceID *uuid.UUID, includeArchived *bool) ([]*models.BookingField, error)
+	Customers(ctx context.Context, search *string, first *int, after *string, last *int, before *string) (*model.CustomerConnection, error)
+	Customer(ctx context.Context, id uuid.UUID) (*models.Customer, error)
 	PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error)
 	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
 	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
@@ -714,6 +833,7 @@ type ReservationResolver interface {
 	FreeCancellationUntil(ctx context.Context, obj *models.Reservation) (*time.Time, error)
 	RefundIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
 	FeeIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
+	Answers(ctx context.Context, obj *models.Reservation) ([]*models.ReservationAnswer, error)
 }
 type ReservationEventResolver interface {
 	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
@@ -730,6 +850,7 @@ type ServiceResolver interface {
 
 	CancellationRules(ctx context.Context, obj *models.Service) (*models.RulesView, error)
 	OverridesCancellationRules(ctx context.Context, obj *models.Service) (bool, error)
+	BookingFields(ctx context.Context, obj *models.Service) ([]*models.BookingField, error)
 }
 type StaffMemberResolver interface {
 	Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error)
@@ -916,6 +1037,153 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BankTransferDetails.TitleTemplate(childComplexity), true
+
+	case "BookingAnswer.values":
+		if e.ComplexityRoot.BookingAnswer.ChoiceKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.ChoiceKeys(childComplexity), true
+	case "BookingAnswer.key":
+		if e.ComplexityRoot.BookingAnswer.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.Key(childComplexity), true
+	case "BookingAnswer.label":
+		if e.ComplexityRoot.BookingAnswer.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.Label(childComplexity), true
+	case "BookingAnswer.type":
+		if e.ComplexityRoot.BookingAnswer.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.Type(childComplexity), true
+	case "BookingAnswer.value":
+		if e.ComplexityRoot.BookingAnswer.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.Value(childComplexity), true
+	case "BookingAnswer.valueLabels":
+		if e.ComplexityRoot.BookingAnswer.ValueLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingAnswer.ValueLabels(childComplexity), true
+
+	case "BookingField.archivedAt":
+		if e.ComplexityRoot.BookingField.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.ArchivedAt(childComplexity), true
+	case "BookingField.choices":
+		if e.ComplexityRoot.BookingField.Choices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Choices(childComplexity), true
+	case "BookingField.help":
+		if e.ComplexityRoot.BookingField.Help == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Help(childComplexity), true
+	case "BookingField.helpTexts":
+		if e.ComplexityRoot.BookingField.HelpTexts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.HelpTexts(childComplexity), true
+	case "BookingField.id":
+		if e.ComplexityRoot.BookingField.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.ID(childComplexity), true
+	case "BookingField.key":
+		if e.ComplexityRoot.BookingField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Key(childComplexity), true
+	case "BookingField.label":
+		if e.ComplexityRoot.BookingField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Label(childComplexity), true
+	case "BookingField.labels":
+		if e.ComplexityRoot.BookingField.Labels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Labels(childComplexity), true
+	case "BookingField.maxLength":
+		if e.ComplexityRoot.BookingField.MaxLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.MaxLength(childComplexity), true
+	case "BookingField.max":
+		if e.ComplexityRoot.BookingField.MaxNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.MaxNumber(childComplexity), true
+	case "BookingField.min":
+		if e.ComplexityRoot.BookingField.MinNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.MinNumber(childComplexity), true
+	case "BookingField.position":
+		if e.ComplexityRoot.BookingField.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Position(childComplexity), true
+	case "BookingField.required":
+		if e.ComplexityRoot.BookingField.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Required(childComplexity), true
+	case "BookingField.serviceId":
+		if e.ComplexityRoot.BookingField.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.ServiceID(childComplexity), true
+	case "BookingField.type":
+		if e.ComplexityRoot.BookingField.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingField.Type(childComplexity), true
+
+	case "BookingFieldChoice.key":
+		if e.ComplexityRoot.BookingFieldChoice.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingFieldChoice.Key(childComplexity), true
+	case "BookingFieldChoice.label":
+		if e.ComplexityRoot.BookingFieldChoice.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingFieldChoice.Label(childComplexity), true
+	case "BookingFieldChoice.labels":
+		if e.ComplexityRoot.BookingFieldChoice.Labels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingFieldChoice.Labels(childComplexity), true
 
 	case "BookingSettings.bookingHorizonDays":
 		if e.ComplexityRoot.BookingSettings.BookingHorizonDays == nil {
@@ -1119,24 +1387,189 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateReservationPayload.Reservation(childComplexity), true
 
+	case "Customer.consents":
+		if e.ComplexityRoot.Customer.Consents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Consents(childComplexity), true
+	case "Customer.createdAt":
+		if e.ComplexityRoot.Customer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.locale":
+		if e.ComplexityRoot.Customer.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Locale(childComplexity), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.notes":
+		if e.ComplexityRoot.Customer.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Notes(childComplexity), true
 	case "Customer.phone":
 		if e.ComplexityRoot.Customer.Phone == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.stats":
+		if e.ComplexityRoot.Customer.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Stats(childComplexity), true
+	case "Customer.tags":
+		if e.ComplexityRoot.Customer.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Tags(childComplexity), true
+	case "Customer.updatedAt":
+		if e.ComplexityRoot.Customer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.UpdatedAt(childComplexity), true
+	case "Customer.visits":
+		if e.ComplexityRoot.Customer.Visits == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_visits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Visits(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+
+	case "CustomerConsents.marketingEmail":
+		if e.ComplexityRoot.CustomerConsents.MarketingEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsents.MarketingEmail(childComplexity), true
+	case "CustomerConsents.marketingEmailAt":
+		if e.ComplexityRoot.CustomerConsents.MarketingEmailAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsents.MarketingEmailAt(childComplexity), true
+	case "CustomerConsents.marketingSms":
+		if e.ComplexityRoot.CustomerConsents.MarketingSms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsents.MarketingSms(childComplexity), true
+	case "CustomerConsents.marketingSmsAt":
+		if e.ComplexityRoot.CustomerConsents.MarketingSmsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsents.MarketingSmsAt(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerStats.cancelledCount":
+		if e.ComplexityRoot.CustomerStats.CancelledCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.CancelledCount(childComplexity), true
+	case "CustomerStats.completedCount":
+		if e.ComplexityRoot.CustomerStats.CompletedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.CompletedCount(childComplexity), true
+	case "CustomerStats.firstVisitAt":
+		if e.ComplexityRoot.CustomerStats.FirstVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.FirstVisitAt(childComplexity), true
+	case "CustomerStats.lastVisitAt":
+		if e.ComplexityRoot.CustomerStats.LastVisitAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.LastVisitAt(childComplexity), true
+	case "CustomerStats.noShowCount":
+		if e.ComplexityRoot.CustomerStats.NoShowCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.NoShowCount(childComplexity), true
+	case "CustomerStats.amountPaid":
+		if e.ComplexityRoot.CustomerStats.Paid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.Paid(childComplexity), true
+	case "CustomerStats.amountRefunded":
+		if e.ComplexityRoot.CustomerStats.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.Refunded(childComplexity), true
+	case "CustomerStats.visitCount":
+		if e.ComplexityRoot.CustomerStats.VisitCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.VisitCount(childComplexity), true
 
 	case "FreeStaffMember.seatsLeft":
 		if e.ComplexityRoot.FreeStaffMember.SeatsLeft == nil {
@@ -1342,6 +1775,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InviteStaffPayload.Token(childComplexity), true
 
+	case "LocalizedText.en":
+		if e.ComplexityRoot.LocalizedText.En == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalizedText.En(childComplexity), true
+	case "LocalizedText.pl":
+		if e.ComplexityRoot.LocalizedText.Pl == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocalizedText.Pl(childComplexity), true
+
 	case "Me.memberships":
 		if e.ComplexityRoot.Me.Memberships == nil {
 			break
@@ -1466,6 +1912,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTimeOff(childComplexity, args["input"].(model.TimeOffInput)), true
+	case "Mutation.archiveBookingField":
+		if e.ComplexityRoot.Mutation.ArchiveBookingField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveBookingField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveBookingField(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.archivePaymentMethod":
 		if e.ComplexityRoot.Mutation.ArchivePaymentMethod == nil {
 			break
@@ -1532,6 +1989,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmReservation(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.createBookingField":
+		if e.ComplexityRoot.Mutation.CreateBookingField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBookingField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBookingField(childComplexity, args["input"].(model.BookingFieldInput)), true
 	case "Mutation.createPaymentMethod":
 		if e.ComplexityRoot.Mutation.CreatePaymentMethod == nil {
 			break
@@ -1642,6 +2110,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkReservationPaid(childComplexity, args["reservationId"].(uuid.UUID), args["paymentMethodId"].(uuid.UUID), args["note"].(*string)), true
+	case "Mutation.mergeCustomers":
+		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["keepId"].(uuid.UUID), args["mergeId"].(uuid.UUID)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -1697,6 +2176,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveTimeOff(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.reorderBookingFields":
+		if e.ComplexityRoot.Mutation.ReorderBookingFields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorderBookingFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReorderBookingFields(childComplexity, args["ids"].([]uuid.UUID)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -1752,6 +2242,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.updateBookingField":
+		if e.ComplexityRoot.Mutation.UpdateBookingField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBookingField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBookingField(childComplexity, args["id"].(uuid.UUID), args["input"].(model.BookingFieldInput)), true
 	case "Mutation.updateBookingSettings":
 		if e.ComplexityRoot.Mutation.UpdateBookingSettings == nil {
 			break
@@ -1763,6 +2264,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateBookingSettings(childComplexity, args["input"].(model.BookingSettingsInput)), true
+	case "Mutation.updateCustomer":
+		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(uuid.UUID), args["input"].(model.CustomerUpdateInput)), true
 	case "Mutation.updateMemberRole":
 		if e.ComplexityRoot.Mutation.UpdateMemberRole == nil {
 			break
@@ -2189,6 +2701,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Availability(childComplexity, args["tenantSlug"].(string), args["serviceId"].(uuid.UUID), args["from"].(models.Date), args["to"].(models.Date), args["staffMemberId"].(*uuid.UUID), args["timeZone"].(*string)), true
+	case "Query.bookingFields":
+		if e.ComplexityRoot.Query.BookingFields == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bookingFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BookingFields(childComplexity, args["serviceId"].(*uuid.UUID), args["includeArchived"].(*bool)), true
 	case "Query.bookingSettings":
 		if e.ComplexityRoot.Query.BookingSettings == nil {
 			break
@@ -2206,6 +2729,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Business(childComplexity, args["slug"].(string)), true
+	case "Query.customer":
+		if e.ComplexityRoot.Query.Customer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customer(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.customers":
+		if e.ComplexityRoot.Query.Customers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -2546,6 +3091,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.AmountRefunded(childComplexity), true
+	case "Reservation.answers":
+		if e.ComplexityRoot.Reservation.Answers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.Answers(childComplexity), true
 	case "Reservation.balanceDue":
 		if e.ComplexityRoot.Reservation.BalanceDue == nil {
 			break
@@ -2828,6 +3379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.ArchivedAt(childComplexity), true
+	case "Service.bookingFields":
+		if e.ComplexityRoot.Service.BookingFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.BookingFields(childComplexity), true
 	case "Service.bufferAfterMinutes":
 		if e.ComplexityRoot.Service.BufferAfterMinutes == nil {
 			break
@@ -3216,14 +3773,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("BookingAnswerInput", ec.unmarshalInputBookingAnswerInput),
+			graphql.NewInputUnmarshaler("BookingFieldChoiceInput", ec.unmarshalInputBookingFieldChoiceInput),
+			graphql.NewInputUnmarshaler("BookingFieldInput", ec.unmarshalInputBookingFieldInput),
 			graphql.NewInputUnmarshaler("BookingSettingsInput", ec.unmarshalInputBookingSettingsInput),
 			graphql.NewInputUnmarshaler("CancellationRulesInput", ec.unmarshalInputCancellationRulesInput),
 			graphql.NewInputUnmarshaler("ClockIntervalInput", ec.unmarshalInputClockIntervalInput),
 			graphql.NewInputUnmarshaler("CreateReservationInput", ec.unmarshalInputCreateReservationInput),
+			graphql.NewInputUnmarshaler("CustomerConsentsInput", ec.unmarshalInputCustomerConsentsInput),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
+			graphql.NewInputUnmarshaler("CustomerUpdateInput", ec.unmarshalInputCustomerUpdateInput),
 			graphql.NewInputUnmarshaler("ImojeCredentialsInput", ec.unmarshalInputImojeCredentialsInput),
 			graphql.NewInputUnmarshaler("InitiatePaymentInput", ec.unmarshalInputInitiatePaymentInput),
 			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
+			graphql.NewInputUnmarshaler("LocalizedTextInput", ec.unmarshalInputLocalizedTextInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("PaymentFilter", ec.unmarshalInputPaymentFilter),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
@@ -3623,8 +4186,13 @@ type Availability {
   days: [AvailabilityDay!]!
 }
 
-"The person a reservation is for."
-type Customer {
+"""
+The person a reservation is for: a business's customer record (one per person, matched on every
+booking by e-mail, then phone, within the business). On Reservation.customer, name, email and phone
+are as typed at that booking; on customer and customers they are the record's current values.
+A Node for staff of its business (node(id:) answers null to anyone else).
+"""
+type Customer implements Node {
   "The customer's name."
   name: String!
   "The customer's e-mail address."
@@ -4184,6 +4752,196 @@ extend type Mutation {
   ): Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 `, BuiltIn: false},
+	{Name: "../schema/bookingfields.graphqls", Input: `# A business's own questions in the booking form (services/bookingfields).
+
+"The kind of answer a booking field takes."
+enum BookingFieldType {
+  "Free text (value), at most maxLength characters (500 when not set)."
+  TEXT
+  "A number (value, e.g. 42 or 1.5) within min and max."
+  NUMBER
+  "One of the choices (value: the choice's key)."
+  SINGLE_CHOICE
+  "Any of the choices (values: the choices' keys)."
+  MULTI_CHOICE
+  "A tick box (value: true or false); a required one must be ticked."
+  CHECKBOX
+  "A calendar date (value: YYYY-MM-DD)."
+  DATE
+}
+
+"A text in the languages slotpay speaks; null where it has no translation."
+type LocalizedText {
+  "Polish."
+  pl: String
+  "English."
+  en: String
+}
+
+"An option of a choice field."
+type BookingFieldChoice {
+  "The option's key: what an answer sends."
+  key: String!
+  "The option's label in the request's language (Accept-Language, else the business's), or the other language when it has no translation."
+  label: String!
+  "The option's label in every language."
+  labels: LocalizedText!
+}
+
+"A question of the booking form: of one service, or of every service of the business."
+type BookingField {
+  "The field's id."
+  id: UUID!
+  "The service it is asked for; null when asked for every service."
+  serviceId: UUID
+  "The key answers name it by (BookingAnswerInput.key); unique among the business's active fields."
+  key: String!
+  "The kind of answer."
+  type: BookingFieldType!
+  "Whether a booking must answer it."
+  required: Boolean!
+  "Its place in the form, smallest first; fields with the same position are in key order. A service's own and the business-wide fields share one order."
+  position: Int!
+  "The question in the request's language (Accept-Language, else the business's), or the other language when it has no translation."
+  label: String!
+  "A hint below the question, in the request's language like label; null when none."
+  help: String
+  "The question in every language."
+  labels: LocalizedText!
+  "The hint in every language."
+  helpTexts: LocalizedText!
+  "The options of a choice field, in order; empty for other types."
+  choices: [BookingFieldChoice!]!
+  "TEXT: the longest answer accepted; null for the default (500)."
+  maxLength: Int
+  "NUMBER: the smallest answer accepted; null for no limit."
+  min: Float
+  "NUMBER: the largest answer accepted; null for no limit."
+  max: Float
+  "When it was archived (UTC); null while it is asked. Archived fields keep their past answers."
+  archivedAt: Time
+}
+
+"A reservation's answer to a booking field, as the field was when the booking answered it (later changes to the field do not rewrite it)."
+type BookingAnswer {
+  "The field's key."
+  key: String!
+  "The kind of answer."
+  type: BookingFieldType!
+  "The question, in the request's language, as it was asked."
+  label: String!
+  "The answer for every type but MULTI_CHOICE (a text, a number, true/false, a date, the chosen option's key); null for MULTI_CHOICE."
+  value: String
+  "The chosen options' keys (SINGLE_CHOICE and MULTI_CHOICE); empty for other types."
+  values: [String!]!
+  "The chosen options' labels as they were, in the request's language, in the order of values."
+  valueLabels: [String!]!
+}
+
+"A text in the languages slotpay speaks; at least one of them where a text is required."
+input LocalizedTextInput {
+  "Polish."
+  pl: String
+  "English."
+  en: String
+}
+
+"An option of a choice field."
+input BookingFieldChoiceInput {
+  "The option's key: 1 to 40 lower-case letters, digits or _, starting with a letter; unique in the field."
+  key: String!
+  "The option's label (at most 200 characters each)."
+  label: LocalizedTextInput!
+}
+
+"A booking field's definition: key, type and label are needed on creation; on update fields left out stay as they are."
+input BookingFieldInput {
+  "The service it is asked for; null (on creation) asks it for every service. Fixed once created."
+  serviceId: UUID
+  "1 to 40 lower-case letters, digits or _, starting with a letter; unique among the business's active fields (CONFLICT otherwise). Fixed once created."
+  key: String
+  "The kind of answer."
+  type: BookingFieldType
+  "Whether a booking must answer it (false by default)."
+  required: Boolean
+  "Its place in the form, 0 to 10000; after the last one when left out on creation."
+  position: Int
+  "The question (at most 200 characters each)."
+  label: LocalizedTextInput
+  "A hint below the question (at most 1000 characters each)."
+  help: LocalizedTextInput
+  "The options of a choice field (1 to 50, required for SINGLE_CHOICE and MULTI_CHOICE, refused for other types)."
+  choices: [BookingFieldChoiceInput!]
+  "TEXT only: the longest answer accepted, 1 to 2000."
+  maxLength: Int
+  "NUMBER only: the smallest answer accepted."
+  min: Float
+  "NUMBER only: the largest answer accepted (not below min)."
+  max: Float
+  "True removes maxLength, min and max before applying those given."
+  clearLimits: Boolean
+}
+
+"An answer to a booking field."
+input BookingAnswerInput {
+  "The field's key (BookingField.key)."
+  key: String!
+  "The answer for every type but MULTI_CHOICE: a text, a number, true/false, a date YYYY-MM-DD, or the chosen option's key."
+  value: String
+  "MULTI_CHOICE: the chosen options' keys."
+  values: [String!]
+}
+
+extend input CreateReservationInput {
+  "Answers to the service's booking fields (Service.bookingFields). Each bad answer is its own BAD_USER_INPUT error (field input.answers.<i>.value, .values.<j> or .key; input.answers for a required field left out) with extensions.bookingField naming the field's key, and nothing is booked."
+  answers: [BookingAnswerInput!]
+}
+
+extend type Service {
+  "The questions a booking of this service answers (its own and the business-wide ones), in form order; archived ones are left out. Public, like the service."
+  bookingFields: [BookingField!]!
+}
+
+extend type Reservation {
+  "The booking's answers to the business's questions, in form order: staff of the business, or the reservation's own customer token."
+  answers: [BookingAnswer!]!
+}
+
+extend type Query {
+  "The business's booking fields: of one service with the business-wide ones, or with serviceId null all of them; archived ones only when asked."
+  bookingFields(
+    "Only the fields asked for this service; null for every field of the business."
+    serviceId: UUID
+    "True includes archived fields."
+    includeArchived: Boolean = false
+  ): [BookingField!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+extend type Mutation {
+  "Adds a booking field. Every bad field is its own BAD_USER_INPUT error; NOT_FOUND for an unknown serviceId; CONFLICT when the key is taken."
+  createBookingField(
+    "The definition."
+    input: BookingFieldInput!
+  ): BookingField! @hasRole(roles: [OWNER, ADMIN])
+  "Changes a booking field; past answers keep the question as it was asked. NOT_FOUND when absent."
+  updateBookingField(
+    "The field's id."
+    id: UUID!
+    "The changes."
+    input: BookingFieldInput!
+  ): BookingField! @hasRole(roles: [OWNER, ADMIN])
+  "Sets the form order: the fields given take positions 0, 1, 2, … in that order (others keep theirs). NOT_FOUND (field ids.<i>) for an unknown or archived id, and nothing changes."
+  reorderBookingFields(
+    "Active booking field ids, in the new order (1 to 500)."
+    ids: [UUID!]!
+  ): [BookingField!]! @hasRole(roles: [OWNER, ADMIN])
+  "Stops asking a booking field; its past answers stay, and its key is free again. NOT_FOUND when absent."
+  archiveBookingField(
+    "The field's id."
+    id: UUID!
+  ): BookingField! @hasRole(roles: [OWNER, ADMIN])
+}
+`, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"A UUID (RFC 9562), written in its canonical lower-case 8-4-4-4-12 hex form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A malformed value is rejected (BAD_USER_INPUT)."
 scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
 "An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC. A malformed value is rejected (BAD_USER_INPUT)."
@@ -4245,6 +5003,158 @@ type Health {
   status: String!
   "True when the request carried a valid access token."
   authenticated: Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/customers.graphqls", Input: `# A business's customers: one record per person, matched on every booking by normalised e-mail,
+# then phone, within the business only (services/customers).
+
+extend type Customer {
+  "The customer record's id (a UUID). The same customer's reservations share it; customer(id:) reads the record."
+  id: ID!
+  "The customer's preferred language, a BCP 47 tag such as pl-PL; null when not known. Staff only (FORBIDDEN otherwise)."
+  locale: String @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's notes about the customer, never shown to the customer; null when none. Staff only."
+  notes: String @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's labels for the customer (e.g. VIP), in the order given. Staff only."
+  tags: [String!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The marketing consents the customer gave, with when. Staff only."
+  consents: CustomerConsents! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Totals of the customer's reservations and payments. Staff only."
+  stats: CustomerStats! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The customer's reservations, the latest start first, a page at a time. Staff only."
+  visits(
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100; not together with first."
+    last: Int
+    "The startCursor of the next page, to page backward."
+    before: String
+  ): ReservationConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "When the record was created (UTC): the customer's first booking, or the merged records' earliest. Staff only."
+  createdAt: Time! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "When the record last changed (UTC). Staff only."
+  updatedAt: Time! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+"Marketing consents of a customer."
+type CustomerConsents {
+  "Whether the customer agreed to marketing e-mail."
+  marketingEmail: Boolean!
+  "When that consent was given (UTC); null while not given."
+  marketingEmailAt: Time
+  "Whether the customer agreed to marketing text messages."
+  marketingSms: Boolean!
+  "When that consent was given (UTC); null while not given."
+  marketingSmsAt: Time
+}
+
+"Totals of a customer's reservations and of their payments."
+type CustomerStats {
+  "Every reservation of the customer, whatever its status."
+  visitCount: Int!
+  "Reservations marked COMPLETED."
+  completedCount: Int!
+  "Reservations marked NO_SHOW."
+  noShowCount: Int!
+  "Reservations CANCELLED (by the customer or the business)."
+  cancelledCount: Int!
+  "Money received online for the customer's reservations (payments that settled), in the business's currency (minor units). Payments marked paid by hand (markReservationPaid) are not counted."
+  amountPaid: Money!
+  "Money refunded of those payments, in the business's currency (minor units)."
+  amountRefunded: Money!
+  "The earliest start (UTC) of a reservation that took or will take place (CONFIRMED or COMPLETED); null when none."
+  firstVisitAt: Time
+  "The latest start (UTC) of such a reservation; null when none."
+  lastVisitAt: Time
+}
+
+"A customer in a page of customers."
+type CustomerEdge {
+  "Opaque cursor of this customer (pass it as after)."
+  cursor: String!
+  "The customer."
+  node: Customer!
+}
+
+"A page of customers."
+type CustomerConnection {
+  "The customers of this page."
+  edges: [CustomerEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many customers match the search, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"Changes to a customer's consents; fields left out stay as they are."
+input CustomerConsentsInput {
+  "True records the consent as given now (kept with its first date when already given); false withdraws it."
+  marketingEmail: Boolean
+  "True records the consent as given now (kept with its first date when already given); false withdraws it."
+  marketingSms: Boolean
+}
+
+"Changes to a customer record; fields left out stay as they are. The reservations' own name, e-mail and phone (as typed at booking) never change."
+input CustomerUpdateInput {
+  "The name, not blank, at most 200 characters."
+  name: String
+  "The e-mail address (must be valid). CONFLICT when another customer of the business has it: merge the two instead."
+  email: String
+  "The phone number (6 to 15 digits, with spaces, dashes, parentheses and a leading + allowed); an empty string removes it."
+  phone: String
+  "A BCP 47 tag such as pl-PL; an empty string removes it."
+  locale: String
+  "The business's notes, at most 5000 characters; an empty string removes them."
+  notes: String
+  "Replaces the tags: at most 50, each at most 50 characters; blanks and repeats (ignoring case) are dropped."
+  tags: [String!]
+  "Changes to the marketing consents."
+  consents: CustomerConsentsInput
+}
+
+extend input ReservationFilter {
+  "Only this customer's reservations (Customer.id)."
+  customerId: UUID
+}
+
+extend type Query {
+  "The business's customers by name, a page at a time. search matches any part of the name or e-mail (ignoring case) or the digits of the phone."
+  customers(
+    "Text to look for in the name, e-mail or phone; at most 200 characters. Null or empty lists everyone."
+    search: String
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100; not together with first."
+    last: Int
+    "The startCursor of the next page, to page backward."
+    before: String
+  ): CustomerConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "One customer of the business; NOT_FOUND when absent or another business's."
+  customer(
+    "The customer's id (Customer.id)."
+    id: UUID!
+  ): Customer! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+extend type Mutation {
+  "Changes a customer record. Every bad field is its own BAD_USER_INPUT error (field input.<name>) and nothing changes; NOT_FOUND when absent or another business's; CONFLICT when the e-mail is another customer's."
+  updateCustomer(
+    "The customer's id."
+    id: UUID!
+    "The changes."
+    input: CustomerUpdateInput!
+  ): Customer! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Merges the customer mergeId into keepId, in one transaction: its reservations move to keepId, tags are united, notes joined, consents kept, and mergeId is deleted. Returns the kept customer. BAD_USER_INPUT when the two are one; NOT_FOUND when either is absent or another business's."
+  mergeCustomers(
+    "The customer that stays."
+    keepId: UUID!
+    "The customer folded into keepId and deleted."
+    mergeId: UUID!
+  ): Customer! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `"What an event is about."
@@ -5364,6 +6274,72 @@ func (ec *executionContext) childFields_BankTransferDetails(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type BankTransferDetails", field.Name)
 }
 
+func (ec *executionContext) childFields_BookingAnswer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_BookingAnswer_key(ctx, field)
+	case "type":
+		return ec.fieldContext_BookingAnswer_type(ctx, field)
+	case "label":
+		return ec.fieldContext_BookingAnswer_label(ctx, field)
+	case "value":
+		return ec.fieldContext_BookingAnswer_value(ctx, field)
+	case "values":
+		return ec.fieldContext_BookingAnswer_values(ctx, field)
+	case "valueLabels":
+		return ec.fieldContext_BookingAnswer_valueLabels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookingAnswer", field.Name)
+}
+
+func (ec *executionContext) childFields_BookingField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BookingField_id(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_BookingField_serviceId(ctx, field)
+	case "key":
+		return ec.fieldContext_BookingField_key(ctx, field)
+	case "type":
+		return ec.fieldContext_BookingField_type(ctx, field)
+	case "required":
+		return ec.fieldContext_BookingField_required(ctx, field)
+	case "position":
+		return ec.fieldContext_BookingField_position(ctx, field)
+	case "label":
+		return ec.fieldContext_BookingField_label(ctx, field)
+	case "help":
+		return ec.fieldContext_BookingField_help(ctx, field)
+	case "labels":
+		return ec.fieldContext_BookingField_labels(ctx, field)
+	case "helpTexts":
+		return ec.fieldContext_BookingField_helpTexts(ctx, field)
+	case "choices":
+		return ec.fieldContext_BookingField_choices(ctx, field)
+	case "maxLength":
+		return ec.fieldContext_BookingField_maxLength(ctx, field)
+	case "min":
+		return ec.fieldContext_BookingField_min(ctx, field)
+	case "max":
+		return ec.fieldContext_BookingField_max(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_BookingField_archivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookingField", field.Name)
+}
+
+func (ec *executionContext) childFields_BookingFieldChoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_BookingFieldChoice_key(ctx, field)
+	case "label":
+		return ec.fieldContext_BookingFieldChoice_label(ctx, field)
+	case "labels":
+		return ec.fieldContext_BookingFieldChoice_labels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookingFieldChoice", field.Name)
+}
+
 func (ec *executionContext) childFields_BookingSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "timeZone":
@@ -5462,8 +6438,84 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_email(ctx, field)
 	case "phone":
 		return ec.fieldContext_Customer_phone(ctx, field)
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	case "locale":
+		return ec.fieldContext_Customer_locale(ctx, field)
+	case "notes":
+		return ec.fieldContext_Customer_notes(ctx, field)
+	case "tags":
+		return ec.fieldContext_Customer_tags(ctx, field)
+	case "consents":
+		return ec.fieldContext_Customer_consents(ctx, field)
+	case "stats":
+		return ec.fieldContext_Customer_stats(ctx, field)
+	case "visits":
+		return ec.fieldContext_Customer_visits(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Customer_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConsents(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "marketingEmail":
+		return ec.fieldContext_CustomerConsents_marketingEmail(ctx, field)
+	case "marketingEmailAt":
+		return ec.fieldContext_CustomerConsents_marketingEmailAt(ctx, field)
+	case "marketingSms":
+		return ec.fieldContext_CustomerConsents_marketingSms(ctx, field)
+	case "marketingSmsAt":
+		return ec.fieldContext_CustomerConsents_marketingSmsAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConsents", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "visitCount":
+		return ec.fieldContext_CustomerStats_visitCount(ctx, field)
+	case "completedCount":
+		return ec.fieldContext_CustomerStats_completedCount(ctx, field)
+	case "noShowCount":
+		return ec.fieldContext_CustomerStats_noShowCount(ctx, field)
+	case "cancelledCount":
+		return ec.fieldContext_CustomerStats_cancelledCount(ctx, field)
+	case "amountPaid":
+		return ec.fieldContext_CustomerStats_amountPaid(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_CustomerStats_amountRefunded(ctx, field)
+	case "firstVisitAt":
+		return ec.fieldContext_CustomerStats_firstVisitAt(ctx, field)
+	case "lastVisitAt":
+		return ec.fieldContext_CustomerStats_lastVisitAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerStats", field.Name)
 }
 
 func (ec *executionContext) childFields_FreeStaffMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5566,6 +6618,16 @@ func (ec *executionContext) childFields_InviteStaffPayload(ctx context.Context, 
 		return ec.fieldContext_InviteStaffPayload_token(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InviteStaffPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pl":
+		return ec.fieldContext_LocalizedText_pl(ctx, field)
+	case "en":
+		return ec.fieldContext_LocalizedText_en(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LocalizedText", field.Name)
 }
 
 func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5920,6 +6982,8 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_refundIfCancelledNow(ctx, field)
 	case "feeIfCancelledNow":
 		return ec.fieldContext_Reservation_feeIfCancelledNow(ctx, field)
+	case "answers":
+		return ec.fieldContext_Reservation_answers(ctx, field)
 	case "payments":
 		return ec.fieldContext_Reservation_payments(ctx, field)
 	}
@@ -6026,6 +7090,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_cancellationRules(ctx, field)
 	case "overridesCancellationRules":
 		return ec.fieldContext_Service_overridesCancellationRules(ctx, field)
+	case "bookingFields":
+		return ec.fieldContext_Service_bookingFields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
@@ -6290,6 +7356,44 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6315,6 +7419,20 @@ func (ec *executionContext) field_Mutation_addTimeOff_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveBookingField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6423,6 +7541,20 @@ func (ec *executionContext) field_Mutation_confirmReservation_args(ctx context.C
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createBookingField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BookingFieldInput, error) {
+			return ec.unmarshalNBookingFieldInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6598,6 +7730,28 @@ func (ec *executionContext) field_Mutation_markReservationPaid_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keepId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mergeId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mergeId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6673,6 +7827,20 @@ func (ec *executionContext) field_Mutation_removeTimeOff_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorderBookingFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -6770,6 +7938,28 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateBookingField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BookingFieldInput, error) {
+			return ec.unmarshalNBookingFieldInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateBookingSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6781,6 +7971,28 @@ func (ec *executionContext) field_Mutation_updateBookingSettings_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerUpdateInput, error) {
+			return ec.unmarshalNCustomerUpdateInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -6946,6 +8158,28 @@ func (ec *executionContext) field_Query_availability_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_bookingFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_business_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6957,6 +8191,66 @@ func (ec *executionContext) field_Query_business_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["slug"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -8256,6 +9550,594 @@ func (ec *executionContext) fieldContext_BankTransferDetails_titleTemplate(_ con
 	return graphql.NewScalarFieldContext("BankTransferDetails", field, false, false, "String")
 }
 
+func (ec *executionContext) _BookingAnswer_key(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingAnswer_type(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.BookingFieldType) graphql.Marshaler {
+			return ec.marshalNBookingFieldType2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, false, false, "BookingFieldType")
+}
+
+func (ec *executionContext) _BookingAnswer_label(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingAnswer().Label(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, true, true, "String")
+}
+
+func (ec *executionContext) _BookingAnswer_value(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingAnswer_values(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChoiceKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingAnswer_valueLabels(ctx context.Context, field graphql.CollectedField, obj *models.ReservationAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingAnswer_valueLabels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingAnswer().ValueLabels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingAnswer_valueLabels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingAnswer", field, true, true, "String")
+}
+
+func (ec *executionContext) _BookingField_id(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _BookingField_serviceId(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _BookingField_key(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingField_type(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.BookingFieldType) graphql.Marshaler {
+			return ec.marshalNBookingFieldType2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "BookingFieldType")
+}
+
+func (ec *executionContext) _BookingField_required(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BookingField_position(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookingField_label(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingField().Label(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, true, true, "String")
+}
+
+func (ec *executionContext) _BookingField_help(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_help(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingField().Help(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_help(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, true, true, "String")
+}
+
+func (ec *executionContext) _BookingField_labels(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_labels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingField().Labels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LocalizedText) graphql.Marshaler {
+			return ec.marshalNLocalizedText2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedText(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalizedText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookingField_helpTexts(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_helpTexts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingField().HelpTexts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LocalizedText) graphql.Marshaler {
+			return ec.marshalNLocalizedText2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedText(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_helpTexts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalizedText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookingField_choices(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_choices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingField().Choices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BookingFieldChoice) graphql.Marshaler {
+			return ec.marshalNBookingFieldChoice2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_choices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingFieldChoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookingField_maxLength(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_maxLength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_maxLength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookingField_min(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BookingField_max(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BookingField_archivedAt(ctx context.Context, field graphql.CollectedField, obj *models.BookingField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingField_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingField_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingField", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BookingFieldChoice_key(ctx context.Context, field graphql.CollectedField, obj *model.BookingFieldChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingFieldChoice_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingFieldChoice_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingFieldChoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingFieldChoice_label(ctx context.Context, field graphql.CollectedField, obj *model.BookingFieldChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingFieldChoice_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingFieldChoice_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingFieldChoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingFieldChoice_labels(ctx context.Context, field graphql.CollectedField, obj *model.BookingFieldChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingFieldChoice_labels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Labels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LocalizedText) graphql.Marshaler {
+			return ec.marshalNLocalizedText2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedText(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingFieldChoice_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingFieldChoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalizedText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BookingSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9129,6 +11011,832 @@ func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
 }
 
+func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Customer_locale(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Locale(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
+}
+
+func (ec *executionContext) _Customer_notes(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Notes(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
+}
+
+func (ec *executionContext) _Customer_tags(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Tags(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
+}
+
+func (ec *executionContext) _Customer_consents(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Consents(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.CustomerConsents
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CustomerConsents
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConsents) graphql.Marshaler {
+			return ec.marshalNCustomerConsents2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConsents(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_consents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConsents(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_stats(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Stats(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.CustomerStats
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.CustomerStats
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CustomerStats) graphql.Marshaler {
+			return ec.marshalNCustomerStats2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomerStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_visits(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Visits(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.ReservationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ReservationConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationConnection) graphql.Marshaler {
+			return ec.marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_visits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_visits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CreatedAt(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Customer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().UpdatedAt(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
+			return ec.marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerConsents_marketingEmail(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsents) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsents_marketingEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketingEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsents_marketingEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConsents", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerConsents_marketingEmailAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsents) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsents_marketingEmailAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketingEmailAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsents_marketingEmailAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConsents", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerConsents_marketingSms(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsents) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsents_marketingSms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketingSms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsents_marketingSms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConsents", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerConsents_marketingSmsAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsents) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsents_marketingSmsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketingSmsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsents_marketingSmsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConsents", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStats_visitCount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_visitCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_visitCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerStats_completedCount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_completedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_completedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerStats_noShowCount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_noShowCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoShowCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_noShowCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerStats_cancelledCount(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_cancelledCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_cancelledCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerStats_amountPaid(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_amountPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paid(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_amountPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStats_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStats_firstVisitAt(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_firstVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstVisitAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_firstVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerStats_lastVisitAt(ctx context.Context, field graphql.CollectedField, obj *models.CustomerStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_lastVisitAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastVisitAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_lastVisitAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStats", field, false, false, "Time")
+}
+
 func (ec *executionContext) _FreeStaffMember_staffMember(ctx context.Context, field graphql.CollectedField, obj *booking.FreeStaff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9913,6 +12621,52 @@ func (ec *executionContext) _InviteStaffPayload_token(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_InviteStaffPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InviteStaffPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LocalizedText_pl(ctx context.Context, field graphql.CollectedField, obj *model.LocalizedText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalizedText_pl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pl, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LocalizedText_pl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalizedText", field, false, false, "String")
+}
+
+func (ec *executionContext) _LocalizedText_en(ctx context.Context, field graphql.CollectedField, obj *model.LocalizedText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocalizedText_en(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.En, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LocalizedText_en(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocalizedText", field, false, false, "String")
 }
 
 func (ec *executionContext) _Me_user(ctx context.Context, field graphql.CollectedField, obj *tenancy.Me) (ret graphql.Marshaler) {
@@ -11349,6 +14103,378 @@ func (ec *executionContext) fieldContext_Mutation_removeTimeOff(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeTimeOff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBookingField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBookingField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBookingField(ctx, fc.Args["input"].(model.BookingFieldInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.BookingField
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.BookingField
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBookingField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBookingField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBookingField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBookingField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBookingField(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.BookingFieldInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.BookingField
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.BookingField
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBookingField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBookingField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorderBookingFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorderBookingFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReorderBookingFields(ctx, fc.Args["ids"].([]uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal []*models.BookingField
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*models.BookingField
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorderBookingFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorderBookingFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveBookingField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveBookingField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveBookingField(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.BookingField
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.BookingField
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveBookingField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveBookingField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomer(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.CustomerUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Customer
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["keepId"].(uuid.UUID), fc.Args["mergeId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *models.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Customer
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14453,6 +17579,192 @@ func (ec *executionContext) fieldContext_Query_bookingSettings(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_bookingFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bookingFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BookingFields(ctx, fc.Args["serviceId"].(*uuid.UUID), fc.Args["includeArchived"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal []*models.BookingField
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*models.BookingField
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bookingFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bookingFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Customer(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Customer
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_paymentMethods(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16396,6 +19708,38 @@ func (ec *executionContext) fieldContext_Reservation_feeIfCancelledNow(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _Reservation_answers(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_answers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().Answers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.ReservationAnswer) graphql.Marshaler {
+			return ec.marshalNBookingAnswer2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationAnswerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_answers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingAnswer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Reservation_payments(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17280,6 +20624,38 @@ func (ec *executionContext) _Service_overridesCancellationRules(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_Service_overridesCancellationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Service_bookingFields(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_bookingFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().BookingFields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.BookingField) graphql.Marshaler {
+			return ec.marshalNBookingField2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_bookingFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingField(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
@@ -19662,6 +23038,230 @@ func UnmarshalAcceptInvitationInput(ctx context.Context, raw any) (model.AcceptI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBookingAnswerInput(ctx context.Context, obj any) (model.BookingAnswerInput, error) {
+	var it model.BookingAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "value", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBookingAnswerInput unmarshals raw into the BookingAnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBookingAnswerInput(ctx context.Context, raw any) (model.BookingAnswerInput, error) {
+	var out model.BookingAnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BookingAnswerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBookingFieldChoiceInput(ctx context.Context, obj any) (model.BookingFieldChoiceInput, error) {
+	var it model.BookingFieldChoiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "label"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNLocalizedTextInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBookingFieldChoiceInput unmarshals raw into the BookingFieldChoiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBookingFieldChoiceInput(ctx context.Context, raw any) (model.BookingFieldChoiceInput, error) {
+	var out model.BookingFieldChoiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BookingFieldChoiceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBookingFieldInput(ctx context.Context, obj any) (model.BookingFieldInput, error) {
+	var it model.BookingFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serviceId", "key", "type", "required", "position", "label", "help", "choices", "maxLength", "min", "max", "clearLimits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOBookingFieldType2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "help":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("help"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedTextInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Help = data
+		case "choices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("choices"))
+			data, err := ec.unmarshalOBookingFieldChoiceInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Choices = data
+		case "maxLength":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxLength"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxLength = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "clearLimits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearLimits"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearLimits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBookingFieldInput unmarshals raw into the BookingFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBookingFieldInput(ctx context.Context, raw any) (model.BookingFieldInput, error) {
+	var out model.BookingFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BookingFieldInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Context, obj any) (model.BookingSettingsInput, error) {
 	var it model.BookingSettingsInput
 	if obj == nil {
@@ -19890,7 +23490,7 @@ func (ec *executionContext) unmarshalInputCreateReservationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"tenantSlug", "serviceId", "staffMemberId", "startsAt", "customer", "note", "idempotencyKey"}
+	fieldsInOrder := [...]string{"tenantSlug", "serviceId", "staffMemberId", "startsAt", "customer", "note", "idempotencyKey", "answers"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19946,6 +23546,13 @@ func (ec *executionContext) unmarshalInputCreateReservationInput(ctx context.Con
 				return it, err
 			}
 			it.IdempotencyKey = data
+		case "answers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answers"))
+			data, err := ec.unmarshalOBookingAnswerInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answers = data
 		}
 	}
 	return it, nil
@@ -19960,6 +23567,55 @@ func (ec *executionContext) unmarshalInputCreateReservationInput(ctx context.Con
 func UnmarshalCreateReservationInput(ctx context.Context, raw any) (model.CreateReservationInput, error) {
 	var out model.CreateReservationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateReservationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerConsentsInput(ctx context.Context, obj any) (model.CustomerConsentsInput, error) {
+	var it model.CustomerConsentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"marketingEmail", "marketingSms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "marketingEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketingEmail"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketingEmail = data
+		case "marketingSms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketingSms"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketingSms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerConsentsInput unmarshals raw into the CustomerConsentsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerConsentsInput(ctx context.Context, raw any) (model.CustomerConsentsInput, error) {
+	var out model.CustomerConsentsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerConsentsInput", raw, &out)
 	return out, err
 }
 
@@ -20016,6 +23672,90 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 func UnmarshalCustomerInput(ctx context.Context, raw any) (model.CustomerInput, error) {
 	var out model.CustomerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Context, obj any) (model.CustomerUpdateInput, error) {
+	var it model.CustomerUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "phone", "locale", "notes", "tags", "consents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "consents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consents"))
+			data, err := ec.unmarshalOCustomerConsentsInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConsentsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consents = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerUpdateInput unmarshals raw into the CustomerUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerUpdateInput(ctx context.Context, raw any) (model.CustomerUpdateInput, error) {
+	var out model.CustomerUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -20240,6 +23980,55 @@ func (ec *executionContext) unmarshalInputInviteStaffInput(ctx context.Context, 
 func UnmarshalInviteStaffInput(ctx context.Context, raw any) (model.InviteStaffInput, error) {
 	var out model.InviteStaffInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteStaffInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLocalizedTextInput(ctx context.Context, obj any) (model.LocalizedTextInput, error) {
+	var it model.LocalizedTextInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pl", "en"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pl = data
+		case "en":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("en"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.En = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLocalizedTextInput unmarshals raw into the LocalizedTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLocalizedTextInput(ctx context.Context, raw any) (model.LocalizedTextInput, error) {
+	var out model.LocalizedTextInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocalizedTextInput", raw, &out)
 	return out, err
 }
 
@@ -20653,7 +24442,7 @@ func (ec *executionContext) unmarshalInputReservationFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"from", "to", "statuses", "paymentStatuses", "staffMemberId", "serviceId", "search"}
+	fieldsInOrder := [...]string{"from", "to", "statuses", "paymentStatuses", "staffMemberId", "serviceId", "search", "customerId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20709,6 +24498,13 @@ func (ec *executionContext) unmarshalInputReservationFilter(ctx context.Context,
 				return it, err
 			}
 			it.Search = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
 		}
 	}
 	return it, nil
@@ -21455,6 +25251,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Invitation(ctx, sel, obj)
+	case models.Customer:
+		return ec._Customer(ctx, sel, &obj)
+	case *models.Customer:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Customer(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -21732,6 +25535,217 @@ func (ec *executionContext) _BankTransferDetails(ctx context.Context, sel ast.Se
 		case "titleTemplate":
 			out.Values[i] = ec._BankTransferDetails_titleTemplate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookingAnswerImplementors = []string{"BookingAnswer"}
+
+func (ec *executionContext) _BookingAnswer(ctx context.Context, sel ast.SelectionSet, obj *models.ReservationAnswer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookingAnswerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookingAnswer")
+		case "key":
+			out.Values[i] = ec._BookingAnswer_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._BookingAnswer_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingAnswer_label(ctx, field, obj)
+				})
+		case "value":
+			out.Values[i] = ec._BookingAnswer_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "values":
+			out.Values[i] = ec._BookingAnswer_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "valueLabels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingAnswer_valueLabels(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookingFieldImplementors = []string{"BookingField"}
+
+func (ec *executionContext) _BookingField(ctx context.Context, sel ast.SelectionSet, obj *models.BookingField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookingFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookingField")
+		case "id":
+			out.Values[i] = ec._BookingField_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serviceId":
+			out.Values[i] = ec._BookingField_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._BookingField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._BookingField_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "required":
+			out.Values[i] = ec._BookingField_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._BookingField_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingField_label(ctx, field, obj)
+				})
+		case "help":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingField_help(ctx, field, obj)
+				})
+		case "labels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingField_labels(ctx, field, obj)
+				})
+		case "helpTexts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingField_helpTexts(ctx, field, obj)
+				})
+		case "choices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingField_choices(ctx, field, obj)
+				})
+		case "maxLength":
+			out.Values[i] = ec._BookingField_maxLength(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "min":
+			out.Values[i] = ec._BookingField_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "max":
+			out.Values[i] = ec._BookingField_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._BookingField_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookingFieldChoiceImplementors = []string{"BookingFieldChoice"}
+
+func (ec *executionContext) _BookingFieldChoice(ctx context.Context, sel ast.SelectionSet, obj *model.BookingFieldChoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookingFieldChoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookingFieldChoice")
+		case "key":
+			out.Values[i] = ec._BookingFieldChoice_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._BookingFieldChoice_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "labels":
+			out.Values[i] = ec._BookingFieldChoice_labels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -22031,7 +26045,7 @@ func (ec *executionContext) _CreateReservationPayload(ctx context.Context, sel a
 	return out
 }
 
-var customerImplementors = []string{"Customer"}
+var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *models.Customer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
@@ -22058,6 +26072,257 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_phone(ctx, field, obj)
 				})
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_id(ctx, field, obj)
+				})
+		case "locale":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_locale(ctx, field, obj)
+				})
+		case "notes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_notes(ctx, field, obj)
+				})
+		case "tags":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_tags(ctx, field, obj)
+				})
+		case "consents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_consents(ctx, field, obj)
+				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_stats(ctx, field, obj)
+				})
+		case "visits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_visits(ctx, field, obj)
+				})
+		case "createdAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_createdAt(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_updatedAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerConnectionImplementors = []string{"CustomerConnection"}
+
+func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConnection")
+		case "edges":
+			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CustomerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerConsentsImplementors = []string{"CustomerConsents"}
+
+func (ec *executionContext) _CustomerConsents(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConsents) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConsentsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConsents")
+		case "marketingEmail":
+			out.Values[i] = ec._CustomerConsents_marketingEmail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketingEmailAt":
+			out.Values[i] = ec._CustomerConsents_marketingEmailAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "marketingSms":
+			out.Values[i] = ec._CustomerConsents_marketingSms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketingSmsAt":
+			out.Values[i] = ec._CustomerConsents_marketingSmsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerEdgeImplementors = []string{"CustomerEdge"}
+
+func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerEdge")
+		case "cursor":
+			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerStatsImplementors = []string{"CustomerStats"}
+
+func (ec *executionContext) _CustomerStats(ctx context.Context, sel ast.SelectionSet, obj *models.CustomerStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerStats")
+		case "visitCount":
+			out.Values[i] = ec._CustomerStats_visitCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completedCount":
+			out.Values[i] = ec._CustomerStats_completedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noShowCount":
+			out.Values[i] = ec._CustomerStats_noShowCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelledCount":
+			out.Values[i] = ec._CustomerStats_cancelledCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountPaid":
+			out.Values[i] = ec._CustomerStats_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountRefunded":
+			out.Values[i] = ec._CustomerStats_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstVisitAt":
+			out.Values[i] = ec._CustomerStats_firstVisitAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastVisitAt":
+			out.Values[i] = ec._CustomerStats_lastVisitAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22398,6 +26663,44 @@ func (ec *executionContext) _InviteStaffPayload(ctx context.Context, sel ast.Sel
 		case "token":
 			out.Values[i] = ec._InviteStaffPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var localizedTextImplementors = []string{"LocalizedText"}
+
+func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.SelectionSet, obj *model.LocalizedText) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, localizedTextImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LocalizedText")
+		case "pl":
+			out.Values[i] = ec._LocalizedText_pl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "en":
+			out.Values[i] = ec._LocalizedText_en(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22799,6 +27102,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeTimeOff":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeTimeOff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBookingField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBookingField(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBookingField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBookingField(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorderBookingFields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorderBookingFields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveBookingField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveBookingField(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeCustomers(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -23647,6 +27992,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_bookingSettings(ctx, field)
 				})
+		case "bookingFields":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bookingFields(ctx, field)
+				})
+		case "customers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customers(ctx, field)
+				})
+		case "customer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customer(ctx, field)
+				})
 		case "paymentMethods":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -24081,6 +28444,12 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reservation_feeIfCancelledNow(ctx, field, obj)
 				})
+		case "answers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_answers(ctx, field, obj)
+				})
 		case "payments":
 			out.Values[i] = ec._Reservation_payments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24430,6 +28799,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_overridesCancellationRules(ctx, field, obj)
+				})
+		case "bookingFields":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_bookingFields(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25364,6 +29739,103 @@ func (ec *executionContext) marshalNAvailableSlot2ᚖgithubᚗcomᚋslotpayᚋsl
 	return ec._AvailableSlot(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNBookingAnswer2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationAnswerᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ReservationAnswer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookingAnswer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationAnswer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookingAnswer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservationAnswer(ctx context.Context, sel ast.SelectionSet, v *models.ReservationAnswer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookingAnswer!")
+		return graphql.Null
+	}
+	return ec._BookingAnswer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBookingAnswerInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingAnswerInput(ctx context.Context, v any) (*model.BookingAnswerInput, error) {
+	res, err := ec.unmarshalInputBookingAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBookingField2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.BookingField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookingField2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookingField2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingField(ctx context.Context, sel ast.SelectionSet, v *models.BookingField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookingField!")
+		return graphql.Null
+	}
+	return ec._BookingField(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBookingFieldChoice2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BookingFieldChoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookingFieldChoice2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookingFieldChoice2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoice(ctx context.Context, sel ast.SelectionSet, v *model.BookingFieldChoice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookingFieldChoice!")
+		return graphql.Null
+	}
+	return ec._BookingFieldChoice(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBookingFieldChoiceInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceInput(ctx context.Context, v any) (*model.BookingFieldChoiceInput, error) {
+	res, err := ec.unmarshalInputBookingFieldChoiceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBookingFieldInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldInput(ctx context.Context, v any) (model.BookingFieldInput, error) {
+	res, err := ec.unmarshalInputBookingFieldInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBookingFieldType2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx context.Context, v any) (models.BookingFieldType, error) {
+	var res models.BookingFieldType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBookingFieldType2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx context.Context, sel ast.SelectionSet, v models.BookingFieldType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNBookingSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingSettings(ctx context.Context, sel ast.SelectionSet, v *models.BookingSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BookingSettings!")
@@ -25443,9 +29915,70 @@ func (ec *executionContext) marshalNCustomer2githubᚗcomᚋslotpayᚋslotpayᚋ
 	return ec._Customer(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Customer!")
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerConnection!")
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConsents2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConsents(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConsents) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerConsents!")
+		return graphql.Null
+	}
+	return ec._CustomerConsents(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *model.CustomerEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerEdge!")
+		return graphql.Null
+	}
+	return ec._CustomerEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
 	res, err := ec.unmarshalInputCustomerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerStats2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomerStats(ctx context.Context, sel ast.SelectionSet, v *models.CustomerStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerStats!")
+		return graphql.Null
+	}
+	return ec._CustomerStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerUpdateInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerUpdateInput(ctx context.Context, v any) (model.CustomerUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDate2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDate(ctx context.Context, v any) (models.Date, error) {
@@ -25692,6 +30225,19 @@ func (ec *executionContext) unmarshalNLiveEventKind2githubᚗcomᚋslotpayᚋslo
 
 func (ec *executionContext) marshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx context.Context, sel ast.SelectionSet, v model.LiveEventKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNLocalizedText2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedText(ctx context.Context, sel ast.SelectionSet, v *model.LocalizedText) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LocalizedText!")
+		return graphql.Null
+	}
+	return ec._LocalizedText(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLocalizedTextInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedTextInput(ctx context.Context, v any) (*model.LocalizedTextInput, error) {
+	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNLogInInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLogInInput(ctx context.Context, v any) (model.LogInInput, error) {
@@ -26572,6 +31118,35 @@ func (ec *executionContext) marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx
 	return res
 }
 
+func (ec *executionContext) unmarshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNUpdateMemberRoleInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐUpdateMemberRoleInput(ctx context.Context, v any) (model.UpdateMemberRoleInput, error) {
 	res, err := ec.unmarshalInputUpdateMemberRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26796,6 +31371,56 @@ func (ec *executionContext) marshalOBankTransferDetails2ᚖgithubᚗcomᚋslotpa
 	return ec._BankTransferDetails(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOBookingAnswerInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingAnswerInputᚄ(ctx context.Context, v any) ([]*model.BookingAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.BookingAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBookingAnswerInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBookingFieldChoiceInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceInputᚄ(ctx context.Context, v any) ([]*model.BookingFieldChoiceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.BookingFieldChoiceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBookingFieldChoiceInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐBookingFieldChoiceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBookingFieldType2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx context.Context, v any) (*models.BookingFieldType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.BookingFieldType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBookingFieldType2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐBookingFieldType(ctx context.Context, sel ast.SelectionSet, v *models.BookingFieldType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26882,6 +31507,14 @@ func (ec *executionContext) marshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋsl
 	return v
 }
 
+func (ec *executionContext) unmarshalOCustomerConsentsInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCustomerConsentsInput(ctx context.Context, v any) (*model.CustomerConsentsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerConsentsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODepositKind2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐDepositKind(ctx context.Context, v any) (*models.DepositKind, error) {
 	if v == nil {
 		return nil, nil
@@ -26896,6 +31529,23 @@ func (ec *executionContext) marshalODepositKind2ᚖgithubᚗcomᚋslotpayᚋslot
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, v any) (*model.ImojeEnvironment, error) {
@@ -26953,6 +31603,14 @@ func (ec *executionContext) marshalOLateCancellationFee2ᚖgithubᚗcomᚋslotpa
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOLocalizedTextInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLocalizedTextInput(ctx context.Context, v any) (*model.LocalizedTextInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOMembershipOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMembershipOrder(ctx context.Context, v any) (*model.MembershipOrder, error) {
@@ -27349,6 +32007,41 @@ func (ec *executionContext) unmarshalOReservationsChangedFilter2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputReservationsChangedFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -76,6 +76,62 @@ type BankTransferDetails struct {
 	TitleTemplate *string `json:"titleTemplate,omitempty"`
 }
 
+// An answer to a booking field.
+type BookingAnswerInput struct {
+	// The field's key (BookingField.key).
+	Key string `json:"key"`
+	// The answer for every type but MULTI_CHOICE: a text, a number, true/false, a date YYYY-MM-DD, or the chosen option's key.
+	Value *string `json:"value,omitempty"`
+	// MULTI_CHOICE: the chosen options' keys.
+	Values []string `json:"values,omitempty"`
+}
+
+// An option of a choice field.
+type BookingFieldChoice struct {
+	// The option's key: what an answer sends.
+	Key string `json:"key"`
+	// The option's label in the request's language (Accept-Language, else the business's), or the other language when it has no translation.
+	Label string `json:"label"`
+	// The option's label in every language.
+	Labels *LocalizedText `json:"labels"`
+}
+
+// An option of a choice field.
+type BookingFieldChoiceInput struct {
+	// The option's key: 1 to 40 lower-case letters, digits or _, starting with a letter; unique in the field.
+	Key string `json:"key"`
+	// The option's label (at most 200 characters each).
+	Label *LocalizedTextInput `json:"label"`
+}
+
+// A booking field's definition: key, type and label are needed on creation; on update fields left out stay as they are.
+type BookingFieldInput struct {
+	// The service it is asked for; null (on creation) asks it for every service. Fixed once created.
+	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
+	// 1 to 40 lower-case letters, digits or _, starting with a letter; unique among the business's active fields (CONFLICT otherwise). Fixed once created.
+	Key *string `json:"key,omitempty"`
+	// The kind of answer.
+	Type *models.BookingFieldType `json:"type,omitempty"`
+	// Whether a booking must answer it (false by default).
+	Required *bool `json:"required,omitempty"`
+	// Its place in the form, 0 to 10000; after the last one when left out on creation.
+	Position *int `json:"position,omitempty"`
+	// The question (at most 200 characters each).
+	Label *LocalizedTextInput `json:"label,omitempty"`
+	// A hint below the question (at most 1000 characters each).
+	Help *LocalizedTextInput `json:"help,omitempty"`
+	// The options of a choice field (1 to 50, required for SINGLE_CHOICE and MULTI_CHOICE, refused for other types).
+	Choices []*BookingFieldChoiceInput `json:"choices,omitempty"`
+	// TEXT only: the longest answer accepted, 1 to 2000.
+	MaxLength *int `json:"maxLength,omitempty"`
+	// NUMBER only: the smallest answer accepted.
+	Min *float64 `json:"min,omitempty"`
+	// NUMBER only: the largest answer accepted (not below min).
+	Max *float64 `json:"max,omitempty"`
+	// True removes maxLength, min and max before applying those given.
+	ClearLimits *bool `json:"clearLimits,omitempty"`
+}
+
 // Changes to the booking rules; fields left out stay as they are.
 type BookingSettingsInput struct {
 	// See BookingSettings.minNoticeMinutes.
@@ -136,6 +192,46 @@ type CreateReservationInput struct {
 	Note *string `json:"note,omitempty"`
 	// A client-chosen key: retrying with it returns the same reservation instead of a second one.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Answers to the service's booking fields (Service.bookingFields). Each bad answer is its own BAD_USER_INPUT error (field input.answers.<i>.value, .values.<j> or .key; input.answers for a required field left out) with extensions.bookingField naming the field's key, and nothing is booked.
+	Answers []*BookingAnswerInput `json:"answers,omitempty"`
+}
+
+// A page of customers.
+type CustomerConnection struct {
+	// The customers of this page.
+	Edges []*CustomerEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many customers match the search, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// Marketing consents of a customer.
+type CustomerConsents struct {
+	// Whether the customer agreed to marketing e-mail.
+	MarketingEmail bool `json:"marketingEmail"`
+	// When that consent was given (UTC); null while not given.
+	MarketingEmailAt *time.Time `json:"marketingEmailAt,omitempty"`
+	// Whether the customer agreed to marketing text messages.
+	MarketingSms bool `json:"marketingSms"`
+	// When that consent was given (UTC); null while not given.
+	MarketingSmsAt *time.Time `json:"marketingSmsAt,omitempty"`
+}
+
+// Changes to a customer's consents; fields left out stay as they are.
+type CustomerConsentsInput struct {
+	// True records the consent as given now (kept with its first date when already given); false withdraws it.
+	MarketingEmail *bool `json:"marketingEmail,omitempty"`
+	// True records the consent as given now (kept with its first date when already given); false withdraws it.
+	MarketingSms *bool `json:"marketingSms,omitempty"`
+}
+
+// A customer in a page of customers.
+type CustomerEdge struct {
+	// Opaque cursor of this customer (pass it as after).
+	Cursor string `json:"cursor"`
+	// The customer.
+	Node *models.Customer `json:"node"`
 }
 
 // The person a booking is for.
@@ -146,6 +242,24 @@ type CustomerInput struct {
 	Email string `json:"email"`
 	// The customer's phone number; optional.
 	Phone *string `json:"phone,omitempty"`
+}
+
+// Changes to a customer record; fields left out stay as they are. The reservations' own name, e-mail and phone (as typed at booking) never change.
+type CustomerUpdateInput struct {
+	// The name, not blank, at most 200 characters.
+	Name *string `json:"name,omitempty"`
+	// The e-mail address (must be valid). CONFLICT when another customer of the business has it: merge the two instead.
+	Email *string `json:"email,omitempty"`
+	// The phone number (6 to 15 digits, with spaces, dashes, parentheses and a leading + allowed); an empty string removes it.
+	Phone *string `json:"phone,omitempty"`
+	// A BCP 47 tag such as pl-PL; an empty string removes it.
+	Locale *string `json:"locale,omitempty"`
+	// The business's notes, at most 5000 characters; an empty string removes them.
+	Notes *string `json:"notes,omitempty"`
+	// Replaces the tags: at most 50, each at most 50 characters; blanks and repeats (ignoring case) are dropped.
+	Tags []string `json:"tags,omitempty"`
+	// Changes to the marketing consents.
+	Consents *CustomerConsentsInput `json:"consents,omitempty"`
 }
 
 // The server's answer to health.
@@ -220,6 +334,22 @@ type InviteStaffInput struct {
 	Email string `json:"email"`
 	// The role to grant; not above the inviter's own (FORBIDDEN).
 	Role models.Role `json:"role"`
+}
+
+// A text in the languages slotpay speaks; null where it has no translation.
+type LocalizedText struct {
+	// Polish.
+	Pl *string `json:"pl,omitempty"`
+	// English.
+	En *string `json:"en,omitempty"`
+}
+
+// A text in the languages slotpay speaks; at least one of them where a text is required.
+type LocalizedTextInput struct {
+	// Polish.
+	Pl *string `json:"pl,omitempty"`
+	// English.
+	En *string `json:"en,omitempty"`
 }
 
 // Credentials for logIn.
@@ -453,6 +583,8 @@ type ReservationFilter struct {
 	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
 	// Matches the customer's name, e-mail or phone.
 	Search *string `json:"search,omitempty"`
+	// Only this customer's reservations (Customer.id).
+	CustomerID *uuid.UUID `json:"customerId,omitempty"`
 }
 
 // Narrows reservationsChanged; fields left out match everything.

@@ -57,7 +57,10 @@ type Error struct {
 	Params  map[string]int
 	// RetryAfter is, for RATE_LIMITED, how long the client must wait before trying again.
 	RetryAfter time.Duration
-	cause      error
+	// Details are further facts a client may act on, sent as extensions beside the code (e.g.
+	// "bookingField": the key of the custom booking field an answer is for).
+	Details map[string]string
+	cause   error
 }
 
 func (e *Error) Error() string {
@@ -97,6 +100,17 @@ func (e *Error) With(name string, value int) *Error {
 		c.Params[k] = v
 	}
 	c.Params[name] = value
+	return &c
+}
+
+// WithDetail returns a copy of e carrying a detail (an extension of its own, e.g. "bookingField").
+func (e *Error) WithDetail(name, value string) *Error {
+	c := *e
+	c.Details = make(map[string]string, len(e.Details)+1)
+	for k, v := range e.Details {
+		c.Details[k] = v
+	}
+	c.Details[name] = value
 	return &c
 }
 

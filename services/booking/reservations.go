@@ -14,6 +14,8 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/paging"
@@ -32,6 +34,8 @@ type CreateInput struct {
 	CustomerPhone  string
 	Note           string
 	IdempotencyKey string
+	// Answers to the business's own booking fields (services/bookingfields).
+	Answers []bookingfields.Answer
 }
 
 // Created is a new (or replayed) reservation with its customer access token.
@@ -63,6 +67,15 @@ func (in *CreateInput) requestHash() []byte {
 	field(in.CustomerEmail)
 	field(in.CustomerPhone)
 	field(in.Note)
+	for _, a := range in.Answers {
+		field(a.Key)
+		if a.Value != nil {
+			field("=" + *a.Value)
+		}
+		for _, v := range a.Values {
+			field("+" + v)
+		}
+	}
 	return h.Sum(nil)
 }
 
@@ -75,7 +88,7 @@ func (in *CreateInput) normalize() error {
 	problems.Add(err)
 	in.CustomerEmail, err = tenancy.NormalizeEmail(in.CustomerEmail, "customer.email")
 	problems.Add(err)
-	in.CustomerPhone, err = normalizePhone(in.CustomerPhone, "customer.phone")
+	in.CustomerPhone, err = customers.ValidatePhone(in.CustomerPhone, "customer.phone")
 	problems.Add(err)
 	in.Note, err = text(in.Note, "note", 2000)
 	problems.Add(err)
@@ -154,6 +167,10 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 			[]any{in.IdempotencyKey}, &existing)
 	}
 	queueBookingReads(tx, in.ServiceID, in.StaffMemberID, in.StartsAt, in.StartsAt, now, &reads)
+	var fields []models.BookingField
+	bookingfields.QueueActive(tx, in.ServiceID, &fields)
+	person := customers.Person{Name: in.CustomerName, Email: in.CustomerEmail, Phone: in.CustomerPhone}
+	lookup := customers.QueueCandidates(tx, person)
 	if err := tx.Send(); err != nil {
 		return nil, err
 	}
@@ -164,11 +181,21 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 		out.Reservation, out.Replayed = existing[0], true
 		return nil, errReplayed // nothing to write
 	}
+	var answers []models.ReservationAnswer
+	if len(reads.services) == 1 { // answers are checked against an existing service's fields
+		var err error
+		if answers, err = bookingfields.Validate(fields, in.Answers); err != nil {
+			return nil, err
+		}
+	}
 	r, svc, err := s.newReservation(&reads, in, tx.TenantID(), source, createdBy, hash, now)
 	if err != nil {
 		return nil, err
 	}
-	queueCreate(tx, r, svc, now)
+	link := lookup.Decide()
+	link.Queue(tx, person, now)
+	queueCreate(tx, r, svc, link, now)
+	bookingfields.QueueInsertAnswers(tx, r.ID, answers, now)
 	actor := HistoryActorCustomer
 	if createdBy != nil {
 		actor = createdBy.String()
@@ -407,6 +434,7 @@ type ReservationFilter struct {
 	PaymentStatuses []models.PaymentStatus
 	StaffMemberID   *uuid.UUID
 	ServiceID       *uuid.UUID
+	CustomerID      *uuid.UUID
 	// Search matches the customer's name, e-mail or phone (case-insensitive substring).
 	Search string
 }
@@ -471,6 +499,9 @@ func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f Reserva
 	}
 	if f.ServiceID != nil {
 		where.Where("service_id = ?", *f.ServiceID)
+	}
+	if f.CustomerID != nil {
+		where.Where("customer_id = ?", *f.CustomerID)
 	}
 	if search != "" {
 		like := "%" + escapeLike(strings.ToLower(search)) + "%"

@@ -7,11 +7,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 )
@@ -25,8 +25,9 @@ import (
 // makes concurrent bookers of one class meet on one row, whose capacity and blocked range follow the
 // service as it is now while it holds no seat — and insert the reservation on it. The claim takes
 // no seat: inserting the reservation does (the trigger), and that is where the database refuses an
-// overlap or a full class. r.OccupationID is set from the claim when the round trip has run.
-func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
+// overlap or a full class. The reservation links to the customer link names (created just before
+// by link.Queue when new). r.OccupationID and r.CustomerID are set when the round trip has run.
+func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, link customers.Link, now time.Time) {
 	blockedFrom := r.StartsAt.Add(-time.Duration(svc.BufferBeforeMinutes) * time.Minute)
 	blockedTo := r.EndsAt.Add(time.Duration(svc.BufferAfterMinutes) * time.Minute)
 	tx.Queue(`SELECT booking_expire_overlapping_holds($1, $2, $3, $4, $5)`, r.StaffMemberID, blockedFrom, blockedTo, now)
@@ -43,16 +44,18 @@ func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, no
 		QueryRow(func(row pgx.Row) error { return row.Scan(&r.OccupationID) })
 	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
 			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
-			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, deposit_amount)
-		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
+			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, deposit_amount, customer_id)
+		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			`+customers.CustomerIDSQL("$23", "$24")+`
 		FROM occupations o
-		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6`,
+		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6
+		RETURNING customer_id`,
 		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
 		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
-		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DepositAmount).
-		Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != 1 {
-				return fmt.Errorf("insert reservation: %d rows, want 1", tag.RowsAffected())
+		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DepositAmount, link.IDArg(), link.EmailNormalized).
+		QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&r.CustomerID); err != nil {
+				return fmt.Errorf("insert reservation: %w", err)
 			}
 			return nil
 		})

@@ -57,32 +57,6 @@ func int64In(v, lo, hi int64, field string) error {
 	return intIn(int(max(min(v, hi+1), lo-1)), int(lo), int(hi), field)
 }
 
-// normalizePhone accepts digits, spaces, dashes, dots, parentheses and a leading +.
-func normalizePhone(s, field string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
-		case r == '+' && i == 0:
-		default:
-			return "", apperr.Input(field, apperr.InvalidFormat, "phone number may contain only digits, spaces, dashes and a leading +")
-		}
-	}
-	if digits < 6 {
-		return "", apperr.Input(field, apperr.TooShort, "phone number must have 6 to 15 digits").With("min", 6)
-	}
-	if digits > 15 || len(s) > 32 {
-		return "", apperr.Input(field, apperr.TooLong, "phone number must have 6 to 15 digits").With("max", 15)
-	}
-	return s, nil
-}
-
 // uniqueIDs drops duplicates, keeping order.
 func uniqueIDs(ids []uuid.UUID) []uuid.UUID {
 	seen := make(map[uuid.UUID]bool, len(ids))

@@ -6,6 +6,8 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/i18n"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -31,6 +33,8 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		payments.ErrImojeUnavailable, payments.ErrImojeRefused, payments.ErrRefundTooLarge, payments.ErrNotRefundable,
 		payments.ErrCannotMarkPaid, payments.ErrNothingDue,
 		auth.ErrNotMember,
+		customers.ErrCustomerNotFound, customers.ErrEmailTaken, customers.ErrMergeWithItself,
+		bookingfields.ErrFieldNotFound, bookingfields.ErrServiceNotFound, bookingfields.ErrKeyTaken,
 	} {
 		generic := i18n.Message(i18n.Polish, apperr.New(e.Code, "a message without a translation"))
 		if got := i18n.Message(i18n.Polish, e); got == e.Message || got == generic {

@@ -17,6 +17,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -43,8 +44,8 @@ type Registry struct {
 }
 
 // NewRegistry is the registry of slotpay's node types.
-func NewRegistry(data *database.DB, b *booking.Service, p *payments.Service, t *tenancy.Service) *Registry {
-	return newRegistry(data, types(b, p, t))
+func NewRegistry(data *database.DB, b *booking.Service, p *payments.Service, t *tenancy.Service, c *customers.Service) *Registry {
+	return newRegistry(data, types(b, p, t, c))
 }
 
 func newRegistry(data *database.DB, types []Type) *Registry {

@@ -8,6 +8,7 @@ import (
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -23,8 +24,13 @@ import (
 // user's id is the User's. A User is a node only as a member of the caller's business (its probe
 // is the memberships of the tenant), so staff resolve their colleagues and no one else; its id is
 // the account's UUID, which no other table uses.
-func types(b *booking.Service, pay *payments.Service, t *tenancy.Service) []Type {
+func types(b *booking.Service, pay *payments.Service, t *tenancy.Service, c *customers.Service) []Type {
 	return []Type{
+		{Name: "Customer", Table: "customers", IDColumn: "id", TenantColumn: "tenant_id",
+			Load: staff(nil, func(ctx context.Context, p *auth.Principal, ids []uuid.UUID) (map[uuid.UUID]any, error) {
+				found, err := c.ByIDs(ctx, p.TenantID, ids)
+				return values(found), err
+			})},
 		{Name: "Reservation", Table: "reservations", IDColumn: "id", TenantColumn: "tenant_id",
 			Load: each(b.Reservation)},
 		{Name: "Service", Table: "services", IDColumn: "id", TenantColumn: "tenant_id",
@@ -104,7 +110,7 @@ func only(m map[uuid.UUID]any, ids []uuid.UUID) map[uuid.UUID]any {
 // TypeNames are the names of the node types, in the table's order (the schema's Node
 // implementations must be exactly these: graph's TestNodeTypesAreRegistered).
 func TypeNames() []string {
-	ts := types(nil, nil, nil) // the loads are not called
+	ts := types(nil, nil, nil, nil) // the loads are not called
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = t.Name

@@ -727,9 +727,10 @@ func TestEveryReservationResultCarriesItsRelations(t *testing.T) {
 // TestBookingRoundTrips pins what one public booking costs on the wire: the per-client rate limit
 // (services/ratelimit: BEGIN, SET LOCAL and the buckets' lock, then their update with COMMIT — 5
 // statements in two round trips), the slug look-up, then one transaction in two round trips (every
-// read — settings, service, staff, schedules, and with an idempotency key its lock and look-up —
-// then every write and COMMIT), whatever the number of statements. A replayed key writes nothing
-// and costs the same round trips.
+// read — settings, service, staff, schedules, the service's booking fields, the customers the
+// e-mail or phone match, and with an idempotency key its lock and look-up — then every write and
+// COMMIT, a new customer's insert among them), whatever the number of statements. A replayed key
+// writes nothing and costs the same round trips.
 func TestBookingRoundTrips(t *testing.T) {
 	t.Parallel()
 	b := newBookingEnv(t, "trips", nil)
@@ -746,9 +747,9 @@ func TestBookingRoundTrips(t *testing.T) {
 		key        string
 		statements int64
 	}{
-		{"named staff member", time.Date(2026, 3, 3, 10, 0, 0, 0, warsaw), "", 5 + 17},
-		{"with an idempotency key", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 5 + 19},
-		{"the key replayed", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 5 + 14}, // reads, then ROLLBACK
+		{"named staff member", time.Date(2026, 3, 3, 10, 0, 0, 0, warsaw), "", 5 + 20},             // a new customer
+		{"with an idempotency key", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 5 + 21}, // the same customer
+		{"the key replayed", time.Date(2026, 3, 3, 12, 0, 0, 0, warsaw), "trips-1", 5 + 16},        // reads, then ROLLBACK
 	} {
 		statements, trips := book(c.start, c.key)
 		if trips != 2+3 || statements != c.statements {

@@ -22,7 +22,9 @@ import (
 	"github.com/slotpay/slotpay/imojesim"
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/bookingfields"
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
@@ -179,8 +181,10 @@ func mustName(u string) string {
 
 func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
+	records := customers.NewService(s.Data, opt.Now)
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events,
-		Nodes: node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy)}, graph.HandlerOptions{
+		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
+		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now)}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
 		Metrics:   s.Metrics,
