@@ -47,14 +47,17 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 	slices.Sort(got)
 	want := []string{
 		"CreateReservationPayload.reservation", // Mutation.createReservation attaches under "reservation"
+		"Mutation.approveReservation",          // TestApprovalRequestHoldsItsSlot (service and staff member selected); staffTransition
 		"Mutation.cancelReservation",           // TestEveryReservationResultCarriesItsRelations
 		"Mutation.completeReservation",         // same test; confirm and markNoShow share its code (staffTransition)
 		"Mutation.confirmReservation",
 		"Mutation.createReservation",
+		"Mutation.declineReservation", // TestDeclineRefundsAndFreesTheSlot
 		"Mutation.markNoShow",
-		"Mutation.markReservationPaid", // TestPaymentMethodsAndManualPayments
-		"Query.reservation",            // TestEveryReservationResultCarriesItsRelations
-		"Query.reservations",           // TestReservationPageQueryCount (attaches under edges.node)
+		"Mutation.markReservationPaid",   // TestPaymentMethodsAndManualPayments
+		"Mutation.rescheduleReservation", // TestRescheduleKeepsPaymentAndPublishesBothRanges
+		"Query.reservation",              // TestEveryReservationResultCarriesItsRelations
+		"Query.reservations",             // TestReservationPageQueryCount (attaches under edges.node)
 		"ReservationConnection.edges",
 		"ReservationEdge.node",
 		"ReservationEvent.reservation", // the live tests (reservationUpdated with staffMember)

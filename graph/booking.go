@@ -27,7 +27,8 @@ func serviceInput(in model.ServiceInput) booking.ServiceInput {
 	out := booking.ServiceInput{Name: in.Name, Description: in.Description, Category: in.Category,
 		DurationMinutes: in.DurationMinutes, Currency: in.Currency, BufferBeforeMinutes: in.BufferBeforeMinutes,
 		BufferAfterMinutes: in.BufferAfterMinutes, Capacity: in.Capacity, PaymentPolicy: in.PaymentPolicy,
-		HoldMinutes: in.HoldMinutes, Active: in.Active}
+		HoldMinutes: in.HoldMinutes, RequiresConfirmation: in.RequiresConfirmation,
+		FollowBusinessConfirmation: deref(in.FollowBusinessConfirmation), Active: in.Active}
 	if in.PriceAmount != nil {
 		out.PriceAmount = ptr(int64(*in.PriceAmount))
 	}

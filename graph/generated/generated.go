@@ -104,12 +104,14 @@ type ComplexityRoot struct {
 	}
 
 	BookingSettings struct {
-		BookingHorizonDays func(childComplexity int) int
-		Currency           func(childComplexity int) int
-		DefaultHoldMinutes func(childComplexity int) int
-		MinNoticeMinutes   func(childComplexity int) int
-		SlotStepMinutes    func(childComplexity int) int
-		TimeZone           func(childComplexity int) int
+		ApprovalDeadlineHours func(childComplexity int) int
+		BookingHorizonDays    func(childComplexity int) int
+		Currency              func(childComplexity int) int
+		DefaultHoldMinutes    func(childComplexity int) int
+		MinNoticeMinutes      func(childComplexity int) int
+		RequiresConfirmation  func(childComplexity int) int
+		SlotStepMinutes       func(childComplexity int) int
+		TimeZone              func(childComplexity int) int
 	}
 
 	BusinessProfile struct {
@@ -218,6 +220,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation        func(childComplexity int, input model.AcceptInvitationInput) int
 		AddTimeOff              func(childComplexity int, input model.TimeOffInput) int
+		ApproveReservation      func(childComplexity int, id uuid.UUID) int
 		ArchivePaymentMethod    func(childComplexity int, id uuid.UUID) int
 		ArchiveService          func(childComplexity int, id uuid.UUID) int
 		ArchiveStaffMember      func(childComplexity int, id uuid.UUID) int
@@ -228,6 +231,7 @@ type ComplexityRoot struct {
 		CreateReservation       func(childComplexity int, input model.CreateReservationInput) int
 		CreateService           func(childComplexity int, input model.ServiceInput) int
 		CreateStaffMember       func(childComplexity int, input model.StaffMemberInput) int
+		DeclineReservation      func(childComplexity int, id uuid.UUID, reason *string) int
 		InitiatePayment         func(childComplexity int, input model.InitiatePaymentInput) int
 		InviteStaff             func(childComplexity int, input model.InviteStaffInput) int
 		LogIn                   func(childComplexity int, input model.LogInInput) int
@@ -239,6 +243,7 @@ type ComplexityRoot struct {
 		RemoveMember            func(childComplexity int, userID uuid.UUID) int
 		RemoveScheduleException func(childComplexity int, staffMemberID uuid.UUID, date models.Date) int
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
+		RescheduleReservation   func(childComplexity int, id uuid.UUID, input model.RescheduleReservationInput) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
@@ -342,23 +347,25 @@ type ComplexityRoot struct {
 	}
 
 	Reservation struct {
-		Business      func(childComplexity int) int
-		CancelReason  func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Customer      func(childComplexity int) int
-		EndsAt        func(childComplexity int) int
-		History       func(childComplexity int) int
-		HoldExpiresAt func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Note          func(childComplexity int) int
-		PaymentStatus func(childComplexity int) int
-		Payments      func(childComplexity int) int
-		Price         func(childComplexity int) int
-		Service       func(childComplexity int) int
-		StaffMember   func(childComplexity int) int
-		StartsAt      func(childComplexity int) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		Business         func(childComplexity int) int
+		CancelReason     func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		DecisionDeadline func(childComplexity int) int
+		DeclineReason    func(childComplexity int) int
+		EndsAt           func(childComplexity int) int
+		History          func(childComplexity int) int
+		HoldExpiresAt    func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Note             func(childComplexity int) int
+		PaymentStatus    func(childComplexity int) int
+		Payments         func(childComplexity int) int
+		Price            func(childComplexity int) int
+		Service          func(childComplexity int) int
+		StaffMember      func(childComplexity int) int
+		StartsAt         func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	ReservationConnection struct {
@@ -380,9 +387,13 @@ type ComplexityRoot struct {
 		Actor             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		FromPaymentStatus func(childComplexity int) int
+		FromStaffMemberID func(childComplexity int) int
+		FromStartsAt      func(childComplexity int) int
 		FromStatus        func(childComplexity int) int
 		Reason            func(childComplexity int) int
 		ToPaymentStatus   func(childComplexity int) int
+		ToStaffMemberID   func(childComplexity int) int
+		ToStartsAt        func(childComplexity int) int
 		ToStatus          func(childComplexity int) int
 	}
 
@@ -393,19 +404,20 @@ type ComplexityRoot struct {
 	}
 
 	Service struct {
-		Active              func(childComplexity int) int
-		ArchivedAt          func(childComplexity int) int
-		BufferAfterMinutes  func(childComplexity int) int
-		BufferBeforeMinutes func(childComplexity int) int
-		Capacity            func(childComplexity int) int
-		Category            func(childComplexity int) int
-		Description         func(childComplexity int) int
-		DurationMinutes     func(childComplexity int) int
-		HoldMinutes         func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Name                func(childComplexity int) int
-		PaymentPolicy       func(childComplexity int) int
-		Price               func(childComplexity int) int
+		Active               func(childComplexity int) int
+		ArchivedAt           func(childComplexity int) int
+		BufferAfterMinutes   func(childComplexity int) int
+		BufferBeforeMinutes  func(childComplexity int) int
+		Capacity             func(childComplexity int) int
+		Category             func(childComplexity int) int
+		Description          func(childComplexity int) int
+		DurationMinutes      func(childComplexity int) int
+		HoldMinutes          func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		PaymentPolicy        func(childComplexity int) int
+		Price                func(childComplexity int) int
+		RequiresConfirmation func(childComplexity int) int
 	}
 
 	StaffMember struct {
@@ -483,6 +495,9 @@ type ImojeSetupResolver interface {
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
 	CancelReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
+	ApproveReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
+	DeclineReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
+	RescheduleReservation(ctx context.Context, id uuid.UUID, input model.RescheduleReservationInput) (*models.Reservation, error)
 	ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	CompleteReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	MarkNoShow(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
@@ -772,6 +787,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BankTransferDetails.TitleTemplate(childComplexity), true
 
+	case "BookingSettings.approvalDeadlineHours":
+		if e.ComplexityRoot.BookingSettings.ApprovalDeadlineHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingSettings.ApprovalDeadlineHours(childComplexity), true
 	case "BookingSettings.bookingHorizonDays":
 		if e.ComplexityRoot.BookingSettings.BookingHorizonDays == nil {
 			break
@@ -796,6 +817,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookingSettings.MinNoticeMinutes(childComplexity), true
+	case "BookingSettings.requiresConfirmation":
+		if e.ComplexityRoot.BookingSettings.RequiresConfirmation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingSettings.RequiresConfirmation(childComplexity), true
 	case "BookingSettings.slotStepMinutes":
 		if e.ComplexityRoot.BookingSettings.SlotStepMinutes == nil {
 			break
@@ -1228,6 +1255,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTimeOff(childComplexity, args["input"].(model.TimeOffInput)), true
+	case "Mutation.approveReservation":
+		if e.ComplexityRoot.Mutation.ApproveReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveReservation(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.archivePaymentMethod":
 		if e.ComplexityRoot.Mutation.ArchivePaymentMethod == nil {
 			break
@@ -1338,6 +1376,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateStaffMember(childComplexity, args["input"].(model.StaffMemberInput)), true
+	case "Mutation.declineReservation":
+		if e.ComplexityRoot.Mutation.DeclineReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineReservation(childComplexity, args["id"].(uuid.UUID), args["reason"].(*string)), true
 	case "Mutation.initiatePayment":
 		if e.ComplexityRoot.Mutation.InitiatePayment == nil {
 			break
@@ -1459,6 +1508,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveTimeOff(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.rescheduleReservation":
+		if e.ComplexityRoot.Mutation.RescheduleReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rescheduleReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RescheduleReservation(childComplexity, args["id"].(uuid.UUID), args["input"].(model.RescheduleReservationInput)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -2069,6 +2129,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Customer(childComplexity), true
+	case "Reservation.decisionDeadline":
+		if e.ComplexityRoot.Reservation.DecisionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.DecisionDeadline(childComplexity), true
+	case "Reservation.declineReason":
+		if e.ComplexityRoot.Reservation.DeclineReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.DeclineReason(childComplexity), true
 	case "Reservation.endsAt":
 		if e.ComplexityRoot.Reservation.EndsAt == nil {
 			break
@@ -2205,6 +2277,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReservationHistoryEntry.FromPaymentStatus(childComplexity), true
+	case "ReservationHistoryEntry.fromStaffMemberId":
+		if e.ComplexityRoot.ReservationHistoryEntry.FromStaffMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.FromStaffMemberID(childComplexity), true
+	case "ReservationHistoryEntry.fromStartsAt":
+		if e.ComplexityRoot.ReservationHistoryEntry.FromStartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.FromStartsAt(childComplexity), true
 	case "ReservationHistoryEntry.fromStatus":
 		if e.ComplexityRoot.ReservationHistoryEntry.FromStatus == nil {
 			break
@@ -2223,6 +2307,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReservationHistoryEntry.ToPaymentStatus(childComplexity), true
+	case "ReservationHistoryEntry.toStaffMemberId":
+		if e.ComplexityRoot.ReservationHistoryEntry.ToStaffMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.ToStaffMemberID(childComplexity), true
+	case "ReservationHistoryEntry.toStartsAt":
+		if e.ComplexityRoot.ReservationHistoryEntry.ToStartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.ToStartsAt(childComplexity), true
 	case "ReservationHistoryEntry.toStatus":
 		if e.ComplexityRoot.ReservationHistoryEntry.ToStatus == nil {
 			break
@@ -2327,6 +2423,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Price(childComplexity), true
+	case "Service.requiresConfirmation":
+		if e.ComplexityRoot.Service.RequiresConfirmation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.RequiresConfirmation(childComplexity), true
 
 	case "StaffMember.active":
 		if e.ComplexityRoot.StaffMember.Active == nil {
@@ -2571,6 +2673,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
+			graphql.NewInputUnmarshaler("RescheduleReservationInput", ec.unmarshalInputRescheduleReservationInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationsChangedFilter", ec.unmarshalInputReservationsChangedFilter),
 			graphql.NewInputUnmarshaler("ServiceInput", ec.unmarshalInputServiceInput),
@@ -2688,6 +2791,8 @@ enum PaymentPolicy {
 
 "Where a reservation is in its life. Whether it is paid is paymentStatus, a separate axis."
 enum ReservationStatus {
+  "A request to a business (or service) that confirms bookings itself: the slot is held until staff approve it (CONFIRMED, or PENDING_PAYMENT with a fresh hold under REQUIRED prepayment), decline it (DECLINED), or decisionDeadline passes (DECLINED automatically). The customer may cancel it; paying online is possible only under OPTIONAL prepayment (refunded in full if declined), REQUIRED waits for the approval."
+  REQUESTED
   "Booked for a REQUIRED-prepayment service: the slot is held until holdExpiresAt; unpaid by then it becomes EXPIRED."
   PENDING_PAYMENT
   "The slot is the customer's (no prepayment needed, paid, or confirmed by staff)."
@@ -2700,6 +2805,8 @@ enum ReservationStatus {
   NO_SHOW
   "Not paid within the hold; the slot is free again."
   EXPIRED
+  "A request turned down by staff, or not decided by its decisionDeadline; the slot is free again and anything paid online is refunded in full."
+  DECLINED
 }
 
 """
@@ -2755,6 +2862,10 @@ type BookingSettings {
   slotStepMinutes: Int!
   "Minutes a customer has to pay a REQUIRED service, unless the service says otherwise."
   defaultHoldMinutes: Int!
+  "Whether bookings are requests (REQUESTED) that staff approve or decline, unless a service says otherwise (Service.requiresConfirmation)."
+  requiresConfirmation: Boolean!
+  "Hours staff have to decide on a request before it is declined automatically; the deadline is never past the visit's start."
+  approvalDeadlineHours: Int!
 }
 
 "Something a business sells."
@@ -2781,6 +2892,8 @@ type Service {
   paymentPolicy: PaymentPolicy!
   "Minutes to pay under REQUIRED; null takes the business's default."
   holdMinutes: Int
+  "Whether bookings of this service are requests staff approve or decline; null follows the business (BookingSettings.requiresConfirmation)."
+  requiresConfirmation: Boolean
   "Whether new bookings are taken."
   active: Boolean!
   "When the service was archived (UTC); null while it is not."
@@ -2912,6 +3025,10 @@ type Reservation {
   price: Money!
   "Until when an unpaid PENDING_PAYMENT reservation holds its slot."
   holdExpiresAt: Time
+  "Until when staff may approve or decline a REQUESTED reservation (UTC); past it the request is declined automatically. Null for bookings that were never requests."
+  decisionDeadline: Time
+  "The reason given when the request was declined ('not confirmed in time' when its deadline passed); null when it was not declined or no reason was given."
+  declineReason: String
   "Who it is for."
   customer: Customer!
   "The customer's note; null when none."
@@ -2928,7 +3045,7 @@ type Reservation {
   business: BusinessProfile!
 }
 
-"One change of a reservation's status or payment status."
+"One change of a reservation: its status, its payment status, or its time and staff member (a reschedule)."
 type ReservationHistoryEntry {
   "The status before; null for the booking itself."
   fromStatus: ReservationStatus
@@ -2940,6 +3057,14 @@ type ReservationHistoryEntry {
   toPaymentStatus: PaymentStatus!
   "A user id, 'customer' or 'system'."
   actor: String!
+  "A reschedule's previous start (UTC); null when the entry moved nothing."
+  fromStartsAt: Time
+  "A reschedule's new start (UTC); null when the entry moved nothing."
+  toStartsAt: Time
+  "A reschedule's previous staff member; null when the entry moved nothing."
+  fromStaffMemberId: UUID
+  "A reschedule's new staff member (the same as fromStaffMemberId when only the time moved); null when the entry moved nothing."
+  toStaffMemberId: UUID
   "Why; null when not known."
   reason: String
   "When (UTC)."
@@ -3040,6 +3165,10 @@ input ServiceInput {
   paymentPolicy: PaymentPolicy
   "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
+  "True: bookings are requests staff approve or decline; false: they are not, whatever the business says. Existing reservations keep their status."
+  requiresConfirmation: Boolean
+  "True returns requiresConfirmation to the business's setting (wins over requiresConfirmation)."
+  followBusinessConfirmation: Boolean
   "Whether new bookings are taken."
   active: Boolean
 }
@@ -3098,6 +3227,20 @@ input BookingSettingsInput {
   slotStepMinutes: Int
   "Minutes a customer has to pay a REQUIRED service by default, 5 to 1440."
   defaultHoldMinutes: Int
+  "See BookingSettings.requiresConfirmation; existing reservations keep their status."
+  requiresConfirmation: Boolean
+  "See BookingSettings.approvalDeadlineHours, 1 to 720; requests already made keep their deadline."
+  approvalDeadlineHours: Int
+}
+
+"Where a reservation moves."
+input RescheduleReservationInput {
+  "The new start, as AvailableSlot.startsAt gives it: on the slot grid, in working hours, within the business's notice and horizon."
+  startsAt: Time!
+  "Another staff member who performs the service; null keeps the current one."
+  staffMemberId: UUID
+  "Why; kept in the history, optional, at most 500 characters."
+  reason: String
 }
 
 extend type Query {
@@ -3180,7 +3323,26 @@ extend type Mutation {
     "Why; optional, at most 500 characters."
     reason: String
   ): Reservation!
-  "Confirms a reservation waiting for payment (e.g. paid on site). CONFLICT when its status does not allow it."
+  "Approves a request (REQUESTED): CONFIRMED, or PENDING_PAYMENT with a fresh hold (the service's hold minutes from now) when the service requires prepayment and it is not paid. CONFLICT when it is not a request or its decisionDeadline has passed."
+  approveReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Declines a request (REQUESTED): DECLINED with the reason, the slot freed, everything paid online refunded in full through imoje and any open payment link cancelled. CONFLICT when it is not a request."
+  declineReservation(
+    "The reservation's id."
+    id: UUID!
+    "Why, shown to the customer (Reservation.declineReason); optional, at most 500 characters."
+    reason: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Moves a reservation holding a slot (REQUESTED, PENDING_PAYMENT, CONFIRMED) to another start and optionally another staff member, before it starts, in one step: same id, same payments and price, a PENDING_PAYMENT hold keeps its deadline. Staff, or its customer (token) within the business's change policy. BAD_USER_INPUT for a start in the past, too soon, too far, off the grid or outside hours; SLOT_UNAVAILABLE when the new slot is taken; CONFLICT when its status does not allow it, it has started, or the customer's change deadline has passed (extensions.reason says which); NOT_FOUND for another reservation's customer token. Nothing changes on error."
+  rescheduleReservation(
+    "The reservation's id."
+    id: UUID!
+    "Where it moves."
+    input: RescheduleReservationInput!
+  ): Reservation!
+  "Confirms a reservation waiting for payment (e.g. paid on site), or approves a request (as approveReservation). CONFLICT when its status does not allow it."
   confirmReservation(
     "The reservation's id."
     id: UUID!
@@ -4207,6 +4369,10 @@ func (ec *executionContext) childFields_BookingSettings(ctx context.Context, fie
 		return ec.fieldContext_BookingSettings_slotStepMinutes(ctx, field)
 	case "defaultHoldMinutes":
 		return ec.fieldContext_BookingSettings_defaultHoldMinutes(ctx, field)
+	case "requiresConfirmation":
+		return ec.fieldContext_BookingSettings_requiresConfirmation(ctx, field)
+	case "approvalDeadlineHours":
+		return ec.fieldContext_BookingSettings_approvalDeadlineHours(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BookingSettings", field.Name)
 }
@@ -4569,6 +4735,10 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_price(ctx, field)
 	case "holdExpiresAt":
 		return ec.fieldContext_Reservation_holdExpiresAt(ctx, field)
+	case "decisionDeadline":
+		return ec.fieldContext_Reservation_decisionDeadline(ctx, field)
+	case "declineReason":
+		return ec.fieldContext_Reservation_declineReason(ctx, field)
 	case "customer":
 		return ec.fieldContext_Reservation_customer(ctx, field)
 	case "note":
@@ -4631,6 +4801,14 @@ func (ec *executionContext) childFields_ReservationHistoryEntry(ctx context.Cont
 		return ec.fieldContext_ReservationHistoryEntry_toPaymentStatus(ctx, field)
 	case "actor":
 		return ec.fieldContext_ReservationHistoryEntry_actor(ctx, field)
+	case "fromStartsAt":
+		return ec.fieldContext_ReservationHistoryEntry_fromStartsAt(ctx, field)
+	case "toStartsAt":
+		return ec.fieldContext_ReservationHistoryEntry_toStartsAt(ctx, field)
+	case "fromStaffMemberId":
+		return ec.fieldContext_ReservationHistoryEntry_fromStaffMemberId(ctx, field)
+	case "toStaffMemberId":
+		return ec.fieldContext_ReservationHistoryEntry_toStaffMemberId(ctx, field)
 	case "reason":
 		return ec.fieldContext_ReservationHistoryEntry_reason(ctx, field)
 	case "at":
@@ -4675,6 +4853,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_paymentPolicy(ctx, field)
 	case "holdMinutes":
 		return ec.fieldContext_Service_holdMinutes(ctx, field)
+	case "requiresConfirmation":
+		return ec.fieldContext_Service_requiresConfirmation(ctx, field)
 	case "active":
 		return ec.fieldContext_Service_active(ctx, field)
 	case "archivedAt":
@@ -4927,6 +5107,20 @@ func (ec *executionContext) field_Mutation_addTimeOff_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archivePaymentMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5072,6 +5266,28 @@ func (ec *executionContext) field_Mutation_createStaffMember_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -5266,6 +5482,28 @@ func (ec *executionContext) field_Mutation_removeTimeOff_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rescheduleReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RescheduleReservationInput, error) {
+			return ec.unmarshalNRescheduleReservationInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRescheduleReservationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -6616,6 +6854,52 @@ func (ec *executionContext) _BookingSettings_defaultHoldMinutes(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_BookingSettings_defaultHoldMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookingSettings_requiresConfirmation(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingSettings_requiresConfirmation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiresConfirmation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingSettings_requiresConfirmation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BookingSettings_approvalDeadlineHours(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingSettings_approvalDeadlineHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalDeadlineHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingSettings_approvalDeadlineHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
 }
 
@@ -8245,6 +8529,174 @@ func (ec *executionContext) fieldContext_Mutation_cancelReservation(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveReservation(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Reservation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Reservation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Reservation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Reservation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rescheduleReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rescheduleReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RescheduleReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.RescheduleReservationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rescheduleReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rescheduleReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12547,6 +12999,52 @@ func (ec *executionContext) fieldContext_Reservation_holdExpiresAt(_ context.Con
 	return graphql.NewScalarFieldContext("Reservation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Reservation_decisionDeadline(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_decisionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_decisionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Reservation_declineReason(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_declineReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclineReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_declineReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Reservation_customer(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13056,6 +13554,98 @@ func (ec *executionContext) fieldContext_ReservationHistoryEntry_actor(_ context
 	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _ReservationHistoryEntry_fromStartsAt(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_fromStartsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_fromStartsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_toStartsAt(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_toStartsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_toStartsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_fromStaffMemberId(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_fromStaffMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStaffMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_fromStaffMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_toStaffMemberId(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_toStaffMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStaffMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_toStaffMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "UUID")
+}
+
 func (ec *executionContext) _ReservationHistoryEntry_reason(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13431,6 +14021,29 @@ func (ec *executionContext) _Service_holdMinutes(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Service_holdMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Service_requiresConfirmation(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_requiresConfirmation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiresConfirmation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_requiresConfirmation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Service_active(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
@@ -15586,7 +16199,7 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes"}
+	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes", "requiresConfirmation", "approvalDeadlineHours"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15621,6 +16234,20 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 				return it, err
 			}
 			it.DefaultHoldMinutes = data
+		case "requiresConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresConfirmation = data
+		case "approvalDeadlineHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalDeadlineHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalDeadlineHours = data
 		}
 	}
 	return it, nil
@@ -16275,6 +16902,62 @@ func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaym
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRescheduleReservationInput(ctx context.Context, obj any) (model.RescheduleReservationInput, error) {
+	var it model.RescheduleReservationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"startsAt", "staffMemberId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "staffMemberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffMemberId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffMemberID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRescheduleReservationInput unmarshals raw into the RescheduleReservationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRescheduleReservationInput(ctx context.Context, raw any) (model.RescheduleReservationInput, error) {
+	var out model.RescheduleReservationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RescheduleReservationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReservationFilter(ctx context.Context, obj any) (model.ReservationFilter, error) {
 	var it model.ReservationFilter
 	if obj == nil {
@@ -16419,7 +17102,7 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "holdMinutes", "active"}
+	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "holdMinutes", "requiresConfirmation", "followBusinessConfirmation", "active"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16503,6 +17186,20 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.HoldMinutes = data
+		case "requiresConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresConfirmation = data
+		case "followBusinessConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followBusinessConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowBusinessConfirmation = data
 		case "active":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -17314,6 +18011,16 @@ func (ec *executionContext) _BookingSettings(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "requiresConfirmation":
+			out.Values[i] = ec._BookingSettings_requiresConfirmation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalDeadlineHours":
+			out.Values[i] = ec._BookingSettings_approvalDeadlineHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18055,6 +18762,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelReservation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rescheduleReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rescheduleReservation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18959,6 +19687,16 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "decisionDeadline":
+			out.Values[i] = ec._Reservation_decisionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "declineReason":
+			out.Values[i] = ec._Reservation_declineReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customer":
 			out.Values[i] = ec._Reservation_customer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19172,6 +19910,26 @@ func (ec *executionContext) _ReservationHistoryEntry(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "fromStartsAt":
+			out.Values[i] = ec._ReservationHistoryEntry_fromStartsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStartsAt":
+			out.Values[i] = ec._ReservationHistoryEntry_toStartsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStaffMemberId":
+			out.Values[i] = ec._ReservationHistoryEntry_fromStaffMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStaffMemberId":
+			out.Values[i] = ec._ReservationHistoryEntry_toStaffMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "reason":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -19309,6 +20067,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "holdMinutes":
 			out.Values[i] = ec._Service_holdMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiresConfirmation":
+			out.Values[i] = ec._Service_requiresConfirmation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20631,6 +21394,11 @@ func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋslotpayᚋslot
 
 func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx context.Context, sel ast.SelectionSet, v model.RefundStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRescheduleReservationInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRescheduleReservationInput(ctx context.Context, v any) (model.RescheduleReservationInput, error) {
+	res, err := ec.unmarshalInputRescheduleReservationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReservation2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx context.Context, sel ast.SelectionSet, v models.Reservation) graphql.Marshaler {

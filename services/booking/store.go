@@ -27,6 +27,28 @@ import (
 // no seat: inserting the reservation does (the trigger), and that is where the database refuses an
 // overlap or a full class. r.OccupationID is set from the claim when the round trip has run.
 func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
+	queueClaim(tx, r, svc, now)
+	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
+			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
+			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, decision_deadline)
+		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22
+		FROM occupations o
+		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6`,
+		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
+		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
+		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DecisionDeadline).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("insert reservation: %d rows, want 1", tag.RowsAffected())
+			}
+			return nil
+		})
+}
+
+// queueClaim queues the claim of r's occupation (r's staff member, service, start and end) for
+// queueCreate and a reschedule: expire the lapsed holds in its way, then find or create the
+// occupation (see queueCreate). r.OccupationID is set when the round trip has run.
+func queueClaim(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
 	blockedFrom := r.StartsAt.Add(-time.Duration(svc.BufferBeforeMinutes) * time.Minute)
 	blockedTo := r.EndsAt.Add(time.Duration(svc.BufferAfterMinutes) * time.Minute)
 	tx.Queue(`SELECT booking_expire_overlapping_holds($1, $2, $3, $4, $5)`, r.StaffMemberID, blockedFrom, blockedTo, now)
@@ -41,21 +63,6 @@ func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, no
 		RETURNING o.id`,
 		uuid.New(), r.StaffMemberID, r.ServiceID, r.StartsAt, r.EndsAt, blockedFrom, blockedTo, svc.Capacity, now).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&r.OccupationID) })
-	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
-			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
-			note, source, created_by, idempotency_key, request_hash, created_at, updated_at)
-		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
-		FROM occupations o
-		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6`,
-		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
-		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
-		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt).
-		Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != 1 {
-				return fmt.Errorf("insert reservation: %d rows, want 1", tag.RowsAffected())
-			}
-			return nil
-		})
 }
 
 // lockReservation reads a reservation FOR UPDATE.
@@ -87,10 +94,12 @@ func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
 
 // insertHistorySQL inserts a history row ($1 the tenant, then historyArgs).
 const insertHistorySQL = `INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
-		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+		to_payment_status, actor, reason, from_starts_at, to_starts_at, from_staff_member_id, to_staff_member_id, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
 
 func historyArgs(h models.ReservationHistory) []any {
-	return []any{h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt}
+	return []any{h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason,
+		h.FromStartsAt, h.ToStartsAt, h.FromStaffMemberID, h.ToStaffMemberID, h.CreatedAt}
 }
 
 // queueHistoryRow queues the insert of a history row of tx's tenant.

@@ -20,7 +20,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		booking.ErrIllegalTransition, booking.ErrIdempotencyMismatch, booking.ErrNotStarted, booking.ErrAlreadyStarted,
 		booking.ErrUserAlreadyLinked, booking.ErrUserNotMember, booking.ErrScheduleOverlap, booking.ErrStartInPast,
 		booking.ErrStartTooSoon, booking.ErrStartTooFar, booking.ErrOutsideWorkingHours, booking.ErrMisaligned,
-		booking.ErrNoStaffForService, booking.ErrCustomerCannotChange,
+		booking.ErrNoStaffForService, booking.ErrCustomerCannotChange, booking.ErrDecisionDeadlinePassed,
 		tenancy.ErrBadCredentials, tenancy.ErrBadRefreshToken, tenancy.ErrSlugTaken, tenancy.ErrEmailTaken,
 		tenancy.ErrAlreadyMember, tenancy.ErrOpenInvitation, tenancy.ErrBadInvitation, tenancy.ErrLastOwner,
 		tenancy.ErrRoleTooHigh, tenancy.ErrNoMembership, tenancy.ErrChooseTenant, tenancy.ErrTenantNotFound,

@@ -1,0 +1,158 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/slotpay/slotpay/models"
+	"github.com/slotpay/slotpay/services/apperr"
+	"github.com/slotpay/slotpay/services/auth"
+	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/events"
+)
+
+// RescheduleInput moves a reservation to another start and, optionally, another staff member.
+type RescheduleInput struct {
+	StartsAt time.Time
+	// StaffMemberID nil keeps the reservation's staff member.
+	StaffMemberID *uuid.UUID
+	Reason        string
+}
+
+// normalize checks what needs no database, every problem at once.
+func (in *RescheduleInput) normalize() error {
+	var problems apperr.Problems
+	var err error
+	in.Reason, err = text(in.Reason, "reason", 500)
+	problems.Add(err)
+	switch {
+	case in.StartsAt.IsZero():
+		problems.Add(apperr.Input("startsAt", apperr.Required, "start time is required"))
+	case in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0:
+		problems.Add(ErrMisaligned.WithField("startsAt"))
+	}
+	in.StartsAt = in.StartsAt.UTC()
+	return problems.Err()
+}
+
+// Reschedule moves a reservation that holds a slot (REQUESTED, PENDING_PAYMENT, CONFIRMED) and has
+// not started to another start and optionally another staff member, on behalf of staff or its
+// customer, in one transaction: the new slot is checked with the booking rules (the same code as a
+// booking: notice, horizon, grid, working hours, time off, the staff member performs the service),
+// the new occupation is claimed and the old one released (the reservations_occupy trigger moves the
+// seat; the exclusion constraint and the seats check still refuse a taken slot: SLOT_UNAVAILABLE).
+// The reservation keeps its id, payments, price, status and a PENDING_PAYMENT hold's deadline; the
+// history records from and to which time and staff member it moved, and both ranges are published.
+func (s *Service) Reschedule(ctx context.Context, p *auth.Principal, id uuid.UUID, in RescheduleInput) (*models.Reservation, error) {
+	tenantID, err := scope(p, id)
+	if err != nil {
+		return nil, err
+	}
+	actor := HistoryActorCustomer
+	if p.IsStaff() {
+		actor = p.UserID.String()
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	var r *models.Reservation
+	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
+		var err error
+		r, err = s.reschedule(tx, p, id, in, actor)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("reschedule reservation", translateBookingConflict(err))
+	}
+	return r, nil
+}
+
+func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, in RescheduleInput, actor string) (*models.Reservation, error) {
+	db := tx.Gorm()
+	now := s.Now()
+	r, err := lockReservation(db, id)
+	if err != nil {
+		return nil, asField(err, "id")
+	}
+	if err := expireIfOverdue(db, r, now); err != nil {
+		return nil, err
+	}
+	switch {
+	case !r.Status.Active():
+		return nil, ErrIllegalTransition
+	case !now.Before(r.StartsAt):
+		return nil, ErrAlreadyStarted
+	}
+	if !p.IsStaff() {
+		if err := s.customerMayChange(tx, r, now); err != nil {
+			return nil, err
+		}
+	}
+	staffID := r.StaffMemberID
+	if in.StaffMemberID != nil {
+		staffID = *in.StaffMemberID
+	}
+	var reads bookingReads
+	queueBookingReads(tx, r.ServiceID, &staffID, in.StartsAt, in.StartsAt, now, &reads)
+	if err := tx.Send(); err != nil {
+		return nil, err
+	}
+	reads.busy = withoutSeatOf(reads.busy, r)
+	bk, _, err := reads.slot(in.StartsAt, true, "id", now)
+	if err != nil {
+		return nil, err
+	}
+	moved := *r
+	moved.StaffMemberID, moved.StartsAt, moved.EndsAt = staffID, in.StartsAt, in.StartsAt.Add(bk.service.Duration())
+	moved.UpdatedAt = now
+	queueClaim(tx, &moved, bk.service, now)
+	if err := tx.Send(); err != nil {
+		return nil, err
+	}
+	tx.Queue(`UPDATE reservations SET occupation_id = $3, staff_member_id = $4, starts_at = $5, ends_at = $6, updated_at = $7
+		WHERE tenant_id = $1 AND id = $2`, r.ID, moved.OccupationID, moved.StaffMemberID, moved.StartsAt, moved.EndsAt, now).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("move reservation: %d rows, want 1", tag.RowsAffected())
+			}
+			return nil
+		})
+	reason := in.Reason
+	if reason == "" {
+		reason = "rescheduled"
+	}
+	h, ev := transition(&moved, &r.Status, &r.PaymentStatus, actor, reason, events.ReservationUpdated, now)
+	h.FromStartsAt, h.ToStartsAt = &r.StartsAt, &moved.StartsAt
+	h.FromStaffMemberID, h.ToStaffMemberID = &r.StaffMemberID, &moved.StaffMemberID
+	queueHistoryRow(tx, h)
+	// The old range is free again: widgets showing it refetch (the reservation's own event carries
+	// the new range).
+	freed := events.Event{Kind: events.AvailabilityChanged, TenantID: r.TenantID, ServiceID: r.ServiceID,
+		StaffMemberID: r.StaffMemberID, From: r.StartsAt, To: r.EndsAt}
+	return &moved, events.Publish(tx, ev, freed)
+}
+
+// withoutSeatOf drops r's own seat from what is busy: a reservation moving within or next to its own
+// time does not stand in its own way (the database frees the old seat before taking the new one).
+func withoutSeatOf(busy []busyRow, r *models.Reservation) []busyRow {
+	out := busy[:0:0]
+	for _, b := range busy {
+		if b.StaffMemberID == r.StaffMemberID && b.ServiceID == r.ServiceID && b.StartsAt.Equal(r.StartsAt) && b.EndsAt.Equal(r.EndsAt) {
+			if b.Seats--; b.Seats == 0 {
+				continue
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// customerMayChange is the customer's own gate on changing a reservation beyond the lifecycle's:
+// before its start (checked by the caller) nothing else limits it yet.
+func (s *Service) customerMayChange(_ *database.Tx, _ *models.Reservation, _ time.Time) error {
+	return nil
+}
