@@ -52,7 +52,11 @@ func (b *bookingEnv) slotOffered(t *testing.T, service string, start time.Time) 
 	t.Helper()
 	day := start.In(warsaw).Format(time.DateOnly)
 	var out struct {
-		Availability struct{ Days []struct{ Slots []struct{ StartsAt time.Time } } }
+		Availability struct {
+			Days []struct {
+				Slots []struct{ StartsAt time.Time }
+			}
+		}
 	}
 	b.Must("", `query($slug: String!, $s: UUID!, $d: Date!) { availability(tenantSlug: $slug, serviceId: $s, from: $d, to: $d) { days { slots { startsAt } } } }`,
 		map[string]any{"slug": b.owner.Slug, "s": service, "d": day}, &out)
@@ -91,7 +95,9 @@ func TestApprovalRequestHoldsItsSlot(t *testing.T) {
 		t.Fatalf("%d seats taken by the request, want 1", n)
 	}
 	var listed struct {
-		Reservations struct{ Edges []struct{ Node struct{ ID string } } }
+		Reservations struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	b.Must(b.owner.AccessToken, `{ reservations(filter: {statuses: [REQUESTED]}) { edges { node { id } } } }`, nil, &listed)
 	if len(listed.Reservations.Edges) != 1 || listed.Reservations.Edges[0].Node.ID != req.Reservation.ID {
