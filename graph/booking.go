@@ -28,11 +28,35 @@ func serviceInput(in model.ServiceInput) booking.ServiceInput {
 		DurationMinutes: in.DurationMinutes, Currency: in.Currency, BufferBeforeMinutes: in.BufferBeforeMinutes,
 		BufferAfterMinutes: in.BufferAfterMinutes, Capacity: in.Capacity, PaymentPolicy: in.PaymentPolicy,
 		HoldMinutes: in.HoldMinutes, RequiresConfirmation: in.RequiresConfirmation,
-		FollowBusinessConfirmation: deref(in.FollowBusinessConfirmation), Active: in.Active}
+		FollowBusinessConfirmation: deref(in.FollowBusinessConfirmation), Active: in.Active, CancellationRules: rulesInput(in.CancellationRules)}
 	if in.PriceAmount != nil {
 		out.PriceAmount = ptr(int64(*in.PriceAmount))
 	}
 	return out
+}
+
+// rulesInput converts cancellation-rule changes; nil stays nil (nothing to change).
+func rulesInput(in *model.CancellationRulesInput) *booking.RulesInput {
+	if in == nil {
+		return nil
+	}
+	out := &booking.RulesInput{FreeCancellationHours: in.FreeCancellationHours, LateCancellationFee: in.LateCancellationFee,
+		LateCancellationFeePercent: in.LateCancellationFeePercent, CustomerMayCancel: in.CustomerMayCancel,
+		CustomerCancelUntilHours: in.CustomerCancelUntilHours, CustomerMayReschedule: in.CustomerMayReschedule,
+		CustomerRescheduleUntilHours: in.CustomerRescheduleUntilHours, Reset: deref(in.Reset)}
+	if in.LateCancellationFeeAmount != nil {
+		out.LateCancellationFeeAmount = ptr(int64(*in.LateCancellationFeeAmount))
+	}
+	return out
+}
+
+// serviceRules is a service's effective cancellation rules: its business's with its overrides.
+func (r *Resolver) serviceRules(ctx context.Context, svc *models.Service) (*models.RulesView, error) {
+	t, err := r.loaders(ctx).Business.Load(ctx, svc.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return &models.RulesView{CancellationRules: booking.EffectiveRules(t.CancellationRules, svc.CancellationOverrides), Currency: svc.Currency}, nil
 }
 
 func staffInput(in model.StaffMemberInput) booking.StaffInput {

@@ -18,6 +18,10 @@ import (
 	"github.com/slotpay/slotpay/services/booking"
 )
 
+func (r *bookingSettingsResolver) CancellationRules(ctx context.Context, obj *models.BookingSettings) (*models.RulesView, error) {
+	return &models.RulesView{CancellationRules: obj.CancellationRules, Currency: obj.Currency}, nil
+}
+
 func (r *customerResolver) Phone(ctx context.Context, obj *models.Customer) (*string, error) {
 	return textOrNull(obj.Phone), nil
 }
@@ -134,7 +138,8 @@ func (r *mutationResolver) UpdateBookingSettings(ctx context.Context, input mode
 	}
 	return inInput(r.Booking.UpdateBookingSettings(ctx, p, booking.SettingsInput{MinNoticeMinutes: input.MinNoticeMinutes,
 		BookingHorizonDays: input.BookingHorizonDays, SlotStepMinutes: input.SlotStepMinutes, DefaultHoldMinutes: input.DefaultHoldMinutes,
-		RequiresConfirmation: input.RequiresConfirmation, ApprovalDeadlineHours: input.ApprovalDeadlineHours}))
+		RequiresConfirmation: input.RequiresConfirmation, ApprovalDeadlineHours: input.ApprovalDeadlineHours,
+		CancellationRules: rulesInput(input.CancellationRules)}))
 }
 
 func (r *mutationResolver) SetWeeklySchedule(ctx context.Context, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) ([]*models.WeeklyInterval, error) {
@@ -332,6 +337,14 @@ func (r *serviceResolver) Description(ctx context.Context, obj *models.Service) 
 	return textOrNull(obj.Description), nil
 }
 
+func (r *serviceResolver) CancellationRules(ctx context.Context, obj *models.Service) (*models.RulesView, error) {
+	return r.serviceRules(ctx, obj)
+}
+
+func (r *serviceResolver) OverridesCancellationRules(ctx context.Context, obj *models.Service) (bool, error) {
+	return obj.CancellationOverrides.Overridden(), nil
+}
+
 func (r *staffMemberResolver) Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error) {
 	l := r.loaders(ctx)
 	ids, err := l.StaffServices.Load(ctx, tenantKey{TenantID: obj.TenantID, ID: obj.ID})
@@ -379,6 +392,10 @@ func (r *weeklyIntervalResolver) End(ctx context.Context, obj *models.WeeklyInte
 	return booking.FormatClock(obj.EndMinute), nil
 }
 
+func (r *Resolver) BookingSettings() generated.BookingSettingsResolver {
+	return &bookingSettingsResolver{r}
+}
+
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
 
 func (r *Resolver) Reservation() generated.ReservationResolver { return &reservationResolver{r} }
@@ -406,6 +423,7 @@ func (r *Resolver) WeeklyInterval() generated.WeeklyIntervalResolver {
 }
 
 type (
+	bookingSettingsResolver         struct{ *Resolver }
 	customerResolver                struct{ *Resolver }
 	reservationResolver             struct{ *Resolver }
 	reservationConnectionResolver   struct{ *Resolver }

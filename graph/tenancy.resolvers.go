@@ -17,6 +17,10 @@ import (
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
+func (r *businessProfileResolver) CancellationRules(ctx context.Context, obj *models.Tenant) (*models.RulesView, error) {
+	return &models.RulesView{CancellationRules: obj.CancellationRules, Currency: obj.Currency}, nil
+}
+
 func (r *businessProfileResolver) PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error) {
 	methods, err := r.loaders(ctx).PublicMethods.Load(ctx, obj.ID)
 	if err != nil {

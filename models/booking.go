@@ -23,7 +23,62 @@ type BookingSettings struct {
 	// override it); ApprovalDeadlineHours is how long staff have to decide (never past the start).
 	RequiresConfirmation  bool
 	ApprovalDeadlineHours int
+	CancellationRules
 }
+
+// LateCancellationFee is what a cancellation after the free window keeps of what was paid.
+type LateCancellationFee string
+
+// Late-cancellation fees.
+const (
+	LateFeeNoRefund LateCancellationFee = "NO_REFUND" // everything paid is kept
+	LateFeePercent  LateCancellationFee = "PERCENT"   // a percentage of the price, at most what was paid
+	LateFeeFixed    LateCancellationFee = "FIXED"     // a fixed amount, at most what was paid
+)
+
+// Valid reports a known fee kind.
+func (f LateCancellationFee) Valid() bool {
+	return f == LateFeeNoRefund || f == LateFeePercent || f == LateFeeFixed
+}
+
+// MarshalGQL writes the enum value.
+func (f LateCancellationFee) MarshalGQL(w io.Writer) { writeEnum(w, string(f)) }
+
+// UnmarshalGQL reads the enum value.
+func (f *LateCancellationFee) UnmarshalGQL(v any) error {
+	return readEnum(v, f, "LateCancellationFee")
+}
+
+// CancellationRules are a business's cancellation and change policy (columns of tenants; see
+// migrations/00010 and services/booking/policy.go).
+//
+// The gorm defaults repeat the columns' defaults, so a tenant created through gorm (sign-up) gets them.
+type CancellationRules struct {
+	FreeCancellationHours        int                 `gorm:"default:24"`
+	LateCancellationFee          LateCancellationFee `gorm:"default:NO_REFUND"`
+	LateCancellationFeePercent   int                 `gorm:"default:0"`
+	LateCancellationFeeAmount    int64               `gorm:"default:0"`
+	CustomerMayCancel            bool                `gorm:"default:true"`
+	CustomerCancelUntilHours     int                 `gorm:"default:0"`
+	CustomerMayReschedule        bool                `gorm:"default:true"`
+	CustomerRescheduleUntilHours int                 `gorm:"default:24"`
+}
+
+// CancellationOverrides are a service's overrides of its business's CancellationRules (columns of
+// services): nil follows the business.
+type CancellationOverrides struct {
+	FreeCancellationHours        *int
+	LateCancellationFee          *LateCancellationFee
+	LateCancellationFeePercent   *int
+	LateCancellationFeeAmount    *int64
+	CustomerMayCancel            *bool
+	CustomerCancelUntilHours     *int
+	CustomerMayReschedule        *bool
+	CustomerRescheduleUntilHours *int
+}
+
+// Overridden reports whether any rule is the service's own.
+func (o CancellationOverrides) Overridden() bool { return o != (CancellationOverrides{}) }
 
 // TableName maps the settings onto tenants.
 func (BookingSettings) TableName() string { return "tenants" }
@@ -152,6 +207,7 @@ type Service struct {
 	ArchivedAt           *time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	CancellationOverrides
 }
 
 // NeedsConfirmation reports whether bookings of the service are requests staff decide on.

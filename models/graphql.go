@@ -53,3 +53,26 @@ func (s PaymentState) MarshalGQL(w io.Writer) { writeEnum(w, string(s)) }
 
 // UnmarshalGQL reads the enum value.
 func (s *PaymentState) UnmarshalGQL(v any) error { return readEnum(v, s, "PaymentState") }
+
+// RulesView is a set of cancellation rules with the currency of its fixed fee (GraphQL
+// CancellationRules): the business's or a service's.
+type RulesView struct {
+	CancellationRules
+	Currency string
+}
+
+// FeePercent is the PERCENT fee's percentage; nil for the other kinds.
+func (v RulesView) FeePercent() *int {
+	if v.LateCancellationFee != LateFeePercent {
+		return nil
+	}
+	return &v.LateCancellationFeePercent
+}
+
+// FeeAmount is the FIXED fee; nil for the other kinds.
+func (v RulesView) FeeAmount() *Money {
+	if v.LateCancellationFee != LateFeeFixed {
+		return nil
+	}
+	return &Money{Amount: int(v.LateCancellationFeeAmount), Currency: v.Currency}
+}

@@ -26,8 +26,10 @@ type Tenant struct {
 	Phone              *string
 	LogoURL            *string `gorm:"column:logo_url"`
 	CancellationPolicy *string
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// The cancellation and change rules (migration 00010).
+	CancellationRules
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // User is a person who can sign in; it may belong to several tenants.

@@ -35,6 +35,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BookingSettings() BookingSettingsResolver
 	BusinessProfile() BusinessProfileResolver
 	Customer() CustomerResolver
 	ImojeSetup() ImojeSetupResolver
@@ -106,6 +107,7 @@ type ComplexityRoot struct {
 	BookingSettings struct {
 		ApprovalDeadlineHours func(childComplexity int) int
 		BookingHorizonDays    func(childComplexity int) int
+		CancellationRules     func(childComplexity int) int
 		Currency              func(childComplexity int) int
 		DefaultHoldMinutes    func(childComplexity int) int
 		MinNoticeMinutes      func(childComplexity int) int
@@ -118,6 +120,7 @@ type ComplexityRoot struct {
 		AddressLine1       func(childComplexity int) int
 		AddressLine2       func(childComplexity int) int
 		CancellationPolicy func(childComplexity int) int
+		CancellationRules  func(childComplexity int) int
 		City               func(childComplexity int) int
 		ContactEmail       func(childComplexity int) int
 		Country            func(childComplexity int) int
@@ -130,6 +133,17 @@ type ComplexityRoot struct {
 		PostalCode         func(childComplexity int) int
 		Slug               func(childComplexity int) int
 		TimeZone           func(childComplexity int) int
+	}
+
+	CancellationRules struct {
+		CustomerCancelUntilHours     func(childComplexity int) int
+		CustomerMayCancel            func(childComplexity int) int
+		CustomerMayReschedule        func(childComplexity int) int
+		CustomerRescheduleUntilHours func(childComplexity int) int
+		FeeAmount                    func(childComplexity int) int
+		FeePercent                   func(childComplexity int) int
+		FreeCancellationHours        func(childComplexity int) int
+		LateCancellationFee          func(childComplexity int) int
 	}
 
 	CreateReservationPayload struct {
@@ -404,20 +418,22 @@ type ComplexityRoot struct {
 	}
 
 	Service struct {
-		Active               func(childComplexity int) int
-		ArchivedAt           func(childComplexity int) int
-		BufferAfterMinutes   func(childComplexity int) int
-		BufferBeforeMinutes  func(childComplexity int) int
-		Capacity             func(childComplexity int) int
-		Category             func(childComplexity int) int
-		Description          func(childComplexity int) int
-		DurationMinutes      func(childComplexity int) int
-		HoldMinutes          func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		Name                 func(childComplexity int) int
-		PaymentPolicy        func(childComplexity int) int
-		Price                func(childComplexity int) int
-		RequiresConfirmation func(childComplexity int) int
+		Active                     func(childComplexity int) int
+		ArchivedAt                 func(childComplexity int) int
+		BufferAfterMinutes         func(childComplexity int) int
+		BufferBeforeMinutes        func(childComplexity int) int
+		CancellationRules          func(childComplexity int) int
+		Capacity                   func(childComplexity int) int
+		Category                   func(childComplexity int) int
+		Description                func(childComplexity int) int
+		DurationMinutes            func(childComplexity int) int
+		HoldMinutes                func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Name                       func(childComplexity int) int
+		OverridesCancellationRules func(childComplexity int) int
+		PaymentPolicy              func(childComplexity int) int
+		Price                      func(childComplexity int) int
+		RequiresConfirmation       func(childComplexity int) int
 	}
 
 	StaffMember struct {
@@ -475,7 +491,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BookingSettingsResolver interface {
+	CancellationRules(ctx context.Context, obj *models.BookingSettings) (*models.RulesView, error)
+}
 type BusinessProfileResolver interface {
+	CancellationRules(ctx context.Context, obj *models.Tenant) (*models.RulesView, error)
 	PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error)
 }
 type CustomerResolver interface {
@@ -600,6 +620,9 @@ type ScheduleExceptionResolver interface {
 }
 type ServiceResolver interface {
 	Description(ctx context.Context, obj *models.Service) (*string, error)
+
+	CancellationRules(ctx context.Context, obj *models.Service) (*models.RulesView, error)
+	OverridesCancellationRules(ctx context.Context, obj *models.Service) (bool, error)
 }
 type StaffMemberResolver interface {
 	Services(ctx context.Context, obj *models.StaffMember) ([]*models.Service, error)
@@ -799,6 +822,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookingSettings.BookingHorizonDays(childComplexity), true
+	case "BookingSettings.cancellationRules":
+		if e.ComplexityRoot.BookingSettings.CancellationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingSettings.CancellationRules(childComplexity), true
 	case "BookingSettings.currency":
 		if e.ComplexityRoot.BookingSettings.Currency == nil {
 			break
@@ -854,6 +883,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessProfile.CancellationPolicy(childComplexity), true
+	case "BusinessProfile.cancellationRules":
+		if e.ComplexityRoot.BusinessProfile.CancellationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProfile.CancellationRules(childComplexity), true
 	case "BusinessProfile.city":
 		if e.ComplexityRoot.BusinessProfile.City == nil {
 			break
@@ -926,6 +961,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessProfile.TimeZone(childComplexity), true
+
+	case "CancellationRules.customerCancelUntilHours":
+		if e.ComplexityRoot.CancellationRules.CustomerCancelUntilHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.CustomerCancelUntilHours(childComplexity), true
+	case "CancellationRules.customerMayCancel":
+		if e.ComplexityRoot.CancellationRules.CustomerMayCancel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.CustomerMayCancel(childComplexity), true
+	case "CancellationRules.customerMayReschedule":
+		if e.ComplexityRoot.CancellationRules.CustomerMayReschedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.CustomerMayReschedule(childComplexity), true
+	case "CancellationRules.customerRescheduleUntilHours":
+		if e.ComplexityRoot.CancellationRules.CustomerRescheduleUntilHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.CustomerRescheduleUntilHours(childComplexity), true
+	case "CancellationRules.lateCancellationFeeAmount":
+		if e.ComplexityRoot.CancellationRules.FeeAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.FeeAmount(childComplexity), true
+	case "CancellationRules.lateCancellationFeePercent":
+		if e.ComplexityRoot.CancellationRules.FeePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.FeePercent(childComplexity), true
+	case "CancellationRules.freeCancellationHours":
+		if e.ComplexityRoot.CancellationRules.FreeCancellationHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.FreeCancellationHours(childComplexity), true
+	case "CancellationRules.lateCancellationFee":
+		if e.ComplexityRoot.CancellationRules.LateCancellationFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRules.LateCancellationFee(childComplexity), true
 
 	case "CreateReservationPayload.customerAccessToken":
 		if e.ComplexityRoot.CreateReservationPayload.CustomerAccessToken == nil {
@@ -2369,6 +2453,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.BufferBeforeMinutes(childComplexity), true
+	case "Service.cancellationRules":
+		if e.ComplexityRoot.Service.CancellationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.CancellationRules(childComplexity), true
 	case "Service.capacity":
 		if e.ComplexityRoot.Service.Capacity == nil {
 			break
@@ -2411,6 +2501,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Name(childComplexity), true
+	case "Service.overridesCancellationRules":
+		if e.ComplexityRoot.Service.OverridesCancellationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.OverridesCancellationRules(childComplexity), true
 	case "Service.paymentPolicy":
 		if e.ComplexityRoot.Service.PaymentPolicy == nil {
 			break
@@ -2664,6 +2760,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
 			graphql.NewInputUnmarshaler("BookingSettingsInput", ec.unmarshalInputBookingSettingsInput),
+			graphql.NewInputUnmarshaler("CancellationRulesInput", ec.unmarshalInputCancellationRulesInput),
 			graphql.NewInputUnmarshaler("ClockIntervalInput", ec.unmarshalInputClockIntervalInput),
 			graphql.NewInputUnmarshaler("CreateReservationInput", ec.unmarshalInputCreateReservationInput),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
@@ -2848,6 +2945,62 @@ enum Weekday {
   SUNDAY
 }
 
+"What a cancellation after the free window keeps of the money paid."
+enum LateCancellationFee {
+  "Everything paid is kept: no refund."
+  NO_REFUND
+  "A percentage of the reservation's price is kept (at most what was paid); the rest is refunded."
+  PERCENT
+  "A fixed amount is kept (at most what was paid); the rest is refunded."
+  FIXED
+}
+
+"""
+A cancellation and change policy: until when a cancellation is free, what a later one costs, and whether and until
+when customers may cancel or move a visit themselves (staff always may). A business has one; a service may override
+any of its rules (Service.cancellationRules is the result).
+"""
+type CancellationRules {
+  "A cancellation at least this many hours before the start refunds everything paid."
+  freeCancellationHours: Int!
+  "What a later cancellation keeps of the money paid."
+  lateCancellationFee: LateCancellationFee!
+  "The percentage of the price kept under PERCENT (0 to 100); null for the other kinds."
+  lateCancellationFeePercent: Int
+  "The amount kept under FIXED; null for the other kinds."
+  lateCancellationFeeAmount: Money
+  "Whether customers may cancel themselves (with the reservation's customer token)."
+  customerMayCancel: Boolean!
+  "Customers may cancel themselves until this many hours before the start (0: until the start)."
+  customerCancelUntilHours: Int!
+  "Whether customers may move the visit themselves (rescheduleReservation with the customer token)."
+  customerMayReschedule: Boolean!
+  "Customers may move the visit until this many hours before its start (0: until the start)."
+  customerRescheduleUntilHours: Int!
+}
+
+"Changes to cancellation rules; fields left out stay as they are (for a service: keep following the business, or keep the service's own value)."
+input CancellationRulesInput {
+  "See CancellationRules.freeCancellationHours; 0 to 8760."
+  freeCancellationHours: Int
+  "See CancellationRules.lateCancellationFee."
+  lateCancellationFee: LateCancellationFee
+  "The percentage kept under PERCENT, 0 to 100."
+  lateCancellationFeePercent: Int
+  "The amount kept under FIXED, in minor units of the currency, 0 to 100000000."
+  lateCancellationFeeAmount: Int
+  "See CancellationRules.customerMayCancel."
+  customerMayCancel: Boolean
+  "See CancellationRules.customerCancelUntilHours; 0 to 8760."
+  customerCancelUntilHours: Int
+  "See CancellationRules.customerMayReschedule."
+  customerMayReschedule: Boolean
+  "See CancellationRules.customerRescheduleUntilHours; 0 to 8760."
+  customerRescheduleUntilHours: Int
+  "Services only: first return every rule to the business's, then apply the fields given. Ignored for the business."
+  reset: Boolean
+}
+
 "A business's booking rules."
 type BookingSettings {
   "The business's IANA time zone (change it with updateTenant)."
@@ -2866,6 +3019,8 @@ type BookingSettings {
   requiresConfirmation: Boolean!
   "Hours staff have to decide on a request before it is declined automatically; the deadline is never past the visit's start."
   approvalDeadlineHours: Int!
+  "The business's cancellation and change policy (services may override it)."
+  cancellationRules: CancellationRules!
 }
 
 "Something a business sells."
@@ -2898,6 +3053,10 @@ type Service {
   active: Boolean!
   "When the service was archived (UTC); null while it is not."
   archivedAt: Time
+  "The cancellation and change policy for this service's visits: the business's, with this service's overrides."
+  cancellationRules: CancellationRules!
+  "Whether this service overrides any of the business's cancellation rules."
+  overridesCancellationRules: Boolean! @hasRole(roles: [OWNER, ADMIN, STAFF])
 }
 
 "A worker who performs services."
@@ -3171,6 +3330,8 @@ input ServiceInput {
   followBusinessConfirmation: Boolean
   "Whether new bookings are taken."
   active: Boolean
+  "Overrides of the business's cancellation rules for this service (reset returns to the business's)."
+  cancellationRules: CancellationRulesInput
 }
 
 "A staff member's fields: the name on creation; on update, fields left out stay as they are."
@@ -3231,6 +3392,8 @@ input BookingSettingsInput {
   requiresConfirmation: Boolean
   "See BookingSettings.approvalDeadlineHours, 1 to 720; requests already made keep their deadline."
   approvalDeadlineHours: Int
+  "Changes to the business's cancellation and change policy."
+  cancellationRules: CancellationRulesInput
 }
 
 "Where a reservation moves."
@@ -4182,6 +4345,8 @@ type BusinessProfile {
   logoUrl: String
   "Cancellation policy text; null when not given."
   cancellationPolicy: String
+  "The business's cancellation and change rules (a service may override them: Service.cancellationRules)."
+  cancellationRules: CancellationRules!
   "The ways customers can pay, in display order: enabled methods only, for display (no account secrets)."
   paymentMethods: [PublicPaymentMethod!]!
 }
@@ -4373,6 +4538,8 @@ func (ec *executionContext) childFields_BookingSettings(ctx context.Context, fie
 		return ec.fieldContext_BookingSettings_requiresConfirmation(ctx, field)
 	case "approvalDeadlineHours":
 		return ec.fieldContext_BookingSettings_approvalDeadlineHours(ctx, field)
+	case "cancellationRules":
+		return ec.fieldContext_BookingSettings_cancellationRules(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BookingSettings", field.Name)
 }
@@ -4407,10 +4574,34 @@ func (ec *executionContext) childFields_BusinessProfile(ctx context.Context, fie
 		return ec.fieldContext_BusinessProfile_logoUrl(ctx, field)
 	case "cancellationPolicy":
 		return ec.fieldContext_BusinessProfile_cancellationPolicy(ctx, field)
+	case "cancellationRules":
+		return ec.fieldContext_BusinessProfile_cancellationRules(ctx, field)
 	case "paymentMethods":
 		return ec.fieldContext_BusinessProfile_paymentMethods(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BusinessProfile", field.Name)
+}
+
+func (ec *executionContext) childFields_CancellationRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "freeCancellationHours":
+		return ec.fieldContext_CancellationRules_freeCancellationHours(ctx, field)
+	case "lateCancellationFee":
+		return ec.fieldContext_CancellationRules_lateCancellationFee(ctx, field)
+	case "lateCancellationFeePercent":
+		return ec.fieldContext_CancellationRules_lateCancellationFeePercent(ctx, field)
+	case "lateCancellationFeeAmount":
+		return ec.fieldContext_CancellationRules_lateCancellationFeeAmount(ctx, field)
+	case "customerMayCancel":
+		return ec.fieldContext_CancellationRules_customerMayCancel(ctx, field)
+	case "customerCancelUntilHours":
+		return ec.fieldContext_CancellationRules_customerCancelUntilHours(ctx, field)
+	case "customerMayReschedule":
+		return ec.fieldContext_CancellationRules_customerMayReschedule(ctx, field)
+	case "customerRescheduleUntilHours":
+		return ec.fieldContext_CancellationRules_customerRescheduleUntilHours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancellationRules", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateReservationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4859,6 +5050,10 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_active(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Service_archivedAt(ctx, field)
+	case "cancellationRules":
+		return ec.fieldContext_Service_cancellationRules(ctx, field)
+	case "overridesCancellationRules":
+		return ec.fieldContext_Service_overridesCancellationRules(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
@@ -6903,6 +7098,38 @@ func (ec *executionContext) fieldContext_BookingSettings_approvalDeadlineHours(_
 	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
 }
 
+func (ec *executionContext) _BookingSettings_cancellationRules(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingSettings_cancellationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingSettings().CancellationRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.RulesView) graphql.Marshaler {
+			return ec.marshalNCancellationRules2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRulesView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingSettings_cancellationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BusinessProfile_slug(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7225,6 +7452,38 @@ func (ec *executionContext) fieldContext_BusinessProfile_cancellationPolicy(_ co
 	return graphql.NewScalarFieldContext("BusinessProfile", field, false, false, "String")
 }
 
+func (ec *executionContext) _BusinessProfile_cancellationRules(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProfile_cancellationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BusinessProfile().CancellationRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.RulesView) graphql.Marshaler {
+			return ec.marshalNCancellationRules2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRulesView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProfile_cancellationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProfile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BusinessProfile_paymentMethods(ctx context.Context, field graphql.CollectedField, obj *models.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7255,6 +7514,199 @@ func (ec *executionContext) fieldContext_BusinessProfile_paymentMethods(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CancellationRules_freeCancellationHours(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_freeCancellationHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeCancellationHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_freeCancellationHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CancellationRules_lateCancellationFee(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_lateCancellationFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LateCancellationFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.LateCancellationFee) graphql.Marshaler {
+			return ec.marshalNLateCancellationFee2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_lateCancellationFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "LateCancellationFee")
+}
+
+func (ec *executionContext) _CancellationRules_lateCancellationFeePercent(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_lateCancellationFeePercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FeePercent(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_lateCancellationFeePercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CancellationRules_lateCancellationFeeAmount(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_lateCancellationFeeAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FeeAmount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_lateCancellationFeeAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationRules",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationRules_customerMayCancel(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_customerMayCancel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerMayCancel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_customerMayCancel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CancellationRules_customerCancelUntilHours(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_customerCancelUntilHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerCancelUntilHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_customerCancelUntilHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CancellationRules_customerMayReschedule(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_customerMayReschedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerMayReschedule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_customerMayReschedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CancellationRules_customerRescheduleUntilHours(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRules_customerRescheduleUntilHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerRescheduleUntilHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRules_customerRescheduleUntilHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRules", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CreateReservationPayload_reservation(ctx context.Context, field graphql.CollectedField, obj *booking.Created) (ret graphql.Marshaler) {
@@ -14092,6 +14544,79 @@ func (ec *executionContext) fieldContext_Service_archivedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Service_cancellationRules(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_cancellationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().CancellationRules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.RulesView) graphql.Marshaler {
+			return ec.marshalNCancellationRules2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRulesView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_cancellationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_overridesCancellationRules(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_overridesCancellationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().OverridesCancellationRules(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_overridesCancellationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _StaffMember_id(ctx context.Context, field graphql.CollectedField, obj *models.StaffMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16199,7 +16724,7 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes", "requiresConfirmation", "approvalDeadlineHours"}
+	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes", "requiresConfirmation", "approvalDeadlineHours", "cancellationRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16248,6 +16773,13 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 				return it, err
 			}
 			it.ApprovalDeadlineHours = data
+		case "cancellationRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationRules"))
+			data, err := ec.unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRulesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationRules = data
 		}
 	}
 	return it, nil
@@ -16262,6 +16794,104 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 func UnmarshalBookingSettingsInput(ctx context.Context, raw any) (model.BookingSettingsInput, error) {
 	var out model.BookingSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BookingSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCancellationRulesInput(ctx context.Context, obj any) (model.CancellationRulesInput, error) {
+	var it model.CancellationRulesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"freeCancellationHours", "lateCancellationFee", "lateCancellationFeePercent", "lateCancellationFeeAmount", "customerMayCancel", "customerCancelUntilHours", "customerMayReschedule", "customerRescheduleUntilHours", "reset"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "freeCancellationHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeCancellationHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeCancellationHours = data
+		case "lateCancellationFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateCancellationFee"))
+			data, err := ec.unmarshalOLateCancellationFee2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateCancellationFee = data
+		case "lateCancellationFeePercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateCancellationFeePercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateCancellationFeePercent = data
+		case "lateCancellationFeeAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateCancellationFeeAmount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateCancellationFeeAmount = data
+		case "customerMayCancel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMayCancel"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMayCancel = data
+		case "customerCancelUntilHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerCancelUntilHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerCancelUntilHours = data
+		case "customerMayReschedule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMayReschedule"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMayReschedule = data
+		case "customerRescheduleUntilHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerRescheduleUntilHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerRescheduleUntilHours = data
+		case "reset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reset"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reset = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCancellationRulesInput unmarshals raw into the CancellationRulesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancellationRulesInput(ctx context.Context, raw any) (model.CancellationRulesInput, error) {
+	var out model.CancellationRulesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancellationRulesInput", raw, &out)
 	return out, err
 }
 
@@ -17102,7 +17732,7 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "holdMinutes", "requiresConfirmation", "followBusinessConfirmation", "active"}
+	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "holdMinutes", "requiresConfirmation", "followBusinessConfirmation", "active", "cancellationRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17207,6 +17837,13 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Active = data
+		case "cancellationRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationRules"))
+			data, err := ec.unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRulesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationRules = data
 		}
 	}
 	return it, nil
@@ -17984,43 +18621,49 @@ func (ec *executionContext) _BookingSettings(ctx context.Context, sel ast.Select
 		case "timeZone":
 			out.Values[i] = ec._BookingSettings_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._BookingSettings_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "minNoticeMinutes":
 			out.Values[i] = ec._BookingSettings_minNoticeMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bookingHorizonDays":
 			out.Values[i] = ec._BookingSettings_bookingHorizonDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slotStepMinutes":
 			out.Values[i] = ec._BookingSettings_slotStepMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "defaultHoldMinutes":
 			out.Values[i] = ec._BookingSettings_defaultHoldMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requiresConfirmation":
 			out.Values[i] = ec._BookingSettings_requiresConfirmation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "approvalDeadlineHours":
 			out.Values[i] = ec._BookingSettings_approvalDeadlineHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancellationRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingSettings_cancellationRules(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18119,12 +18762,86 @@ func (ec *executionContext) _BusinessProfile(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancellationRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessProfile_cancellationRules(ctx, field, obj)
+				})
 		case "paymentMethods":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BusinessProfile_paymentMethods(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cancellationRulesImplementors = []string{"CancellationRules"}
+
+func (ec *executionContext) _CancellationRules(ctx context.Context, sel ast.SelectionSet, obj *models.RulesView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRulesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CancellationRules")
+		case "freeCancellationHours":
+			out.Values[i] = ec._CancellationRules_freeCancellationHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lateCancellationFee":
+			out.Values[i] = ec._CancellationRules_lateCancellationFee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lateCancellationFeePercent":
+			out.Values[i] = ec._CancellationRules_lateCancellationFeePercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lateCancellationFeeAmount":
+			out.Values[i] = ec._CancellationRules_lateCancellationFeeAmount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerMayCancel":
+			out.Values[i] = ec._CancellationRules_customerMayCancel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerCancelUntilHours":
+			out.Values[i] = ec._CancellationRules_customerCancelUntilHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerMayReschedule":
+			out.Values[i] = ec._CancellationRules_customerMayReschedule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerRescheduleUntilHours":
+			out.Values[i] = ec._CancellationRules_customerRescheduleUntilHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20085,6 +20802,18 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancellationRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_cancellationRules(ctx, field, obj)
+				})
+		case "overridesCancellationRules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_overridesCancellationRules(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20891,6 +21620,14 @@ func (ec *executionContext) marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋ
 	return ec._BusinessProfile(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCancellationRules2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRulesView(ctx context.Context, sel ast.SelectionSet, v *models.RulesView) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CancellationRules!")
+		return graphql.Null
+	}
+	return ec._CancellationRules(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNClockIntervalInput2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐClockIntervalInputᚄ(ctx context.Context, v any) ([]*model.ClockIntervalInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -21075,6 +21812,16 @@ func (ec *executionContext) marshalNInviteStaffPayload2ᚖgithubᚗcomᚋslotpay
 		return graphql.Null
 	}
 	return ec._InviteStaffPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLateCancellationFee2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx context.Context, v any) (models.LateCancellationFee, error) {
+	var res models.LateCancellationFee
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLateCancellationFee2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx context.Context, sel ast.SelectionSet, v models.LateCancellationFee) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNLiveEventKind2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐLiveEventKind(ctx context.Context, v any) (model.LiveEventKind, error) {
@@ -21976,6 +22723,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRulesInput(ctx context.Context, v any) (*model.CancellationRulesInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCancellationRulesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOImojeEnvironment2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, v any) (*model.ImojeEnvironment, error) {
 	if v == nil {
 		return nil, nil
@@ -22015,6 +22770,29 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOLateCancellationFee2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx context.Context, v any) (*models.LateCancellationFee, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.LateCancellationFee)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLateCancellationFee2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx context.Context, sel ast.SelectionSet, v *models.LateCancellationFee) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *models.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPayLaterProvider2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPayLaterProvider(ctx context.Context, v any) (*model.PayLaterProvider, error) {

@@ -90,6 +90,30 @@ type BookingSettingsInput struct {
 	RequiresConfirmation *bool `json:"requiresConfirmation,omitempty"`
 	// See BookingSettings.approvalDeadlineHours, 1 to 720; requests already made keep their deadline.
 	ApprovalDeadlineHours *int `json:"approvalDeadlineHours,omitempty"`
+	// Changes to the business's cancellation and change policy.
+	CancellationRules *CancellationRulesInput `json:"cancellationRules,omitempty"`
+}
+
+// Changes to cancellation rules; fields left out stay as they are (for a service: keep following the business, or keep the service's own value).
+type CancellationRulesInput struct {
+	// See CancellationRules.freeCancellationHours; 0 to 8760.
+	FreeCancellationHours *int `json:"freeCancellationHours,omitempty"`
+	// See CancellationRules.lateCancellationFee.
+	LateCancellationFee *models.LateCancellationFee `json:"lateCancellationFee,omitempty"`
+	// The percentage kept under PERCENT, 0 to 100.
+	LateCancellationFeePercent *int `json:"lateCancellationFeePercent,omitempty"`
+	// The amount kept under FIXED, in minor units of the currency, 0 to 100000000.
+	LateCancellationFeeAmount *int `json:"lateCancellationFeeAmount,omitempty"`
+	// See CancellationRules.customerMayCancel.
+	CustomerMayCancel *bool `json:"customerMayCancel,omitempty"`
+	// See CancellationRules.customerCancelUntilHours; 0 to 8760.
+	CustomerCancelUntilHours *int `json:"customerCancelUntilHours,omitempty"`
+	// See CancellationRules.customerMayReschedule.
+	CustomerMayReschedule *bool `json:"customerMayReschedule,omitempty"`
+	// See CancellationRules.customerRescheduleUntilHours; 0 to 8760.
+	CustomerRescheduleUntilHours *int `json:"customerRescheduleUntilHours,omitempty"`
+	// Services only: first return every rule to the business's, then apply the fields given. Ignored for the business.
+	Reset *bool `json:"reset,omitempty"`
 }
 
 // Working time on a date, local wall-clock time in the business's zone.
@@ -369,6 +393,8 @@ type ServiceInput struct {
 	FollowBusinessConfirmation *bool `json:"followBusinessConfirmation,omitempty"`
 	// Whether new bookings are taken.
 	Active *bool `json:"active,omitempty"`
+	// Overrides of the business's cancellation rules for this service (reset returns to the business's).
+	CancellationRules *CancellationRulesInput `json:"cancellationRules,omitempty"`
 }
 
 // A new business and its owner's account.

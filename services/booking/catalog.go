@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"maps"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -37,6 +38,7 @@ type SettingsInput struct {
 	// ApprovalDeadlineHours is how long staff have to decide, 1 to 720.
 	RequiresConfirmation  *bool
 	ApprovalDeadlineHours *int
+	CancellationRules     *RulesInput
 }
 
 // UpdateBookingSettings changes the caller's booking rules (OWNER/ADMIN).
@@ -65,12 +67,22 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 	if in.RequiresConfirmation != nil {
 		updates["requires_confirmation"] = *in.RequiresConfirmation
 	}
+	if in.CancellationRules != nil {
+		problems.Add(in.CancellationRules.validate("cancellationRules"))
+	}
 	if err := problems.Err(); err != nil {
 		return nil, err
 	}
 	var out models.BookingSettings
 	err := s.data.InTenant(ctx, p.TenantID, func(tx *database.Tx) error {
 		db := tx.Gorm()
+		if in.CancellationRules != nil {
+			if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&out, "id = ?", p.TenantID).Error; err != nil {
+				return err
+			}
+			in.CancellationRules.applyTo(&out.CancellationRules)
+			maps.Copy(updates, rulesColumns(out.CancellationRules))
+		}
 		if len(updates) > 0 {
 			updates["updated_at"] = s.Now()
 			if err := db.Table("tenants").Where("id = ?", p.TenantID).Updates(updates).Error; err != nil {
@@ -100,6 +112,7 @@ type ServiceInput struct {
 	RequiresConfirmation       *bool
 	FollowBusinessConfirmation bool
 	Active                     *bool
+	CancellationRules          *RulesInput // overrides of the business's rules
 }
 
 // apply validates in onto svc, reporting every bad field at once.
@@ -142,6 +155,10 @@ func (in ServiceInput) apply(svc *models.Service, creating bool) error {
 	case in.RequiresConfirmation != nil:
 		v := *in.RequiresConfirmation
 		svc.RequiresConfirmation = &v
+	}
+	if in.CancellationRules != nil {
+		problems.Add(in.CancellationRules.validate("cancellationRules"))
+		in.CancellationRules.overrideOn(&svc.CancellationOverrides)
 	}
 	return problems.Err()
 }
