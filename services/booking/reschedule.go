@@ -88,7 +88,7 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 		return nil, ErrAlreadyStarted
 	}
 	if !p.IsStaff() {
-		if err := s.customerMayChange(tx, r, now); err != nil {
+		if err := customerMayReschedule(tx, r, now); err != nil {
 			return nil, err
 		}
 	}
@@ -151,8 +151,34 @@ func withoutSeatOf(busy []busyRow, r *models.Reservation) []busyRow {
 	return out
 }
 
-// customerMayChange is the customer's own gate on changing a reservation beyond the lifecycle's:
-// before its start (checked by the caller) nothing else limits it yet.
-func (s *Service) customerMayChange(_ *database.Tx, _ *models.Reservation, _ time.Time) error {
+// Refusals of a customer's reschedule by the business's change policy (CONFLICT, with
+// extensions.reason NOT_ALLOWED: never by the customer; OUT_OF_RANGE: no longer).
+var (
+	ErrCustomerCannotReschedule = apperr.New(apperr.Conflict, "this business does not let customers move their visits; contact the business").
+					WithReason(apperr.NotAllowed)
+	ErrRescheduleDeadlinePassed = apperr.New(apperr.Conflict, "it is too late to move this visit yourself; contact the business").
+					WithReason(apperr.OutOfRange)
+)
+
+// customerMayReschedule is the business's change policy for a customer moving locked reservation
+// r at now (TermsAt of the service's effective rules); staff are not bound by it.
+func customerMayReschedule(tx *database.Tx, r *models.Reservation, now time.Time) error {
+	db := tx.Gorm()
+	var svc models.Service
+	if err := db.First(&svc, "id = ?", r.ServiceID).Error; err != nil {
+		return err
+	}
+	var settings models.BookingSettings
+	if err := db.First(&settings, "id = ?", r.TenantID).Error; err != nil {
+		return err
+	}
+	terms := TermsAt(EffectiveRules(settings.CancellationRules, svc.CancellationOverrides),
+		TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, HoldsSlot: r.Status.Active()}, now)
+	switch {
+	case terms.RescheduleDeadline == nil:
+		return ErrCustomerCannotReschedule
+	case !terms.CanReschedule:
+		return ErrRescheduleDeadlinePassed
+	}
 	return nil
 }

@@ -21,6 +21,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		booking.ErrUserAlreadyLinked, booking.ErrUserNotMember, booking.ErrScheduleOverlap, booking.ErrStartInPast,
 		booking.ErrStartTooSoon, booking.ErrStartTooFar, booking.ErrOutsideWorkingHours, booking.ErrMisaligned,
 		booking.ErrNoStaffForService, booking.ErrCustomerCannotChange, booking.ErrDecisionDeadlinePassed,
+		booking.ErrCustomerCannotReschedule, booking.ErrRescheduleDeadlinePassed,
 		tenancy.ErrBadCredentials, tenancy.ErrBadRefreshToken, tenancy.ErrSlugTaken, tenancy.ErrEmailTaken,
 		tenancy.ErrAlreadyMember, tenancy.ErrOpenInvitation, tenancy.ErrBadInvitation, tenancy.ErrLastOwner,
 		tenancy.ErrRoleTooHigh, tenancy.ErrNoMembership, tenancy.ErrChooseTenant, tenancy.ErrTenantNotFound,
