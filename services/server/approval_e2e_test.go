@@ -156,6 +156,13 @@ func TestDecisionDeadlineDeclinesAutomatically(t *testing.T) {
 	b.Must("", `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, map[string]any{"t": b.owner.RefreshToken}, &fresh)
 	b.owner.AccessToken = fresh.RefreshToken.AccessToken
 	b.MustFail(b.owner.AccessToken, decisionOp, map[string]any{"id": req.Reservation.ID}, "CONFLICT")
+	// The customer's page and a booking widget are open when it is declined.
+	settle(t, b.Env, b.owner.TenantID)
+	mine := connect(t, b.URL, transportWS, req.CustomerAccessToken)
+	mine.subscribe("mine", reservationUpdatedOp, map[string]any{"id": req.Reservation.ID})
+	widget := connect(t, b.URL, transportWS, "")
+	widget.subscribe("slots", availabilityChangedOp, map[string]any{"slug": b.owner.Slug, "s": b.service, "from": "2026-03-06", "to": "2026-03-06"})
+	waitSubscribed(t, b.Env, 2)
 	var declined atomic.Int64
 	var wg sync.WaitGroup
 	for range 2 {
@@ -170,6 +177,16 @@ func TestDecisionDeadlineDeclinesAutomatically(t *testing.T) {
 	wg.Wait()
 	if declined.Load() != 1 {
 		t.Fatalf("%d declines, want 1", declined.Load())
+	}
+	var ev reservationUpdated
+	mine.next("mine", delivery, &ev)
+	if e := ev.ReservationUpdated; e.Kind != "UPDATED" || e.Reservation == nil || e.Reservation.Status != "DECLINED" || e.Reservation.StaffMember.Name != "Anna" {
+		t.Fatalf("the customer's event: %+v", e)
+	}
+	var freed availabilityChanged
+	widget.next("slots", delivery, &freed)
+	if e := freed.AvailabilityChanged; e.Kind != "UPDATED" || e.StartsAt == nil || !e.StartsAt.Equal(slot) {
+		t.Fatalf("the widget's event: %+v", e)
 	}
 	var out struct{ Reservation decided }
 	b.Must(b.owner.AccessToken, `query($id: UUID!) { reservation(id: $id) { id status declineReason history { fromStatus toStatus actor reason } } }`,
