@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -122,7 +123,7 @@ func (s *Service) decline(ctx context.Context, tenantID, id uuid.UUID, actor, re
 		refunds = nil
 		if s.refunder != nil {
 			var err error
-			if refunds, err = s.refunder.RefundInFull(tx, id, "request declined: "+reason); err != nil {
+			if refunds, err = s.refunder.RefundInFull(tx, id, strings.TrimSuffix("request declined: "+reason, ": ")); err != nil {
 				return err
 			}
 		}
@@ -142,11 +143,16 @@ func (s *Service) decline(ctx context.Context, tenantID, id uuid.UUID, actor, re
 			return ErrIllegalTransition
 		}
 		from := r.Status
-		if err := db.Model(r).Updates(map[string]any{"status": models.StatusDeclined, "decline_reason": reason, "updated_at": now}).Error; err != nil {
+		var given *string // a reason not given reads null
+		historyReason := "declined"
+		if reason != "" {
+			given, historyReason = &reason, reason
+		}
+		if err := db.Model(r).Updates(map[string]any{"status": models.StatusDeclined, "decline_reason": given, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		r.Status, r.DeclineReason, r.UpdatedAt = models.StatusDeclined, &reason, now
-		return recordTransition(tx, r, &from, &r.PaymentStatus, actor, reason, events.ReservationUpdated, now)
+		r.Status, r.DeclineReason, r.UpdatedAt = models.StatusDeclined, given, now
+		return recordTransition(tx, r, &from, &r.PaymentStatus, actor, historyReason, events.ReservationUpdated, now)
 	})
 	if err != nil {
 		return nil, err

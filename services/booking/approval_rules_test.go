@@ -111,3 +111,24 @@ func TestWithoutSeatOf(t *testing.T) {
 		}
 	}
 }
+
+// A moved hold or request deadline keeps its time unless the new start comes first.
+func TestNotAfter(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	earlier, later := start.Add(-time.Hour), start.Add(time.Hour)
+	for _, c := range []struct {
+		name string
+		t    *time.Time
+		want *time.Time
+	}{
+		{"none", nil, nil},
+		{"before the start", &earlier, &earlier},
+		{"at the start", &start, &start},
+		{"after the start", &later, &start},
+	} {
+		if got := notAfter(c.t, start); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -113,8 +113,12 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	if err := tx.Send(); err != nil {
 		return nil, err
 	}
-	tx.Queue(`UPDATE reservations SET occupation_id = $3, staff_member_id = $4, starts_at = $5, ends_at = $6, updated_at = $7
-		WHERE tenant_id = $1 AND id = $2`, r.ID, moved.OccupationID, moved.StaffMemberID, moved.StartsAt, moved.EndsAt, now).
+	// A hold and a request's deadline keep their time, but never outlast the new start.
+	moved.HoldExpiresAt, moved.DecisionDeadline = notAfter(r.HoldExpiresAt, moved.StartsAt), notAfter(r.DecisionDeadline, moved.StartsAt)
+	tx.Queue(`UPDATE reservations SET occupation_id = $3, staff_member_id = $4, starts_at = $5, ends_at = $6, updated_at = $7,
+			hold_expires_at = $8, decision_deadline = $9
+		WHERE tenant_id = $1 AND id = $2`, r.ID, moved.OccupationID, moved.StaffMemberID, moved.StartsAt, moved.EndsAt, now,
+		moved.HoldExpiresAt, moved.DecisionDeadline).
 		Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != 1 {
 				return fmt.Errorf("move reservation: %d rows, want 1", tag.RowsAffected())
@@ -134,6 +138,14 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	freed := events.Event{Kind: events.AvailabilityChanged, TenantID: r.TenantID, ServiceID: r.ServiceID,
 		StaffMemberID: r.StaffMemberID, From: r.StartsAt, To: r.EndsAt}
 	return &moved, events.Publish(tx, ev, freed)
+}
+
+// notAfter is t, or limit when t is later (nil stays nil).
+func notAfter(t *time.Time, limit time.Time) *time.Time {
+	if t == nil || !t.After(limit) {
+		return t
+	}
+	return &limit
 }
 
 // withoutSeatOf drops r's own seat from what is busy: a reservation moving within or next to its own

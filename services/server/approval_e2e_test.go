@@ -288,7 +288,11 @@ func TestDeclineRefundsAndFreesTheSlot(t *testing.T) {
 	linked := p.requestOf(t, service)
 	pay := p.initiate(t, linked.CustomerAccessToken, map[string]any{"reservationId": linked.Reservation.ID, "channel": "CARD", "idempotencyKey": "link"})
 	link := p.linkOf(t, pay.ID)
-	p.Must(p.owner.AccessToken, declineOp, map[string]any{"id": linked.Reservation.ID}, nil)
+	var quiet struct{ DeclineReservation decided }
+	p.Must(p.owner.AccessToken, declineOp, map[string]any{"id": linked.Reservation.ID}, &quiet)
+	if q := quiet.DeclineReservation; q.Status != "DECLINED" || q.DeclineReason != nil || q.History[len(q.History)-1].Reason != "declined" {
+		t.Fatalf("declined without a reason: %+v", q)
+	}
 	if _, err := p.Server.Payments.ReconcileOnce(context.Background(), 10); err != nil {
 		t.Fatal(err)
 	}
