@@ -75,15 +75,11 @@ func (s *Service) approve(tx *database.Tx, r *models.Reservation, actor string, 
 		return ErrDecisionDeadlinePassed
 	}
 	db := tx.Gorm()
-	var svc models.Service
-	if err := db.First(&svc, "id = ?", r.ServiceID).Error; err != nil {
+	svc, settings, err := serviceAndSettings(tx, r)
+	if err != nil {
 		return err
 	}
-	var settings models.BookingSettings
-	if err := db.First(&settings, "id = ?", r.TenantID).Error; err != nil {
-		return err
-	}
-	to, hold := approvalOf(r, &svc, settings, now)
+	to, hold := approvalOf(r, svc, settings, now)
 	from := r.Status
 	if err := db.Model(r).Updates(map[string]any{"status": to, "hold_expires_at": hold, "updated_at": now}).Error; err != nil {
 		return err

@@ -29,12 +29,7 @@ func (in *RescheduleInput) normalize() error {
 	var err error
 	in.Reason, err = text(in.Reason, "reason", 500)
 	problems.Add(err)
-	switch {
-	case in.StartsAt.IsZero():
-		problems.Add(apperr.Input("startsAt", apperr.Required, "start time is required"))
-	case in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0:
-		problems.Add(ErrMisaligned.WithField("startsAt"))
-	}
+	problems.Add(checkStart(in.StartsAt))
 	in.StartsAt = in.StartsAt.UTC()
 	return problems.Err()
 }
@@ -175,13 +170,8 @@ var (
 // customerMayReschedule is the business's change policy for a customer moving locked reservation
 // r at now (TermsAt of the service's effective rules); staff are not bound by it.
 func customerMayReschedule(tx *database.Tx, r *models.Reservation, now time.Time) error {
-	db := tx.Gorm()
-	var svc models.Service
-	if err := db.First(&svc, "id = ?", r.ServiceID).Error; err != nil {
-		return err
-	}
-	var settings models.BookingSettings
-	if err := db.First(&settings, "id = ?", r.TenantID).Error; err != nil {
+	svc, settings, err := serviceAndSettings(tx, r)
+	if err != nil {
 		return err
 	}
 	terms := TermsAt(EffectiveRules(settings.CancellationRules, svc.CancellationOverrides),
@@ -193,4 +183,16 @@ func customerMayReschedule(tx *database.Tx, r *models.Reservation, now time.Time
 		return ErrRescheduleDeadlinePassed
 	}
 	return nil
+}
+
+// serviceAndSettings reads r's service and business settings as they are now, in tx.
+func serviceAndSettings(tx *database.Tx, r *models.Reservation) (*models.Service, models.BookingSettings, error) {
+	db := tx.Gorm()
+	var svc models.Service
+	var settings models.BookingSettings
+	if err := db.First(&svc, "id = ?", r.ServiceID).Error; err != nil {
+		return nil, settings, err
+	}
+	err := db.First(&settings, "id = ?", r.TenantID).Error
+	return &svc, settings, err
 }

@@ -83,14 +83,20 @@ func (in *CreateInput) normalize() error {
 	if len(in.IdempotencyKey) > 200 {
 		problems.Add(apperr.Input("idempotencyKey", apperr.TooLong, "must be at most 200 characters").With("max", 200))
 	}
-	switch {
-	case in.StartsAt.IsZero():
-		problems.Add(apperr.Input("startsAt", apperr.Required, "start time is required"))
-	case in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0:
-		problems.Add(ErrMisaligned.WithField("startsAt"))
-	}
+	problems.Add(checkStart(in.StartsAt))
 	in.StartsAt = in.StartsAt.UTC()
 	return problems.Err()
+}
+
+// checkStart is what a requested start must be before anything is read: given, on a whole minute.
+func checkStart(start time.Time) error {
+	switch {
+	case start.IsZero():
+		return apperr.Input("startsAt", apperr.Required, "start time is required")
+	case start.Second() != 0 || start.Nanosecond() != 0:
+		return ErrMisaligned.WithField("startsAt")
+	}
+	return nil
 }
 
 // CreateReservation books a slot. The database has the last word on overlaps and capacity
