@@ -48,16 +48,19 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 	want := []string{
 		"CreateReservationPayload.reservation", // Mutation.createReservation attaches under "reservation"
 		"Customer.visits",                      // TestCustomerVisitsMergeAndStats (attaches under edges.node)
+		"Mutation.approveReservation",          // TestApprovalRequestHoldsItsSlot (service and staff member selected); staffTransition
 		"Mutation.cancelReservation",           // TestEveryReservationResultCarriesItsRelations
 		"Mutation.completeReservation",         // same test; confirm and markNoShow share its code (staffTransition)
 		"Mutation.confirmReservation",
 		"Mutation.createReservation",
+		"Mutation.declineReservation", // TestDeclineRefundsAndFreesTheSlot
 		"Mutation.markNoShow",
-		"Mutation.markReservationPaid", // TestPaymentMethodsAndManualPayments
-		"Query.node",                   // TestNodeResolvesEveryNodeType (attaches on ... on Reservation)
-		"Query.nodes",                  // same test; node shares its code (Resolver.nodes)
-		"Query.reservation",            // TestEveryReservationResultCarriesItsRelations
-		"Query.reservations",           // TestReservationPageQueryCount (attaches under edges.node)
+		"Mutation.markReservationPaid",   // TestPaymentMethodsAndManualPayments
+		"Mutation.rescheduleReservation", // TestRescheduleKeepsPaymentAndPublishesBothRanges
+		"Query.node",                     // TestNodeResolvesEveryNodeType (attaches on ... on Reservation)
+		"Query.nodes",                    // same test; node shares its code (Resolver.nodes)
+		"Query.reservation",              // TestEveryReservationResultCarriesItsRelations
+		"Query.reservations",             // TestReservationPageQueryCount (attaches under edges.node)
 		"ReservationConnection.edges",
 		"ReservationEdge.node",
 		"ReservationEvent.reservation", // the live tests (reservationUpdated with staffMember)

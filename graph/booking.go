@@ -29,7 +29,9 @@ func serviceInput(in model.ServiceInput) booking.ServiceInput {
 	out := booking.ServiceInput{Name: in.Name, Description: in.Description, Category: in.Category,
 		DurationMinutes: in.DurationMinutes, Currency: in.Currency, BufferBeforeMinutes: in.BufferBeforeMinutes,
 		BufferAfterMinutes: in.BufferAfterMinutes, Capacity: in.Capacity, PaymentPolicy: in.PaymentPolicy,
-		HoldMinutes: in.HoldMinutes, Active: in.Active, DepositKind: in.DepositKind, CancellationRules: rulesInput(in.CancellationRules)}
+		HoldMinutes: in.HoldMinutes, RequiresConfirmation: in.RequiresConfirmation,
+		FollowBusinessConfirmation: deref(in.FollowBusinessConfirmation), Active: in.Active, DepositKind: in.DepositKind,
+		CancellationRules: rulesInput(in.CancellationRules)}
 	if in.PriceAmount != nil {
 		out.PriceAmount = ptr(int64(*in.PriceAmount))
 	}

@@ -61,6 +61,27 @@ func (r *mutationResolver) CancelReservation(ctx context.Context, id uuid.UUID, 
 	return r.withRelations(ctx)(r.Payments.CancelReservation(ctx, p, id, req))
 }
 
+func (r *mutationResolver) ApproveReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error) {
+	return r.staffTransition(ctx, id, models.StatusConfirmed, "")
+}
+
+func (r *mutationResolver) DeclineReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error) {
+	p, err := auth.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.withRelations(ctx)(r.Booking.Decline(ctx, p, id, deref(reason)))
+}
+
+func (r *mutationResolver) RescheduleReservation(ctx context.Context, id uuid.UUID, input model.RescheduleReservationInput) (*models.Reservation, error) {
+	p, err := auth.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.withRelations(ctx)(inInput(r.Booking.Reschedule(ctx, p, id, booking.RescheduleInput{
+		StartsAt: input.StartsAt, StaffMemberID: input.StaffMemberID, Reason: deref(input.Reason)})))
+}
+
 func (r *mutationResolver) ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error) {
 	return r.staffTransition(ctx, id, models.StatusConfirmed, "")
 }
@@ -128,6 +149,7 @@ func (r *mutationResolver) UpdateBookingSettings(ctx context.Context, input mode
 	}
 	return inInput(r.Booking.UpdateBookingSettings(ctx, p, booking.SettingsInput{MinNoticeMinutes: input.MinNoticeMinutes,
 		BookingHorizonDays: input.BookingHorizonDays, SlotStepMinutes: input.SlotStepMinutes, DefaultHoldMinutes: input.DefaultHoldMinutes,
+		RequiresConfirmation: input.RequiresConfirmation, ApprovalDeadlineHours: input.ApprovalDeadlineHours,
 		CancellationRules: rulesInput(input.CancellationRules)}))
 }
 

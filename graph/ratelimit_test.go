@@ -77,6 +77,8 @@ func TestPublicBuckets(t *testing.T) {
 			{Limit: l.BookingEmail, Key: ratelimit.Key("booking-email", "salon", "jan@example.com"), Cost: 1}}},
 		{"cancelReservation: address", field("cancelReservation", nil), []ratelimit.Request{
 			{Limit: l.BookingIP, Key: ratelimit.Key("booking-ip", "198.51.100.1"), Cost: 1}}},
+		{"rescheduleReservation: address", field("rescheduleReservation", nil), []ratelimit.Request{
+			{Limit: l.BookingIP, Key: ratelimit.Key("booking-ip", "198.51.100.1"), Cost: 1}}},
 		{"initiatePayment: address and reservation", field("initiatePayment", map[string]any{"input": model.InitiatePaymentInput{ReservationID: reservation}}), []ratelimit.Request{
 			{Limit: l.PaymentIP, Key: ratelimit.Key("payment-ip", "198.51.100.1"), Cost: 1},
 			{Limit: l.PaymentReservation, Key: ratelimit.Key("payment-reservation", reservation.String()), Cost: 1}}},

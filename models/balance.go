@@ -11,8 +11,8 @@ type Balance struct {
 	// Paid is what paid the reservation: settled online payments and what staff recorded as paid at
 	// the venue. Refunded is the settled refunds of those payments (never more than Paid).
 	Paid, Refunded int64
-	// Owing: the reservation may still be paid (PENDING_PAYMENT, CONFIRMED, COMPLETED). A cancelled,
-	// expired or no-show reservation owes nothing, whatever was paid.
+	// Owing: the reservation may still be paid (REQUESTED, PENDING_PAYMENT, CONFIRMED, COMPLETED). A
+	// cancelled, declined, expired or no-show reservation owes nothing, whatever was paid.
 	Owing bool
 }
 
@@ -23,7 +23,7 @@ func (r *Reservation) Balance() Balance {
 		b.Deposit = *r.DepositAmount
 	}
 	switch r.Status {
-	case StatusPendingPayment, StatusConfirmed, StatusCompleted:
+	case StatusRequested, StatusPendingPayment, StatusConfirmed, StatusCompleted:
 		b.Owing = true
 	}
 	return b

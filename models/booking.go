@@ -19,6 +19,10 @@ type BookingSettings struct {
 	BookingHorizonDays int
 	SlotStepMinutes    int
 	DefaultHoldMinutes int
+	// RequiresConfirmation makes bookings requests that staff approve or decline (services may
+	// override it); ApprovalDeadlineHours is how long staff have to decide (never past the start).
+	RequiresConfirmation  bool
+	ApprovalDeadlineHours int
 	CancellationRules
 }
 
@@ -126,25 +130,29 @@ type ReservationStatus string
 
 // Reservation statuses.
 const (
+	StatusRequested      ReservationStatus = "REQUESTED" // waiting for staff to approve or decline
 	StatusPendingPayment ReservationStatus = "PENDING_PAYMENT"
 	StatusConfirmed      ReservationStatus = "CONFIRMED"
 	StatusCancelled      ReservationStatus = "CANCELLED"
 	StatusCompleted      ReservationStatus = "COMPLETED"
 	StatusNoShow         ReservationStatus = "NO_SHOW"
 	StatusExpired        ReservationStatus = "EXPIRED"
+	StatusDeclined       ReservationStatus = "DECLINED" // a request staff (or its deadline) turned down
 )
 
 // Valid reports a known status.
 func (s ReservationStatus) Valid() bool {
 	switch s {
-	case StatusPendingPayment, StatusConfirmed, StatusCancelled, StatusCompleted, StatusNoShow, StatusExpired:
+	case StatusRequested, StatusPendingPayment, StatusConfirmed, StatusCancelled, StatusCompleted, StatusNoShow, StatusExpired, StatusDeclined:
 		return true
 	}
 	return false
 }
 
-// Active statuses occupy a slot.
-func (s ReservationStatus) Active() bool { return s == StatusPendingPayment || s == StatusConfirmed }
+// Active statuses occupy a slot (the reservations_occupy trigger counts the same three).
+func (s ReservationStatus) Active() bool {
+	return s == StatusRequested || s == StatusPendingPayment || s == StatusConfirmed
+}
 
 // MarshalGQL writes the enum value.
 func (s ReservationStatus) MarshalGQL(w io.Writer) { writeEnum(w, string(s)) }
@@ -219,11 +227,21 @@ type Service struct {
 	DepositKind  DepositKind
 	DepositValue int64
 	HoldMinutes  *int
-	Active       bool
-	ArchivedAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// RequiresConfirmation overrides the business's setting; nil follows it.
+	RequiresConfirmation *bool
+	Active               bool
+	ArchivedAt           *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 	CancellationOverrides
+}
+
+// NeedsConfirmation reports whether bookings of the service are requests staff decide on.
+func (s *Service) NeedsConfirmation(settings BookingSettings) bool {
+	if s.RequiresConfirmation != nil {
+		return *s.RequiresConfirmation
+	}
+	return settings.RequiresConfirmation
 }
 
 // Duration is the service's length.
@@ -306,17 +324,20 @@ type Reservation struct {
 	PaidAmount     int64
 	RefundedAmount int64
 	HoldExpiresAt  *time.Time
-	CustomerName   string
-	CustomerEmail  string
-	CustomerPhone  string
-	Note           string
-	Source         string
-	CreatedBy      *uuid.UUID `gorm:"type:uuid"`
-	CancelReason   *string
-	IdempotencyKey *string
-	RequestHash    []byte
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// DecisionDeadline is when a REQUESTED reservation is declined unless staff decided before.
+	DecisionDeadline *time.Time
+	DeclineReason    *string
+	CustomerName     string
+	CustomerEmail    string
+	CustomerPhone    string
+	Note             string
+	Source           string
+	CreatedBy        *uuid.UUID `gorm:"type:uuid"`
+	CancelReason     *string
+	IdempotencyKey   *string
+	RequestHash      []byte
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	// Related rows, not columns: the GraphQL edge reads the ones a response selected for all its
 	// reservations at once and attaches them here, so they are marshalled as plain fields.
@@ -343,6 +364,11 @@ type ReservationHistory struct {
 	ToPaymentStatus   PaymentStatus
 	Actor             string
 	Reason            string
+	// A reschedule's move: from and to which start and staff member (nil when neither moved).
+	FromStartsAt      *time.Time
+	ToStartsAt        *time.Time
+	FromStaffMemberID *uuid.UUID `gorm:"type:uuid"`
+	ToStaffMemberID   *uuid.UUID `gorm:"type:uuid"`
 	CreatedAt         time.Time
 }
 

@@ -140,13 +140,15 @@ type ComplexityRoot struct {
 	}
 
 	BookingSettings struct {
-		BookingHorizonDays func(childComplexity int) int
-		CancellationRules  func(childComplexity int) int
-		Currency           func(childComplexity int) int
-		DefaultHoldMinutes func(childComplexity int) int
-		MinNoticeMinutes   func(childComplexity int) int
-		SlotStepMinutes    func(childComplexity int) int
-		TimeZone           func(childComplexity int) int
+		ApprovalDeadlineHours func(childComplexity int) int
+		BookingHorizonDays    func(childComplexity int) int
+		CancellationRules     func(childComplexity int) int
+		Currency              func(childComplexity int) int
+		DefaultHoldMinutes    func(childComplexity int) int
+		MinNoticeMinutes      func(childComplexity int) int
+		RequiresConfirmation  func(childComplexity int) int
+		SlotStepMinutes       func(childComplexity int) int
+		TimeZone              func(childComplexity int) int
 	}
 
 	BusinessProfile struct {
@@ -321,6 +323,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation        func(childComplexity int, input model.AcceptInvitationInput) int
 		AddTimeOff              func(childComplexity int, input model.TimeOffInput) int
+		ApproveReservation      func(childComplexity int, id uuid.UUID) int
 		ArchiveBookingField     func(childComplexity int, id uuid.UUID) int
 		ArchivePaymentMethod    func(childComplexity int, id uuid.UUID) int
 		ArchiveService          func(childComplexity int, id uuid.UUID) int
@@ -333,6 +336,7 @@ type ComplexityRoot struct {
 		CreateReservation       func(childComplexity int, input model.CreateReservationInput) int
 		CreateService           func(childComplexity int, input model.ServiceInput) int
 		CreateStaffMember       func(childComplexity int, input model.StaffMemberInput) int
+		DeclineReservation      func(childComplexity int, id uuid.UUID, reason *string) int
 		InitiatePayment         func(childComplexity int, input model.InitiatePaymentInput) int
 		InviteStaff             func(childComplexity int, input model.InviteStaffInput) int
 		LogIn                   func(childComplexity int, input model.LogInInput) int
@@ -346,6 +350,7 @@ type ComplexityRoot struct {
 		RemoveScheduleException func(childComplexity int, staffMemberID uuid.UUID, date models.Date) int
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
 		ReorderBookingFields    func(childComplexity int, ids []uuid.UUID) int
+		RescheduleReservation   func(childComplexity int, id uuid.UUID, input model.RescheduleReservationInput) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
@@ -520,6 +525,8 @@ type ComplexityRoot struct {
 		CancellationDeadline  func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		Customer              func(childComplexity int) int
+		DecisionDeadline      func(childComplexity int) int
+		DeclineReason         func(childComplexity int) int
 		DepositDue            func(childComplexity int) int
 		EndsAt                func(childComplexity int) int
 		FeeIfCancelledNow     func(childComplexity int) int
@@ -561,9 +568,13 @@ type ComplexityRoot struct {
 		Actor             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		FromPaymentStatus func(childComplexity int) int
+		FromStaffMemberID func(childComplexity int) int
+		FromStartsAt      func(childComplexity int) int
 		FromStatus        func(childComplexity int) int
 		Reason            func(childComplexity int) int
 		ToPaymentStatus   func(childComplexity int) int
+		ToStaffMemberID   func(childComplexity int) int
+		ToStartsAt        func(childComplexity int) int
 		ToStatus          func(childComplexity int) int
 	}
 
@@ -592,6 +603,7 @@ type ComplexityRoot struct {
 		OverridesCancellationRules func(childComplexity int) int
 		PaymentPolicy              func(childComplexity int) int
 		Price                      func(childComplexity int) int
+		RequiresConfirmation       func(childComplexity int) int
 	}
 
 	ServiceConnection struct {
@@ -716,6 +728,9 @@ type ImojeSetupResolver interface {
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
 	CancelReservation(ctx context.Context, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) (*models.Reservation, error)
+	ApproveReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
+	DeclineReservation(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
+	RescheduleReservation(ctx context.Context, id uuid.UUID, input model.RescheduleReservationInput) (*models.Reservation, error)
 	ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	CompleteReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error)
 	MarkNoShow(ctx context.Context, id uuid.UUID, reason *string) (*models.Reservation, error)
@@ -1185,6 +1200,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BookingFieldChoice.Labels(childComplexity), true
 
+	case "BookingSettings.approvalDeadlineHours":
+		if e.ComplexityRoot.BookingSettings.ApprovalDeadlineHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingSettings.ApprovalDeadlineHours(childComplexity), true
 	case "BookingSettings.bookingHorizonDays":
 		if e.ComplexityRoot.BookingSettings.BookingHorizonDays == nil {
 			break
@@ -1215,6 +1236,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookingSettings.MinNoticeMinutes(childComplexity), true
+	case "BookingSettings.requiresConfirmation":
+		if e.ComplexityRoot.BookingSettings.RequiresConfirmation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingSettings.RequiresConfirmation(childComplexity), true
 	case "BookingSettings.slotStepMinutes":
 		if e.ComplexityRoot.BookingSettings.SlotStepMinutes == nil {
 			break
@@ -1912,6 +1939,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTimeOff(childComplexity, args["input"].(model.TimeOffInput)), true
+	case "Mutation.approveReservation":
+		if e.ComplexityRoot.Mutation.ApproveReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveReservation(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.archiveBookingField":
 		if e.ComplexityRoot.Mutation.ArchiveBookingField == nil {
 			break
@@ -2044,6 +2082,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateStaffMember(childComplexity, args["input"].(model.StaffMemberInput)), true
+	case "Mutation.declineReservation":
+		if e.ComplexityRoot.Mutation.DeclineReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineReservation(childComplexity, args["id"].(uuid.UUID), args["reason"].(*string)), true
 	case "Mutation.initiatePayment":
 		if e.ComplexityRoot.Mutation.InitiatePayment == nil {
 			break
@@ -2187,6 +2236,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReorderBookingFields(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Mutation.rescheduleReservation":
+		if e.ComplexityRoot.Mutation.RescheduleReservation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rescheduleReservation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RescheduleReservation(childComplexity, args["id"].(uuid.UUID), args["input"].(model.RescheduleReservationInput)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -3145,6 +3205,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Customer(childComplexity), true
+	case "Reservation.decisionDeadline":
+		if e.ComplexityRoot.Reservation.DecisionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.DecisionDeadline(childComplexity), true
+	case "Reservation.declineReason":
+		if e.ComplexityRoot.Reservation.DeclineReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.DeclineReason(childComplexity), true
 	case "Reservation.depositDue":
 		if e.ComplexityRoot.Reservation.DepositDue == nil {
 			break
@@ -3323,6 +3395,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReservationHistoryEntry.FromPaymentStatus(childComplexity), true
+	case "ReservationHistoryEntry.fromStaffMemberId":
+		if e.ComplexityRoot.ReservationHistoryEntry.FromStaffMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.FromStaffMemberID(childComplexity), true
+	case "ReservationHistoryEntry.fromStartsAt":
+		if e.ComplexityRoot.ReservationHistoryEntry.FromStartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.FromStartsAt(childComplexity), true
 	case "ReservationHistoryEntry.fromStatus":
 		if e.ComplexityRoot.ReservationHistoryEntry.FromStatus == nil {
 			break
@@ -3341,6 +3425,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReservationHistoryEntry.ToPaymentStatus(childComplexity), true
+	case "ReservationHistoryEntry.toStaffMemberId":
+		if e.ComplexityRoot.ReservationHistoryEntry.ToStaffMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.ToStaffMemberID(childComplexity), true
+	case "ReservationHistoryEntry.toStartsAt":
+		if e.ComplexityRoot.ReservationHistoryEntry.ToStartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReservationHistoryEntry.ToStartsAt(childComplexity), true
 	case "ReservationHistoryEntry.toStatus":
 		if e.ComplexityRoot.ReservationHistoryEntry.ToStatus == nil {
 			break
@@ -3475,6 +3571,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Price(childComplexity), true
+	case "Service.requiresConfirmation":
+		if e.ComplexityRoot.Service.RequiresConfirmation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.RequiresConfirmation(childComplexity), true
 
 	case "ServiceConnection.edges":
 		if e.ComplexityRoot.ServiceConnection.Edges == nil {
@@ -3793,6 +3895,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PaymentNotificationFilter", ec.unmarshalInputPaymentNotificationFilter),
 			graphql.NewInputUnmarshaler("RefundFilter", ec.unmarshalInputRefundFilter),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
+			graphql.NewInputUnmarshaler("RescheduleReservationInput", ec.unmarshalInputRescheduleReservationInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationsChangedFilter", ec.unmarshalInputReservationsChangedFilter),
 			graphql.NewInputUnmarshaler("ServiceInput", ec.unmarshalInputServiceInput),
@@ -3924,6 +4027,8 @@ enum DepositKind {
 
 "Where a reservation is in its life. Whether it is paid is paymentStatus, a separate axis."
 enum ReservationStatus {
+  "A request to a business (or service) that confirms bookings itself: the slot is held until staff approve it (CONFIRMED, or PENDING_PAYMENT with a fresh hold under REQUIRED prepayment), decline it (DECLINED), or decisionDeadline passes (DECLINED automatically). The customer may cancel it; paying online is possible only under OPTIONAL prepayment (refunded in full if declined), REQUIRED waits for the approval."
+  REQUESTED
   "Booked for a REQUIRED-prepayment service: the slot is held until holdExpiresAt; unpaid by then it becomes EXPIRED."
   PENDING_PAYMENT
   "The slot is the customer's (no prepayment needed, paid, or confirmed by staff)."
@@ -3936,6 +4041,8 @@ enum ReservationStatus {
   NO_SHOW
   "Not paid within the hold; the slot is free again."
   EXPIRED
+  "A request turned down by staff, or not decided by its decisionDeadline; the slot is free again and anything paid online is refunded in full."
+  DECLINED
 }
 
 """
@@ -4049,6 +4156,10 @@ type BookingSettings {
   slotStepMinutes: Int!
   "Minutes a customer has to pay a REQUIRED service, unless the service says otherwise."
   defaultHoldMinutes: Int!
+  "Whether bookings are requests (REQUESTED) that staff approve or decline, unless a service says otherwise (Service.requiresConfirmation)."
+  requiresConfirmation: Boolean!
+  "Hours staff have to decide on a request before it is declined automatically; the deadline is never past the visit's start."
+  approvalDeadlineHours: Int!
   "The business's cancellation and change policy (services may override it)."
   cancellationRules: CancellationRules!
 }
@@ -4081,6 +4192,8 @@ type Service implements Node {
   depositValue: Int!
   "Minutes to pay under REQUIRED; null takes the business's default."
   holdMinutes: Int
+  "Whether bookings of this service are requests staff approve or decline; null follows the business (BookingSettings.requiresConfirmation)."
+  requiresConfirmation: Boolean
   "Whether new bookings are taken."
   active: Boolean!
   "When the service was archived (UTC); null while it is not."
@@ -4233,6 +4346,10 @@ type Reservation implements Node {
   overpaidAmount: Money
   "Until when an unpaid PENDING_PAYMENT reservation holds its slot."
   holdExpiresAt: Time
+  "Until when staff may approve or decline a REQUESTED reservation (UTC); past it the request is declined automatically. Null for bookings that were never requests."
+  decisionDeadline: Time
+  "The reason given when the request was declined ('not confirmed in time' when its deadline passed); null when it was not declined or no reason was given."
+  declineReason: String
   "Who it is for."
   customer: Customer!
   "The customer's note; null when none."
@@ -4283,7 +4400,7 @@ enum CancellationRefund {
   NONE
 }
 
-"One change of a reservation's status or payment status."
+"One change of a reservation: its status, its payment status, or its time and staff member (a reschedule)."
 type ReservationHistoryEntry {
   "The status before; null for the booking itself."
   fromStatus: ReservationStatus
@@ -4295,6 +4412,14 @@ type ReservationHistoryEntry {
   toPaymentStatus: PaymentStatus!
   "A user id, 'customer' or 'system'."
   actor: String!
+  "A reschedule's previous start (UTC); null when the entry moved nothing."
+  fromStartsAt: Time
+  "A reschedule's new start (UTC); null when the entry moved nothing."
+  toStartsAt: Time
+  "A reschedule's previous staff member; null when the entry moved nothing."
+  fromStaffMemberId: UUID
+  "A reschedule's new staff member (the same as fromStaffMemberId when only the time moved); null when the entry moved nothing."
+  toStaffMemberId: UUID
   "Why; null when not known."
   reason: String
   "When (UTC)."
@@ -4461,6 +4586,10 @@ input ServiceInput {
   depositValue: Int
   "Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default."
   holdMinutes: Int
+  "True: bookings are requests staff approve or decline; false: they are not, whatever the business says. Existing reservations keep their status."
+  requiresConfirmation: Boolean
+  "True returns requiresConfirmation to the business's setting (wins over requiresConfirmation)."
+  followBusinessConfirmation: Boolean
   "Whether new bookings are taken."
   active: Boolean
   "Overrides of the business's cancellation rules for this service (reset returns to the business's)."
@@ -4521,8 +4650,22 @@ input BookingSettingsInput {
   slotStepMinutes: Int
   "Minutes a customer has to pay a REQUIRED service by default, 5 to 1440."
   defaultHoldMinutes: Int
+  "See BookingSettings.requiresConfirmation; existing reservations keep their status."
+  requiresConfirmation: Boolean
+  "See BookingSettings.approvalDeadlineHours, 1 to 720; requests already made keep their deadline."
+  approvalDeadlineHours: Int
   "Changes to the business's cancellation and change policy."
   cancellationRules: CancellationRulesInput
+}
+
+"Where a reservation moves."
+input RescheduleReservationInput {
+  "The new start, as AvailableSlot.startsAt gives it: on the slot grid, in working hours, within the business's notice and horizon."
+  startsAt: Time!
+  "Another staff member who performs the service; null keeps the current one."
+  staffMemberId: UUID
+  "Why; kept in the history, optional, at most 500 characters."
+  reason: String
 }
 
 extend type Query {
@@ -4659,7 +4802,26 @@ extend type Mutation {
     """
     refundAmount: Int
   ): Reservation!
-  "Confirms a reservation waiting for payment (e.g. paid on site). CONFLICT when its status does not allow it."
+  "Approves a request (REQUESTED): CONFIRMED, or PENDING_PAYMENT with a fresh hold (the service's hold minutes from now) when the service requires prepayment and it is not paid. CONFLICT when it is not a request or its decisionDeadline has passed."
+  approveReservation(
+    "The reservation's id."
+    id: UUID!
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Declines a request (REQUESTED): DECLINED with the reason, the slot freed, everything paid online refunded in full through imoje and any open payment link cancelled. CONFLICT when it is not a request."
+  declineReservation(
+    "The reservation's id."
+    id: UUID!
+    "Why, shown to the customer (Reservation.declineReason); optional, at most 500 characters."
+    reason: String
+  ): Reservation! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Moves a reservation holding a slot (REQUESTED, PENDING_PAYMENT, CONFIRMED) to another start and optionally another staff member, before it starts, in one step: same id, same payments and price, a PENDING_PAYMENT hold keeps its deadline. Staff, or its customer (token) within the business's change policy. BAD_USER_INPUT for a start in the past, too soon, too far, off the grid or outside hours; SLOT_UNAVAILABLE when the new slot is taken; CONFLICT when its status does not allow it, it has started, or the customer's change deadline has passed (extensions.reason says which); NOT_FOUND for another reservation's customer token. Nothing changes on error."
+  rescheduleReservation(
+    "The reservation's id."
+    id: UUID!
+    "Where it moves."
+    input: RescheduleReservationInput!
+  ): Reservation!
+  "Confirms a reservation waiting for payment (e.g. paid on site), or approves a request (as approveReservation). CONFLICT when its status does not allow it."
   confirmReservation(
     "The reservation's id."
     id: UUID!
@@ -6354,6 +6516,10 @@ func (ec *executionContext) childFields_BookingSettings(ctx context.Context, fie
 		return ec.fieldContext_BookingSettings_slotStepMinutes(ctx, field)
 	case "defaultHoldMinutes":
 		return ec.fieldContext_BookingSettings_defaultHoldMinutes(ctx, field)
+	case "requiresConfirmation":
+		return ec.fieldContext_BookingSettings_requiresConfirmation(ctx, field)
+	case "approvalDeadlineHours":
+		return ec.fieldContext_BookingSettings_approvalDeadlineHours(ctx, field)
 	case "cancellationRules":
 		return ec.fieldContext_BookingSettings_cancellationRules(ctx, field)
 	}
@@ -6954,6 +7120,10 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_overpaidAmount(ctx, field)
 	case "holdExpiresAt":
 		return ec.fieldContext_Reservation_holdExpiresAt(ctx, field)
+	case "decisionDeadline":
+		return ec.fieldContext_Reservation_decisionDeadline(ctx, field)
+	case "declineReason":
+		return ec.fieldContext_Reservation_declineReason(ctx, field)
 	case "customer":
 		return ec.fieldContext_Reservation_customer(ctx, field)
 	case "note":
@@ -7034,6 +7204,14 @@ func (ec *executionContext) childFields_ReservationHistoryEntry(ctx context.Cont
 		return ec.fieldContext_ReservationHistoryEntry_toPaymentStatus(ctx, field)
 	case "actor":
 		return ec.fieldContext_ReservationHistoryEntry_actor(ctx, field)
+	case "fromStartsAt":
+		return ec.fieldContext_ReservationHistoryEntry_fromStartsAt(ctx, field)
+	case "toStartsAt":
+		return ec.fieldContext_ReservationHistoryEntry_toStartsAt(ctx, field)
+	case "fromStaffMemberId":
+		return ec.fieldContext_ReservationHistoryEntry_fromStaffMemberId(ctx, field)
+	case "toStaffMemberId":
+		return ec.fieldContext_ReservationHistoryEntry_toStaffMemberId(ctx, field)
 	case "reason":
 		return ec.fieldContext_ReservationHistoryEntry_reason(ctx, field)
 	case "at":
@@ -7082,6 +7260,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_depositValue(ctx, field)
 	case "holdMinutes":
 		return ec.fieldContext_Service_holdMinutes(ctx, field)
+	case "requiresConfirmation":
+		return ec.fieldContext_Service_requiresConfirmation(ctx, field)
 	case "active":
 		return ec.fieldContext_Service_active(ctx, field)
 	case "archivedAt":
@@ -7422,6 +7602,20 @@ func (ec *executionContext) field_Mutation_addTimeOff_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveBookingField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7611,6 +7805,28 @@ func (ec *executionContext) field_Mutation_createStaffMember_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -7841,6 +8057,28 @@ func (ec *executionContext) field_Mutation_reorderBookingFields_args(ctx context
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rescheduleReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RescheduleReservationInput, error) {
+			return ec.unmarshalNRescheduleReservationInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRescheduleReservationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -10273,6 +10511,52 @@ func (ec *executionContext) _BookingSettings_defaultHoldMinutes(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_BookingSettings_defaultHoldMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BookingSettings_requiresConfirmation(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingSettings_requiresConfirmation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiresConfirmation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingSettings_requiresConfirmation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BookingSettings_approvalDeadlineHours(ctx context.Context, field graphql.CollectedField, obj *models.BookingSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingSettings_approvalDeadlineHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalDeadlineHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingSettings_approvalDeadlineHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BookingSettings", field, false, false, "Int")
 }
 
@@ -13173,6 +13457,174 @@ func (ec *executionContext) fieldContext_Mutation_cancelReservation(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveReservation(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Reservation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Reservation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Reservation
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Reservation
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rescheduleReservation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rescheduleReservation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RescheduleReservation(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.RescheduleReservationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Reservation) graphql.Marshaler {
+			return ec.marshalNReservation2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rescheduleReservation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reservation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rescheduleReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19341,6 +19793,52 @@ func (ec *executionContext) fieldContext_Reservation_holdExpiresAt(_ context.Con
 	return graphql.NewScalarFieldContext("Reservation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Reservation_decisionDeadline(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_decisionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_decisionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Reservation_declineReason(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_declineReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclineReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_declineReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Reservation_customer(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20084,6 +20582,98 @@ func (ec *executionContext) fieldContext_ReservationHistoryEntry_actor(_ context
 	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _ReservationHistoryEntry_fromStartsAt(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_fromStartsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_fromStartsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_toStartsAt(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_toStartsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_toStartsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_fromStaffMemberId(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_fromStaffMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStaffMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_fromStaffMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _ReservationHistoryEntry_toStaffMemberId(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReservationHistoryEntry_toStaffMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStaffMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReservationHistoryEntry_toStaffMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReservationHistoryEntry", field, false, false, "UUID")
+}
+
 func (ec *executionContext) _ReservationHistoryEntry_reason(ctx context.Context, field graphql.CollectedField, obj *models.ReservationHistory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20505,6 +21095,29 @@ func (ec *executionContext) _Service_holdMinutes(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Service_holdMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Service", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Service_requiresConfirmation(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_requiresConfirmation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiresConfirmation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_requiresConfirmation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Service_active(ctx context.Context, field graphql.CollectedField, obj *models.Service) (ret graphql.Marshaler) {
@@ -23273,7 +23886,7 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes", "cancellationRules"}
+	fieldsInOrder := [...]string{"minNoticeMinutes", "bookingHorizonDays", "slotStepMinutes", "defaultHoldMinutes", "requiresConfirmation", "approvalDeadlineHours", "cancellationRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23308,6 +23921,20 @@ func (ec *executionContext) unmarshalInputBookingSettingsInput(ctx context.Conte
 				return it, err
 			}
 			it.DefaultHoldMinutes = data
+		case "requiresConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresConfirmation = data
+		case "approvalDeadlineHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalDeadlineHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalDeadlineHours = data
 		case "cancellationRules":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationRules"))
 			data, err := ec.unmarshalOCancellationRulesInput2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCancellationRulesInput(ctx, v)
@@ -24431,6 +25058,62 @@ func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaym
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRescheduleReservationInput(ctx context.Context, obj any) (model.RescheduleReservationInput, error) {
+	var it model.RescheduleReservationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"startsAt", "staffMemberId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "staffMemberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffMemberId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffMemberID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRescheduleReservationInput unmarshals raw into the RescheduleReservationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRescheduleReservationInput(ctx context.Context, raw any) (model.RescheduleReservationInput, error) {
+	var out model.RescheduleReservationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RescheduleReservationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReservationFilter(ctx context.Context, obj any) (model.ReservationFilter, error) {
 	var it model.ReservationFilter
 	if obj == nil {
@@ -24582,7 +25265,7 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "depositKind", "depositValue", "holdMinutes", "active", "cancellationRules"}
+	fieldsInOrder := [...]string{"name", "description", "category", "durationMinutes", "priceAmount", "currency", "bufferBeforeMinutes", "bufferAfterMinutes", "capacity", "paymentPolicy", "depositKind", "depositValue", "holdMinutes", "requiresConfirmation", "followBusinessConfirmation", "active", "cancellationRules"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24680,6 +25363,20 @@ func (ec *executionContext) unmarshalInputServiceInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.HoldMinutes = data
+		case "requiresConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresConfirmation = data
+		case "followBusinessConfirmation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followBusinessConfirmation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowBusinessConfirmation = data
 		case "active":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -25803,6 +26500,16 @@ func (ec *executionContext) _BookingSettings(ctx context.Context, sel ast.Select
 			}
 		case "defaultHoldMinutes":
 			out.Values[i] = ec._BookingSettings_defaultHoldMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiresConfirmation":
+			out.Values[i] = ec._BookingSettings_requiresConfirmation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvalDeadlineHours":
+			out.Values[i] = ec._BookingSettings_approvalDeadlineHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -26997,6 +27704,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelReservation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineReservation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rescheduleReservation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rescheduleReservation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28364,6 +29092,16 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "decisionDeadline":
+			out.Values[i] = ec._Reservation_decisionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "declineReason":
+			out.Values[i] = ec._Reservation_declineReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customer":
 			out.Values[i] = ec._Reservation_customer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28628,6 +29366,26 @@ func (ec *executionContext) _ReservationHistoryEntry(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "fromStartsAt":
+			out.Values[i] = ec._ReservationHistoryEntry_fromStartsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStartsAt":
+			out.Values[i] = ec._ReservationHistoryEntry_toStartsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStaffMemberId":
+			out.Values[i] = ec._ReservationHistoryEntry_fromStaffMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStaffMemberId":
+			out.Values[i] = ec._ReservationHistoryEntry_toStaffMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "reason":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -28775,6 +29533,11 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "holdMinutes":
 			out.Values[i] = ec._Service_holdMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiresConfirmation":
+			out.Values[i] = ec._Service_requiresConfirmation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30713,6 +31476,11 @@ func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋslotpayᚋslot
 
 func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx context.Context, sel ast.SelectionSet, v model.RefundStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRescheduleReservationInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRescheduleReservationInput(ctx context.Context, v any) (model.RescheduleReservationInput, error) {
+	res, err := ec.unmarshalInputRescheduleReservationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReservation2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐReservation(ctx context.Context, sel ast.SelectionSet, v models.Reservation) graphql.Marshaler {

@@ -142,6 +142,10 @@ type BookingSettingsInput struct {
 	SlotStepMinutes *int `json:"slotStepMinutes,omitempty"`
 	// Minutes a customer has to pay a REQUIRED service by default, 5 to 1440.
 	DefaultHoldMinutes *int `json:"defaultHoldMinutes,omitempty"`
+	// See BookingSettings.requiresConfirmation; existing reservations keep their status.
+	RequiresConfirmation *bool `json:"requiresConfirmation,omitempty"`
+	// See BookingSettings.approvalDeadlineHours, 1 to 720; requests already made keep their deadline.
+	ApprovalDeadlineHours *int `json:"approvalDeadlineHours,omitempty"`
 	// Changes to the business's cancellation and change policy.
 	CancellationRules *CancellationRulesInput `json:"cancellationRules,omitempty"`
 }
@@ -549,6 +553,16 @@ type RefundPaymentInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Where a reservation moves.
+type RescheduleReservationInput struct {
+	// The new start, as AvailableSlot.startsAt gives it: on the slot grid, in working hours, within the business's notice and horizon.
+	StartsAt time.Time `json:"startsAt"`
+	// Another staff member who performs the service; null keeps the current one.
+	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	// Why; kept in the history, optional, at most 500 characters.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // A page of reservations.
 type ReservationConnection struct {
 	// The reservations of this page.
@@ -641,6 +655,10 @@ type ServiceInput struct {
 	DepositValue *int `json:"depositValue,omitempty"`
 	// Minutes a customer has to pay under REQUIRED, 5 to 1440 (imoje needs a payment's lifetime at least a minute ahead, and a customer a few minutes to pay); 0 returns to the business's default.
 	HoldMinutes *int `json:"holdMinutes,omitempty"`
+	// True: bookings are requests staff approve or decline; false: they are not, whatever the business says. Existing reservations keep their status.
+	RequiresConfirmation *bool `json:"requiresConfirmation,omitempty"`
+	// True returns requiresConfirmation to the business's setting (wins over requiresConfirmation).
+	FollowBusinessConfirmation *bool `json:"followBusinessConfirmation,omitempty"`
 	// Whether new bookings are taken.
 	Active *bool `json:"active,omitempty"`
 	// Overrides of the business's cancellation rules for this service (reset returns to the business's).

@@ -34,7 +34,11 @@ type SettingsInput struct {
 	BookingHorizonDays *int
 	SlotStepMinutes    *int
 	DefaultHoldMinutes *int
-	CancellationRules  *RulesInput
+	// RequiresConfirmation makes bookings requests staff decide on (services may override it);
+	// ApprovalDeadlineHours is how long staff have to decide, 1 to 720.
+	RequiresConfirmation  *bool
+	ApprovalDeadlineHours *int
+	CancellationRules     *RulesInput
 }
 
 // UpdateBookingSettings changes the caller's booking rules (OWNER/ADMIN).
@@ -50,6 +54,7 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		{in.BookingHorizonDays, "booking_horizon_days", 1, 730, "bookingHorizonDays"},
 		{in.SlotStepMinutes, "slot_step_minutes", 5, 240, "slotStepMinutes"},
 		{in.DefaultHoldMinutes, "default_hold_minutes", MinHoldMinutes, 1440, "defaultHoldMinutes"},
+		{in.ApprovalDeadlineHours, "approval_deadline_hours", 1, 720, "approvalDeadlineHours"},
 	}
 	var problems apperr.Problems
 	for _, c := range checks {
@@ -58,6 +63,9 @@ func (s *Service) UpdateBookingSettings(ctx context.Context, p *auth.Principal, 
 		}
 		problems.Add(intIn(*c.v, c.lo, c.hi, c.field))
 		updates[c.col] = *c.v
+	}
+	if in.RequiresConfirmation != nil {
+		updates["requires_confirmation"] = *in.RequiresConfirmation
 	}
 	if in.CancellationRules != nil {
 		problems.Add(in.CancellationRules.validate("cancellationRules"))
@@ -101,8 +109,12 @@ type ServiceInput struct {
 	DepositKind         *models.DepositKind
 	DepositValue        *int64
 	HoldMinutes         *int
-	Active              *bool
-	CancellationRules   *RulesInput // overrides of the business's rules
+	// RequiresConfirmation overrides the business's setting; FollowBusinessConfirmation returns
+	// to it (and wins over RequiresConfirmation).
+	RequiresConfirmation       *bool
+	FollowBusinessConfirmation bool
+	Active                     *bool
+	CancellationRules          *RulesInput // overrides of the business's rules
 }
 
 // apply validates in onto svc, reporting every bad field at once.
@@ -138,6 +150,13 @@ func (in ServiceInput) apply(svc *models.Service, creating bool) error {
 	}
 	if in.Active != nil {
 		svc.Active = *in.Active
+	}
+	switch {
+	case in.FollowBusinessConfirmation:
+		svc.RequiresConfirmation = nil
+	case in.RequiresConfirmation != nil:
+		v := *in.RequiresConfirmation
+		svc.RequiresConfirmation = &v
 	}
 	if in.CancellationRules != nil {
 		problems.Add(in.CancellationRules.validate("cancellationRules"))

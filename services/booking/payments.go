@@ -36,6 +36,8 @@ type PaymentView struct {
 	CustomerEmail string
 	CustomerPhone string
 	ServiceName   string
+	// PaymentPolicy is the service's, as it is now (a request may be paid ahead under OPTIONAL only).
+	PaymentPolicy models.PaymentPolicy
 	// TimeZone is the business's IANA zone, in which the customer knows the visit's time.
 	TimeZone string
 	// Balance is the reservation's money (what is due, its deposit, what paid it, what went back).
@@ -50,8 +52,9 @@ type PaymentView struct {
 // its business's zone.
 type paymentViewRow struct {
 	models.Reservation
-	ServiceName string
-	TimeZone    string
+	ServiceName   string
+	PaymentPolicy models.PaymentPolicy
+	TimeZone      string
 }
 
 func (row *paymentViewRow) view() *PaymentView {
@@ -59,7 +62,7 @@ func (row *paymentViewRow) view() *PaymentView {
 	return &PaymentView{ReservationID: r.ID, TenantID: r.TenantID, Amount: r.PriceAmount, Currency: r.Currency,
 		Status: r.Status, PaymentStatus: r.PaymentStatus, HoldExpiresAt: r.HoldExpiresAt, StartsAt: r.StartsAt,
 		CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone,
-		ServiceName: row.ServiceName, TimeZone: row.TimeZone, Balance: r.Balance(), locked: r}
+		ServiceName: row.ServiceName, PaymentPolicy: row.PaymentPolicy, TimeZone: row.TimeZone, Balance: r.Balance(), locked: r}
 }
 
 // LocalStart is the visit's start in the business's zone (UTC if the zone cannot be loaded).
@@ -80,7 +83,7 @@ func reservationForPaymentSQL(byPayment bool) string {
 	if byPayment {
 		id = "(SELECT p.reservation_id FROM payments p WHERE p.tenant_id = $1 AND p.id = $2)"
 	}
-	return `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name, t.time_zone
+	return `SELECT ` + prefixed("r", database.Columns[models.Reservation]()) + `, s.name AS service_name, s.payment_policy, t.time_zone
 	FROM reservations r JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
 	JOIN tenants t ON t.id = r.tenant_id
 	WHERE r.tenant_id = $1 AND r.id = ` + id + `

@@ -90,11 +90,11 @@ func TermsAt(rules CancellationRules, in TermsInput, now time.Time) CustomerTerm
 	return t
 }
 
-// HoldsSlot reports whether r is booked and may still be cancelled or moved at all: CONFIRMED, or
+// HoldsSlot reports whether r is booked and may still be cancelled or moved at all: REQUESTED, CONFIRMED, or
 // PENDING_PAYMENT with its hold still running (a lapsed hold is as good as EXPIRED).
 func HoldsSlot(r *models.Reservation, now time.Time) bool {
 	switch r.Status {
-	case models.StatusConfirmed:
+	case models.StatusRequested, models.StatusConfirmed:
 		return true
 	case models.StatusPendingPayment:
 		return !holdLapsed(r, now)

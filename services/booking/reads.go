@@ -45,7 +45,8 @@ type busyRow struct {
 
 // queueBookingReads queues the reads for a booking or availability of serviceID between from and
 // to (instants), by staffID or by anyone performing the service. Holds whose hold_expires_at has
-// passed by now do not count as busy, whether or not the worker has expired them yet.
+// passed by now do not count as busy, whether or not the worker has expired them yet; requests
+// (REQUESTED) count until they are declined, since only declining frees their seat.
 func queueBookingReads(tx *database.Tx, serviceID uuid.UUID, staffID *uuid.UUID, from, to, now time.Time, out *bookingReads) {
 	tx.Queue(`SELECT ` + database.Columns[models.BookingSettings]() + ` FROM tenants WHERE id = $1`).
 		Query(database.CollectInto(&out.settings))
@@ -81,7 +82,7 @@ func queueBookingReads(tx *database.Tx, serviceID uuid.UUID, staffID *uuid.UUID,
 		FROM occupations o
 		JOIN reservations r ON r.tenant_id = o.tenant_id AND r.occupation_id = o.id
 		WHERE o.tenant_id = $1 AND o.`+whose+` AND o.seats_taken > 0 AND o.blocked_from < $4 AND o.blocked_to > $3
-		  AND (r.status = 'CONFIRMED' OR (r.status = 'PENDING_PAYMENT' AND r.hold_expires_at > $5))
+		  AND (r.status IN ('CONFIRMED', 'REQUESTED') OR (r.status = 'PENDING_PAYMENT' AND r.hold_expires_at > $5))
 		GROUP BY o.id, o.staff_member_id, o.service_id, o.starts_at, o.ends_at, o.blocked_from, o.blocked_to`,
 		who, from, to, now).
 		Query(database.CollectInto(&out.busy))

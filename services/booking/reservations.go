@@ -96,14 +96,20 @@ func (in *CreateInput) normalize() error {
 	if len(in.IdempotencyKey) > 200 {
 		problems.Add(apperr.Input("idempotencyKey", apperr.TooLong, "must be at most 200 characters").With("max", 200))
 	}
-	switch {
-	case in.StartsAt.IsZero():
-		problems.Add(apperr.Input("startsAt", apperr.Required, "start time is required"))
-	case in.StartsAt.Second() != 0 || in.StartsAt.Nanosecond() != 0:
-		problems.Add(ErrMisaligned.WithField("startsAt"))
-	}
+	problems.Add(checkStart(in.StartsAt))
 	in.StartsAt = in.StartsAt.UTC()
 	return problems.Err()
+}
+
+// checkStart is what a requested start must be before anything is read: given, on a whole minute.
+func checkStart(start time.Time) error {
+	switch {
+	case start.IsZero():
+		return apperr.Input("startsAt", apperr.Required, "start time is required")
+	case start.Second() != 0 || start.Nanosecond() != 0:
+		return ErrMisaligned.WithField("startsAt")
+	}
+	return nil
 }
 
 // CreateReservation books a slot. The database has the last word on overlaps and capacity
@@ -212,28 +218,12 @@ var errReplayed = errors.New("idempotent replay")
 // newReservation checks a booking against what was read, in the order a customer would fix it
 // (service, time, staff, the slot), and returns the reservation to insert.
 func (s *Service) newReservation(reads *bookingReads, in CreateInput, tenantID uuid.UUID, source string, createdBy *uuid.UUID, hash []byte, now time.Time) (*models.Reservation, *models.Service, error) {
-	bk, err := reads.settingsAndService("serviceId")
+	bk, staffID, err := reads.slot(in.StartsAt, in.StaffMemberID != nil, "serviceId", now)
 	if err != nil {
 		return nil, nil, err
 	}
 	settings, svc := bk.settings, bk.service
-	switch {
-	case !in.StartsAt.After(now):
-		return nil, nil, ErrStartInPast.WithField("startsAt")
-	case in.StartsAt.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
-		return nil, nil, ErrStartTooSoon.WithField("startsAt")
-	case in.StartsAt.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
-		return nil, nil, ErrStartTooFar.WithField("startsAt")
-	}
-	if err := reads.staffAndSchedules(bk, in.StaffMemberID != nil, "staffMemberId"); err != nil {
-		return nil, nil, err
-	}
 	spec := specOf(svc)
-	rules := Rules{Location: bk.loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute}
-	staffID, err := chooseStaff(rules, spec, bk.schedules, in.StartsAt)
-	if err != nil {
-		return nil, nil, err
-	}
 	r := &models.Reservation{
 		TenantID: tenantID, ID: uuid.New(), ServiceID: svc.ID, StaffMemberID: staffID,
 		StartsAt: in.StartsAt, EndsAt: in.StartsAt.Add(spec.Duration),
@@ -250,7 +240,33 @@ func (s *Service) newReservation(reads *bookingReads, in CreateInput, tenantID u
 		// Snapshotted: later edits of the service never change what this booking owes up front.
 		r.DepositAmount = models.DepositFor(svc.DepositKind, svc.DepositValue, svc.PriceAmount)
 	}
+	applyConfirmationPolicy(r, svc, settings, now)
 	return r, svc, nil
+}
+
+// slot checks a start against what was read, in the order a customer would fix it (service, time,
+// staff, the slot) — the booking rules a new reservation and a reschedule share — and returns the
+// facts read and the staff member who is free then (the named one, or the first free).
+func (reads *bookingReads) slot(start time.Time, staffNamed bool, serviceField string, now time.Time) (*bookingFacts, uuid.UUID, error) {
+	bk, err := reads.settingsAndService(serviceField)
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	settings := bk.settings
+	switch {
+	case !start.After(now):
+		return nil, uuid.Nil, ErrStartInPast.WithField("startsAt")
+	case start.Before(now.Add(time.Duration(settings.MinNoticeMinutes) * time.Minute)):
+		return nil, uuid.Nil, ErrStartTooSoon.WithField("startsAt")
+	case start.After(now.Add(time.Duration(settings.BookingHorizonDays) * 24 * time.Hour)):
+		return nil, uuid.Nil, ErrStartTooFar.WithField("startsAt")
+	}
+	if err := reads.staffAndSchedules(bk, staffNamed, "staffMemberId"); err != nil {
+		return nil, uuid.Nil, err
+	}
+	rules := Rules{Location: bk.loc, Step: time.Duration(settings.SlotStepMinutes) * time.Minute}
+	staffID, err := chooseStaff(rules, specOf(bk.service), bk.schedules, start)
+	return bk, staffID, err
 }
 
 // applyPaymentPolicy sets the initial status: NONE and OPTIONAL confirm at once, REQUIRED holds the
@@ -262,16 +278,22 @@ func applyPaymentPolicy(r *models.Reservation, svc *models.Service, settings mod
 	case svc.PaymentPolicy == models.PaymentPolicyOptional:
 		r.Status, r.PaymentStatus = models.StatusConfirmed, models.PaymentUnpaid
 	default:
-		hold := time.Duration(settings.DefaultHoldMinutes) * time.Minute
-		if svc.HoldMinutes != nil {
-			hold = time.Duration(*svc.HoldMinutes) * time.Minute
-		}
-		expires := now.Add(hold)
-		if expires.After(r.StartsAt) {
-			expires = r.StartsAt
-		}
+		expires := holdUntil(svc, settings, r.StartsAt, now)
 		r.Status, r.PaymentStatus, r.HoldExpiresAt = models.StatusPendingPayment, models.PaymentUnpaid, &expires
 	}
+}
+
+// holdUntil is when a hold for prepayment of svc starting now ends: the service's hold time, else
+// the business's default, never past the visit's start.
+func holdUntil(svc *models.Service, settings models.BookingSettings, start, now time.Time) time.Time {
+	hold := time.Duration(settings.DefaultHoldMinutes) * time.Minute
+	if svc.HoldMinutes != nil {
+		hold = time.Duration(*svc.HoldMinutes) * time.Minute
+	}
+	if expires := now.Add(hold); expires.Before(start) {
+		return expires
+	}
+	return start
 }
 
 func specOf(svc *models.Service) ServiceSpec {
@@ -403,6 +425,9 @@ func (s *Service) ChangeStatus(ctx context.Context, p *auth.Principal, id uuid.U
 		}
 		if err := expireIfOverdue(db, r, now); err != nil {
 			return err
+		}
+		if r.Status == models.StatusRequested && t.To == models.StatusConfirmed && actorKind == ActorStaff {
+			return s.approve(tx, r, actor, now) // confirming a request is approving it
 		}
 		if !CanTransition(r.Status, t.To, actorKind) {
 			if actorKind == ActorCustomer && CanTransition(r.Status, t.To, ActorStaff) {

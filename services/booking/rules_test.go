@@ -11,8 +11,8 @@ import (
 	"github.com/slotpay/slotpay/models"
 )
 
-var statuses = []models.ReservationStatus{models.StatusPendingPayment, models.StatusConfirmed, models.StatusCancelled,
-	models.StatusCompleted, models.StatusNoShow, models.StatusExpired}
+var statuses = []models.ReservationStatus{models.StatusRequested, models.StatusPendingPayment, models.StatusConfirmed, models.StatusCancelled,
+	models.StatusCompleted, models.StatusNoShow, models.StatusExpired, models.StatusDeclined}
 
 // The whole lifecycle, every (from, to, actor) the state machine allows; everything else is refused.
 func TestCanTransition(t *testing.T) {
@@ -22,6 +22,12 @@ func TestCanTransition(t *testing.T) {
 		actor    ActorKind
 	}
 	allowed := map[move]bool{
+		{models.StatusRequested, models.StatusConfirmed, ActorStaff}:         true, // approved
+		{models.StatusRequested, models.StatusPendingPayment, ActorStaff}:    true, // approved, prepayment due
+		{models.StatusRequested, models.StatusDeclined, ActorStaff}:          true,
+		{models.StatusRequested, models.StatusDeclined, ActorSystem}:         true, // the decision deadline passed
+		{models.StatusRequested, models.StatusCancelled, ActorStaff}:         true,
+		{models.StatusRequested, models.StatusCancelled, ActorCustomer}:      true,
 		{models.StatusPendingPayment, models.StatusConfirmed, ActorStaff}:    true, // confirmed by hand (paid on site)
 		{models.StatusPendingPayment, models.StatusConfirmed, ActorSystem}:   true, // paid
 		{models.StatusPendingPayment, models.StatusCancelled, ActorStaff}:    true,

@@ -62,6 +62,8 @@ type Service struct {
 	// customerTokenTTL is how long after a reservation ends its customer link keeps working.
 	customerTokenTTL time.Duration
 	metrics          *metrics.Metrics
+	// refunder gives back the money of declined requests (UseRefunder).
+	refunder Refunder
 }
 
 // Options tune the service; Now lets tests control the clock.

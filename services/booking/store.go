@@ -28,6 +28,31 @@ import (
 // overlap or a full class. The reservation links to the customer link names (created just before
 // by link.Queue when new). r.OccupationID and r.CustomerID are set when the round trip has run.
 func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, link customers.Link, now time.Time) {
+	queueClaim(tx, r, svc, now)
+	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
+			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
+			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, deposit_amount, decision_deadline, customer_id)
+		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			`+customers.CustomerIDSQL("$24", "$25")+`
+		FROM occupations o
+		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6
+		RETURNING customer_id`,
+		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
+		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
+		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DepositAmount, r.DecisionDeadline,
+		link.IDArg(), link.EmailNormalized).
+		QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&r.CustomerID); err != nil {
+				return fmt.Errorf("insert reservation: %w", err)
+			}
+			return nil
+		})
+}
+
+// queueClaim queues the claim of r's occupation (r's staff member, service, start and end) for
+// queueCreate and a reschedule: expire the lapsed holds in its way, then find or create the
+// occupation (see queueCreate). r.OccupationID is set when the round trip has run.
+func queueClaim(tx *database.Tx, r *models.Reservation, svc *models.Service, now time.Time) {
 	blockedFrom := r.StartsAt.Add(-time.Duration(svc.BufferBeforeMinutes) * time.Minute)
 	blockedTo := r.EndsAt.Add(time.Duration(svc.BufferAfterMinutes) * time.Minute)
 	tx.Queue(`SELECT booking_expire_overlapping_holds($1, $2, $3, $4, $5)`, r.StaffMemberID, blockedFrom, blockedTo, now)
@@ -42,23 +67,6 @@ func queueCreate(tx *database.Tx, r *models.Reservation, svc *models.Service, li
 		RETURNING o.id`,
 		uuid.New(), r.StaffMemberID, r.ServiceID, r.StartsAt, r.EndsAt, blockedFrom, blockedTo, svc.Capacity, now).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&r.OccupationID) })
-	tx.Queue(`INSERT INTO reservations (tenant_id, id, service_id, staff_member_id, occupation_id, starts_at, ends_at,
-			status, payment_status, price_amount, currency, hold_expires_at, customer_name, customer_email, customer_phone,
-			note, source, created_by, idempotency_key, request_hash, created_at, updated_at, deposit_amount, customer_id)
-		SELECT $1, $2, $3, $4, o.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-			`+customers.CustomerIDSQL("$23", "$24")+`
-		FROM occupations o
-		WHERE o.tenant_id = $1 AND o.staff_member_id = $4 AND o.service_id = $3 AND o.starts_at = $5 AND o.ends_at = $6
-		RETURNING customer_id`,
-		r.ID, r.ServiceID, r.StaffMemberID, r.StartsAt, r.EndsAt,
-		r.Status, r.PaymentStatus, r.PriceAmount, r.Currency, r.HoldExpiresAt, r.CustomerName, r.CustomerEmail, r.CustomerPhone,
-		r.Note, r.Source, r.CreatedBy, r.IdempotencyKey, r.RequestHash, r.CreatedAt, r.UpdatedAt, r.DepositAmount, link.IDArg(), link.EmailNormalized).
-		QueryRow(func(row pgx.Row) error {
-			if err := row.Scan(&r.CustomerID); err != nil {
-				return fmt.Errorf("insert reservation: %w", err)
-			}
-			return nil
-		})
 }
 
 // lockReservation reads a reservation FOR UPDATE.
@@ -90,10 +98,12 @@ func expireIfOverdue(tx *gorm.DB, r *models.Reservation, now time.Time) error {
 
 // insertHistorySQL inserts a history row ($1 the tenant, then historyArgs).
 const insertHistorySQL = `INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
-		to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+		to_payment_status, actor, reason, from_starts_at, to_starts_at, from_staff_member_id, to_staff_member_id, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
 
 func historyArgs(h models.ReservationHistory) []any {
-	return []any{h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason, h.CreatedAt}
+	return []any{h.ID, h.ReservationID, h.FromStatus, h.ToStatus, h.FromPaymentStatus, h.ToPaymentStatus, h.Actor, h.Reason,
+		h.FromStartsAt, h.ToStartsAt, h.FromStaffMemberID, h.ToStaffMemberID, h.CreatedAt}
 }
 
 // queueHistoryRow queues the insert of a history row of tx's tenant.

@@ -24,6 +24,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		booking.ErrStartTooSoon, booking.ErrStartTooFar, booking.ErrOutsideWorkingHours, booking.ErrMisaligned,
 		booking.ErrNoStaffForService, booking.ErrCustomerCannotChange,
 		booking.ErrCancellationNotAllowed, booking.ErrCancellationDeadlinePassed, booking.ErrRefundChoiceStaffOnly,
+		booking.ErrDecisionDeadlinePassed, booking.ErrCustomerCannotReschedule, booking.ErrRescheduleDeadlinePassed,
 		tenancy.ErrBadCredentials, tenancy.ErrBadRefreshToken, tenancy.ErrSlugTaken, tenancy.ErrEmailTaken,
 		tenancy.ErrAlreadyMember, tenancy.ErrOpenInvitation, tenancy.ErrBadInvitation, tenancy.ErrLastOwner,
 		tenancy.ErrRoleTooHigh, tenancy.ErrNoMembership, tenancy.ErrChooseTenant, tenancy.ErrTenantNotFound,

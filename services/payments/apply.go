@@ -197,10 +197,10 @@ func settle(now time.Time, pay *models.Payment, c saleContext, t *imoje.Transact
 	return d
 }
 
-// ended reports reservations whose money must go back: cancelled or expired. A COMPLETED or NO_SHOW
-// reservation keeps a late payment (the slot was held for the customer).
+// ended reports reservations whose money must go back: cancelled, expired or declined. A COMPLETED
+// or NO_SHOW reservation keeps a late payment (the slot was held for the customer).
 func ended(s models.ReservationStatus) bool {
-	return s == models.StatusCancelled || s == models.StatusExpired
+	return s == models.StatusCancelled || s == models.StatusExpired || s == models.StatusDeclined
 }
 
 // duplicateOf says why a settlement of pay pays nothing the reservation owes ("" when it pays):

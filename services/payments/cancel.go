@@ -73,17 +73,21 @@ type cancellationRead struct {
 
 func queueCancellationReads(tx *database.Tx, reservationID uuid.UUID) *cancellationRead {
 	c := &cancellationRead{refunds: map[uuid.UUID][]models.Refund{}}
-	// Every payment of the reservation, in id order as the notification path locks them: a refund
-	// of a payment is only ever created or moved under its payment's lock, so its refunds read
-	// next are the ones that count.
-	database.QueueRows(tx, `SELECT `+database.Columns[models.Payment]()+` FROM payments
-		WHERE tenant_id = $1 AND reservation_id = $2 ORDER BY id FOR UPDATE`, []any{reservationID}, &c.payments)
-	database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.Refund]()+` FROM refunds
-		WHERE tenant_id = $1 AND payment_id IN (SELECT id FROM payments WHERE tenant_id = $1 AND reservation_id = $2)`,
-		[]any{reservationID}, func(r models.Refund) uuid.UUID { return r.PaymentID }, c.refunds)
+	queueReservationPayments(tx, reservationID, &c.payments, c.refunds)
 	booking.QueueReservationForPayment(tx, reservationID, uuid.Nil, &c.view)
 	c.rules = booking.QueueReservationRules(tx, reservationID)
 	return c
+}
+
+// queueReservationPayments queues the read of every payment of a reservation, locked in id order
+// as the notification path locks them, and of their refunds: a refund of a payment is only ever
+// created or moved under its payment's lock, so the refunds read next are the ones that count.
+func queueReservationPayments(tx *database.Tx, reservationID uuid.UUID, payments *[]models.Payment, refunds map[uuid.UUID][]models.Refund) {
+	database.QueueRows(tx, `SELECT `+database.Columns[models.Payment]()+` FROM payments
+		WHERE tenant_id = $1 AND reservation_id = $2 ORDER BY id FOR UPDATE`, []any{reservationID}, payments)
+	database.QueueRowsGrouped(tx, `SELECT `+database.Columns[models.Refund]()+` FROM refunds
+		WHERE tenant_id = $1 AND payment_id IN (SELECT id FROM payments WHERE tenant_id = $1 AND reservation_id = $2)`,
+		[]any{reservationID}, func(r models.Refund) uuid.UUID { return r.PaymentID }, refunds)
 }
 
 // refundPart is how much of a refund one payment gives back.

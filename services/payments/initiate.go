@@ -249,6 +249,12 @@ func (s *Service) payable(v *booking.PaymentView) (amountDue, error) {
 			return amountDue{}, ErrNotPayable.Wrap(errors.New("hold expires within a minute"))
 		}
 	case models.StatusConfirmed:
+	case models.StatusRequested:
+		// A request waiting for approval may be paid ahead only where paying online is optional
+		// (refunded in full if it is declined); under REQUIRED the hold starts once it is approved.
+		if v.PaymentPolicy != models.PaymentPolicyOptional {
+			return amountDue{}, ErrNotPayable.Wrap(errors.New("prepayment waits for the business's approval"))
+		}
 	default:
 		return amountDue{}, ErrNotPayable
 	}

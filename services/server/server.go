@@ -71,9 +71,10 @@ type Server struct {
 	Metrics        *metrics.Metrics
 	MetricsHandler http.Handler
 
-	// Background rounds: hold expiry, reconciliation with imoje, spent rate-limit buckets.
-	expiry, reconciler, limitsGC *periodic.Loop
-	listening                    chan struct{} // closed when the listener has stopped
+	// Background rounds: hold expiry, requests not decided in time, reconciliation with imoje, spent
+	// rate-limit buckets.
+	expiry, decisions, reconciler, limitsGC *periodic.Loop
+	listening                               chan struct{} // closed when the listener has stopped
 
 	// baseCtx ends when the server shuts down; it ends long-lived WebSocket connections (closed
 	// with 1001 by the transport: http.Server.Shutdown does not close hijacked connections) and
@@ -87,7 +88,8 @@ type Server struct {
 type Options struct {
 	Argon2 auth.Argon2Params
 	Now    func() time.Time
-	// HoldExpiryInterval is how often unpaid holds are expired (15 s when zero).
+	// HoldExpiryInterval is how often unpaid holds are expired, and requests whose decision
+	// deadline passed declined (15 s when zero).
 	HoldExpiryInterval time.Duration
 	// ReconcileInterval is how often payments still open are checked with imoje; ReconcileAfter is
 	// how old they must be. Zero takes the configuration's (SLOTPAY_RECONCILE_*), and zero there
@@ -151,10 +153,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		ReconcileAfter: reconcileAfter, ReconcileBatch: cfg.ReconcileBatch,
 		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
+	s.Booking.UseRefunder(s.Payments)
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
+	s.decisions = s.Booking.StartDecisionWorker(s.baseCtx, opt.HoldExpiryInterval)
 	s.reconciler = s.Payments.StartReconciler(s.baseCtx, cmp.Or(opt.ReconcileInterval, cfg.ReconcileInterval, payments.DefaultReconcileInterval))
 	s.limitsGC = s.Limits.StartCleaner(s.baseCtx, time.Minute, log)
 	s.listening = make(chan struct{})
@@ -247,6 +251,7 @@ func (s *Server) Close() {
 		<-s.listening
 		s.Events.Close()
 		s.expiry.Stop()
+		s.decisions.Stop()
 		s.reconciler.Stop()
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
 		s.limitsGC.Stop()
