@@ -79,7 +79,7 @@ func (r *mutationResolver) RescheduleReservation(ctx context.Context, id uuid.UU
 		return nil, err
 	}
 	return r.withRelations(ctx)(inInput(r.Booking.Reschedule(ctx, p, id, booking.RescheduleInput{
-		StartsAt: input.StartsAt, StaffMemberID: input.StaffMemberID, Reason: deref(input.Reason)})))
+		StartsAt: input.StartsAt, StaffMemberID: input.StaffMemberID, ServiceID: input.ServiceID, Reason: deref(input.Reason)})))
 }
 
 func (r *mutationResolver) ConfirmReservation(ctx context.Context, id uuid.UUID) (*models.Reservation, error) {

@@ -4664,6 +4664,13 @@ input RescheduleReservationInput {
   startsAt: Time!
   "Another staff member who performs the service; null keeps the current one."
   staffMemberId: UUID
+  """
+  Staff only (FORBIDDEN for a customer token): another service for the visit, priced in the same currency; null keeps
+  the current one. The reservation then costs the new service's current price (its deposit stays as booked): a higher
+  price leaves balanceDue (and PARTIALLY_PAID when something was paid), a lower one leaves overpaidAmount, which staff
+  may give back with refundPayment. Without a service change the booked price never changes.
+  """
+  serviceId: UUID
   "Why; kept in the history, optional, at most 500 characters."
   reason: String
 }
@@ -25069,7 +25076,7 @@ func (ec *executionContext) unmarshalInputRescheduleReservationInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"startsAt", "staffMemberId", "reason"}
+	fieldsInOrder := [...]string{"startsAt", "staffMemberId", "serviceId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25090,6 +25097,13 @@ func (ec *executionContext) unmarshalInputRescheduleReservationInput(ctx context
 				return it, err
 			}
 			it.StaffMemberID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
 		case "reason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)

@@ -559,6 +559,11 @@ type RescheduleReservationInput struct {
 	StartsAt time.Time `json:"startsAt"`
 	// Another staff member who performs the service; null keeps the current one.
 	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	// Staff only (FORBIDDEN for a customer token): another service for the visit, priced in the same currency; null keeps
+	// the current one. The reservation then costs the new service's current price (its deposit stays as booked): a higher
+	// price leaves balanceDue (and PARTIALLY_PAID when something was paid), a lower one leaves overpaidAmount, which staff
+	// may give back with refundPayment. Without a service change the booked price never changes.
+	ServiceID *uuid.UUID `json:"serviceId,omitempty"`
 	// Why; kept in the history, optional, at most 500 characters.
 	Reason *string `json:"reason,omitempty"`
 }

@@ -20,8 +20,17 @@ type RescheduleInput struct {
 	StartsAt time.Time
 	// StaffMemberID nil keeps the reservation's staff member.
 	StaffMemberID *uuid.UUID
-	Reason        string
+	// ServiceID (staff only) changes the visit's service, and its price to the new service's; nil
+	// keeps both.
+	ServiceID *uuid.UUID
+	Reason    string
 }
+
+// ErrServiceChangeStaffOnly refuses a customer's change of a reservation's service.
+var ErrServiceChangeStaffOnly = apperr.New(apperr.Forbidden, "only the business can change the service of a visit").WithField("serviceId")
+
+// ErrServiceCurrency refuses a service change to a service priced in another currency.
+var ErrServiceCurrency = apperr.Input("serviceId", apperr.Inconsistent, "the new service is priced in another currency")
 
 // normalize checks what needs no database, every problem at once.
 func (in *RescheduleInput) normalize() error {
@@ -53,6 +62,9 @@ func (s *Service) Reschedule(ctx context.Context, p *auth.Principal, id uuid.UUI
 	}
 	if err := in.normalize(); err != nil {
 		return nil, err
+	}
+	if in.ServiceID != nil && !p.IsStaff() {
+		return nil, ErrServiceChangeStaffOnly
 	}
 	var r *models.Reservation
 	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
@@ -91,8 +103,12 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	if in.StaffMemberID != nil {
 		staffID = *in.StaffMemberID
 	}
+	serviceID := r.ServiceID
+	if in.ServiceID != nil {
+		serviceID = *in.ServiceID
+	}
 	var reads bookingReads
-	queueBookingReads(tx, r.ServiceID, &staffID, in.StartsAt, in.StartsAt, now, &reads)
+	queueBookingReads(tx, serviceID, &staffID, in.StartsAt, in.StartsAt, now, &reads)
 	if err := tx.Send(); err != nil {
 		return nil, err
 	}
@@ -104,6 +120,12 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	moved := *r
 	moved.StaffMemberID, moved.StartsAt, moved.EndsAt = staffID, in.StartsAt, in.StartsAt.Add(bk.service.Duration())
 	moved.UpdatedAt = now
+	if serviceID != r.ServiceID {
+		if bk.service.Currency != r.Currency {
+			return nil, ErrServiceCurrency
+		}
+		reprice(&moved, bk.service)
+	}
 	queueClaim(tx, &moved, bk.service, now)
 	if err := tx.Send(); err != nil {
 		return nil, err
@@ -111,9 +133,9 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	// A hold and a request's deadline keep their time, but never outlast the new start.
 	moved.HoldExpiresAt, moved.DecisionDeadline = notAfter(r.HoldExpiresAt, moved.StartsAt), notAfter(r.DecisionDeadline, moved.StartsAt)
 	tx.Queue(`UPDATE reservations SET occupation_id = $3, staff_member_id = $4, starts_at = $5, ends_at = $6, updated_at = $7,
-			hold_expires_at = $8, decision_deadline = $9
+			hold_expires_at = $8, decision_deadline = $9, service_id = $10, price_amount = $11, payment_status = $12
 		WHERE tenant_id = $1 AND id = $2`, r.ID, moved.OccupationID, moved.StaffMemberID, moved.StartsAt, moved.EndsAt, now,
-		moved.HoldExpiresAt, moved.DecisionDeadline).
+		moved.HoldExpiresAt, moved.DecisionDeadline, moved.ServiceID, moved.PriceAmount, moved.PaymentStatus).
 		Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != 1 {
 				return fmt.Errorf("move reservation: %d rows, want 1", tag.RowsAffected())
@@ -124,6 +146,9 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	if reason == "" {
 		reason = "rescheduled"
 	}
+	if moved.PriceAmount != r.PriceAmount {
+		reason = fmt.Sprintf("%s (price %d → %d %s)", reason, r.PriceAmount, moved.PriceAmount, r.Currency)
+	}
 	h, ev := transition(&moved, &r.Status, &r.PaymentStatus, actor, reason, events.ReservationUpdated, now)
 	h.FromStartsAt, h.ToStartsAt = &r.StartsAt, &moved.StartsAt
 	h.FromStaffMemberID, h.ToStaffMemberID = &r.StaffMemberID, &moved.StaffMemberID
@@ -133,6 +158,24 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	freed := events.Event{Kind: events.AvailabilityChanged, TenantID: r.TenantID, ServiceID: r.ServiceID,
 		StaffMemberID: r.StaffMemberID, From: r.StartsAt, To: r.EndsAt}
 	return &moved, events.Publish(tx, ev, freed)
+}
+
+// reprice gives moved the price of svc, its new service; what was paid stays, so a higher price
+// leaves a balance due (PARTIALLY_PAID once something was paid) and a lower one an overpayment
+// (Balance.Overpaid) for staff to give back. The deposit stays as booked.
+func reprice(moved *models.Reservation, svc *models.Service) {
+	moved.ServiceID, moved.PriceAmount = svc.ID, svc.PriceAmount
+	if status, ok := moved.Balance().MoneyStatus(); ok {
+		moved.PaymentStatus = status
+		return
+	}
+	// Nothing was paid: whether anything is to be paid follows the new service.
+	switch {
+	case svc.PriceAmount == 0 || svc.PaymentPolicy == models.PaymentPolicyNone:
+		moved.PaymentStatus = models.PaymentNotRequired
+	case moved.PaymentStatus == models.PaymentNotRequired:
+		moved.PaymentStatus = models.PaymentUnpaid
+	}
 }
 
 // notAfter is t, or limit when t is later (nil stays nil).

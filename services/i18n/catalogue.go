@@ -138,6 +138,8 @@ var byMessage = map[string]translations{
 	"no staff member is free at this time":                                   pl("Żaden pracownik nie jest wolny w tym terminie."),
 	"only the business can make this change":                                 pl("Tę zmianę może wprowadzić tylko firma."),
 	"at most 62 days at a time":                                              pl("Najwyżej 62 dni naraz."),
+	"only the business can change the service of a visit":                    pl("Usługę wizyty może zmienić tylko firma."),
+	"the new service is priced in another currency":                          pl("Nowa usługa ma cenę w innej walucie."),
 	"tenantSlug is required to book without signing in":                      pl("Aby zarezerwować bez logowania, podaj tenantSlug."),
 	"this business does not take cancellations online; contact the business": pl("Ta firma nie przyjmuje odwołań online; skontaktuj się z firmą."),
 	"it is too late to cancel this reservation online; contact the business": pl("Na odwołanie tej rezerwacji online jest już za późno; skontaktuj się z firmą."),

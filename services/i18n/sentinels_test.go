@@ -25,6 +25,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		booking.ErrNoStaffForService, booking.ErrCustomerCannotChange,
 		booking.ErrCancellationNotAllowed, booking.ErrCancellationDeadlinePassed, booking.ErrRefundChoiceStaffOnly,
 		booking.ErrDecisionDeadlinePassed, booking.ErrCustomerCannotReschedule, booking.ErrRescheduleDeadlinePassed,
+		booking.ErrServiceChangeStaffOnly, booking.ErrServiceCurrency,
 		tenancy.ErrBadCredentials, tenancy.ErrBadRefreshToken, tenancy.ErrSlugTaken, tenancy.ErrEmailTaken,
 		tenancy.ErrAlreadyMember, tenancy.ErrOpenInvitation, tenancy.ErrBadInvitation, tenancy.ErrLastOwner,
 		tenancy.ErrRoleTooHigh, tenancy.ErrNoMembership, tenancy.ErrChooseTenant, tenancy.ErrTenantNotFound,

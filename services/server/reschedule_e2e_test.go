@@ -295,3 +295,71 @@ func (b *bookingEnv) ownerText(t *testing.T, sql string, args ...any) string {
 	}
 	return s
 }
+
+// TestRescheduleToAnotherServiceReprices: staff move a paid visit to a dearer service (a balance is
+// due, PARTIALLY_PAID) and then to a cheaper one (PAID, an overpayment to give back); the customer
+// may not change the service, and a refused change changes nothing.
+func TestRescheduleToAnotherServiceReprices(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "reschedule-price")
+	r := p.book(t)
+	p.initiate(t, r.CustomerAccessToken, map[string]any{"reservationId": r.Reservation.ID, "channel": "BLIK", "blikCode": "777000", "idempotencyKey": "pay"})
+	p.waitFor(t, r.Reservation.ID, "paid", paid)
+	dear := p.createService(t, map[string]any{"name": "Colouring", "priceAmount": priceAmount + 3000, "paymentPolicy": "REQUIRED"})
+	cheap := p.createService(t, map[string]any{"name": "Trim", "priceAmount": priceAmount - 2000, "paymentPolicy": "REQUIRED"})
+	euro := p.createService(t, map[string]any{"name": "Euro cut", "priceAmount": 5000, "currency": "EUR", "paymentPolicy": "REQUIRED"})
+	p.Must(p.owner.AccessToken, `mutation($id: UUID!, $s: [UUID!]!) { updateStaffMember(id: $id, input: {serviceIds: $s}) { id } }`,
+		map[string]any{"id": p.staff, "s": []string{p.service, dear, cheap, euro}}, nil)
+	const money = `query($id: UUID!) { reservation(id: $id) { paymentStatus price { amount } balanceDue { amount } overpaidAmount { amount } service { name } } }`
+	type moneyView struct {
+		Reservation struct {
+			PaymentStatus  string
+			Price          struct{ Amount int }
+			BalanceDue     struct{ Amount int }
+			OverpaidAmount *struct{ Amount int }
+			Service        struct{ Name string }
+		}
+	}
+	read := func() moneyView {
+		var v moneyView
+		p.Must(p.owner.AccessToken, money, map[string]any{"id": r.Reservation.ID}, &v)
+		return v
+	}
+	before := read()
+
+	// The customer may move the visit but not change its service.
+	in := at(p.day.Add(14 * time.Hour))
+	in["serviceId"] = dear
+	e := p.MustFail(r.CustomerAccessToken, rescheduleOp, map[string]any{"id": r.Reservation.ID, "in": in}, "FORBIDDEN")
+	if e.Field() != "input.serviceId" {
+		t.Errorf("customer's service change: field %q", e.Field())
+	}
+	in["serviceId"] = euro
+	p.MustFail(p.owner.AccessToken, rescheduleOp, map[string]any{"id": r.Reservation.ID, "in": in}, "BAD_USER_INPUT")
+	if after := read(); after != before {
+		t.Fatalf("a refused change changed the reservation: %+v → %+v", before, after)
+	}
+
+	in["serviceId"] = dear
+	got := p.reschedule(t, p.owner.AccessToken, r.Reservation.ID, in)
+	v := read()
+	if got.Service.Name != "Colouring" || got.Price.Amount != priceAmount+3000 || v.Reservation.PaymentStatus != "PARTIALLY_PAID" ||
+		v.Reservation.BalanceDue.Amount != 3000 || v.Reservation.OverpaidAmount != nil {
+		t.Fatalf("dearer service: %+v / %+v", got, v)
+	}
+	if last := got.History[len(got.History)-1]; !strings.Contains(last.Reason, "price 12000 → 15000 PLN") {
+		t.Errorf("history reason %q does not name the price change", last.Reason)
+	}
+
+	in = at(p.day.Add(15 * time.Hour))
+	in["serviceId"] = cheap
+	p.reschedule(t, p.owner.AccessToken, r.Reservation.ID, in)
+	v = read()
+	if v.Reservation.PaymentStatus != "PAID" || v.Reservation.BalanceDue.Amount != 0 || v.Reservation.OverpaidAmount == nil ||
+		v.Reservation.OverpaidAmount.Amount != 2000 || v.Reservation.Service.Name != "Trim" {
+		t.Fatalf("cheaper service: %+v", v)
+	}
+	if n := p.Count(`SELECT count(*) FROM payments WHERE reservation_id = $1 AND status = 'PAID'`, r.Reservation.ID); n != 1 {
+		t.Fatalf("%d paid payments after two service changes", n)
+	}
+}
