@@ -4367,7 +4367,8 @@ type Reservation implements Node {
   """
   Whether the customer may cancel it themselves now (cancelReservation with the customer token): it is booked
   (CONFIRMED, or PENDING_PAYMENT with its hold running), the service's cancellation rules let customers cancel, and
-  cancellationDeadline has not passed. Staff may cancel whenever the status allows, whatever this says.
+  cancellationDeadline has not passed. A REQUESTED reservation (not accepted yet) its customer may withdraw until the
+  start with everything paid given back, whatever the rules. Staff may cancel whenever the status allows, whatever this says.
   """
   canCancel: Boolean!
   "The moment (UTC, exclusive) until which the customer may cancel it themselves; null when customers may not cancel it at all."

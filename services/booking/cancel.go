@@ -118,10 +118,11 @@ func decideCancellation(by ActorKind, rules CancellationRules, r *models.Reserva
 	var d cancelDecision
 	switch {
 	case by == ActorCustomer:
-		terms := TermsAt(rules, TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, NetPaid: netPaid, HoldsSlot: true}, now)
+		request := status == models.StatusRequested
+		terms := TermsAt(rules, TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, NetPaid: netPaid, HoldsSlot: true, Request: request}, now)
 		switch {
 		case terms.CanCancel:
-		case !rules.CustomerMayCancel:
+		case !rules.CustomerMayCancel && !request:
 			return cancelDecision{}, ErrCancellationNotAllowed
 		case !now.Before(r.StartsAt):
 			return cancelDecision{}, ErrAlreadyStarted.WithReason(ReasonCancellationDeadlinePassed)
@@ -129,6 +130,9 @@ func decideCancellation(by ActorKind, rules CancellationRules, r *models.Reserva
 			return cancelDecision{}, ErrCancellationDeadlinePassed
 		}
 		d = cancelDecision{refund: terms.RefundIfCancelledNow, why: "cancelled by the customer: refund under the cancellation policy"}
+		if request {
+			d.why = "request withdrawn by the customer: refund in full"
+		}
 	case req.RefundAmount != nil:
 		if *req.RefundAmount < 0 || *req.RefundAmount > netPaid {
 			return cancelDecision{}, errRefundAboveNetPaid(netPaid)

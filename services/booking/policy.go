@@ -47,6 +47,9 @@ type TermsInput struct {
 	// HoldsSlot is true while the reservation is booked and not yet over (it may still be cancelled
 	// or moved at all); false once it is cancelled, expired, declined, completed or a no-show.
 	HoldsSlot bool
+	// Request: the reservation is a request the business has not accepted yet. Its customer may
+	// withdraw it until the start and gets everything back: the policy binds accepted bookings.
+	Request bool
 }
 
 // CustomerTerms are the consequences of the policy for one reservation at one moment, as a customer
@@ -73,7 +76,12 @@ type CustomerTerms struct {
 func TermsAt(rules CancellationRules, in TermsInput, now time.Time) CustomerTerms {
 	netPaid := max(in.NetPaid, 0)
 	t := CustomerTerms{FreeCancellationUntil: in.StartsAt.Add(-hours(rules.FreeCancellationHours))}
-	if in.HoldsSlot && rules.CustomerMayCancel {
+	switch {
+	case in.HoldsSlot && in.Request:
+		d := in.StartsAt
+		t.CancellationDeadline = &d
+		t.CanCancel = now.Before(d)
+	case in.HoldsSlot && rules.CustomerMayCancel:
 		d := in.StartsAt.Add(-hours(rules.CustomerCancelUntilHours))
 		t.CancellationDeadline = &d
 		t.CanCancel = now.Before(d)
@@ -83,7 +91,10 @@ func TermsAt(rules CancellationRules, in TermsInput, now time.Time) CustomerTerm
 		t.RescheduleDeadline = &d
 		t.CanReschedule = now.Before(d)
 	}
-	if in.HoldsSlot {
+	switch {
+	case in.HoldsSlot && in.Request:
+		t.RefundIfCancelledNow = netPaid
+	case in.HoldsSlot:
 		t.RefundIfCancelledNow = RefundOnCancellation(rules, in.StartsAt, in.Price, netPaid, now)
 		t.FeeIfCancelledNow = netPaid - t.RefundIfCancelledNow
 	}
@@ -107,7 +118,8 @@ func HoldsSlot(r *models.Reservation, now time.Time) bool {
 // refundIfCancelledNow and the others show, and what a customer's cancellation then does.
 func ReservationTerms(business CancellationRules, overrides models.CancellationOverrides, r *models.Reservation, netPaid int64, now time.Time) CustomerTerms {
 	return TermsAt(EffectiveRules(business, overrides),
-		TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, NetPaid: netPaid, HoldsSlot: HoldsSlot(r, now)}, now)
+		TermsInput{StartsAt: r.StartsAt, Price: r.PriceAmount, NetPaid: netPaid, HoldsSlot: HoldsSlot(r, now),
+			Request: r.Status == models.StatusRequested}, now)
 }
 
 // RefundOnCancellation is what the policy gives back when a reservation starting at startsAt with

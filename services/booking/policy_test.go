@@ -2,6 +2,7 @@ package booking
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,9 +93,18 @@ func TestTermsAt(t *testing.T) {
 			FreeCancellationUntil: start.Add(-24 * time.Hour), RefundIfCancelledNow: 8000}},
 		{"a reservation that no longer holds its slot: nothing to do, nothing to refund", defaultRules, 48 * time.Hour, false, CustomerTerms{
 			FreeCancellationUntil: start.Add(-24 * time.Hour)}},
+		{"a request an hour ahead: withdrawn with everything back, though the policy keeps a fee", defaultRules, time.Hour, true, CustomerTerms{
+			CanCancel: true, CancellationDeadline: at(0), RescheduleDeadline: at(-24 * time.Hour),
+			FreeCancellationUntil: start.Add(-24 * time.Hour), RefundIfCancelledNow: 8000}},
+		{"a request where customers may not cancel: still withdrawn until the start", noCustomerChanges, time.Hour, true, CustomerTerms{
+			CanCancel: true, CancellationDeadline: at(0), FreeCancellationUntil: start.Add(-24 * time.Hour), RefundIfCancelledNow: 8000}},
+		{"a request after its start: too late", defaultRules, -time.Minute, true, CustomerTerms{
+			CancellationDeadline: at(0), RescheduleDeadline: at(-24 * time.Hour),
+			FreeCancellationUntil: start.Add(-24 * time.Hour), RefundIfCancelledNow: 8000}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := TermsAt(c.rules, TermsInput{StartsAt: start, Price: 10000, NetPaid: 8000, HoldsSlot: c.holds}, start.Add(-c.before))
+			in := TermsInput{StartsAt: start, Price: 10000, NetPaid: 8000, HoldsSlot: c.holds, Request: strings.HasPrefix(c.name, "a request")}
+			got := TermsAt(c.rules, in, start.Add(-c.before))
 			if !equalTerms(got, c.want) {
 				t.Errorf("terms =\n %+v, want\n %+v", show(got), show(c.want))
 			}

@@ -303,3 +303,38 @@ func TestDeclineRefundsAndFreesTheSlot(t *testing.T) {
 		return s.Status == "DECLINED" && len(s.Payments) == 1 && s.Payments[0].Status == "CANCELLED"
 	})
 }
+
+// TestCustomerWithdrawsAPaidRequestInFull: a request paid ahead and withdrawn by its customer gives
+// everything back, though the business's policy would keep it all from an accepted booking this
+// late (the policy binds bookings the business accepted, not requests it has not).
+func TestCustomerWithdrawsAPaidRequestInFull(t *testing.T) {
+	t.Parallel()
+	p := newPayEnv(t, "approval-withdraw")
+	p.Must(p.owner.AccessToken, `mutation { updateBookingSettings(input: {cancellationRules: {freeCancellationHours: 8760,
+		lateCancellationFee: NO_REFUND, customerMayCancel: false}}) { minNoticeMinutes } }`, nil, nil)
+	req := p.requestOf(t, p.confirmingService(t, "OPTIONAL"))
+	p.initiate(t, req.CustomerAccessToken, map[string]any{"reservationId": req.Reservation.ID, "channel": "BLIK", "blikCode": "777000", "idempotencyKey": "ahead"})
+	p.waitFor(t, req.Reservation.ID, "the request paid ahead", func(s reservationState) bool {
+		return s.PaymentStatus == "PAID" && s.Status == "REQUESTED"
+	})
+	var terms struct {
+		Reservation struct {
+			CanCancel            bool
+			RefundIfCancelledNow struct{ Amount int }
+			FeeIfCancelledNow    struct{ Amount int }
+		}
+	}
+	p.Must(req.CustomerAccessToken, `query($id: UUID!) { reservation(id: $id) { canCancel refundIfCancelledNow { amount } feeIfCancelledNow { amount } } }`,
+		map[string]any{"id": req.Reservation.ID}, &terms)
+	if tr := terms.Reservation; !tr.CanCancel || tr.RefundIfCancelledNow.Amount != priceAmount || tr.FeeIfCancelledNow.Amount != 0 {
+		t.Fatalf("a paid request's terms: %+v", tr)
+	}
+	p.Must(req.CustomerAccessToken, `mutation($id: UUID!) { cancelReservation(id: $id, reason: "found another date") { status } }`,
+		map[string]any{"id": req.Reservation.ID}, nil)
+	st := p.waitFor(t, req.Reservation.ID, "the refund settled", func(s reservationState) bool {
+		return s.PaymentStatus == "REFUNDED" && len(s.Payments) == 1 && len(s.Payments[0].Refunds) == 1 && s.Payments[0].Refunds[0].Status == "SETTLED"
+	})
+	if st.Status != "CANCELLED" || st.Payments[0].RefundedAmount.Amount != priceAmount {
+		t.Fatalf("after the withdrawal: %+v", st)
+	}
+}
