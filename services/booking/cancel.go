@@ -212,19 +212,31 @@ func cancellationNote(reason string, d cancelDecision, netPaid int64, currency s
 	return reason + "; " + money
 }
 
-// RulesRead is a reservation's effective cancellation rules, read by QueueReservationRules.
+// RulesRead is a reservation's service and its business's settings as they are now, read by
+// QueueReservationRules: what its effective cancellation rules, an approval's hold and a
+// customer's reschedule are decided from.
 type RulesRead struct {
 	business []models.BookingSettings
 	service  []models.Service
 }
 
+// ServiceAndSettings are the service and settings once the round trip has run; ok is false when
+// the reservation was not found in tx's tenant.
+func (rr *RulesRead) ServiceAndSettings() (svc *models.Service, settings models.BookingSettings, ok bool) {
+	if len(rr.business) != 1 || len(rr.service) != 1 {
+		return nil, models.BookingSettings{}, false
+	}
+	return &rr.service[0], rr.business[0], true
+}
+
 // Rules are the effective rules once the round trip has run: the business's with the reservation's
 // service's overrides; ok is false when the reservation was not found in tx's tenant.
 func (rr *RulesRead) Rules() (rules CancellationRules, ok bool) {
-	if len(rr.business) != 1 || len(rr.service) != 1 {
+	svc, settings, ok := rr.ServiceAndSettings()
+	if !ok {
 		return CancellationRules{}, false
 	}
-	return EffectiveRules(rr.business[0].CancellationRules, rr.service[0].CancellationOverrides), true
+	return EffectiveRules(settings.CancellationRules, svc.CancellationOverrides), true
 }
 
 // QueueReservationRules queues the read of reservation reservationID's effective cancellation rules

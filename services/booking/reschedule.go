@@ -228,14 +228,16 @@ func customerMayReschedule(tx *database.Tx, r *models.Reservation, now time.Time
 	return nil
 }
 
-// serviceAndSettings reads r's service and business settings as they are now, in tx.
+// serviceAndSettings reads r's service and business settings as they are now, in one round trip of
+// tx (QueueReservationRules, the cancellation's read).
 func serviceAndSettings(tx *database.Tx, r *models.Reservation) (*models.Service, models.BookingSettings, error) {
-	db := tx.Gorm()
-	var svc models.Service
-	var settings models.BookingSettings
-	if err := db.First(&svc, "id = ?", r.ServiceID).Error; err != nil {
-		return nil, settings, err
+	read := QueueReservationRules(tx, r.ID)
+	if err := tx.Send(); err != nil {
+		return nil, models.BookingSettings{}, err
 	}
-	err := db.First(&settings, "id = ?", r.TenantID).Error
-	return &svc, settings, err
+	svc, settings, ok := read.ServiceAndSettings()
+	if !ok {
+		return nil, settings, ErrReservationNotFound
+	}
+	return svc, settings, nil
 }
