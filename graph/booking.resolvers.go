@@ -23,10 +23,6 @@ func (r *bookingSettingsResolver) CancellationRules(ctx context.Context, obj *mo
 	return &models.RulesView{CancellationRules: obj.CancellationRules, Currency: obj.Currency}, nil
 }
 
-func (r *customerResolver) Phone(ctx context.Context, obj *models.Customer) (*string, error) {
-	return textOrNull(deref(obj.Phone)), nil
-}
-
 func (r *mutationResolver) CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error) {
 	p, _ := auth.FromContext(ctx)
 	in := booking.CreateInput{

@@ -17,10 +17,6 @@ import (
 	"github.com/slotpay/slotpay/services/customers"
 )
 
-func (r *customerResolver) ID(ctx context.Context, obj *models.Customer) (string, error) {
-	return obj.ID.String(), nil
-}
-
 func (r *customerResolver) Locale(ctx context.Context, obj *models.Customer) (*string, error) {
 	return fromRecord(ctx, r.Resolver, obj, func(c *models.Customer) *string {
 		return c.Locale

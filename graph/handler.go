@@ -65,7 +65,8 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	cfg := generated.Config{Resolvers: r}
 	cfg.Directives.HasRole = hasRole
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(generated.NewExecutableSchema(cfg))
+	schema := generated.NewExecutableSchema(cfg)
+	srv := handler.New(schema)
 
 	persisted := newPersistedCache(o.Persisted)
 	srv.AddTransport(ws.New(ws.Options{
@@ -98,6 +99,9 @@ func NewHandler(r *Resolver, o HandlerOptions) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(DepthLimit{Max: MaxDepth})
 	srv.Use(localeChooser{business: businessLocale(r)}) // the language of messages (inputerrors.go)
+	// The agenda and the week of slots are written in one pass once their root resolver has
+	// loaded them (graph/fastpath); anything the pass does not cover is executed as before.
+	srv.AroundFields(generated.NewFastPath(schema).Middleware)
 	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		o.Logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))

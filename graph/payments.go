@@ -79,10 +79,10 @@ func publicPaymentMethods(methods []models.PaymentMethod) []*model.PublicPayment
 	out := make([]*model.PublicPaymentMethod, 0, len(methods))
 	for _, m := range methods {
 		p := &model.PublicPaymentMethod{Kind: model.PaymentMethodKind(m.Kind), DisplayName: m.DisplayName,
-			Description: textOrNull(m.Description), Channels: []model.PaymentChannel{}}
+			Description: textOrNull(m.Description), Channels: []models.PaymentChannel{}}
 		if m.Kind == models.MethodImoje && m.Imoje != nil {
 			for _, c := range m.Imoje.OfferedChannels {
-				p.Channels = append(p.Channels, model.PaymentChannel(c))
+				p.Channels = append(p.Channels, models.PaymentChannel(c))
 			}
 		}
 		out = append(out, p)

@@ -50,10 +50,10 @@ func (r *imojeSetupResolver) ShopKeyHint(ctx context.Context, obj *payments.Imoj
 	return optional(obj.ShopKeyHint), nil
 }
 
-func (r *imojeSetupResolver) Channels(ctx context.Context, obj *payments.ImojeSetup) ([]model.PaymentChannel, error) {
-	out := make([]model.PaymentChannel, len(obj.Channels))
+func (r *imojeSetupResolver) Channels(ctx context.Context, obj *payments.ImojeSetup) ([]models.PaymentChannel, error) {
+	out := make([]models.PaymentChannel, len(obj.Channels))
 	for i, c := range obj.Channels {
-		out[i] = model.PaymentChannel(c)
+		out[i] = models.PaymentChannel(c)
 	}
 	return out, nil
 }
@@ -153,10 +153,6 @@ func (r *mutationResolver) MarkReservationPaid(ctx context.Context, reservationI
 	return r.withRelations(ctx)(r.Booking.Reservation(ctx, p, reservationID))
 }
 
-func (r *paymentResolver) Channel(ctx context.Context, obj *models.Payment) (model.PaymentChannel, error) {
-	return model.PaymentChannel(obj.Channel), nil
-}
-
 func (r *paymentResolver) ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error) {
 	if obj.ImojeTransactionID == nil {
 		return nil, nil
@@ -236,7 +232,7 @@ func (r *queryResolver) PaymentOptions(ctx context.Context, reservationID uuid.U
 	options, err := r.Resolver.Payments.PaymentOptions(ctx, p, reservationID)
 	out := make([]*model.PaymentOption, len(options))
 	for i, o := range options {
-		out[i] = &model.PaymentOption{Channel: model.PaymentChannel(o.Channel), Code: o.Code, Description: o.Description}
+		out[i] = &model.PaymentOption{Channel: models.PaymentChannel(o.Channel), Code: o.Code, Description: o.Description}
 		if o.PayLaterProvider != "" {
 			provider := model.PayLaterProvider(o.PayLaterProvider)
 			out[i].PayLaterProvider = &provider

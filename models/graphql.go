@@ -75,3 +75,34 @@ func (v RulesView) FeeAmount() *Money {
 	}
 	return &Money{Amount: int(v.LateCancellationFeeAmount), Currency: v.Currency}
 }
+
+// PhoneOrNull is the customer's phone as GraphQL Customer.phone: null when none was given, never "".
+func (c *Customer) PhoneOrNull() *string {
+	if c.Phone == nil || *c.Phone == "" {
+		return nil
+	}
+	return c.Phone
+}
+
+// PaymentChannel is how a payment is paid (the GraphQL enum PaymentChannel): imoje's channels,
+// the same names as services/payments' Channel constants and the payments' channel column.
+type PaymentChannel string
+
+// Valid reports whether c is one of the schema's payment channels (graph's
+// TestPaymentChannelsAreTheSchemas holds this list to the schema's).
+func (c PaymentChannel) Valid() bool {
+	switch c {
+	case "BLIK", "PBL", "PAY_LATER", "CARD", "CHOOSE":
+		return true
+	}
+	return false
+}
+
+// MarshalGQL writes the enum value.
+func (c PaymentChannel) MarshalGQL(w io.Writer) { writeEnum(w, string(c)) }
+
+// UnmarshalGQL reads the enum value.
+func (c *PaymentChannel) UnmarshalGQL(v any) error { return readEnum(v, c, "PaymentChannel") }
+
+// PaymentChannel is the payment's channel (GraphQL Payment.channel).
+func (p *Payment) PaymentChannel() PaymentChannel { return PaymentChannel(p.Channel) }

@@ -187,18 +187,18 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Consents  func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Locale    func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Notes     func(childComplexity int) int
-		Phone     func(childComplexity int) int
-		Stats     func(childComplexity int) int
-		Tags      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-		Visits    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Consents    func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Email       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Locale      func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Notes       func(childComplexity int) int
+		PhoneOrNull func(childComplexity int) int
+		Stats       func(childComplexity int) int
+		Tags        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Visits      func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	CustomerConnection struct {
@@ -375,13 +375,13 @@ type ComplexityRoot struct {
 
 	Payment struct {
 		AmountMoney        func(childComplexity int) int
-		Channel            func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		FailureCode        func(childComplexity int) int
 		FailureMessage     func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		ImojeTransactionID func(childComplexity int) int
 		PaidAt             func(childComplexity int) int
+		PaymentChannel     func(childComplexity int) int
 		RedirectURL        func(childComplexity int) int
 		RefundedMoney      func(childComplexity int) int
 		Refunds            func(childComplexity int) int
@@ -703,8 +703,6 @@ type BusinessProfileResolver interface {
 	PaymentMethods(ctx context.Context, obj *models.Tenant) ([]*model.PublicPaymentMethod, error)
 }
 type CustomerResolver interface {
-	Phone(ctx context.Context, obj *models.Customer) (*string, error)
-	ID(ctx context.Context, obj *models.Customer) (string, error)
 	Locale(ctx context.Context, obj *models.Customer) (*string, error)
 	Notes(ctx context.Context, obj *models.Customer) (*string, error)
 	Tags(ctx context.Context, obj *models.Customer) ([]string, error)
@@ -722,7 +720,7 @@ type ImojeSetupResolver interface {
 	AuthorizationTokenHint(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
 	ShopKeySet(ctx context.Context, obj *payments.ImojeSetup) (bool, error)
 	ShopKeyHint(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
-	Channels(ctx context.Context, obj *payments.ImojeSetup) ([]model.PaymentChannel, error)
+	Channels(ctx context.Context, obj *payments.ImojeSetup) ([]models.PaymentChannel, error)
 	ShopChannels(ctx context.Context, obj *payments.ImojeSetup) ([]*model.ImojeChannel, error)
 }
 type MutationResolver interface {
@@ -771,8 +769,6 @@ type MutationResolver interface {
 	UpdateTenant(ctx context.Context, input model.UpdateTenantInput) (*models.Tenant, error)
 }
 type PaymentResolver interface {
-	Channel(ctx context.Context, obj *models.Payment) (model.PaymentChannel, error)
-
 	ImojeTransactionID(ctx context.Context, obj *models.Payment) (*string, error)
 
 	FailureMessage(ctx context.Context, obj *models.Payment) (*string, error)
@@ -1457,11 +1453,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.Notes(childComplexity), true
 	case "Customer.phone":
-		if e.ComplexityRoot.Customer.Phone == nil {
+		if e.ComplexityRoot.Customer.PhoneOrNull == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+		return e.ComplexityRoot.Customer.PhoneOrNull(childComplexity), true
 	case "Customer.stats":
 		if e.ComplexityRoot.Customer.Stats == nil {
 			break
@@ -2422,12 +2418,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.AmountMoney(childComplexity), true
-	case "Payment.channel":
-		if e.ComplexityRoot.Payment.Channel == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Payment.Channel(childComplexity), true
 	case "Payment.createdAt":
 		if e.ComplexityRoot.Payment.CreatedAt == nil {
 			break
@@ -2464,6 +2454,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.PaidAt(childComplexity), true
+	case "Payment.channel":
+		if e.ComplexityRoot.Payment.PaymentChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.PaymentChannel(childComplexity), true
 	case "Payment.redirectUrl":
 		if e.ComplexityRoot.Payment.RedirectURL == nil {
 			break
@@ -11289,7 +11285,7 @@ func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.C
 			return ec.fieldContext_Customer_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Phone(ctx, obj)
+			return obj.PhoneOrNull(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -11300,7 +11296,7 @@ func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Customer", field, true, false, "String")
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
@@ -11312,18 +11308,18 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Customer_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().ID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Customer_locale(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
@@ -12610,8 +12606,8 @@ func (ec *executionContext) _ImojeSetup_channels(ctx context.Context, field grap
 			return ec.Resolvers.ImojeSetup().Channels(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
-			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []models.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16034,18 +16030,18 @@ func (ec *executionContext) _Payment_channel(ctx context.Context, field graphql.
 			return ec.fieldContext_Payment_channel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Channel(ctx, obj)
+			return obj.PaymentChannel(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
-			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Payment_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Payment", field, true, true, "PaymentChannel")
+	return graphql.NewScalarFieldContext("Payment", field, true, false, "PaymentChannel")
 }
 
 func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *models.Payment) (ret graphql.Marshaler) {
@@ -17175,8 +17171,8 @@ func (ec *executionContext) _PaymentOption_channel(ctx context.Context, field gr
 			return obj.Channel, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
-			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v models.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17336,8 +17332,8 @@ func (ec *executionContext) _PublicPaymentMethod_channels(ctx context.Context, f
 			return obj.Channels, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
-			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []models.PaymentChannel) graphql.Marshaler {
+			return ec.marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24463,7 +24459,7 @@ func (ec *executionContext) unmarshalInputImojeCredentialsInput(ctx context.Cont
 			it.CustomBaseURL = data
 		case "channels":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
-			data, err := ec.unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, v)
+			data, err := ec.unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -24512,7 +24508,7 @@ func (ec *executionContext) unmarshalInputInitiatePaymentInput(ctx context.Conte
 			it.ReservationID = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, v)
+			data, err := ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -24750,7 +24746,7 @@ func (ec *executionContext) unmarshalInputPaymentFilter(ctx context.Context, obj
 			it.Statuses = data
 		case "channels":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
-			data, err := ec.unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -26789,17 +26785,15 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "phone":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_phone(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "locale":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -28097,11 +28091,10 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "channel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_channel(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "amount":
 			out.Values[i] = ec._Payment_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31165,23 +31158,23 @@ func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Payment(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx context.Context, v any) (model.PaymentChannel, error) {
-	var res model.PaymentChannel
+func (ec *executionContext) unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx context.Context, v any) (models.PaymentChannel, error) {
+	var res models.PaymentChannel
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx context.Context, sel ast.SelectionSet, v model.PaymentChannel) graphql.Marshaler {
+func (ec *executionContext) marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx context.Context, sel ast.SelectionSet, v models.PaymentChannel) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, v any) ([]model.PaymentChannel, error) {
+func (ec *executionContext) unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx context.Context, v any) ([]models.PaymentChannel, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.PaymentChannel, len(vSlice))
+	res := make([]models.PaymentChannel, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -31189,11 +31182,11 @@ func (ec *executionContext) unmarshalNPaymentChannel2ᚕgithubᚗcomᚋslotpay�
 	return res, nil
 }
 
-func (ec *executionContext) marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+func (ec *executionContext) marshalNPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []models.PaymentChannel) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, sel, v[i])
+		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -32449,16 +32442,16 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋslotpayᚋslotpay�
 	return ec._Payment(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, v any) ([]model.PaymentChannel, error) {
+func (ec *executionContext) unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx context.Context, v any) ([]models.PaymentChannel, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.PaymentChannel, len(vSlice))
+	res := make([]models.PaymentChannel, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -32466,14 +32459,14 @@ func (ec *executionContext) unmarshalOPaymentChannel2ᚕgithubᚗcomᚋslotpay�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PaymentChannel) graphql.Marshaler {
+func (ec *executionContext) marshalOPaymentChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []models.PaymentChannel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPaymentChannel(ctx, sel, v[i])
+		return ec.marshalNPaymentChannel2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐPaymentChannel(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -311,7 +311,7 @@ type ImojeCredentialsInput struct {
 	// Only with environment CUSTOM (development servers only).
 	CustomBaseURL *string `json:"customBaseUrl,omitempty"`
 	// The channels to offer customers; each must be active in the shop (BAD_USER_INPUT otherwise).
-	Channels []PaymentChannel `json:"channels"`
+	Channels []models.PaymentChannel `json:"channels"`
 }
 
 // How to pay a reservation.
@@ -319,7 +319,7 @@ type InitiatePaymentInput struct {
 	// The reservation to pay.
 	ReservationID uuid.UUID `json:"reservationId"`
 	// How to pay (one of paymentOptions).
-	Channel PaymentChannel `json:"channel"`
+	Channel models.PaymentChannel `json:"channel"`
 	// BLIK: the payer's 6-digit code; leave out to enter it on imoje's page.
 	BlikCode *string `json:"blikCode,omitempty"`
 	// PBL: the bank's code (PaymentOption.code).
@@ -423,7 +423,7 @@ type PaymentFilter struct {
 	// Any of these states.
 	Statuses []models.PaymentState `json:"statuses,omitempty"`
 	// Any of these channels.
-	Channels []PaymentChannel `json:"channels,omitempty"`
+	Channels []models.PaymentChannel `json:"channels,omitempty"`
 	// Started at or after (UTC).
 	From *time.Time `json:"from,omitempty"`
 	// Started before (UTC).
@@ -487,7 +487,7 @@ type PaymentNotificationFilter struct {
 // A way a customer may pay one reservation online now.
 type PaymentOption struct {
 	// The channel; pass it as InitiatePaymentInput.channel.
-	Channel PaymentChannel `json:"channel"`
+	Channel models.PaymentChannel `json:"channel"`
 	// imoje's channel code: a bank for PBL, a provider's code for PAY_LATER.
 	Code string `json:"code"`
 	// The provider of a PAY_LATER option (pass it as InitiatePaymentInput.payLaterProvider); null otherwise.
@@ -505,7 +505,7 @@ type PublicPaymentMethod struct {
 	// The business's description of the method; null when there is none.
 	Description *string `json:"description,omitempty"`
 	// For IMOJE, the online channels the business offers (BLIK, PBL, PAY_LATER, CARD); empty for other kinds.
-	Channels []PaymentChannel `json:"channels"`
+	Channels []models.PaymentChannel `json:"channels"`
 }
 
 // Reads. Errors carry extensions.code: UNAUTHENTICATED (no or invalid token), FORBIDDEN (wrong role or
@@ -1211,73 +1211,6 @@ func (e *PayLaterProvider) UnmarshalJSON(b []byte) error {
 }
 
 func (e PayLaterProvider) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// How an online payment is made through imoje.
-type PaymentChannel string
-
-const (
-	// BLIK: with a 6-digit code entered here, or on imoje's page without one.
-	PaymentChannelBlik PaymentChannel = "BLIK"
-	// Fast online bank transfer (szybki przelew); needs a bank code.
-	PaymentChannelPbl PaymentChannel = "PBL"
-	// Pay within 30 days (Twisto, PayPo, BLIK Płacę Później, PragmaGO); the business is paid at once.
-	PaymentChannelPayLater PaymentChannel = "PAY_LATER"
-	// Card, through an imoje payment link.
-	PaymentChannelCard PaymentChannel = "CARD"
-	// An imoje payment link where the payer chooses among the offered channels.
-	PaymentChannelChoose PaymentChannel = "CHOOSE"
-)
-
-var AllPaymentChannel = []PaymentChannel{
-	PaymentChannelBlik,
-	PaymentChannelPbl,
-	PaymentChannelPayLater,
-	PaymentChannelCard,
-	PaymentChannelChoose,
-}
-
-func (e PaymentChannel) IsValid() bool {
-	switch e {
-	case PaymentChannelBlik, PaymentChannelPbl, PaymentChannelPayLater, PaymentChannelCard, PaymentChannelChoose:
-		return true
-	}
-	return false
-}
-
-func (e PaymentChannel) String() string {
-	return string(e)
-}
-
-func (e *PaymentChannel) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PaymentChannel(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PaymentChannel", str)
-	}
-	return nil
-}
-
-func (e PaymentChannel) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PaymentChannel) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PaymentChannel) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,9 @@ import (
 // ns/op and allocs/op are slotpay's own cost per request.
 //
 //	go test -run '^$' -bench DashboardPage -benchmem ./services/server
-func BenchmarkDashboardPage(b *testing.B) {
+func BenchmarkDashboardPage(b *testing.B) { benchmarkDashboardPage(b, context.Background()) }
+
+func benchmarkDashboardPage(b *testing.B, ctx context.Context) {
 	env := newBookingEnv(b, "bench-dashboard", map[string]any{"durationMinutes": 30})
 	for day := 3; day <= 6; day++ {
 		for h := range 14 {
@@ -33,7 +36,7 @@ func BenchmarkDashboardPage(b *testing.B) {
 		"variables": map[string]any{"staff": env.staff, "from": "2026-03-03T00:00:00Z"},
 	})
 	serve := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+env.owner.AccessToken)
 		rec := httptest.NewRecorder()
