@@ -1,10 +1,14 @@
-// The panel's only way to the server: slotpay's public GraphQL API, over HTTP (POST /graphql) and
-// over WebSocket (graphql-transport-ws at /graphql), with the signed-in member's access token.
+// The panel's session with slotpay's public GraphQL API: the apps' shared client (web/shared/gql.js,
+// HTTP and graphql-transport-ws) with the signed-in member's access token, refreshed before expiry.
 //
 // The session (tokens, business, role) is kept in localStorage so a reload stays signed in. A
 // refresh token is single-use and presenting a spent one revokes the whole session, so two tabs
 // must never refresh at once: refreshing happens under a Web Lock shared by every tab of the
 // origin, and a tab that gets the lock after another refreshed takes the other's fresh tokens.
+
+import { Client, GraphQLError } from '../shared/gql.js';
+
+export { GraphQLError };
 
 const STORE = 'slotpay.panel.session';
 const LOCK = 'slotpay.panel.refresh';
@@ -13,30 +17,23 @@ const EARLY_MS = 60_000; // refresh this long before the access token expires
 const AUTH_FIELDS = `accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt role
   user { id name email } tenant { id name slug timeZone currency locale }`;
 
-/** An answer with GraphQL errors (or a transport failure); errors keep extensions.code and .field. */
-export class ApiError extends Error {
-  constructor(errors, status) {
-    super(errors[0]?.message || 'request failed');
-    this.errors = errors;
-    this.status = status;
-    this.code = errors[0]?.extensions?.code || 'NETWORK';
+/** Errors by the input field they name, without the argument prefix ("input.shopId" → "shopId"). */
+export function fieldsOf(err, prefix = 'input.') {
+  const out = {};
+  for (const [f, msgs] of Object.entries(err?.fieldErrors?.() || {})) {
+    const key = f.startsWith(prefix) ? f.slice(prefix.length) : f;
+    (out[key] ||= []).push(...msgs);
   }
-  /** Errors by the input field they name, without the argument prefix ("input.shopId" → "shopId"). */
-  byField(prefix = 'input.') {
-    const out = {};
-    for (const e of this.errors) {
-      const f = e.extensions?.field;
-      if (!f) continue;
-      const key = f.startsWith(prefix) ? f.slice(prefix.length) : f;
-      (out[key] ||= []).push(e.message);
-    }
-    return out;
-  }
-  /** Messages that name no field, for a form's summary. */
-  general() {
-    return this.errors.filter((e) => !e.extensions?.field).map((e) => e.message);
-  }
+  return out;
 }
+
+/** Messages that name no field, for a form's summary. */
+export function generalOf(err) {
+  if (!err?.errors) return [String(err?.message || err)];
+  return err.errors.filter((e) => !e.extensions?.field).map((e) => e.message);
+}
+
+const signedOut = () => new GraphQLError([{ message: 'signed out', extensions: { code: 'UNAUTHENTICATED' } }], 401);
 
 let session = read();
 let language = 'pl';
@@ -73,30 +70,14 @@ export function onSession(fn) {
 }
 export function setLanguage(lang) {
   language = lang;
+  client.language = lang;
 }
 
-async function post(query, variables, token) {
-  const headers = {
-    'Content-Type': 'application/json',
-    Accept: 'application/graphql-response+json, application/json',
-    'Accept-Language': language,
-  };
-  if (token) headers.Authorization = 'Bearer ' + token;
-  let res;
-  try {
-    res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  } catch (err) {
-    throw new ApiError([{ message: String(err.message || err), extensions: { code: 'NETWORK' } }], 0);
-  }
-  let body;
-  try {
-    body = await res.json();
-  } catch {
-    throw new ApiError([{ message: `HTTP ${res.status}`, extensions: { code: 'NETWORK' } }], res.status);
-  }
-  if (body.errors?.length) throw new ApiError(body.errors, res.status);
-  return body.data;
-}
+// One function object: the client keeps one socket per token value, and this one stays the same.
+const tokenFn = () => accessToken();
+const client = new Client({ endpoint: '/graphql', language, token: tokenFn, onStatus: (up) => setConnected(up) });
+
+const post = (query, variables, token = null) => client.request(query, variables, { token });
 
 function fromPayload(p) {
   return {
@@ -137,7 +118,7 @@ async function refresh() {
     const stored = read();
     if (!stored) {
       write(null);
-      throw new ApiError([{ message: 'signed out', extensions: { code: 'UNAUTHENTICATED' } }], 401);
+      throw signedOut();
     }
     // Another tab refreshed while this one waited for the lock.
     if (Date.parse(stored.accessTokenExpiresAt) - Date.now() > EARLY_MS) {
@@ -163,12 +144,12 @@ async function refresh() {
 
 /** A valid access token, refreshed when it is about to expire. */
 export async function accessToken() {
-  if (!session) throw new ApiError([{ message: 'signed out', extensions: { code: 'UNAUTHENTICATED' } }], 401);
+  if (!session) throw signedOut();
   if (Date.parse(session.accessTokenExpiresAt) - Date.now() > EARLY_MS) return session.accessToken;
   return refresh();
 }
 
-/** Runs a query or mutation as the signed-in member; throws ApiError on any error. */
+/** Runs a query or mutation as the signed-in member; throws GraphQLError on any error. */
 export async function gql(query, variables = {}) {
   const token = await accessToken();
   try {
@@ -182,133 +163,48 @@ export async function gql(query, variables = {}) {
   }
 }
 
-// ---- live updates: one WebSocket for every subscription of the page -------------------------
+// ---- live updates: the shared client's one WebSocket for every subscription of the page --------
 
-const subs = new Map(); // id → { query, variables, next, error, resync }
-let socket = null;
-let acked = false;
-let nextId = 1;
-let retry = 0;
-let idleTimer = null;
-const status = { connected: false };
+let connected = false;
 const statusListeners = new Set();
 
 function setConnected(v) {
-  if (status.connected === v) return;
-  status.connected = v;
+  if (connected === v) return;
+  connected = v;
   for (const l of statusListeners) l(v);
 }
 
 /** Follows whether live updates are connected (for the header's indicator). */
 export function onLiveStatus(fn) {
   statusListeners.add(fn);
-  fn(status.connected);
+  fn(connected);
   return () => statusListeners.delete(fn);
 }
 
-function send(msg) {
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg));
-}
-
-function startSub(id, s) {
-  send({ id, type: 'subscribe', payload: { query: s.query, variables: s.variables } });
-}
-
-async function connect() {
-  if (socket || !session) return;
-  const url = new URL('/graphql', location.href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(url, 'graphql-transport-ws');
-  socket = ws;
-  acked = false;
-  ws.onopen = async () => {
-    try {
-      ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: 'Bearer ' + (await accessToken()) } }));
-    } catch {
-      ws.close(4499, 'signed out');
-    }
-  };
-  ws.onmessage = (ev) => {
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
-    switch (msg.type) {
-      case 'connection_ack': {
-        const reconnected = retry > 0;
-        acked = true;
-        retry = 0;
-        setConnected(true);
-        for (const [id, s] of subs) {
-          startSub(id, s);
-          // Anything may have happened while the socket was down: pages refetch what they show.
-          if (reconnected) s.resync?.();
-        }
-        break;
-      }
-      case 'ping':
-        send({ type: 'pong' });
-        break;
-      case 'next':
-        subs.get(msg.id)?.next(msg.payload);
-        break;
-      case 'error':
-        subs.get(msg.id)?.error?.(new ApiError(msg.payload || [{ message: 'subscription failed' }], 200));
-        break;
-      case 'complete':
-        break;
-    }
-  };
-  ws.onclose = (ev) => {
-    if (socket === ws) socket = null;
-    acked = false;
-    setConnected(false);
-    if (!session || subs.size === 0) return;
-    // 1008: no longer a member of the business; the next request will say so.
-    if (ev.code === 1008) return;
-    retry++;
-    const wait = Math.min(30_000, 500 * 2 ** Math.min(retry, 6)) * (0.5 + Math.random() / 2);
-    setTimeout(connect, ev.code === 4403 ? 0 : wait); // 4403: token expired, connect with a fresh one
-  };
-}
-
-// A refreshed token keeps the socket open: graphql-transport-ws's ping carries it to the server.
+// A refreshed token keeps the socket open (Client.renew); a new business needs a new socket, which
+// the pages open again as they mount under the new session.
 onSession((next, old) => {
-  if (!next) {
-    socket?.close(1000, 'signed out');
-    return;
-  }
-  if (old && next.accessToken !== old.accessToken && acked) {
-    if (old.tenant?.id !== next.tenant?.id) socket?.close(1000, 'business switched');
-    else send({ type: 'ping', payload: { Authorization: 'Bearer ' + next.accessToken } });
-  }
+  if (next && old && next.accessToken !== old.accessToken && old.tenant?.id === next.tenant?.id) client.renew(next.accessToken);
 });
 
-// Renew before expiry while subscriptions run, so the socket never meets 4403.
+let running = 0;
+// Renew before expiry while subscriptions run, so the socket never meets 4403 (token expired).
 setInterval(() => {
-  if (subs.size && session && Date.parse(session.accessTokenExpiresAt) - Date.now() < EARLY_MS + 30_000) {
-    accessToken().catch(() => {});
-  }
+  if (running && session && Date.parse(session.accessTokenExpiresAt) - Date.now() < EARLY_MS + 30_000) accessToken().catch(() => {});
 }, 30_000);
 
 /**
- * Subscribes over the shared WebSocket. handlers: next(payload), error(err), resync() when events may
+ * Subscribes over the shared WebSocket. handlers: next({data}), error(err), resync() when events may
  * have been missed (the socket reconnected). Returns the function that ends it.
  */
-export function subscribe(query, variables, handlers) {
-  const id = String(nextId++);
-  subs.set(id, { query, variables, ...handlers });
-  clearTimeout(idleTimer);
-  if (!socket) connect();
-  else if (acked) startSub(id, subs.get(id));
+export function subscribe(query, variables, { next, error = () => {}, resync = () => {} }) {
+  running++;
+  const stop = client.subscribe(query, variables, { onNext: (data) => next({ data }), onError: error, onResync: resync, token: tokenFn });
+  let done = false;
   return () => {
-    if (!subs.delete(id)) return;
-    send({ id, type: 'complete' });
-    if (subs.size === 0) {
-      // Keep the socket a little: the next page usually subscribes again at once.
-      idleTimer = setTimeout(() => subs.size === 0 && socket?.close(1000, 'idle'), 5_000);
-    }
+    if (done) return;
+    done = true;
+    running--;
+    stop();
   };
 }

@@ -1,7 +1,7 @@
 // The staff panel: the shell (sign-in, the business and its switcher, navigation, language) and the
 // page the route (router.js) names.
 import { html, render, useState, useEffect, useRef } from './lib.js';
-import { getSession, onSession, logIn, logOut, setLanguage, onLiveStatus, gql, ApiError } from './api.js';
+import { getSession, onSession, logIn, logOut, setLanguage, onLiveStatus, gql, GraphQLError, fieldsOf } from './api.js';
 import { t, lang, setLang, onLang } from './i18n.js';
 import { Field, FormErrors, Dialog, newId } from './ui.js';
 import { Agenda } from './pages/agenda.js';
@@ -30,7 +30,7 @@ function LogIn({ switchTo }) {
   const [needSlug, setNeedSlug] = useState(!!switchTo);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const fields = error instanceof ApiError ? error.byField() : {};
+  const fields = error instanceof GraphQLError ? fieldsOf(error) : {};
   const submit = async (e) => {
     e.preventDefault();
     setBusy(true);
@@ -38,7 +38,7 @@ function LogIn({ switchTo }) {
     try {
       await logIn(email.trim(), password, needSlug ? slug.trim() : undefined);
     } catch (err) {
-      if (err.byField?.().tenantSlug) setNeedSlug(true);
+      if (fieldsOf(err).tenantSlug) setNeedSlug(true);
       setError(err);
       setBusy(false);
     }

@@ -1,12 +1,13 @@
 // Small shared pieces: labelled fields with their errors, dialogs, status badges, announcements.
 import { html, useEffect, useRef } from './lib.js';
 import { t } from './i18n.js';
+import { generalOf } from './api.js';
 
 let uid = 0;
 export const newId = (p = 'f') => `${p}-${++uid}`;
 
 /**
- * A labelled control. errors: the messages for this field (from ApiError.byField or the page's own
+ * A labelled control. errors: the messages for this field (from fieldsOf(error) or the page's own
  * checks); the control is aria-invalid and described by them, and by the hint.
  */
 export function Field({ id, label, hint, errors, children, wide }) {
@@ -22,10 +23,10 @@ export function Field({ id, label, hint, errors, children, wide }) {
   </div>`;
 }
 
-/** Messages of an ApiError that name no field (or every message of another error). */
+/** Messages of an error that name no field (or every message of another error). */
 export function FormErrors({ error, byField }) {
   if (!error) return null;
-  const msgs = error.general ? error.general() : [String(error.message || error)];
+  const msgs = generalOf(error);
   const fieldCount = byField ? Object.keys(byField).length : 0;
   if (!msgs.length && !fieldCount) return null;
   return html`<div class="alert error" role="alert">

@@ -1,7 +1,7 @@
 // Customers: a searchable list a page at a time, and one customer's record (contact, notes, tags,
 // consents, totals, visits) with an edit form whose errors stand beside their fields.
 import { html, useState, useEffect, useRef } from '../lib.js';
-import { getSession, gql, ApiError } from '../api.js';
+import { getSession, gql, GraphQLError, fieldsOf } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { useQuery } from '../data.js';
 import { formatDateTime, formatMoney } from '../format.js';
@@ -106,7 +106,7 @@ function CustomerForm({ c, onDone, onCancel }) {
       announce(t('common.saved'));
       onDone();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.byField());
+      if (err instanceof GraphQLError) setErrors(fieldsOf(err));
       setError(err);
     }
   };

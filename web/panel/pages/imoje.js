@@ -4,7 +4,7 @@
 // integration data. The health section says whether it works: when imoje last notified, and what
 // looks wrong (payments pending with no notification: the notification URL is wrong).
 import { html, useState, useEffect, useRef } from '../lib.js';
-import { getSession, gql, ApiError } from '../api.js';
+import { getSession, gql, GraphQLError, fieldsOf } from '../api.js';
 import { t, lang, has } from '../i18n.js';
 import { useQuery } from '../data.js';
 import { formatDateTime } from '../format.js';
@@ -91,7 +91,7 @@ function Credentials({ method, onSaved }) {
       announce(t('imoje.saved'));
       onSaved();
     } catch (err) {
-      const byField = err instanceof ApiError ? err.byField() : {};
+      const byField = err instanceof GraphQLError ? fieldsOf(err) : {};
       // channels.<n> errors belong to the channel list.
       for (const k of Object.keys(byField)) if (k.startsWith('channels')) (byField.channels ||= []).push(...byField[k]);
       setErrors(byField);

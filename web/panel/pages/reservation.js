@@ -3,7 +3,7 @@
 // with a chosen refund, refund part of a payment, mark paid on site, complete, no-show). It follows
 // reservationUpdated and paymentUpdated, so a refund settling at imoje shows without a reload.
 import { html, useState, useEffect, useRef } from '../lib.js';
-import { getSession, subscribe, gql, ApiError } from '../api.js';
+import { getSession, subscribe, gql, GraphQLError, fieldsOf } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { useQuery } from '../data.js';
 import { formatDateTime, formatMoney, parseAmount, amountText } from '../format.js';
@@ -183,7 +183,7 @@ export function RefundDialog({ payment, onClose, onDone }) {
       onDone();
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError) setErrors(err.byField());
+      if (err instanceof GraphQLError) setErrors(fieldsOf(err));
       setError(err);
     }
   };
@@ -227,7 +227,7 @@ function CancelDialog({ r, onClose, onDone }) {
       announce(t('res.cancelled'));
       onDone();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.byField(''));
+      if (err instanceof GraphQLError) setErrors(fieldsOf(err, ''));
       setError(err);
     }
   };

@@ -2,7 +2,7 @@
 // how it is paid, deposit, hold, approval, active). Prices are typed in the currency's main unit
 // and sent in minor units; the server's per-field errors stand beside their fields.
 import { html, useState } from '../lib.js';
-import { getSession, gql, ApiError } from '../api.js';
+import { getSession, gql, GraphQLError, fieldsOf } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { useQuery } from '../data.js';
 import { formatMoney, parseAmount, amountText } from '../format.js';
@@ -74,7 +74,7 @@ function ServiceForm({ svc, onDone, onCancel }) {
       announce(t('common.saved'));
       onDone();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.byField());
+      if (err instanceof GraphQLError) setErrors(fieldsOf(err));
       setError(err);
     }
   };

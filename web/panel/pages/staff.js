@@ -1,7 +1,7 @@
 // Staff: the team, and one staff member's page: name, services and whether they take bookings;
 // weekly working hours (any number of intervals per weekday, in the business's zone); time off.
 import { html, useState, useEffect } from '../lib.js';
-import { getSession, gql, ApiError } from '../api.js';
+import { getSession, gql, GraphQLError, fieldsOf } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { useQuery } from '../data.js';
 import { formatDateTime, zonedToUTC } from '../format.js';
@@ -28,7 +28,7 @@ export function Staff() {
   return html`<section>
     <h1>${t('staff.title')}</h1>
     ${isAdmin() && html`<form class="toolbar" onSubmit=${add} novalidate>
-      <${Field} id="staff-new" label=${t('staff.newName')} errors=${errors?.byField?.().name}>
+      <${Field} id="staff-new" label=${t('staff.newName')} errors=${fieldsOf(errors).name}>
         ${(a) => html`<input ...${a} required value=${name} onInput=${(e) => setName(e.target.value)} />`}<//>
       <button type="submit" class="primary">${t('staff.add')}</button>
     </form>`}
@@ -77,7 +77,7 @@ function Profile({ m, services, onDone }) {
       setError(err);
     }
   };
-  const fields = error instanceof ApiError ? error.byField() : {};
+  const fields = error instanceof GraphQLError ? fieldsOf(error) : {};
   return html`<section aria-labelledby="st-profile"><h2 id="st-profile">${t('staff.profile')}</h2>
     <form class="form" onSubmit=${submit} novalidate>
       <${FormErrors} error=${error} byField=${fields} />
@@ -115,7 +115,7 @@ function WeeklyHours({ m, onDone }) {
     } catch (err) {
       // Errors name intervals.<n>.start|end (or intervals.<n>): map n back to its weekday row.
       const byIndex = {};
-      if (err instanceof ApiError) {
+      if (err instanceof GraphQLError) {
         for (const ge of err.errors) {
           const f = ge.extensions?.field || '';
           const mm = /^intervals\.(\d+)(?:\.(\w+))?$/.exec(f);
@@ -158,10 +158,10 @@ function TimeOff({ m, onDone }) {
   const tz = getSession().tenant.timeZone;
   const [v, setV] = useState({ from: '', to: '', reason: '' });
   const [error, setError] = useState(null);
-  const fields = error instanceof ApiError ? error.byField() : {};
+  const fields = error instanceof GraphQLError ? fieldsOf(error) : {};
   const add = async (e) => {
     e.preventDefault();
-    if (!v.from || !v.to) return setError(new ApiError([{ message: t('form.required'), extensions: { field: 'input.startsAt' } }]));
+    if (!v.from || !v.to) return setError(new GraphQLError([{ message: t('form.required'), extensions: { field: 'input.startsAt' } }]));
     const [fd, ft] = v.from.split('T');
     const [td, tt] = v.to.split('T');
     try {
