@@ -87,7 +87,7 @@ export function ReservationPage({ id }) {
           ${r.holdExpiresAt && r.status === 'PENDING_PAYMENT' && html`<dt>${t('res.hold')}</dt><dd>${formatDateTime(r.holdExpiresAt, tz, lang())}</dd>`}
           ${r.cancelReason && html`<dt>${t('res.cancelReason')}</dt><dd>${r.cancelReason}</dd>`}
           ${r.declineReason && html`<dt>${t('req.declineReason')}</dt><dd>${r.declineReason}</dd>`}
-          ${r.answers.map((a) => html`<dt>${a.label}</dt><dd>${a.valueLabels.length ? a.valueLabels.join(', ') : a.value}</dd>`)}
+          ${r.answers.map((a) => html`<dt>${a.label}</dt><dd>${answerText(a)}</dd>`)}
         </dl>
       </section>
       <section aria-labelledby="res-money"><h2 id="res-money">${t('res.money')}</h2>
@@ -143,6 +143,11 @@ export function ReservationPage({ id }) {
     ${dialog?.kind === 'decline' && html`<${DeclineDialog} r=${r} onClose=${() => setDialog(null)} onDone=${done} />`}
     ${dialog?.kind === 'markPaid' && html`<${MarkPaidDialog} r=${r} methods=${onSite} onClose=${() => setDialog(null)} onDone=${done} />`}
   </article>`;
+}
+
+function answerText(a) {
+  if (a.type === 'CHECKBOX') return a.value === 'true' ? t('common.yes') : t('common.no');
+  return a.valueLabels.length ? a.valueLabels.join(', ') : a.value;
 }
 
 function actorName(actor) {

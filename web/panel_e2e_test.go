@@ -1,0 +1,22 @@
+package web_test
+
+import "testing"
+
+// TestPanelJourneys runs the staff panel's browser journeys one after another on a server of their
+// own (the widget's journeys keep theirs), and checks that what the person saw is what the server
+// recorded.
+func TestPanelJourneys(t *testing.T) {
+	b := newBrowserEnv(t)
+	owner := b.ownerToken(t)
+
+	t.Run("agenda, live booking, partial refund", func(t *testing.T) {
+		res := b.journey(t, "panel-agenda")
+		r := b.reservation(t, owner, res.str("reservationId"))
+		if r.PaymentStatus != "PARTIALLY_REFUNDED" || r.AmountRefunded.Amount != 2000 {
+			t.Fatalf("after the panel's refund of 20 zł: %+v", r)
+		}
+		if len(r.Payments) != 1 || len(r.Payments[0].Refunds) != 1 || r.Payments[0].Refunds[0].Status != "SETTLED" || r.Payments[0].Refunds[0].Amount.Amount != 2000 {
+			t.Fatalf("payments %+v", r.Payments)
+		}
+	})
+}
