@@ -19,4 +19,18 @@ func TestPanelJourneys(t *testing.T) {
 			t.Fatalf("payments %+v", r.Payments)
 		}
 	})
+
+	t.Run("requests approved and declined on a phone", func(t *testing.T) {
+		res := b.journey(t, "panel-requests")
+		for id, want := range map[string]string{res.str("approved"): "CONFIRMED", res.str("declined"): "DECLINED", res.str("waiting"): "REQUESTED"} {
+			if r := b.reservation(t, owner, id); r.Status != want {
+				t.Fatalf("reservation %s is %s, want %s", id, r.Status, want)
+			}
+		}
+		var out struct{ Reservation struct{ DeclineReason string } }
+		b.Must(owner, `query($id: UUID!) { reservation(id: $id) { declineReason } }`, map[string]any{"id": res.str("declined")}, &out)
+		if out.Reservation.DeclineReason != "Tego dnia salon jest zamknięty" {
+			t.Fatalf("decline reason %q", out.Reservation.DeclineReason)
+		}
+	})
 }
