@@ -33,4 +33,32 @@ func TestPanelJourneys(t *testing.T) {
 			t.Fatalf("decline reason %q", out.Reservation.DeclineReason)
 		}
 	})
+
+	t.Run("imoje set up from scratch", func(t *testing.T) {
+		res := b.journey(t, "panel-imoje")
+		var login struct{ LogIn struct{ AccessToken string } }
+		b.Must("", `mutation($in: LogInInput!) { logIn(input: $in) { accessToken } }`,
+			map[string]any{"in": map[string]any{"email": res.str("email"), "password": res.str("password")}}, &login)
+		var out struct {
+			PaymentMethods []struct {
+				Enabled bool
+				Imoje   struct {
+					Configured         bool
+					LastNotificationAt *string
+					Warnings           []struct{ Code string }
+				}
+			}
+		}
+		b.Must(login.LogIn.AccessToken, `{ paymentMethods { enabled imoje { configured lastNotificationAt warnings { code } } } }`, nil, &out)
+		if len(out.PaymentMethods) != 1 {
+			t.Fatalf("methods %+v", out.PaymentMethods)
+		}
+		m := out.PaymentMethods[0]
+		if !m.Enabled || !m.Imoje.Configured || m.Imoje.LastNotificationAt == nil || len(m.Imoje.Warnings) != 1 || m.Imoje.Warnings[0].Code != "SANDBOX" {
+			t.Fatalf("the imoje method after the panel's setup: %+v", m)
+		}
+		if r := b.reservation(t, login.LogIn.AccessToken, res.str("reservationId")); r.PaymentStatus != "PAID" {
+			t.Fatalf("the first payment: %+v", r)
+		}
+	})
 }
