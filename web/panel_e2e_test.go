@@ -1,6 +1,12 @@
 package web_test
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/slotpay/slotpay/imojesim"
+)
 
 // TestPanelJourneys runs the staff panel's browser journeys one after another on a server of their
 // own (the widget's journeys keep theirs), and checks that what the person saw is what the server
@@ -27,7 +33,9 @@ func TestPanelJourneys(t *testing.T) {
 				t.Fatalf("reservation %s is %s, want %s", id, r.Status, want)
 			}
 		}
-		var out struct{ Reservation struct{ DeclineReason string } }
+		var out struct {
+			Reservation struct{ DeclineReason string }
+		}
 		b.Must(owner, `query($id: UUID!) { reservation(id: $id) { declineReason } }`, map[string]any{"id": res.str("declined")}, &out)
 		if out.Reservation.DeclineReason != "Tego dnia salon jest zamknięty" {
 			t.Fatalf("decline reason %q", out.Reservation.DeclineReason)
@@ -59,6 +67,63 @@ func TestPanelJourneys(t *testing.T) {
 		}
 		if r := b.reservation(t, login.LogIn.AccessToken, res.str("reservationId")); r.PaymentStatus != "PAID" {
 			t.Fatalf("the first payment: %+v", r)
+		}
+	})
+
+	t.Run("imoje health warns of a wrong notification URL", func(t *testing.T) {
+		// A business whose imoje shop has no notification URL, and a BLIK payment pending for 20 minutes.
+		o := b.SignUp("bez-notyfikacji")
+		m, err := b.Server.Imoje.AddMerchant(imojesim.MerchantConfig{Shops: []imojesim.ShopConfig{{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids struct {
+			CreateService       struct{ ID string }
+			CreatePaymentMethod struct{ ID string }
+		}
+		b.Must(o.AccessToken, `mutation { createService(input: {name: "Masaż", durationMinutes: 60, priceAmount: 15000, paymentPolicy: REQUIRED, holdMinutes: 60}) { id }
+			createPaymentMethod(input: {kind: IMOJE, displayName: "Online", enabled: true}) { id } }`, nil, &ids)
+		b.Must(o.AccessToken, `mutation($in: ImojeCredentialsInput!) { saveImojeCredentials(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"paymentMethodId": ids.CreatePaymentMethod.ID, "authorizationToken": m.Token, "merchantId": m.ID, "shopId": m.Shops[0].ServiceID,
+			"shopKey": m.Shops[0].ServiceKey, "environment": "SANDBOX", "channels": []string{"BLIK"}}}, nil)
+		var staff struct{ CreateStaffMember struct{ ID string } }
+		b.Must(o.AccessToken, `mutation($s: [UUID!]) { createStaffMember(input: {name: "Ola", serviceIds: $s}) { id } }`,
+			map[string]any{"s": []string{ids.CreateService.ID}}, &staff)
+		week := []map[string]any{}
+		for _, d := range []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"} {
+			week = append(week, map[string]any{"weekday": d, "start": "08:00", "end": "20:00"})
+		}
+		b.Must(o.AccessToken, `mutation($id: UUID!, $w: [WeeklyIntervalInput!]!) { setWeeklySchedule(staffMemberId: $id, intervals: $w) { weekday } }`,
+			map[string]any{"id": staff.CreateStaffMember.ID, "w": week}, nil)
+		warsaw, _ := time.LoadLocation("Europe/Warsaw")
+		day := time.Now().In(warsaw).AddDate(0, 0, 2)
+		start := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, warsaw)
+		var booked struct {
+			CreateReservation struct {
+				CustomerAccessToken string
+				Reservation         struct{ ID string }
+			}
+		}
+		b.Must("", `mutation($in: CreateReservationInput!) { createReservation(input: $in) { customerAccessToken reservation { id } } }`,
+			map[string]any{"in": map[string]any{"tenantSlug": o.Slug, "serviceId": ids.CreateService.ID, "staffMemberId": staff.CreateStaffMember.ID,
+				"startsAt": start.UTC().Format(time.RFC3339), "customer": map[string]any{"name": "Czeka Długo", "email": "czeka@example.com"}}}, &booked)
+		var pay struct {
+			InitiatePayment struct{ ID, ImojeTransactionID string }
+		}
+		b.Must(booked.CreateReservation.CustomerAccessToken, `mutation($in: InitiatePaymentInput!) { initiatePayment(input: $in) { id imojeTransactionId } }`,
+			map[string]any{"in": map[string]any{"reservationId": booked.CreateReservation.Reservation.ID, "channel": "BLIK", "blikCode": "123456", "idempotencyKey": "pending"}}, &pay)
+		db, err := b.DB.Owner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(context.Background(), `UPDATE payments SET created_at = now() - interval '20 minutes' WHERE id = $1`, pay.InitiatePayment.ID); err != nil {
+			t.Fatal(err)
+		}
+		res := b.journey(t, "panel-imoje-warning", "WARN_EMAIL="+o.Email, "WARN_PASSWORD="+o.Password,
+			"WARN_SHOP="+m.Shops[0].ServiceID, "WARN_TRANSACTION="+pay.InitiatePayment.ImojeTransactionID,
+			"WARN_SLUG="+o.Slug, "WARN_SERVICE="+ids.CreateService.ID, "WARN_STAFF="+staff.CreateStaffMember.ID)
+		if r := b.reservation(t, o.AccessToken, res.str("reservationId")); r.PaymentStatus != "PAID" {
+			t.Fatalf("the payment after the fix: %+v", r)
 		}
 	})
 }

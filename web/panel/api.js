@@ -166,18 +166,22 @@ export async function gql(query, variables = {}) {
 // ---- live updates: the shared client's one WebSocket for every subscription of the page --------
 
 let connected = false;
+let running = 0; // subscriptions the page holds
 const statusListeners = new Set();
 
+// What the header's indicator says: null while the page follows nothing live, else whether the
+// socket is connected.
+const liveState = () => (running ? connected : null);
+
 function setConnected(v) {
-  if (connected === v) return;
   connected = v;
-  for (const l of statusListeners) l(v);
+  for (const l of statusListeners) l(liveState());
 }
 
-/** Follows whether live updates are connected (for the header's indicator). */
+/** Follows whether live updates are connected (null: the page has no live updates). */
 export function onLiveStatus(fn) {
   statusListeners.add(fn);
-  fn(connected);
+  fn(liveState());
   return () => statusListeners.delete(fn);
 }
 
@@ -187,7 +191,6 @@ onSession((next, old) => {
   if (next && old && next.accessToken !== old.accessToken && old.tenant?.id === next.tenant?.id) client.renew(next.accessToken);
 });
 
-let running = 0;
 // Renew before expiry while subscriptions run, so the socket never meets 4403 (token expired).
 setInterval(() => {
   if (running && session && Date.parse(session.accessTokenExpiresAt) - Date.now() < EARLY_MS + 30_000) accessToken().catch(() => {});
@@ -199,6 +202,7 @@ setInterval(() => {
  */
 export function subscribe(query, variables, { next, error = () => {}, resync = () => {} }) {
   running++;
+  if (running === 1) setConnected(connected);
   const stop = client.subscribe(query, variables, { onNext: (data) => next({ data }), onError: error, onResync: resync, token: tokenFn });
   let done = false;
   return () => {
@@ -206,5 +210,6 @@ export function subscribe(query, variables, { next, error = () => {}, resync = (
     done = true;
     running--;
     stop();
+    if (running === 0) setConnected(false);
   };
 }

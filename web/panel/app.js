@@ -101,7 +101,7 @@ function SwitchBusiness({ slug, onClose }) {
 
 function Header({ me, route }) {
   const s = getSession();
-  const [live, setLive] = useState(false);
+  const [live, setLive] = useState(null);
   const [switching, setSwitching] = useState(null);
   useEffect(() => onLiveStatus(setLive), []);
   const admin = s.role === 'OWNER' || s.role === 'ADMIN';
@@ -127,7 +127,7 @@ function Header({ me, route }) {
       <ul>${links.map(([p, label]) => html`<li><a href=${'#/' + p} aria-current=${route.page === p || (p === 'agenda' && route.page === 'reservations') ? 'page' : undefined}>${label}</a></li>`)}</ul>
     </nav>
     <div class="tools">
-      <span class=${'live ' + (live ? 'on' : 'off')} role="status">${live ? t('app.liveOn') : t('app.liveOff')}</span>
+      ${live !== null && html`<span class=${'live ' + (live ? 'on' : 'off')} role="status">${live ? t('app.liveOn') : t('app.liveOff')}</span>`}
       <${LangSwitch} />
       <span class="who">${s.user.name} · ${t('role.' + s.role)}</span>
       <button type="button" onClick=${() => logOut()}>${t('app.logOut')}</button>
