@@ -126,4 +126,46 @@ func TestPanelJourneys(t *testing.T) {
 			t.Fatalf("the payment after the fix: %+v", r)
 		}
 	})
+
+	t.Run("services, hours and customers on a phone", func(t *testing.T) {
+		b.journey(t, "panel-catalogue")
+		var out struct {
+			Services []struct {
+				Name  string
+				Price struct{ Amount int }
+			}
+			Customers struct {
+				Edges []struct {
+					Node struct {
+						Email string
+						Tags  []string
+					}
+				}
+			}
+		}
+		b.Must(owner, `{ services { name price { amount } } customers(search: "karolina") { edges { node { email tags } } } }`, nil, &out)
+		found := false
+		for _, s := range out.Services {
+			found = found || (s.Name == "Henna brwi" && s.Price.Amount == 4550)
+		}
+		if !found {
+			t.Fatalf("services %+v", out.Services)
+		}
+		if c := out.Customers.Edges; len(c) != 1 || c[0].Node.Email != "karolina.k@example.com" || len(c[0].Node.Tags) != 2 {
+			t.Fatalf("customer %+v", c)
+		}
+	})
+
+	// Last: the demo owner joins a second business, so logging in without a business is refused after it.
+	t.Run("an account in two businesses", func(t *testing.T) {
+		other := b.SignUp("drugi-salon")
+		b.Must(other.AccessToken, `mutation { updateTenant(input: {name: "Drugi Salon"}) { id } }`, nil, nil)
+		var inv struct{ InviteStaff struct{ Token string } }
+		b.Must(other.AccessToken, `mutation($e: String!) { inviteStaff(input: {email: $e, role: STAFF}) { token } }`, map[string]any{"e": b.demo.Email}, &inv)
+		b.Must("", `mutation($in: AcceptInvitationInput!) { acceptInvitation(input: $in) { accessToken } }`,
+			map[string]any{"in": map[string]any{"token": inv.InviteStaff.Token, "password": b.demo.Password}}, nil)
+		if res := b.journey(t, "panel-switch", "SWITCH_SLUG="+other.Slug); res.str("switched") != other.Slug {
+			t.Fatalf("result %v", res)
+		}
+	})
 }

@@ -31,8 +31,8 @@ export function Services() {
         <td>${t('svc.minutes', { n: v.durationMinutes })}</td>
         <td>${formatMoney(v.price, lang())}</td>
         <td>${t('policy.' + v.paymentPolicy)}${v.requiresConfirmation ? ' · ' + t('svc.approval') : ''}</td>
-        <td>${admin && !v.archivedAt && html`<button type="button" onClick=${() => setEditing(v)} aria-label=${t('svc.editOf', { name: v.name })}>${t('common.edit')}</button>
-          <button type="button" onClick=${async () => { await gql(`mutation($id: UUID!) { archiveService(id: $id) { id } }`, { id: v.id }); announce(t('svc.archivedMsg')); q.reload(); }} aria-label=${t('svc.archiveOf', { name: v.name })}>${t('svc.archive')}</button>`}</td>
+        <td>${admin && !v.archivedAt && html`<button type="button" onClick=${() => setEditing(v)}>${t('common.edit')}<span class="sr-only"> ${v.name}</span></button>
+          <button type="button" onClick=${async () => { await gql(`mutation($id: UUID!) { archiveService(id: $id) { id } }`, { id: v.id }); announce(t('svc.archivedMsg')); q.reload(); }} >${t('svc.archive')}<span class="sr-only"> ${v.name}</span></button>`}</td>
       </tr>`)}</tbody></table></div>`}
   </section>`;
 }

@@ -147,7 +147,7 @@ function WeeklyHours({ m, onDone }) {
             ${err && html`<div class="error" id=${base + '-e'}>${err.join(' ')}</div>`}
           </div>`;
         })}
-        <button type="button" class="link" onClick=${() => setDays({ ...days, [d]: [...days[d], { start: '09:00', end: '17:00' }] })} aria-label=${t('staff.addIntervalTo', { day: t('wd.' + d) })}>+ ${t('staff.addInterval')}</button>
+        <button type="button" class="link" onClick=${() => setDays({ ...days, [d]: [...days[d], { start: '09:00', end: '17:00' }] })} >${t('staff.addInterval')}<span class="sr-only">: ${t('wd.' + d)}</span></button>
       </fieldset>`)}</div>
       <div class="actions"><button type="submit" class="primary">${t('staff.saveHours')}</button></div>
     </form>
