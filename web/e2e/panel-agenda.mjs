@@ -29,10 +29,18 @@ await journey('panel-agenda', async ({ context, shot, a11y }) => {
   await shot(page, 'agenda-booking-appeared-live');
 
   // The week view shows it too.
-  await page.getByRole('button', { name: 'Tydzień' }).click();
+  await page.getByRole('button', { name: 'Tydzień', exact: true }).click();
   await visit.waitFor();
   await shot(page, 'agenda-week');
   await a11y(page, 'agenda-week');
+
+  // The day of everyone: a column per staff member, the visit in Marek's.
+  await page.getByLabel('Pracownik').selectOption({ label: 'Wszyscy' });
+  await page.getByRole('button', { name: 'Dzień', exact: true }).click();
+  await page.getByRole('region', { name: 'Anna Kowalska' }).waitFor();
+  await page.getByRole('region', { name: 'Marek Nowak' }).locator(`li.visit[data-reservation="${r.reservation.id}"]`).waitFor();
+  await shot(page, 'agenda-day-per-staff');
+  await a11y(page, 'agenda-per-staff');
 
   await visit.getByRole('link').click();
   await page.getByRole('heading', { level: 1, name: /Zofia Live/ }).waitFor();

@@ -118,7 +118,15 @@ export function Agenda({ params }) {
     </div>
     ${error && html`<${LoadError} error=${error} retry=${load} />`}
     ${!items && !error && html`<${Loading} />`}
-    ${items && html`<div class=${'days ' + view}>
+    ${items && view === 'day' && !staffId && html`<div class="days day per-staff">
+      ${columns(staff, byDay[date] || []).map(({ member, list }) => html`<section class="day" aria-labelledby=${'col-' + member.id}>
+        <h2 id=${'col-' + member.id}>${member.name}</h2>
+        ${list.length === 0 ? html`<p class="muted">${t('agenda.empty')}</p>` : html`<ul class="visits">
+          ${list.map((r) => html`<${Visit} r=${r} tz=${tz} fresh=${fresh.has(r.id)} showStaff=${false} />`)}
+        </ul>`}
+      </section>`)}
+    </div>`}
+    ${items && (view === 'week' || staffId) && html`<div class=${'days ' + view}>
       ${Object.entries(byDay).map(([d, list]) => html`<section class="day" aria-labelledby=${'day-' + d}>
         <h2 id=${'day-' + d}>${formatDate(d, lang())}</h2>
         ${list.length === 0 ? html`<p class="muted">${t('agenda.empty')}</p>` : html`<ul class="visits">
@@ -127,6 +135,18 @@ export function Agenda({ params }) {
       </section>`)}
     </div>`}
   </section>`;
+}
+
+// columns is a day's visits per staff member: every active one (an empty column says they are
+// free), and anyone else who has a visit that day (archived since, say).
+export function columns(staff, list) {
+  const out = staff.filter((m) => m.active).map((member) => ({ member, list: [] }));
+  for (const r of list) {
+    let col = out.find((c) => c.member.id === r.staffMember.id);
+    if (!col) out.push((col = { member: r.staffMember, list: [] }));
+    col.list.push(r);
+  }
+  return out;
 }
 
 function Visit({ r, tz, fresh, showStaff }) {
