@@ -31,7 +31,7 @@ export class Client {
     this.endpoint = new URL(endpoint, location.href).toString();
     this.token = token;
     this.language = language;
-    this.socket = null;
+    this.sockets = new Map();
   }
 
   // request runs a query or mutation and returns its data; a response with errors (any of them)
@@ -60,12 +60,15 @@ export class Client {
   // onResync is called after the socket reconnected (events may have been missed: refetch). It
   // returns the function that ends the subscription.
   subscribe(query, variables, { onNext, onError = () => {}, onResync = () => {}, token = this.token } = {}) {
+    // One socket per token: a public subscription (availability) and a customer's (its
+    // reservation) run side by side, each authenticated as itself at connection_init.
     const key = token || '';
-    if (!this.socket || this.socket.key !== key) {
-      this.socket?.release();
-      this.socket = new Socket(this.endpoint.replace(/^http/, 'ws'), key, () => { if (this.socket?.key === key) this.socket = null; });
+    let socket = this.sockets.get(key);
+    if (!socket) {
+      socket = new Socket(this.endpoint.replace(/^http/, 'ws'), key, () => { if (this.sockets.get(key) === socket) this.sockets.delete(key); });
+      this.sockets.set(key, socket);
     }
-    return this.socket.add({ query, variables, onNext, onError, onResync });
+    return socket.add({ query, variables, onNext, onError, onResync });
   }
 }
 

@@ -64,7 +64,7 @@ function App() {
       <div class="brand">
         ${business?.logoUrl && html`<img src=${business.logoUrl} alt="" class="logo" />`}
         <div>
-          <p class="business-name">${business?.name || ''}</p>
+          <h1 class="business-name">${business?.name || ''}</h1>
           ${business?.city && html`<p class="muted small">${[business.addressLine1, business.city].filter(Boolean).join(', ')}</p>`}
         </div>
       </div>

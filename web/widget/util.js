@@ -22,9 +22,13 @@ export function newKey() {
 // Customer access tokens (createReservation's capability for one reservation) are kept in this
 // browser's localStorage, so the manage page works after the paywall's redirect and later visits.
 // A link with #token=… (an e-mailed manage link) also brings one.
+// Where storage is refused (a browser blocking a third-party frame's storage), the tokens live in
+// memory for as long as the page does, which covers a booking made in the frame.
 const tokenKey = (id) => 'slotpay:reservation:' + id;
+const inMemory = new Map();
 
 export function saveToken(id, token) {
+  inMemory.set(id, token);
   try { localStorage.setItem(tokenKey(id), token); } catch {}
 }
 
@@ -37,7 +41,7 @@ export function loadToken(id) {
     history.replaceState(history.state, '', location.pathname + location.search);
     return token;
   }
-  try { return localStorage.getItem(tokenKey(id)); } catch { return null; }
+  try { return localStorage.getItem(tokenKey(id)) || inMemory.get(id) || null; } catch { return inMemory.get(id) || null; }
 }
 
 // useNow ticks every second while mounted (countdowns).
