@@ -124,7 +124,7 @@ const pl = {
   rescheduleConfirm: (d) => `Przenieść wizytę na ${d}?`,
   rescheduleDo: 'Tak, zmieniam termin',
   rescheduled: 'Termin został zmieniony.',
-  noToken: 'Płatność zakończona. Wróć do okna z rezerwacją — potwierdzenie pojawi się tam samo. Link do zarządzania rezerwacją znajdziesz też w e-mailu.',
+  noToken: 'Tę stronę rezerwacji można otworzyć w przeglądarce, w której ją zrobiono. Jeśli właśnie zapłacono, wróć do okna z rezerwacją — potwierdzenie pojawi się tam samo.',
   closeWindow: 'Zamknij to okno',
   status: {
     REQUESTED: 'czeka na potwierdzenie', PENDING_PAYMENT: 'czeka na płatność', CONFIRMED: 'potwierdzona', CANCELLED: 'odwołana',
@@ -256,7 +256,7 @@ const en = {
   rescheduleConfirm: (d) => `Move the visit to ${d}?`,
   rescheduleDo: 'Yes, change the time',
   rescheduled: 'The time was changed.',
-  noToken: 'Payment finished. Go back to the booking window — the confirmation appears there by itself. The link to manage your booking is also in your e-mail.',
+  noToken: 'This booking’s page opens in the browser it was made in. If you have just paid, go back to the booking window — the confirmation appears there by itself.',
   closeWindow: 'Close this window',
   status: {
     REQUESTED: 'awaiting confirmation', PENDING_PAYMENT: 'awaiting payment', CONFIRMED: 'confirmed', CANCELLED: 'cancelled',

@@ -9,7 +9,8 @@ import { newKey } from './util.js';
 
 const order = ['BLIK', 'PBL', 'PAY_LATER', 'CARD', 'CHOOSE'];
 
-export function PayPanel({ client, r, token, t, f, embedded, failed, onStarted }) {
+// The last failure is said by the page's status banner (a live region), not again here.
+export function PayPanel({ client, r, token, t, f, embedded, onStarted }) {
   const [options, setOptions] = useState(null);
   const [error, setError] = useState(null);
   const [channel, setChannel] = useState(null);
@@ -85,7 +86,6 @@ export function PayPanel({ client, r, token, t, f, embedded, failed, onStarted }
     <section class="pay" aria-labelledby="pay-heading">
       <h2 id="pay-heading">${t.payTitle}</h2>
       <p class="to-pay">${t.toPay}: <strong data-amount>${amount}</strong></p>
-      ${failed && html`<p class="notice bad" data-failed>${t.failedTitle}${failed.failureMessage ? ': ' + failed.failureMessage : ''}. ${t.failedHelp}</p>`}
       <form onSubmit=${submit} noValidate>
         <fieldset class="channels">
           <legend>${t.chooseMethod}</legend>

@@ -39,6 +39,7 @@ export function ReservationPage({ client, slug, id, t, f, embedded, navigate }) 
   }, [id, token]);
 
   if (!token) {
+    // AFTER MESSAGES LAND: offer "send me a link" here (msg-cal's magic link by e-mail).
     return html`<section class="result"><h2>${t.manage}</h2><p class="notice info">${t.noToken}</p>
       <button type="button" class="secondary" onClick=${() => window.close()}>${t.closeWindow}</button></section>`;
   }
@@ -58,7 +59,6 @@ export function ReservationPage({ client, slug, id, t, f, embedded, navigate }) 
       ${r.status === 'PENDING_PAYMENT' && html`<${Hold} r=${r} t=${t} onExpired=${load} />`}
       ${waiting && html`<${Waiting} payment=${latest} opened=${opened} t=${t} />`}
       ${!waiting && payable && html`<${PayPanel} client=${client} r=${r} token=${token} t=${t} f=${f} embedded=${embedded}
-        failed=${latest?.status === 'FAILED' || latest?.status === 'CANCELLED' ? latest : null}
         onStarted=${(p, url) => { setOpened(url || null); load(); }} />`}
       <${Details} r=${r} t=${t} f=${f} />
       <${Manage} client=${client} r=${r} token=${token} t=${t} f=${f} reload=${load} setR=${setR} />
@@ -70,11 +70,11 @@ export function ReservationPage({ client, slug, id, t, f, embedded, navigate }) 
 // StatusBanner says where the reservation is, in a live region: the confirmation arriving from
 // the bank is announced without the page being reloaded.
 function StatusBanner({ r, latest, waiting, t, f }) {
-  let kind = 'info', title = t.status[r.status], body = '';
+  let kind = 'info', title = t.status[r.status], body = '', failed;
   if (waiting) {
     kind = 'info'; title = t.waitingTitle;
   } else if (r.status === 'PENDING_PAYMENT' && latest?.status === 'FAILED') {
-    kind = 'bad'; title = t.failedTitle; body = [latest.failureMessage, t.failedHelp].filter(Boolean).join(' — ');
+    kind = 'bad'; title = t.failedTitle; body = [latest.failureMessage, t.failedHelp].filter(Boolean).join(' — '); failed = true;
   } else if (r.status === 'PENDING_PAYMENT') {
     kind = 'info'; title = t.heldTitle;
   } else if (r.status === 'CONFIRMED') {
@@ -95,7 +95,7 @@ function StatusBanner({ r, latest, waiting, t, f }) {
   }
   const refunds = r.payments.flatMap((p) => p.refunds);
   return html`
-    <div class=${'notice banner ' + kind} role="status" aria-live="polite" aria-atomic="true" data-banner=${kind}>
+    <div class=${'notice banner ' + kind} role="status" aria-live="polite" aria-atomic="true" data-banner=${kind} data-failed=${failed}>
       <h2>${title}</h2>
       ${body && html`<p>${body}</p>`}
       ${refunds.map((x) => html`<p data-refund=${x.status}>${t.refundLine(f.money(x.amount), t.refundStatus[x.status] || x.status)}</p>`)}

@@ -21,7 +21,10 @@ export function newKey() {
 
 // Customer access tokens (createReservation's capability for one reservation) are kept in this
 // browser's localStorage, so the manage page works after the paywall's redirect and later visits.
-// A link with #token=… (an e-mailed manage link) also brings one.
+// A link with #token=… also brings one: AFTER MESSAGES LAND (msg-cal's magic-link "my bookings",
+// issue 16) the confirmation mail can link to /b/<slug>/r/<id>#token=<customer token> (the fragment
+// never reaches a server or a log) and this page opens on any device; until then a customer manages a
+// booking from the browser that made it.
 // Where storage is refused (a browser blocking a third-party frame's storage), the tokens live in
 // memory for as long as the page does, which covers a booking made in the frame.
 const tokenKey = (id) => 'slotpay:reservation:' + id;
