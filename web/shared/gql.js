@@ -35,13 +35,15 @@ export class Client {
     this.token = token;
     this.language = language;
     this.onStatus = onStatus;
-    this.socket = null;
+    this.sockets = new Map();
   }
 
-  // renew hands the open socket a fresh token of the same caller (graphql-transport-ws's ping,
-  // as graph/ws accepts it), so its subscriptions outlive the old token.
+  // renew hands the open sockets of the token function a fresh token of the same caller
+  // (graphql-transport-ws's ping, as graph/ws accepts it), so their subscriptions outlive the old token.
   renew(token) {
-    if (this.socket?.acked) this.socket.send({ type: 'ping', payload: { Authorization: 'Bearer ' + token } });
+    for (const s of this.sockets.values()) {
+      if (typeof s.key === 'function' && s.acked) s.send({ type: 'ping', payload: { Authorization: 'Bearer ' + token } });
+    }
   }
 
   // request runs a query or mutation and returns its data; a response with errors (any of them)
@@ -70,12 +72,15 @@ export class Client {
   // onResync is called after the socket reconnected (events may have been missed: refetch). It
   // returns the function that ends the subscription.
   subscribe(query, variables, { onNext, onError = () => {}, onResync = () => {}, token = this.token } = {}) {
+    // One socket per token: a public subscription (availability) and a customer's (its
+    // reservation) run side by side, each authenticated as itself at connection_init.
     const key = token || '';
-    if (!this.socket || this.socket.key !== key) {
-      this.socket?.release();
-      this.socket = new Socket(this.endpoint.replace(/^http/, 'ws'), key, () => { if (this.socket?.key === key) this.socket = null; }, (up) => this.onStatus(up));
+    let socket = this.sockets.get(key);
+    if (!socket) {
+      socket = new Socket(this.endpoint.replace(/^http/, 'ws'), key, () => { if (this.sockets.get(key) === socket) this.sockets.delete(key); }, (up) => this.onStatus(up));
+      this.sockets.set(key, socket);
     }
-    return this.socket.add({ query, variables, onNext, onError, onResync });
+    return socket.add({ query, variables, onNext, onError, onResync });
   }
 }
 
