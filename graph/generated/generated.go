@@ -266,6 +266,12 @@ type ComplexityRoot struct {
 		ShopKeyHint            func(childComplexity int) int
 		ShopKeySet             func(childComplexity int) int
 		VerifiedAt             func(childComplexity int) int
+		Warnings               func(childComplexity int) int
+	}
+
+	ImojeSetupWarning struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	Invitation struct {
@@ -722,6 +728,8 @@ type ImojeSetupResolver interface {
 	ShopKeyHint(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
 	Channels(ctx context.Context, obj *payments.ImojeSetup) ([]models.PaymentChannel, error)
 	ShopChannels(ctx context.Context, obj *payments.ImojeSetup) ([]*model.ImojeChannel, error)
+
+	Warnings(ctx context.Context, obj *payments.ImojeSetup) ([]*model.ImojeSetupWarning, error)
 }
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
@@ -1753,6 +1761,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImojeSetup.VerifiedAt(childComplexity), true
+	case "ImojeSetup.warnings":
+		if e.ComplexityRoot.ImojeSetup.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetup.Warnings(childComplexity), true
+
+	case "ImojeSetupWarning.code":
+		if e.ComplexityRoot.ImojeSetupWarning.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetupWarning.Code(childComplexity), true
+	case "ImojeSetupWarning.message":
+		if e.ComplexityRoot.ImojeSetupWarning.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImojeSetupWarning.Message(childComplexity), true
 
 	case "Invitation.createdAt":
 		if e.ComplexityRoot.Invitation.CreatedAt == nil {
@@ -5323,6 +5350,36 @@ extend type Mutation {
   ): Customer! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/imojesetup.graphqls", Input: `# The imoje setup's warnings with codes, for a dashboard that shows them in its own language and
+# decides from them whether the integration works (the staff panel's "Konfiguracja płatności").
+
+"What a warning about the imoje setup is about."
+enum ImojeSetupWarningCode {
+  "The method has no saved credentials: customers cannot pay online."
+  CREDENTIALS_MISSING
+  "Payments have been pending for more than 15 minutes and no notification from imoje was ever received: the notification URL in imoje's panel is most likely wrong (ImojeSetup.notificationUrl is the right one)."
+  NOTIFICATIONS_NEVER_RECEIVED
+  "Payments have been pending for more than 15 minutes with no notification since ImojeSetup.lastNotificationAt: check the notification URL in imoje's panel."
+  NOTIFICATIONS_STOPPED
+  "The credentials name a custom imoje URL, which this server does not call: save them again with PRODUCTION or SANDBOX."
+  CUSTOM_URL_NOT_CALLED
+  "The shop is on imoje's sandbox: payments are not real (information, not a fault)."
+  SANDBOX
+}
+
+"One thing the setup page should say about the imoje integration."
+type ImojeSetupWarning {
+  "What it is about; stable, for clients to act on and translate."
+  code: ImojeSetupWarningCode!
+  "The same in an English sentence (as in setupWarnings)."
+  message: String!
+}
+
+extend type ImojeSetup {
+  "What looks wrong or is worth knowing, with codes, in the order of setupWarnings (whose sentences they are)."
+  warnings: [ImojeSetupWarning!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `"What an event is about."
 enum LiveEventKind {
   "A reservation was made."
@@ -6760,8 +6817,20 @@ func (ec *executionContext) childFields_ImojeSetup(ctx context.Context, field gr
 		return ec.fieldContext_ImojeSetup_verifiedAt(ctx, field)
 	case "setupWarnings":
 		return ec.fieldContext_ImojeSetup_setupWarnings(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ImojeSetup_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImojeSetup", field.Name)
+}
+
+func (ec *executionContext) childFields_ImojeSetupWarning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_ImojeSetupWarning_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ImojeSetupWarning_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImojeSetupWarning", field.Name)
 }
 
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12739,6 +12808,84 @@ func (ec *executionContext) _ImojeSetup_setupWarnings(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ImojeSetup_setupWarnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImojeSetup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImojeSetup_warnings(ctx context.Context, field graphql.CollectedField, obj *payments.ImojeSetup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetup_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImojeSetup().Warnings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImojeSetupWarning) graphql.Marshaler {
+			return ec.marshalNImojeSetupWarning2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetup_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImojeSetup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImojeSetupWarning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImojeSetupWarning_code(ctx context.Context, field graphql.CollectedField, obj *model.ImojeSetupWarning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetupWarning_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ImojeSetupWarningCode) graphql.Marshaler {
+			return ec.marshalNImojeSetupWarningCode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarningCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetupWarning_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetupWarning", field, false, false, "ImojeSetupWarningCode")
+}
+
+func (ec *executionContext) _ImojeSetupWarning_message(ctx context.Context, field graphql.CollectedField, obj *model.ImojeSetupWarning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImojeSetupWarning_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImojeSetupWarning_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImojeSetupWarning", field, false, false, "String")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *models.Invitation) (ret graphql.Marshaler) {
@@ -27290,6 +27437,50 @@ func (ec *executionContext) _ImojeSetup(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "warnings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImojeSetup_warnings(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imojeSetupWarningImplementors = []string{"ImojeSetupWarning"}
+
+func (ec *executionContext) _ImojeSetupWarning(ctx context.Context, sel ast.SelectionSet, obj *model.ImojeSetupWarning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imojeSetupWarningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImojeSetupWarning")
+		case "code":
+			out.Values[i] = ec._ImojeSetupWarning_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImojeSetupWarning_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30901,6 +31092,40 @@ func (ec *executionContext) unmarshalNImojeEnvironment2githubᚗcomᚋslotpayᚋ
 }
 
 func (ec *executionContext) marshalNImojeEnvironment2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeEnvironment(ctx context.Context, sel ast.SelectionSet, v model.ImojeEnvironment) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNImojeSetupWarning2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarningᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImojeSetupWarning) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImojeSetupWarning2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarning(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImojeSetupWarning2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarning(ctx context.Context, sel ast.SelectionSet, v *model.ImojeSetupWarning) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImojeSetupWarning!")
+		return graphql.Null
+	}
+	return ec._ImojeSetupWarning(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImojeSetupWarningCode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarningCode(ctx context.Context, v any) (model.ImojeSetupWarningCode, error) {
+	var res model.ImojeSetupWarningCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImojeSetupWarningCode2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐImojeSetupWarningCode(ctx context.Context, sel ast.SelectionSet, v model.ImojeSetupWarningCode) graphql.Marshaler {
 	return v
 }
 

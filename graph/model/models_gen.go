@@ -314,6 +314,14 @@ type ImojeCredentialsInput struct {
 	Channels []models.PaymentChannel `json:"channels"`
 }
 
+// One thing the setup page should say about the imoje integration.
+type ImojeSetupWarning struct {
+	// What it is about; stable, for clients to act on and translate.
+	Code ImojeSetupWarningCode `json:"code"`
+	// The same in an English sentence (as in setupWarnings).
+	Message string `json:"message"`
+}
+
 // How to pay a reservation.
 type InitiatePaymentInput struct {
 	// The reservation to pay.
@@ -1025,6 +1033,73 @@ func (e *ImojeEnvironment) UnmarshalJSON(b []byte) error {
 }
 
 func (e ImojeEnvironment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a warning about the imoje setup is about.
+type ImojeSetupWarningCode string
+
+const (
+	// The method has no saved credentials: customers cannot pay online.
+	ImojeSetupWarningCodeCredentialsMissing ImojeSetupWarningCode = "CREDENTIALS_MISSING"
+	// Payments have been pending for more than 15 minutes and no notification from imoje was ever received: the notification URL in imoje's panel is most likely wrong (ImojeSetup.notificationUrl is the right one).
+	ImojeSetupWarningCodeNotificationsNeverReceived ImojeSetupWarningCode = "NOTIFICATIONS_NEVER_RECEIVED"
+	// Payments have been pending for more than 15 minutes with no notification since ImojeSetup.lastNotificationAt: check the notification URL in imoje's panel.
+	ImojeSetupWarningCodeNotificationsStopped ImojeSetupWarningCode = "NOTIFICATIONS_STOPPED"
+	// The credentials name a custom imoje URL, which this server does not call: save them again with PRODUCTION or SANDBOX.
+	ImojeSetupWarningCodeCustomURLNotCalled ImojeSetupWarningCode = "CUSTOM_URL_NOT_CALLED"
+	// The shop is on imoje's sandbox: payments are not real (information, not a fault).
+	ImojeSetupWarningCodeSandbox ImojeSetupWarningCode = "SANDBOX"
+)
+
+var AllImojeSetupWarningCode = []ImojeSetupWarningCode{
+	ImojeSetupWarningCodeCredentialsMissing,
+	ImojeSetupWarningCodeNotificationsNeverReceived,
+	ImojeSetupWarningCodeNotificationsStopped,
+	ImojeSetupWarningCodeCustomURLNotCalled,
+	ImojeSetupWarningCodeSandbox,
+}
+
+func (e ImojeSetupWarningCode) IsValid() bool {
+	switch e {
+	case ImojeSetupWarningCodeCredentialsMissing, ImojeSetupWarningCodeNotificationsNeverReceived, ImojeSetupWarningCodeNotificationsStopped, ImojeSetupWarningCodeCustomURLNotCalled, ImojeSetupWarningCodeSandbox:
+		return true
+	}
+	return false
+}
+
+func (e ImojeSetupWarningCode) String() string {
+	return string(e)
+}
+
+func (e *ImojeSetupWarningCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImojeSetupWarningCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImojeSetupWarningCode", str)
+	}
+	return nil
+}
+
+func (e ImojeSetupWarningCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImojeSetupWarningCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImojeSetupWarningCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -131,16 +131,16 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 	default:
 		return nil, apperr.ErrForbidden
 	}
-	if err := in.normalize(); err != nil {
-		return nil, err
-	}
+	// Bad input is reported together with bad answers (which need the service's fields, read in
+	// the transaction), so a form learns every problem from one attempt; nothing is written then.
+	invalid := in.normalize()
 	hash := in.requestHash()
 	var out Created
 	var created *models.Reservation
 	err = s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		out, created = Created{}, nil
 		var err error
-		created, err = s.book(tx, in, source, createdBy, hash, &out)
+		created, err = s.book(tx, in, invalid, source, createdBy, hash, &out)
 		return err
 	})
 	if errors.Is(err, errReplayed) {
@@ -163,7 +163,10 @@ func (s *Service) CreateReservation(ctx context.Context, p *auth.Principal, in C
 // has the last word on overlaps and capacity: the claim and the insert fail with SLOT_UNAVAILABLE
 // if someone else got there first. A replay sets out and ends with errReplayed (nothing written);
 // otherwise the reservation to insert is returned, complete once the transaction has committed.
-func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy *uuid.UUID, hash []byte, out *Created) (*models.Reservation, error) {
+//
+// invalid holds normalize's problems: then nothing is written, and they are reported with the
+// answers' problems, in the input's order (the customer before the answers).
+func (s *Service) book(tx *database.Tx, in CreateInput, invalid error, source string, createdBy *uuid.UUID, hash []byte, out *Created) (*models.Reservation, error) {
 	now := s.Now()
 	var existing []models.Reservation
 	var reads bookingReads
@@ -180,7 +183,7 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 	if err := tx.Send(); err != nil {
 		return nil, err
 	}
-	if len(existing) > 0 {
+	if len(existing) > 0 && invalid == nil {
 		if !bytes.Equal(existing[0].RequestHash, hash) {
 			return nil, ErrIdempotencyMismatch.WithField("idempotencyKey")
 		}
@@ -188,11 +191,15 @@ func (s *Service) book(tx *database.Tx, in CreateInput, source string, createdBy
 		return nil, errReplayed // nothing to write
 	}
 	var answers []models.ReservationAnswer
+	problems := apperr.Problems{}
+	problems.Add(invalid)
 	if len(reads.services) == 1 { // answers are checked against an existing service's fields
 		var err error
-		if answers, err = bookingfields.Validate(fields, in.Answers); err != nil {
-			return nil, err
-		}
+		answers, err = bookingfields.Validate(fields, in.Answers)
+		problems.Add(err)
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	r, svc, err := s.newReservation(&reads, in, tx.TenantID(), source, createdBy, hash, now)
 	if err != nil {

@@ -36,6 +36,7 @@ const (
 const Usage = `usage: slotpay [command]
 
   (no command)      serve the API; configuration from SLOTPAY_* variables (README.md)
+  -demo             serve, and create the demo business (development only; docs/web.md)
   migrate up        apply every pending migration (creating the database if missing)
   migrate down      roll the newest applied migration back (one)
   migrate status    list the migrations, each applied or pending

@@ -213,6 +213,17 @@ var byMessage = map[string]translations{
 	"a BLIK code goes with the BLIK channel only":                             pl("Kod BLIK podaje się tylko dla kanału BLIK."),
 	"return URL must be an absolute http(s) URL":                              pl("Adres powrotu musi być bezwzględnym adresem http(s)."),
 	"choose at least one channel to offer":                                    pl("Wybierz co najmniej jeden kanał płatności."),
+	// imoje credentials (saveImojeCredentials): the owner pastes them from imoje's panel
+	"authorization token looks wrong: copy it from Settings → API keys in imoje's panel":        pl("Token autoryzacyjny wygląda na błędny: skopiuj go z panelu imoje, Ustawienia → Klucze API."),
+	"merchant id (Identyfikator klienta) must be lowercase letters and digits":                  pl("Identyfikator klienta składa się z małych liter i cyfr."),
+	"shop id (Identyfikator sklepu) must be a UUID":                                             pl("Identyfikator sklepu musi być identyfikatorem UUID (np. a33f331b-23fc-42b0-9fd1-67f310028b46)."),
+	"shop key (Klucz sklepu) looks wrong: copy it from the shop's integration data":             pl("Klucz sklepu wygląda na błędny: skopiuj go z zakładki Dane do integracji sklepu."),
+	"imoje refused the authorization token for this merchant id: check both in the panel":       pl("imoje odrzuciło token autoryzacyjny dla tego identyfikatora klienta: sprawdź oba w panelu imoje."),
+	"imoje does not know this shop for this merchant: check the shop id (Identyfikator sklepu)": pl("imoje nie zna tego sklepu dla tego identyfikatora klienta: sprawdź identyfikator sklepu."),
+	"this shop is not active in imoje":                                                          pl("Ten sklep nie jest aktywny w imoje."),
+	"a custom imoje URL is accepted only by a development server: choose PRODUCTION or SANDBOX": pl("Własny adres imoje przyjmuje tylko serwer deweloperski: wybierz środowisko produkcyjne lub sandbox."),
+	"this imoje shop is connected to another business on slotpay. If the shop is yours, generate a new authorization token in imoje's panel (Settings → API keys; this ends the other connection) and save it here; a business needs a shop of its own": pl(
+		"Ten sklep imoje jest połączony z inną firmą w slotpay. Jeśli sklep jest Twój, wygeneruj nowy token autoryzacyjny w panelu imoje (Ustawienia → Klucze API; to kończy tamto połączenie) i zapisz go tutaj; każda firma potrzebuje własnego sklepu."),
 	// tenancy and auth
 	"invalid e-mail or password":                                  pl("Nieprawidłowy adres e-mail lub hasło."),
 	"invalid or expired refresh token":                            pl("Token odświeżania jest nieprawidłowy lub wygasł."),

@@ -253,7 +253,36 @@ type ImojeSetup struct {
 	NotificationURL    string
 	LastNotificationAt *time.Time
 	VerifiedAt         *time.Time
-	SetupWarnings      []string
+	// Warnings say what looks wrong (or is worth knowing), each with a stable code a client acts
+	// on (and translates) and an English sentence; SetupWarnings are their sentences.
+	Warnings      []SetupWarning
+	SetupWarnings []string
+}
+
+// SetupWarning is one thing the setup page should say about a tenant's imoje integration.
+type SetupWarning struct {
+	Code    string
+	Message string
+}
+
+// The codes of SetupWarning.
+const (
+	// WarnCredentialsMissing: the method has no credentials; customers cannot pay online.
+	WarnCredentialsMissing = "CREDENTIALS_MISSING"
+	// WarnNotificationsNeverReceived: payments are pending for long and imoje never notified: the
+	// notification URL in imoje's panel is most likely wrong.
+	WarnNotificationsNeverReceived = "NOTIFICATIONS_NEVER_RECEIVED"
+	// WarnNotificationsStopped: payments are pending for long with no notification since the last one.
+	WarnNotificationsStopped = "NOTIFICATIONS_STOPPED"
+	// WarnCustomURLNotCalled: the credentials name a custom imoje URL this server does not call.
+	WarnCustomURLNotCalled = "CUSTOM_URL_NOT_CALLED"
+	// WarnSandbox: the shop is imoje's sandbox; payments are not real.
+	WarnSandbox = "SANDBOX"
+)
+
+func (s *ImojeSetup) warn(code, message string) {
+	s.Warnings = append(s.Warnings, SetupWarning{Code: code, Message: message})
+	s.SetupWarnings = append(s.SetupWarnings, message)
 }
 
 // Setup describes a method's imoje integration and what looks wrong with it.
@@ -264,7 +293,7 @@ func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSet
 	}
 	c := m.Imoje
 	if c == nil {
-		out.SetupWarnings = append(out.SetupWarnings, "imoje credentials are not saved yet: customers cannot pay online")
+		out.warn(WarnCredentialsMissing, "imoje credentials are not saved yet: customers cannot pay online")
 		return out, nil
 	}
 	out.Configured = true
@@ -290,16 +319,16 @@ func (s *Service) Setup(ctx context.Context, m *models.PaymentMethod) (*ImojeSet
 	}
 	if silent > 0 {
 		if c.LastNotificationAt == nil {
-			out.SetupWarnings = append(out.SetupWarnings, "payments have been pending for more than 15 minutes and no notification from imoje was ever received: check the notification URL in imoje's panel (Shops → Details → Integration data) is exactly "+out.NotificationURL)
+			out.warn(WarnNotificationsNeverReceived, "payments have been pending for more than 15 minutes and no notification from imoje was ever received: check the notification URL in imoje's panel (Shops → Details → Integration data) is exactly "+out.NotificationURL)
 		} else {
-			out.SetupWarnings = append(out.SetupWarnings, "payments have been pending for more than 15 minutes with no notification since "+c.LastNotificationAt.UTC().Format(time.RFC3339)+": check the notification URL in imoje's panel is exactly "+out.NotificationURL)
+			out.warn(WarnNotificationsStopped, "payments have been pending for more than 15 minutes with no notification since "+c.LastNotificationAt.UTC().Format(time.RFC3339)+": check the notification URL in imoje's panel is exactly "+out.NotificationURL)
 		}
 	}
 	if !s.baseURLAllowed(c.APIBaseURL) {
-		out.SetupWarnings = append(out.SetupWarnings, "these credentials name a custom imoje URL, which this server does not call: save them again with environment PRODUCTION or SANDBOX")
+		out.warn(WarnCustomURLNotCalled, "these credentials name a custom imoje URL, which this server does not call: save them again with environment PRODUCTION or SANDBOX")
 	}
 	if c.Environment == EnvSandbox {
-		out.SetupWarnings = append(out.SetupWarnings, "sandbox: payments are not real")
+		out.warn(WarnSandbox, "sandbox: payments are not real")
 	}
 	return out, nil
 }

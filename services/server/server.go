@@ -39,6 +39,7 @@ import (
 	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 	"github.com/slotpay/slotpay/services/web/graphiql"
+	webapps "github.com/slotpay/slotpay/web"
 )
 
 // MaxBodyBytes caps request bodies on /graphql.
@@ -107,6 +108,8 @@ type Options struct {
 	WebSocketInitTimeout time.Duration
 	// TracerProvider receives this server's spans (tracing.FromEnv builds it); nil turns tracing off.
 	TracerProvider trace.TracerProvider
+	// Demo creates the demo business once the server answers (`slotpay -demo`, development only).
+	Demo bool
 	// QueryTracers see every statement of the application's pool besides tracing's (tests count
 	// statements with a database.StatementCounter; production installs none).
 	QueryTracers []pgx.QueryTracer
@@ -231,6 +234,8 @@ func (s *Server) routes(opt Options) http.Handler {
 	if dev {
 		graphiql.Mount(mux)
 	}
+	// The booking widget (/b/…) and the staff panel (/panel/), in development and production alike.
+	webapps.Mount(mux)
 	if s.Config.MetricsAddr == "" {
 		mux.Handle("GET "+metrics.Path, s.MetricsHandler)
 	}

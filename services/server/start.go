@@ -12,6 +12,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/demo"
 )
 
 // openDatabase prepares the database and opens the application role's pool, retrying for up to
@@ -80,7 +81,29 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	}
 	defer srv.Close()
 	current.Store(&srv.Handler)
+	if opt.Demo {
+		srv.seedDemo(ctx)
+	}
 	return srv.serve(ctx, hs, errc)
+}
+
+// seedDemo creates (or completes) the demo business once the server answers (its imoje check calls
+// the simulator mounted on this very server) and logs where to open it. A failure is logged, not
+// fatal: the server itself is fine.
+func (s *Server) seedDemo(ctx context.Context) {
+	shop, _ := demo.ShopOf(s.Imoje)
+	res, err := demo.Seed(ctx, s.Handler, shop)
+	if err != nil {
+		s.Log.Error("demo business not ready", "error", err.Error())
+		return
+	}
+	s.Log.Info("demo business ready", "created", res.Created, "widget", s.Config.PublicBaseURL+"/b/"+res.Slug,
+		"embed", s.Config.PublicBaseURL+"/b/embed.js", "panel", s.Config.PublicBaseURL+"/panel/",
+		"login", res.Email, "imoje_simulator", res.ImojeConnected)
+	// The password is the demo's published one (services/demo), not a secret: printed for a person,
+	// outside the JSON log.
+	fmt.Printf("\n  Demo business %q\n    widget:  %s/b/%s\n    panel:   %s/panel/  (log in as %s / %s)\n    imoje:   %s/_imoje/_sim/ (the simulator's dashboard)\n\n",
+		res.Slug, s.Config.PublicBaseURL, res.Slug, s.Config.PublicBaseURL, res.Email, res.Password, s.Config.PublicBaseURL)
 }
 
 // startingHandler answers while the server is not built yet.
