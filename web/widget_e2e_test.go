@@ -46,6 +46,20 @@ func TestWidgetJourneys(t *testing.T) {
 		}
 	})
 
+	// The channels for the amount: pay later within limits, a bank chosen in the widget, a card link.
+	t.Run("fast transfer and card through imoje's pages", func(t *testing.T) {
+		res := b.journey(t, "widget-channels")
+		if res.str("providers") != "TWISTO,PAYPO,BLIK_PAY_LATER" {
+			t.Errorf("pay-later providers for 120 PLN: %s (PragmaGO starts at 500 PLN)", res.str("providers"))
+		}
+		for id, channel := range map[string]string{res.str("transfer"): "PBL", res.str("card"): "CARD"} {
+			r := b.reservation(t, owner, id)
+			if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" || len(r.Payments) != 1 || r.Payments[0].Channel != channel {
+				t.Fatalf("%s reservation %+v", channel, r)
+			}
+		}
+	})
+
 	// On a third-party page of another origin, with no allowed origins configured.
 	t.Run("embedded on another origin", func(t *testing.T) {
 		if len(b.Config.AllowedOrigins) != 0 {
