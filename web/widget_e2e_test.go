@@ -66,9 +66,11 @@ func TestWidgetJourneys(t *testing.T) {
 			t.Fatalf("allowed origins %v: the embed must need none", b.Config.AllowedOrigins)
 		}
 		res := b.journey(t, "widget-embed")
-		r := b.reservation(t, owner, res.str("reservationId"))
-		if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" {
-			t.Fatalf("reservation %+v", r)
+		for _, id := range []string{res.str("reservationId"), res.str("second")} {
+			r := b.reservation(t, owner, id)
+			if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" {
+				t.Fatalf("reservation %s %+v", id, r)
+			}
 		}
 	})
 }

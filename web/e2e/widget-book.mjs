@@ -67,6 +67,12 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
   await page.keyboard.press('Space');
   await page.locator('#f-answer-allergies').fill('brak');
   await shot(page, 'form-filled');
+  // Switching the language mid-form keeps what was typed and relabels the business's questions.
+  await page.locator('button.lang[lang="en"]').click();
+  await page.locator('label[for="f-answer-allergies"]', { hasText: 'Allergies' }).waitFor();
+  assert(await page.locator('#f-name').inputValue() === 'Jan Kowalski', 'the name survived the switch');
+  await page.locator('button.lang[lang="pl"]').click();
+  await page.locator('label[for="f-answer-allergies"]', { hasText: 'Alergie' }).waitFor();
   await page.locator('[data-book]').press('Enter');
 
   await page.waitForURL(/\/b\/[^/]+\/r\/[0-9a-f-]{36}$/);
