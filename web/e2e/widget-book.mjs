@@ -41,7 +41,7 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
     } catch (e) { /* that staff member does not work then */ }
   }
   assert(shown === 1 && booked >= 1, `the slot ${taken} was shown once and booked (${shown}, ${booked})`);
-  await page.locator(`button[data-slot="${taken}"]`).waitFor({ state: 'detached', timeout: 10000 });
+  await page.locator(`button[data-slot="${taken}"]`).waitFor({ state: 'detached', timeout: 30000 });
   assert(await page.evaluate(() => window.__sameDocument === true), 'the page was not reloaded');
   await shot(page, 'week-updated-live');
 
@@ -93,7 +93,7 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
   await page.locator('button.pay').click();
 
   await page.waitForURL(new RegExp(`/r/${reservationId}$`));
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   const status = await page.locator('.reservation').getAttribute('data-payment-status');
   assert(status === 'PAID', 'paid: ' + status);
   await shot(page, 'confirmed');

@@ -27,7 +27,7 @@ await journey('widget-channels', async ({ context, shot, a11y }) => {
   await shot(page, 'bank-page');
   await page.locator('button.pay').click();
   await page.waitForURL(new RegExp(`/r/${transfer}$`));
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   await shot(page, 'transfer-confirmed');
 
   await page.goto(`${env.url}/b/${env.slug}?lang=en`);
@@ -43,7 +43,7 @@ await journey('widget-channels', async ({ context, shot, a11y }) => {
   await shot(page, 'card-page');
   await page.locator('button.pay').click();
   await page.waitForURL(new RegExp(`/r/${card}$`));
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   const st = await statusOf(page);
   assert(st.payment === 'PAID', 'card paid: ' + JSON.stringify(st));
   await shot(page, 'card-confirmed');

@@ -28,7 +28,7 @@ await journey('widget-embed', async ({ context, shot, a11y, fits }) => {
   await root.locator('[data-pay]').waitFor();
   await shot(page, 'payment-in-frame');
   await payWithBlikCode(root, '777321');
-  await root.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await root.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   const st = await statusOf(root);
   assert(st.status === 'CONFIRMED' && st.payment === 'PAID', 'confirmed inside the frame: ' + JSON.stringify(st));
   assert(page.url() === env.thirdParty || page.url() === env.thirdParty + '/', 'the host page stayed where it was: ' + page.url());
@@ -49,7 +49,7 @@ await journey('widget-embed', async ({ context, shot, a11y, fits }) => {
   await tab.locator('button.pay').click();
   await tab.waitForURL(new RegExp(`/r/${second}$`));
   await shot(tab, 'return-tab');
-  await root.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await root.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   await shot(page, 'frame-confirmed-after-tab');
   return { reservationId, second };
 });
