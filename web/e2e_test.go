@@ -119,7 +119,7 @@ func (r journeyResult) str(key string) string { s, _ := r[key].(string); return 
 // Screenshots of every step land in web/e2e/artifacts/<name>/ (git-ignored).
 func (b *browserEnv) journey(t *testing.T, name string, extraEnv ...string) journeyResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	artifacts, _ := filepath.Abs(filepath.Join(harness, "artifacts"))
 	cmd := exec.CommandContext(ctx, b.node, name+".mjs")

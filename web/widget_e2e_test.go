@@ -46,15 +46,31 @@ func TestWidgetJourneys(t *testing.T) {
 		}
 	})
 
+	// The channels for the amount: pay later within limits, a bank chosen in the widget, a card link.
+	t.Run("fast transfer and card through imoje's pages", func(t *testing.T) {
+		res := b.journey(t, "widget-channels")
+		if res.str("providers") != "TWISTO,PAYPO,BLIK_PAY_LATER" {
+			t.Errorf("pay-later providers for 120 PLN: %s (PragmaGO starts at 500 PLN)", res.str("providers"))
+		}
+		for id, channel := range map[string]string{res.str("transfer"): "PBL", res.str("card"): "CARD"} {
+			r := b.reservation(t, owner, id)
+			if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" || len(r.Payments) != 1 || r.Payments[0].Channel != channel {
+				t.Fatalf("%s reservation %+v", channel, r)
+			}
+		}
+	})
+
 	// On a third-party page of another origin, with no allowed origins configured.
 	t.Run("embedded on another origin", func(t *testing.T) {
 		if len(b.Config.AllowedOrigins) != 0 {
 			t.Fatalf("allowed origins %v: the embed must need none", b.Config.AllowedOrigins)
 		}
 		res := b.journey(t, "widget-embed")
-		r := b.reservation(t, owner, res.str("reservationId"))
-		if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" {
-			t.Fatalf("reservation %+v", r)
+		for _, id := range []string{res.str("reservationId"), res.str("second")} {
+			r := b.reservation(t, owner, id)
+			if r.Status != "CONFIRMED" || r.PaymentStatus != "PAID" {
+				t.Fatalf("reservation %s %+v", id, r)
+			}
 		}
 	})
 }

@@ -59,6 +59,9 @@ export async function journey(name, fn, { viewport = { width: 360, height: 740 }
     });
   };
   context.on('page', watch);
+  // Generous: CI runs the journeys beside the whole race-enabled suite on two cores.
+  context.setDefaultTimeout(60000);
+  context.setDefaultNavigationTimeout(60000);
   const ctx = {
     context,
     env,

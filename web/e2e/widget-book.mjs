@@ -41,7 +41,7 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
     } catch (e) { /* that staff member does not work then */ }
   }
   assert(shown === 1 && booked >= 1, `the slot ${taken} was shown once and booked (${shown}, ${booked})`);
-  await page.locator(`button[data-slot="${taken}"]`).waitFor({ state: 'detached', timeout: 10000 });
+  await page.locator(`button[data-slot="${taken}"]`).waitFor({ state: 'detached', timeout: 30000 });
   assert(await page.evaluate(() => window.__sameDocument === true), 'the page was not reloaded');
   await shot(page, 'week-updated-live');
 
@@ -67,6 +67,12 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
   await page.keyboard.press('Space');
   await page.locator('#f-answer-allergies').fill('brak');
   await shot(page, 'form-filled');
+  // Switching the language mid-form keeps what was typed and relabels the business's questions.
+  await page.locator('button.lang[lang="en"]').click();
+  await page.locator('label[for="f-answer-allergies"]', { hasText: 'Allergies' }).waitFor();
+  assert(await page.locator('#f-name').inputValue() === 'Jan Kowalski', 'the name survived the switch');
+  await page.locator('button.lang[lang="pl"]').click();
+  await page.locator('label[for="f-answer-allergies"]', { hasText: 'Alergie' }).waitFor();
   await page.locator('[data-book]').press('Enter');
 
   await page.waitForURL(/\/b\/[^/]+\/r\/[0-9a-f-]{36}$/);
@@ -87,7 +93,7 @@ await journey('widget-book', async ({ context, shot, a11y, fits }) => {
   await page.locator('button.pay').click();
 
   await page.waitForURL(new RegExp(`/r/${reservationId}$`));
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   const status = await page.locator('.reservation').getAttribute('data-payment-status');
   assert(status === 'PAID', 'paid: ' + status);
   await shot(page, 'confirmed');

@@ -11,7 +11,7 @@ await journey('widget-cancel', async ({ context, shot, a11y, fits }) => {
   await bookToPayment(page, { name: 'Maria Zielinska' });
   const reservationId = page.url().split('/').pop();
   await payWithBlikCode(page, '777789');
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   await shot(page, 'confirmed');
   const before = await page.locator('[data-when]').textContent();
 
@@ -47,7 +47,7 @@ await journey('widget-cancel', async ({ context, shot, a11y, fits }) => {
   await page.keyboard.press('Enter');
   await page.locator('[data-banner="warn"]').waitFor();
   await shot(page, 'cancelled');
-  await page.locator('[data-refund="SETTLED"]').waitFor({ timeout: 30000 });
+  await page.locator('[data-refund="SETTLED"]').waitFor({ timeout: 60000 });
   await sameDocument(page);
   const st = await statusOf(page);
   assert(st.status === 'CANCELLED' && st.payment === 'REFUNDED', 'cancelled and refunded: ' + JSON.stringify(st));

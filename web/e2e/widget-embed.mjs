@@ -28,12 +28,28 @@ await journey('widget-embed', async ({ context, shot, a11y, fits }) => {
   await root.locator('[data-pay]').waitFor();
   await shot(page, 'payment-in-frame');
   await payWithBlikCode(root, '777321');
-  await root.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await root.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   const st = await statusOf(root);
   assert(st.status === 'CONFIRMED' && st.payment === 'PAID', 'confirmed inside the frame: ' + JSON.stringify(st));
   assert(page.url() === env.thirdParty || page.url() === env.thirdParty + '/', 'the host page stayed where it was: ' + page.url());
   const reservationId = (await page.frames().find((f) => f.url().includes('/r/')).url()).match(/\/r\/([0-9a-f-]{36})/)[1];
   await shot(page, 'confirmed-in-frame');
   await a11y(page.frames().find((f) => f.url().includes('/r/')), 'confirmed-in-frame');
-  return { reservationId };
+
+  // A channel with imoje's page: payment pages refuse frames, so it opens in a new tab while the
+  // frame waits; paid there, the frame turns confirmed live.
+  await page.goto(env.thirdParty);
+  await bookToPayment(root, { name: 'Ewa Transfer' });
+  const second = (await page.frames().find((f) => f.url().includes('/r/')).url()).match(/\/r\/([0-9a-f-]{36})/)[1];
+  await root.locator('[data-channel="PBL"]').check();
+  const [tab] = await Promise.all([context.waitForEvent('page'), root.locator('[data-pay]').click()]);
+  await tab.waitForURL(/\/_imoje\/paywall\//);
+  await root.locator('[data-waiting]').waitFor();
+  await shot(page, 'frame-waiting-while-paywall-tab');
+  await tab.locator('button.pay').click();
+  await tab.waitForURL(new RegExp(`/r/${second}$`));
+  await shot(tab, 'return-tab');
+  await root.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
+  await shot(page, 'frame-confirmed-after-tab');
+  return { reservationId, second };
 });

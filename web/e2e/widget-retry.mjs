@@ -23,7 +23,7 @@ await journey('widget-retry', async ({ context, shot, a11y, fits }) => {
   await shot(page, 'waiting-for-bank');
   await a11y(page, 'waiting-for-bank');
   await fits(page, 'waiting-for-bank');
-  await page.locator('[data-failed]').waitFor({ timeout: 20000 });
+  await page.locator('[data-failed]').waitFor({ timeout: 45000 });
   const failed = await page.locator('[data-failed]').textContent();
   assert(/BLIK/i.test(failed), 'the failure names the BLIK problem: ' + failed);
   assert((await statusOf(page)).payment === 'FAILED', 'payment status FAILED');
@@ -32,7 +32,7 @@ await journey('widget-retry', async ({ context, shot, a11y, fits }) => {
 
   await payWithBlikCode(page, '777456');
   await page.locator('[data-waiting]').waitFor();
-  await page.locator('[data-banner="ok"]').waitFor({ timeout: 20000 });
+  await page.locator('[data-banner="ok"]').waitFor({ timeout: 45000 });
   await sameDocument(page);
   const st = await statusOf(page);
   assert(st.status === 'CONFIRMED' && st.payment === 'PAID', 'confirmed and paid: ' + JSON.stringify(st));

@@ -57,7 +57,7 @@ function App() {
   else if (error) body = html`<div class="notice bad" role="alert">${t.networkError} <button type="button" class="link" onClick=${load}>${t.retry}</button></div>`;
   else if (!data) body = html`<p aria-busy="true">${t.loading}</p>`;
   else if (where.reservation) body = html`<${ReservationPage} key=${where.reservation} client=${client} slug=${where.slug} id=${where.reservation} t=${t} f=${f} embedded=${embedded} navigate=${navigate} />`;
-  else body = html`<${Flow} key=${lang} client=${client} business=${business} services=${data.publicServices} t=${t} f=${f} navigate=${navigate} initialService=${params.get('service')} />`;
+  else body = html`<${Flow} client=${client} business=${business} services=${data.publicServices} t=${t} f=${f} navigate=${navigate} initialService=${params.get('service')} />`;
 
   return html`
     <header class="top">

@@ -8,8 +8,11 @@ import { Week } from './slots.js';
 import { focusHeading, newKey, saveToken } from './util.js';
 
 export function Flow({ client, business, services, t, f, navigate, initialService }) {
-  const [step, setStep] = useState(initialService ? 'staff' : 'service');
-  const [service, setService] = useState(() => services.find((s) => s.id === initialService) || null);
+  const [step, setStep] = useState(services.some((s) => s.id === initialService) ? 'staff' : 'service');
+  // The service by id: after a language switch the catalogue is read again in the new language and
+  // the flow carries on where it was, with the new labels.
+  const [serviceId, setServiceId] = useState(() => services.some((s) => s.id === initialService) ? initialService : null);
+  const service = services.find((s) => s.id === serviceId) || null;
   const [staff, setStaff] = useState(null); // null: anyone
   const [slot, setSlot] = useState(null);
   const [message, setMessage] = useState('');
@@ -32,7 +35,7 @@ export function Flow({ client, business, services, t, f, navigate, initialServic
       <h2 id="step-heading" tabindex="-1" ref=${heading}>${title}</h2>
       ${service && step !== 'service' && html`<${Picked} service=${service} staff=${step === 'slot' || step === 'form' ? staff : undefined} slot=${step === 'form' ? slot : null} t=${t} f=${f} />`}
       ${message && html`<div class="notice warn" role="alert">${message}</div>`}
-      ${step === 'service' && html`<${Services} services=${services} t=${t} f=${f} onPick=${(s) => { setService(s); setStaff(null); setSlot(null); go('staff'); }} />`}
+      ${step === 'service' && html`<${Services} services=${services} t=${t} f=${f} onPick=${(s) => { setServiceId(s.id); setStaff(null); setSlot(null); go('staff'); }} />`}
       ${step === 'staff' && html`<${StaffPicker} client=${client} slug=${business.slug} service=${service} t=${t}
         onPick=${(m) => { setStaff(m); setSlot(null); go('slot'); }} />`}
       ${step === 'slot' && html`<${Week} client=${client} slug=${business.slug} serviceId=${service.id} staffId=${staff?.id} timeZone=${business.timeZone}
