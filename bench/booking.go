@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -12,13 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The public widget asks for a week of slots of one service (no login).
-const availabilityQuery = `query Week($slug: String!, $service: UUID!, $from: Date!, $to: Date!) {
-  availability(tenantSlug: $slug, serviceId: $service, from: $from, to: $to) {
-    timeZone
-    days { date slots { startsAt endsAt localStart staff { staffMember { id name } seatsLeft } } }
-  }
-}`
+// The public widget asks for a week of slots of one service (no login); the in-process
+// BenchmarkAvailabilityWeek (services/server) reads the same file.
+//
+//go:embed availability.graphql
+var availabilityQuery string
 
 func availabilityWorkload(ctx context.Context, e *env) error {
 	n := 32
@@ -50,7 +51,30 @@ func availabilityWorkload(ctx context.Context, e *env) error {
 	if err := op(ctx, 0, 0); err != nil {
 		return fmt.Errorf("availability: %w", err)
 	}
+	floor, err := newAvailabilityFloor(ctx, e.appURL)
+	if err != nil {
+		return err
+	}
+	defer floor.Close()
+	floorOp := func(ctx context.Context, _, seq int) error {
+		p := picks[seq%len(picks)]
+		return floor.week(ctx, io.Discard, p.slug, p.service, p.from, p.to)
+	}
+	for _, p := range picks[:3] {
+		body, err := gql.do(ctx, "", availabilityQuery, map[string]any{"slug": p.slug, "service": p.service, "from": p.from, "to": p.to})
+		var answer bytes.Buffer
+		if err == nil {
+			err = floor.week(ctx, &answer, p.slug, p.service, p.from, p.to)
+		}
+		if err == nil {
+			err = sameAnswer(body, &answer)
+		}
+		if err != nil {
+			return fmt.Errorf("availability floor: %w", err)
+		}
+	}
 	e.report.add(measure(ctx, e, "availability", "slotpay", e.slotpay, n, op))
+	e.report.add(measure(ctx, e, "availability", "floor (pgx)", nil, n, floorOp))
 	return nil
 }
 
