@@ -43,8 +43,8 @@ func liveAvailable(root string) bool {
 // wsSub is one WebSocket connection carrying one subscription.
 type wsSub struct {
 	conn     *websocket.Conn
-	messages chan wsNext // "next" messages
-	failed   atomic.Value         // string: an "error" message or a read failure
+	messages chan wsNext  // "next" messages
+	failed   atomic.Value // string: an "error" message or a read failure
 	writeMu  sync.Mutex
 }
 
