@@ -206,11 +206,13 @@ func bookingWorkload(ctx context.Context, e *env) error {
 }
 
 // book is the booking insert slotpay makes, by itself: claim the occupation, insert the
-// reservation (the trigger takes the seat) with its customer and its history row, publish the event.
+// reservation (the trigger takes the seat) with its customer and its history row, then publish the
+// event once committed (as slotpay does, after COMMIT; here in a statement of its own).
 func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID, start time.Time, n int) error {
 	end := start.Add(30 * time.Minute)
 	now := time.Now()
-	return pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+	resID := uuid.New()
+	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true)`, tenantID.String()); err != nil {
 			return err
 		}
@@ -227,7 +229,6 @@ func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID
 		if err != nil {
 			return err
 		}
-		resID := uuid.New()
 		email := fmt.Sprintf("f%d%s", n, bookingEmailDomain)
 		if _, err := tx.Exec(ctx, `INSERT INTO customers (tenant_id, id, name, email, email_normalized, phone, phone_normalized, created_at, updated_at)
 			VALUES ($1, $2, 'Klient Testowy', $3, $3, '+48600100200', '+48600100200', $4, $4) ON CONFLICT (tenant_id, email_normalized) DO NOTHING`,
@@ -247,8 +248,12 @@ func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID
 			tenantID, resID, now); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify('slotpay_events', $1)`,
-			fmt.Sprintf(`{"k":"RESERVATION_CREATED","t":"%s","r":"%s","s":"%s","m":"%s"}`, tenantID, resID, serviceID, staffID))
-		return err
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	_, err = f.pool.Exec(ctx, `SELECT pg_notify('slotpay_events', $1)`,
+		fmt.Sprintf(`{"k":"RESERVATION_CREATED","t":"%s","r":"%s","s":"%s","m":"%s"}`, tenantID, resID, serviceID, staffID))
+	return err
 }
