@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -12,13 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The public widget asks for a week of slots of one service (no login).
-const availabilityQuery = `query Week($slug: String!, $service: UUID!, $from: Date!, $to: Date!) {
-  availability(tenantSlug: $slug, serviceId: $service, from: $from, to: $to) {
-    timeZone
-    days { date slots { startsAt endsAt localStart staff { staffMember { id name } seatsLeft } } }
-  }
-}`
+// The public widget asks for a week of slots of one service (no login); the in-process
+// BenchmarkAvailabilityWeek (services/server) reads the same file.
+//
+//go:embed availability.graphql
+var availabilityQuery string
 
 func availabilityWorkload(ctx context.Context, e *env) error {
 	n := 32
@@ -50,7 +51,30 @@ func availabilityWorkload(ctx context.Context, e *env) error {
 	if err := op(ctx, 0, 0); err != nil {
 		return fmt.Errorf("availability: %w", err)
 	}
+	floor, err := newAvailabilityFloor(ctx, e.appURL)
+	if err != nil {
+		return err
+	}
+	defer floor.Close()
+	floorOp := func(ctx context.Context, _, seq int) error {
+		p := picks[seq%len(picks)]
+		return floor.week(ctx, io.Discard, p.slug, p.service, p.from, p.to)
+	}
+	for _, p := range picks[:3] {
+		body, err := gql.do(ctx, "", availabilityQuery, map[string]any{"slug": p.slug, "service": p.service, "from": p.from, "to": p.to})
+		var answer bytes.Buffer
+		if err == nil {
+			err = floor.week(ctx, &answer, p.slug, p.service, p.from, p.to)
+		}
+		if err == nil {
+			err = sameAnswer(body, &answer)
+		}
+		if err != nil {
+			return fmt.Errorf("availability floor: %w", err)
+		}
+	}
 	e.report.add(measure(ctx, e, "availability", "slotpay", e.slotpay, n, op))
+	e.report.add(measure(ctx, e, "availability", "floor (pgx)", nil, n, floorOp))
 	return nil
 }
 
@@ -182,11 +206,13 @@ func bookingWorkload(ctx context.Context, e *env) error {
 }
 
 // book is the booking insert slotpay makes, by itself: claim the occupation, insert the
-// reservation (the trigger takes the seat) with its customer and its history row, publish the event.
+// reservation (the trigger takes the seat) with its customer and its history row, then publish the
+// event once committed (as slotpay does, after COMMIT; here in a statement of its own).
 func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID, start time.Time, n int) error {
 	end := start.Add(30 * time.Minute)
 	now := time.Now()
-	return pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+	resID := uuid.New()
+	err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true)`, tenantID.String()); err != nil {
 			return err
 		}
@@ -203,7 +229,6 @@ func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID
 		if err != nil {
 			return err
 		}
-		resID := uuid.New()
 		email := fmt.Sprintf("f%d%s", n, bookingEmailDomain)
 		if _, err := tx.Exec(ctx, `INSERT INTO customers (tenant_id, id, name, email, email_normalized, phone, phone_normalized, created_at, updated_at)
 			VALUES ($1, $2, 'Klient Testowy', $3, $3, '+48600100200', '+48600100200', $4, $4) ON CONFLICT (tenant_id, email_normalized) DO NOTHING`,
@@ -223,8 +248,12 @@ func (f *Floor) book(ctx context.Context, tenantID, staffID, serviceID uuid.UUID
 			tenantID, resID, now); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify('slotpay_events', $1)`,
-			fmt.Sprintf(`{"k":"RESERVATION_CREATED","t":"%s","r":"%s","s":"%s","m":"%s"}`, tenantID, resID, serviceID, staffID))
-		return err
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	_, err = f.pool.Exec(ctx, `SELECT pg_notify('slotpay_events', $1)`,
+		fmt.Sprintf(`{"k":"RESERVATION_CREATED","t":"%s","r":"%s","s":"%s","m":"%s"}`, tenantID, resID, serviceID, staffID))
+	return err
 }

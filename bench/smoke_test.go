@@ -40,7 +40,7 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s %s (%d clients): no operation completed", r.Workload, r.System, r.Concurrency)
 		}
 	}
-	for _, want := range []string{"dashboard/slotpay", "dashboard/floor (pgx)", "availability/slotpay", "booking/slotpay",
+	for _, want := range []string{"dashboard/slotpay", "dashboard/floor (pgx)", "availability/slotpay", "availability/floor (pgx)", "booking/slotpay",
 		"booking/floor (pgx)", "booking (contended)/slotpay", "webhook/slotpay", "webhook/floor (pgx)"} {
 		if !seen[want] {
 			t.Errorf("no result for %s", want)

@@ -245,7 +245,7 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 			return row.Scan(&sealed, &last, &seen)
 		})
 	}
-	decide := func(b *pgx.Batch) error {
+	decide := func(b, afterCommit *pgx.Batch) error {
 		if len(payments) != 1 || len(reservations) != 1 {
 			return fmt.Errorf("payment %s or its reservation not found", p.PaymentID)
 		}
@@ -261,7 +261,7 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 		b.Queue(`INSERT INTO reservation_history (tenant_id, id, reservation_id, from_status, to_status, from_payment_status,
 				to_payment_status, actor, reason, created_at) VALUES ($1, $2, $3, 'CONFIRMED', 'CONFIRMED', 'PENDING', 'PAID', 'system', 'payment settled', $4)`,
 			tenant, uuid.New(), reservationID, now)
-		b.Queue(`SELECT pg_notify('slotpay_events', $1), pg_notify('slotpay_events', $2)`,
+		afterCommit.Queue(`SELECT pg_notify('slotpay_events', $1), pg_notify('slotpay_events', $2)`,
 			fmt.Sprintf(`{"k":"RESERVATION_UPDATED","t":"%s","r":"%s"}`, tenant, reservationID),
 			fmt.Sprintf(`{"k":"PAYMENT_UPDATED","t":"%s","r":"%s","p":"%s"}`, tenant, reservationID, p.PaymentID))
 		return nil
@@ -271,8 +271,9 @@ func (f *Floor) settle(ctx context.Context, p webhookPayment) error {
 
 // bareTwoTrips is the floor's transaction in bare pgx, what slotpay's database.Tx does for the same
 // shape without its bookkeeping: BEGIN, the tenant's setting and the reads in one round trip, then
-// decide's writes with COMMIT in a second.
-func bareTwoTrips(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, read func(*pgx.Batch), decide func(*pgx.Batch) error) error {
+// decide's writes with COMMIT in a second, followed in that round trip by what decide queued to run
+// after the commit (the notifications, as database.Tx.QueueAfterCommit sends them).
+func bareTwoTrips(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, read func(*pgx.Batch), decide func(b, afterCommit *pgx.Batch) error) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -283,12 +284,13 @@ func bareTwoTrips(ctx context.Context, pool *pgxpool.Pool, tenant uuid.UUID, rea
 	first.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenant.String())
 	read(first)
 	err = conn.SendBatch(ctx, first).Close()
-	second := &pgx.Batch{}
+	second, afterCommit := &pgx.Batch{}, &pgx.Batch{}
 	if err == nil {
-		err = decide(second)
+		err = decide(second, afterCommit)
 	}
 	if err == nil {
 		second.Queue("COMMIT")
+		second.QueuedQueries = append(second.QueuedQueries, afterCommit.QueuedQueries...)
 		err = conn.SendBatch(ctx, second).Close()
 	}
 	if err != nil && conn.Conn().PgConn().TxStatus() != 'I' {

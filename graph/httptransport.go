@@ -103,7 +103,7 @@ func (t graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	resp := responses(ctx)
 	w.Header().Set("Cache-Control", answerCacheControl(answerCaching{HashOnlyGET: hashOnlyGET,
 		Anonymous: r.Header.Get("Authorization") == "", Errors: len(resp.Errors) > 0, RootFields: executedRootFields(rc)}))
-	writeResponse(w, resp)
+	writeResult(w, resp)
 }
 
 // isQuery: the operation params name is not a mutation or subscription (a document that does not
@@ -241,7 +241,103 @@ func decodeAs(raw json.RawMessage, v any) bool {
 func writeResponse(w io.Writer, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+		b = internalErrorBody
 	}
 	_, _ = w.Write(b)
+}
+
+var internalErrorBody = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+
+// writeResult writes an executed operation's response exactly as json.Marshal(resp) would — the
+// bytes are the same (TestWriteResultMatchesEncodingJSON) — without running encoding/json over
+// resp.Data, which gqlgen has already encoded: json.Marshal would scan the whole document again to
+// validate and compact it and copy it twice (for a week of availability, tens of kilobytes). The
+// small parts (errors, extensions) still go through encoding/json.
+func writeResult(w io.Writer, resp *graphql.Response) {
+	buf := make([]byte, 0, len(resp.Data)+len(resp.Data)/64+64)
+	buf = append(buf, '{')
+	if len(resp.Errors) > 0 {
+		b, err := json.Marshal(resp.Errors)
+		if err != nil {
+			_, _ = w.Write(internalErrorBody)
+			return
+		}
+		buf = append(append(append(buf, `"errors":`...), b...), ',')
+	}
+	buf = append(buf, `"data":`...)
+	switch {
+	case resp.Data == nil:
+		buf = append(buf, "null"...)
+	case len(resp.Data) == 0: // not JSON: json.Marshal refused it too
+		_, _ = w.Write(internalErrorBody)
+		return
+	default:
+		buf = appendCompactJSON(buf, resp.Data)
+	}
+	// The rest of graphql.Response's fields, as its tags say; this transport sends no incremental
+	// payloads, so they are empty in practice, but an encoding of them must not differ either.
+	if resp.Label != "" || len(resp.Path) > 0 || resp.HasNext != nil || len(resp.Extensions) > 0 {
+		rest, err := json.Marshal(struct {
+			Label      string         `json:"label,omitempty"`
+			Path       ast.Path       `json:"path,omitempty"`
+			HasNext    *bool          `json:"hasNext,omitempty"`
+			Extensions map[string]any `json:"extensions,omitempty"`
+		}{resp.Label, resp.Path, resp.HasNext, resp.Extensions})
+		if err != nil {
+			_, _ = w.Write(internalErrorBody)
+			return
+		}
+		if len(rest) > 2 { // not "{}"
+			buf = append(append(buf, ','), rest[1:len(rest)-1]...)
+		}
+	}
+	buf = append(buf, '}')
+	_, _ = w.Write(buf)
+}
+
+// jsonSpecial marks the bytes appendCompactJSON must look at: inside strings the quote, the
+// backslash, the HTML characters and the first byte of U+2028/U+2029; outside them also
+// whitespace (the same table serves both, the loop tells which applies).
+var jsonSpecial = [256]bool{'"': true, '\\': true, '<': true, '>': true, '&': true, 0xE2: true,
+	' ': true, '\t': true, '\n': true, '\r': true}
+
+// appendCompactJSON appends the JSON value src as encoding/json writes a json.RawMessage
+// (json.Compact with HTML escaping): whitespace between tokens dropped, <, > and & and the line and
+// paragraph separators U+2028 and U+2029 escaped as \u003c, \u003e, \u0026, \u2028 and \u2029.
+// Unlike encoding/json it does not validate src: gqlgen wrote it.
+func appendCompactJSON(dst, src []byte) []byte {
+	const hex = "0123456789abcdef"
+	inString := false
+	start := 0 // src[start:i] is still to be copied
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if !jsonSpecial[c] {
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = !inString
+		case c == '\\':
+			if inString {
+				i++ // the escaped byte is copied as it is
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if !inString {
+				dst = append(dst, src[start:i]...)
+				start = i + 1
+			}
+		case c == '<' || c == '>' || c == '&':
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			start = i + 1
+		case c == 0xE2:
+			if i+2 < len(src) && src[i+1] == 0x80 && src[i+2]&^1 == 0xA8 {
+				dst = append(dst, src[start:i]...)
+				dst = append(dst, '\\', 'u', '2', '0', '2', hex[src[i+2]&0xF])
+				start = i + 3
+				i += 2
+			}
+		}
+	}
+	return append(dst, src[start:]...)
 }

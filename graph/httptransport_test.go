@@ -1,10 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestResponseMedia(t *testing.T) {
@@ -105,3 +109,109 @@ func FuzzRequestParams(f *testing.F) {
 }
 
 type graphqlParams = graphql.RawParams
+
+// writeResultCorpus are responses as gqlgen produces them (data already encoded) and the odd ones
+// a transport must still encode the same way: HTML characters and line separators in strings,
+// whitespace between tokens (gqlgen's Map scalar ends with a newline), escapes, errors with paths
+// and extensions, no data, null data, and the incremental fields.
+func writeResultCorpus() []*graphql.Response {
+	yes := true
+	errs := gqlerror.List{
+		{Message: "slot <taken> & gone", Path: ast.Path{ast.PathName("createReservation"), ast.PathIndex(2)},
+			Extensions: map[string]any{"code": "SLOT_UNAVAILABLE", "requestId": "abc", "field": "input.startsAt"}},
+		{Message: "Zażółć gęślą jaźń \u2028 \u2029 \"quoted\" \\ back", Locations: []gqlerror.Location{{Line: 1, Column: 3}}},
+	}
+	data := []string{
+		`{"availability":{"timeZone":"Europe/Warsaw","days":[{"date":"2026-03-03","slots":[]}]}}`,
+		`{"a":"<script>alert('x')</script> & more","b":"\u2028\u2029","c":"\\u003c already escaped \" \\\\"}`,
+		"{\"a\": 1,\n \"b\" :\t[ 1 , 2 ] ,\r\n\"c\": {\"d\": \"sp a ce\"}}\n",
+		`{"emoji":"😀","pl":"Łódź","ctl":"\n\t\u0001","e2":"` + "\xe2\x82\xac" + `","e2end":"` + "\xe2\x80" + `"}`,
+		`null`,
+		``, // not JSON: refused by both
+		`{"n":-1.5e10,"t":true,"f":false,"z":null,"deep":[[[[{"x":[]}]]]]}`,
+	}
+	var out []*graphql.Response
+	out = append(out, &graphql.Response{}, &graphql.Response{Errors: errs}) // no data at all
+	for _, d := range data {
+		out = append(out,
+			&graphql.Response{Data: json.RawMessage(d)},
+			&graphql.Response{Data: json.RawMessage(d), Errors: errs},
+			&graphql.Response{Data: json.RawMessage(d), Extensions: map[string]any{"cost": 12, "b<": "&"}},
+			&graphql.Response{Data: json.RawMessage(d), Label: "l", Path: ast.Path{ast.PathName("a")}, HasNext: &yes},
+		)
+	}
+	return out
+}
+
+// TestWriteResultMatchesEncodingJSON: the transport's response bytes are exactly those it wrote
+// before it stopped encoding data twice (writeResponse: json.Marshal(resp)).
+func TestWriteResultMatchesEncodingJSON(t *testing.T) {
+	for i, resp := range writeResultCorpus() {
+		var got, want bytes.Buffer
+		writeResponse(&want, resp)
+		writeResult(&got, resp)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%d:\n got %s\nwant %s", i, got.Bytes(), want.Bytes())
+		}
+	}
+}
+
+// FuzzWriteResult: for any JSON data gqlgen could write (and any error message), the bytes equal
+// the former transport's.
+func FuzzWriteResult(f *testing.F) {
+	for _, r := range writeResultCorpus() {
+		f.Add(string(r.Data), "")
+	}
+	f.Add(`{"a":"b"}`, "an <error> & \u2028")
+	f.Fuzz(func(t *testing.T, data, message string) {
+		if !json.Valid([]byte(data)) {
+			return
+		}
+		resp := &graphql.Response{Data: json.RawMessage(data)}
+		if message != "" {
+			resp.Errors = gqlerror.List{{Message: message}}
+		}
+		var got, want bytes.Buffer
+		writeResponse(&want, resp)
+		writeResult(&got, resp)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("data %q:\n got %s\nwant %s", data, got.Bytes(), want.Bytes())
+		}
+	})
+}
+
+// BenchmarkWriteResult: a week of availability (~60 KB of data) written by the transport, against
+// json.Marshal of the same response (the former transport).
+func BenchmarkWriteResult(b *testing.B) {
+	var data bytes.Buffer
+	data.WriteString(`{"availability":{"timeZone":"Europe/Warsaw","days":[`)
+	for d := range 7 {
+		if d > 0 {
+			data.WriteByte(',')
+		}
+		data.WriteString(`{"date":"2026-03-0` + string(rune('3'+d)) + `","slots":[`)
+		for s := range 32 {
+			if s > 0 {
+				data.WriteByte(',')
+			}
+			data.WriteString(`{"startsAt":"2026-03-03T08:00:00Z","endsAt":"2026-03-03T08:30:00Z","localStart":"09:00","staff":[{"staffMember":{"id":"0b0e6c2a-6f7e-4d0e-9f1e-3a1f1c2d3e4f","name":"Anna Nowak"},"seatsLeft":1}]}`)
+		}
+		data.WriteString(`]}`)
+	}
+	data.WriteString(`]}}`)
+	resp := &graphql.Response{Data: data.Bytes()}
+	b.Run("writeResult", func(b *testing.B) {
+		b.SetBytes(int64(data.Len()))
+		b.ReportAllocs()
+		for b.Loop() {
+			writeResult(io.Discard, resp)
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.SetBytes(int64(data.Len()))
+		b.ReportAllocs()
+		for b.Loop() {
+			writeResponse(io.Discard, resp)
+		}
+	})
+}

@@ -57,8 +57,10 @@ type Tx struct {
 	conn     *sql.Conn
 	gorm     *gorm.DB
 	pending  *pgx.Batch
-	began    bool // BEGIN has been sent: the end is COMMIT
-	failed   error
+	// afterCommit runs right after COMMIT, in its round trip (QueueAfterCommit).
+	afterCommit []*pgx.QueuedQuery
+	began       bool // BEGIN has been sent: the end is COMMIT
+	failed      error
 }
 
 // TenantID is the tenant the transaction is scoped to (uuid.Nil for AsUser without a tenant).
@@ -87,6 +89,29 @@ func (tx *Tx) Send() error {
 		tx.began = true
 	}
 	return tx.send(tx.pending)
+}
+
+// QueueAfterCommit queues sql (the tenant as $1, like Queue) to run right after the transaction
+// commits, in the same round trip as COMMIT but outside the transaction: PostgreSQL skips the rest
+// of a pipeline after an error, so it runs only when everything before it, COMMIT included,
+// succeeded, and never after a rollback. A transaction that only queued gets BEGIN and COMMIT for
+// it (same round trip). What it is for is NOTIFY (events.Publish): a transaction that notifies
+// holds PostgreSQL's cluster-wide notification lock from the start of its commit to its end, WAL
+// flush included, so notifying commits wait for one another's disk writes one by one (seen as
+// `Lock: object` waits on COMMIT under load); a notification sent after the commit, in a
+// transaction that writes nothing else and so does not wait for the disk, holds that lock for
+// microseconds. If the server dies between the two, every listener loses its connection and
+// resyncs its subscribers, as it does for any notification it may have missed.
+func (tx *Tx) QueueAfterCommit(sql string, args ...any) *pgx.QueuedQuery {
+	all := make([]any, 0, len(args)+1)
+	if tx.tenantID == uuid.Nil {
+		all = append(all, nil)
+	} else {
+		all = append(all, tx.tenantID)
+	}
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: append(all, args...)}
+	tx.afterCommit = append(tx.afterCommit, q)
+	return q
 }
 
 // Gorm is the gorm handle of this transaction: its statements run on the transaction's connection,
@@ -132,14 +157,28 @@ func (tx *Tx) end(fnErr error) error {
 		}
 		return fnErr
 	}
+	if len(tx.afterCommit) > 0 && !tx.began {
+		tx.prepend("BEGIN") // the statements after COMMIT need the transaction to end before them
+		tx.began = true
+	}
+	committed := false
 	if tx.began {
 		if aborted := tx.status() == 'E'; aborted {
 			// A gorm statement failed and fn went on: COMMIT would quietly roll back.
 			return tx.end(errors.New("database: transaction aborted by a failed statement"))
 		}
-		tx.pending.Queue("COMMIT")
+		tx.pending.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+			committed = tag.String() == "COMMIT" // an aborted transaction answers ROLLBACK
+			return nil
+		})
+		tx.pending.QueuedQueries = append(tx.pending.QueuedQueries, tx.afterCommit...)
 	}
 	if err := tx.send(tx.pending); err != nil {
+		if committed {
+			// Only what runs after the commit failed (the connection, most likely): the transaction
+			// is committed, and a listener that lost its connection resyncs.
+			return nil
+		}
 		if tx.began {
 			return tx.end(err)
 		}

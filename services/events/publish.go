@@ -1,6 +1,7 @@
 // Package events carries changes to live subscribers across instances. A change publishes an Event
-// with pg_notify inside the same database transaction as the change itself, so a rolled-back change
-// publishes nothing; every instance listens on one dedicated connection and fans events out to its
+// with pg_notify right after the database transaction of the change commits, in the same round trip
+// (database.Tx.QueueAfterCommit), so a rolled-back change publishes nothing and a committed one is
+// notified without holding PostgreSQL's notification lock across its commit; every instance listens on one dedicated connection and fans events out to its
 // own subscribers. Events carry ids only: subscribers read the full, current object again through
 // the same tenant-scoped path as queries (and NOTIFY payloads are limited to 8000 bytes).
 package events
@@ -71,8 +72,11 @@ func (e Event) validate() error {
 	return nil
 }
 
-// Publish queues evs for delivery when tx commits (pg_notify is transactional: a rolled-back change
-// publishes nothing): one pg_notify per event, in order, as one statement in tx's next round trip.
+// Publish queues evs for delivery when tx commits: one pg_notify per event, in order, as one
+// statement right after tx's COMMIT in its round trip, which PostgreSQL skips when the transaction
+// fails (a rolled-back change publishes nothing). Not inside the transaction: a notifying commit
+// holds PostgreSQL's cluster-wide notification lock through its WAL flush, and every other
+// notifying commit waits for it (database.Tx.QueueAfterCommit).
 // Every event must belong to tx's tenant. PostgreSQL folds identical payloads sent on one channel
 // within one transaction into one notification, which is harmless here: subscribers read the
 // current object again anyway.
@@ -88,7 +92,7 @@ func Publish(tx *database.Tx, evs ...Event) error {
 	}
 	// $1 is the transaction's tenant (database.Tx passes it to every statement); the events
 	// carry it in their payloads, so the statement only has to use it.
-	tx.Queue(sql+" WHERE $1::uuid IS NOT NULL", append([]any{Channel}, args...)...)
+	tx.QueueAfterCommit(sql+" WHERE $1::uuid IS NOT NULL", append([]any{Channel}, args...)...)
 	return nil
 }
 
