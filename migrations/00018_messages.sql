@@ -32,6 +32,9 @@ CREATE TABLE messages (
   -- What the template needs beyond the reservation and payment it reads at delivery (a refund
   -- amount, a URL): small, never a secret.
   data           jsonb NOT NULL DEFAULT '{}' CHECK (pg_column_size(data) <= 8192),
+  -- Sensitive: data holds a secret (a sign-in link): it is emptied once the message is SENT, DEAD or
+  -- UNKNOWN, and the message cannot be resent.
+  sensitive      boolean NOT NULL DEFAULT false,
   status         text NOT NULL DEFAULT 'QUEUED'
                  CHECK (status IN ('QUEUED', 'SENDING', 'SENT', 'FAILED', 'DEAD', 'UNKNOWN', 'CANCELLED', 'SKIPPED')),
   attempts       integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),

@@ -17,6 +17,8 @@ import (
 //     UNKNOWN, never retried by itself;
 //   - an error wrapping ErrPermanent (the provider refused the recipient or the content): DEAD at
 //     once;
+//   - an error wrapping ErrNotWanted (the recipient opted out, the business turned the channel
+//     off): SKIPPED, with the error as the reason;
 //   - any other error: FAILED, retried with backoff, DEAD after the last attempt.
 type Channel interface {
 	Name() ChannelName
@@ -35,6 +37,9 @@ var ErrOutcomeUnknown = errors.New("delivery outcome unknown")
 
 // ErrPermanent marks a Deliver error that retrying cannot fix.
 var ErrPermanent = errors.New("delivery refused permanently")
+
+// ErrNotWanted marks a Deliver (or NotBefore) error saying the message is not to be sent at all.
+var ErrNotWanted = errors.New("message not wanted")
 
 // Delivery is one rendered message handed to a channel.
 type Delivery struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -138,6 +137,10 @@ func (s *Service) deliver(ctx context.Context, a jobArgs, attempt int, final boo
 		}
 		if def, ok := ch.(Deferrer); ok {
 			nb, err := def.NotBefore(ctx, d, now)
+			if errors.Is(err, ErrNotWanted) {
+				done = true
+				return setStatus(tx, m.ID, Skipped, err.Error(), now)
+			}
 			if err != nil {
 				return err
 			}
@@ -172,7 +175,8 @@ func (s *Service) recordResult(ctx context.Context, a jobArgs, ref string, derr 
 	defer cancel()
 	if derr == nil {
 		err := s.data.InTenant(rctx, a.TenantID, func(tx *database.Tx) error {
-			tx.Queue(`UPDATE messages SET status = 'SENT', provider_ref = $3, sent_at = $4, last_error = NULL, updated_at = $4
+			tx.Queue(`UPDATE messages SET status = 'SENT', provider_ref = $3, sent_at = $4, last_error = NULL, updated_at = $4,
+					data = CASE WHEN sensitive THEN '{}'::jsonb ELSE data END
 				WHERE tenant_id = $1 AND id = $2 AND status = 'SENDING'`, a.MessageID, nullable(truncate(ref, 998)), now)
 			return nil
 		})
@@ -181,6 +185,12 @@ func (s *Service) recordResult(ctx context.Context, a jobArgs, ref string, derr 
 			// rather than sending again.
 			return fmt.Errorf("record sent message %s: %w", a.MessageID, err)
 		}
+		return nil
+	}
+	if errors.Is(derr, ErrNotWanted) {
+		_ = s.data.InTenant(rctx, a.TenantID, func(tx *database.Tx) error {
+			return setStatus(tx, a.MessageID, Skipped, derr.Error(), now)
+		})
 		return nil
 	}
 	if errors.Is(derr, ErrOutcomeUnknown) {
@@ -213,7 +223,7 @@ func (s *Service) recordFailure(ctx context.Context, a jobArgs, cause error, fin
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := s.data.InTenant(rctx, a.TenantID, func(tx *database.Tx) error {
-		tx.Queue(`UPDATE messages SET status = $3, last_error = $4, updated_at = $5`+count+`
+		tx.Queue(`UPDATE messages SET status = $3, last_error = $4, updated_at = $5, `+wipeSensitive+count+`
 			WHERE tenant_id = $1 AND id = $2 AND enqueue_seq = $6 AND status IN (`+from+`)`,
 			a.MessageID, string(status), truncate(cause.Error(), 2000), now, a.Seq)
 		return nil
@@ -224,8 +234,11 @@ func (s *Service) recordFailure(ctx context.Context, a jobArgs, cause error, fin
 	s.o.Log.Warn("message delivery failed", "message_id", a.MessageID.String(), "status", string(status), "error", cause.Error())
 }
 
+// wipeSensitive empties a sensitive message's data when $3, its new status, is final.
+const wipeSensitive = `data = CASE WHEN sensitive AND $3 IN ('SENT', 'DEAD', 'UNKNOWN', 'SKIPPED', 'CANCELLED') THEN '{}'::jsonb ELSE data END`
+
 func setStatus(tx *database.Tx, id uuid.UUID, st Status, lastError string, now time.Time) error {
-	tx.Queue(`UPDATE messages SET status = $3, last_error = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+	tx.Queue(`UPDATE messages SET status = $3, last_error = $4, updated_at = $5, `+wipeSensitive+` WHERE tenant_id = $1 AND id = $2`,
 		id, string(st), nullable(truncate(lastError, 2000)), now)
 	return nil
 }
@@ -268,4 +281,3 @@ func wordingOf(tx *database.Tx, t Template, locale string) (Wording, error) {
 // sender is who a business's messages come from.
 type sender struct{ from, fromName, replyTo string }
 
-var _ = strings.TrimSpace

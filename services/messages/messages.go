@@ -95,11 +95,15 @@ type Message struct {
 	// with the same key records nothing.
 	DedupeKey string
 	ResendOf  *uuid.UUID
+	// Sensitive: Data holds a secret (a sign-in link): it is emptied once the message is delivered
+	// (or given up), never shown, and the message cannot be resent.
+	Sensitive bool
 }
 
-// insertColumns are the columns Record writes, in the order of messageArgs ($2…$17; $1 the tenant).
+// insertColumns are the columns Record writes ($1 the tenant, then messageArgs: $2…$14 in order, $15
+// now for created_at and updated_at, $16 sensitive).
 const insertColumns = `tenant_id, id, kind, channel, audience, recipient, recipient_name, locale, reservation_id, payment_id,
-	data, scheduled_at, dedupe_key, resend_of, status, created_at, updated_at`
+	data, scheduled_at, dedupe_key, resend_of, sensitive, status, created_at, updated_at`
 
 const onConflict = ` ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL AND status <> 'CANCELLED' DO NOTHING`
 
@@ -110,7 +114,7 @@ func Record(tx *database.Tx, m Message, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	tx.Queue(`INSERT INTO messages (`+insertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'QUEUED', $15, $15)`+onConflict, args...)
+	tx.Queue(`INSERT INTO messages (`+insertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, 'QUEUED', $15, $15)`+onConflict, args...)
 	return nil
 }
 
@@ -139,7 +143,7 @@ func messageArgs(m Message, now time.Time) ([]any, error) {
 		return nil, err
 	}
 	return []any{m.ID, string(m.Kind), string(m.Channel), string(m.Audience), m.Recipient, nullable(m.RecipientName), m.Locale,
-		m.ReservationID, m.PaymentID, string(raw), m.ScheduledAt.UTC(), nullable(m.DedupeKey), m.ResendOf, now.UTC()}, nil
+		m.ReservationID, m.PaymentID, string(raw), m.ScheduledAt.UTC(), nullable(m.DedupeKey), m.ResendOf, now.UTC(), m.Sensitive}, nil
 }
 
 func nullable(s string) *string {

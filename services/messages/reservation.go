@@ -141,31 +141,40 @@ func RecordReservationChange(tx *database.Tx, h models.ReservationHistory) {
 	if len(p.Intents) == 0 {
 		return
 	}
-	kinds := make([]string, len(p.Intents))
-	audiences := make([]string, len(p.Intents))
-	for i, in := range p.Intents {
-		kinds[i], audiences[i] = string(in.Kind), string(in.Audience)
+	// One message per intent and channel with a template of its kind: e-mail, and SMS where the SMS
+	// channel registered the kind's text.
+	var kinds, audiences, channels []string
+	for _, in := range p.Intents {
+		for _, ch := range channelsOf(in.Kind) {
+			kinds, audiences, channels = append(kinds, string(in.Kind)), append(audiences, string(in.Audience)), append(channels, string(ch))
+		}
+	}
+	if len(kinds) == 0 {
+		return
 	}
 	data, _ := json.Marshal(map[string]string{"historyId": h.ID.String()})
 	// want: the intents; rcpt: each intent's recipients (the customer; the staff member's account
 	// and the owners, once each); slot: one row per message, a reminder one per offset still ahead.
 	tx.Queue(`WITH r AS (
-			SELECT r.id, r.starts_at, r.customer_email, r.customer_name, r.staff_member_id,
+			SELECT r.id, r.starts_at, r.customer_email, r.customer_name, r.staff_member_id, c.phone_normalized AS customer_phone,
 				coalesce(c.locale, t.locale) AS customer_locale, t.locale AS business_locale, t.reminder_offsets_minutes
 			FROM reservations r
 			JOIN tenants t ON t.id = r.tenant_id
 			LEFT JOIN customers c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
 			WHERE r.tenant_id = $1 AND r.id = $2),
-		want AS (SELECT * FROM unnest($3::text[], $4::text[]) AS w(kind, audience)),
+		want AS (SELECT * FROM unnest($3::text[], $4::text[], $7::text[]) AS w(kind, audience, channel)),
 		rcpt AS (
-			SELECT w.kind, w.audience, r.customer_email AS recipient, r.customer_name AS name, r.customer_locale AS locale
-			FROM want w, r WHERE w.audience = 'CUSTOMER' AND r.customer_email <> ''
+			SELECT w.kind, w.audience, w.channel, r.customer_email AS recipient, r.customer_name AS name, r.customer_locale AS locale
+			FROM want w, r WHERE w.audience = 'CUSTOMER' AND w.channel = 'EMAIL' AND r.customer_email <> ''
 			UNION
-			SELECT w.kind, w.audience, u.email, u.name, r.business_locale
+			SELECT w.kind, w.audience, w.channel, r.customer_phone, r.customer_name, r.customer_locale
+			FROM want w, r WHERE w.audience = 'CUSTOMER' AND w.channel = 'SMS' AND r.customer_phone LIKE '+%'
+			UNION
+			SELECT w.kind, w.audience, w.channel, u.email, u.name, r.business_locale
 			FROM want w, r
 			JOIN memberships m ON m.tenant_id = $1
 			JOIN users u ON u.id = m.user_id
-			WHERE w.audience = 'STAFF' AND (m.role = 'OWNER' OR m.user_id = (
+			WHERE w.audience = 'STAFF' AND w.channel = 'EMAIL' AND (m.role = 'OWNER' OR m.user_id = (
 				SELECT s.user_id FROM staff_members s WHERE s.tenant_id = $1 AND s.id = r.staff_member_id))),
 		slot AS (
 			SELECT rc.*, $5::timestamptz AS scheduled_at, NULL::integer AS offset_minutes FROM rcpt rc WHERE rc.kind <> 'REMINDER'
@@ -173,13 +182,13 @@ func RecordReservationChange(tx *database.Tx, h models.ReservationHistory) {
 			SELECT rc.*, r.starts_at - make_interval(mins => o), o FROM rcpt rc, r, unnest(r.reminder_offsets_minutes) AS o
 			WHERE rc.kind = 'REMINDER' AND r.starts_at - make_interval(mins => o) > $5::timestamptz)
 		INSERT INTO messages (`+insertColumns+`)
-		SELECT $1, gen_random_uuid(), s.kind, 'EMAIL', s.audience, s.recipient, s.name,
+		SELECT $1, gen_random_uuid(), s.kind, s.channel, s.audience, s.recipient, s.name,
 			CASE WHEN lower(left(s.locale, 2)) = 'en' THEN 'en' ELSE 'pl' END, $2, NULL,
 			CASE WHEN s.offset_minutes IS NULL THEN $6::jsonb
 				ELSE $6::jsonb || jsonb_build_object('offsetMinutes', s.offset_minutes::text, 'scheduledFor', to_char(r.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) END,
-			s.scheduled_at, NULL, NULL, 'QUEUED', $5, $5
+			s.scheduled_at, NULL, NULL, false, 'QUEUED', $5, $5
 		FROM slot s, r`,
-		h.ReservationID, kinds, audiences, now, string(data))
+		h.ReservationID, kinds, audiences, now, string(data), channels)
 }
 
 // RecordForReservation records one message m about reservationID to its customer (recipient, name
@@ -193,12 +202,13 @@ func RecordForReservation(tx *database.Tx, reservationID uuid.UUID, m Message, n
 		return err
 	}
 	// args: $2 id, $3 kind, $4 channel, $5 audience, ($6 recipient, $7 name, $8 locale: read here),
-	// $9 reservation, $10 payment, $11 data, $12 scheduled, $13 dedupe key, $14 resend of, $15 now.
+	// $9 reservation, $10 payment, $11 data, $12 scheduled, $13 dedupe key, $14 resend of, $15 now,
+	// $16 sensitive; renumbered $6…$13 below.
 	args = append(args[:4:4], args[7:]...)
 	tx.Queue(`INSERT INTO messages (`+insertColumns+`)
 		SELECT $1, $2, $3, $4, $5, r.customer_email, r.customer_name,
 			CASE WHEN lower(left(coalesce(c.locale, t.locale), 2)) = 'en' THEN 'en' ELSE 'pl' END,
-			$6, $7, $8, $9, $10, $11, 'QUEUED', $12, $12
+			$6, $7, $8, $9, $10, $11, $13, 'QUEUED', $12, $12
 		FROM reservations r
 		JOIN tenants t ON t.id = r.tenant_id
 		LEFT JOIN customers c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id

@@ -117,6 +117,30 @@ func Templates() []Template {
 	return out
 }
 
+// channelsOf are the channels with a template of kind: EMAIL first.
+func channelsOf(kind Kind) []ChannelName {
+	registry.RLock()
+	defer registry.RUnlock()
+	var out []ChannelName
+	for k := range registry.templates {
+		if k.kind == kind {
+			out = append(out, k.channel)
+		}
+	}
+	slices.SortFunc(out, func(a, b ChannelName) int {
+		switch {
+		case a == b:
+			return 0
+		case a == Email:
+			return -1
+		case b == Email:
+			return 1
+		}
+		return strings.Compare(string(a), string(b))
+	})
+	return out
+}
+
 func attachmentsOf(kind Kind) []AttachmentFunc {
 	registry.RLock()
 	defer registry.RUnlock()
