@@ -280,4 +280,3 @@ func wordingOf(tx *database.Tx, t Template, locale string) (Wording, error) {
 
 // sender is who a business's messages come from.
 type sender struct{ from, fromName, replyTo string }
-
