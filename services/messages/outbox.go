@@ -17,6 +17,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/periodic"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Defaults of Options.
@@ -55,6 +56,13 @@ type Options struct {
 	Workers int
 	Now     func() time.Time
 	Log     *slog.Logger
+	// Limiter counts resends (ResendPerMessage, ResendPerBusiness); nil: not limited.
+	Limiter Limiter
+}
+
+// Limiter counts attempts in buckets shared by every instance (ratelimit.Store).
+type Limiter interface {
+	Take(ctx context.Context, reqs ...ratelimit.Request) (ratelimit.Decision, error)
 }
 
 // Service is the outbox of one instance: the relay, River's client and the delivery worker.
