@@ -216,7 +216,9 @@ func TestRemindersAtOffsetsCancelledAndMoved(t *testing.T) {
 
 	// Move the visit to the next day: its 2-hour reminder goes at the new time, not the old one.
 	moved := start.Add(24 * time.Hour)
-	b.Must(b.owner.AccessToken, rescheduleOp, map[string]any{"id": kept.CreateReservation.Reservation.ID,
+	var login struct{ LogIn struct{ AccessToken string } }
+	b.Must("", logInMutation, map[string]any{"in": map[string]any{"email": b.owner.Email, "password": b.owner.Password}}, &login)
+	b.Must(login.LogIn.AccessToken, rescheduleOp, map[string]any{"id": kept.CreateReservation.Reservation.ID,
 		"in": map[string]any{"startsAt": moved.Format(time.RFC3339)}}, nil)
 	b.clock.Set(start.Add(-2 * time.Hour))
 	time.Sleep(400 * time.Millisecond)
