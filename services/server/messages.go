@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/slotpay/slotpay/services/config"
+	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/mail"
 	"github.com/slotpay/slotpay/services/messages"
+	"github.com/slotpay/slotpay/services/tracing"
 )
 
 // startMessages builds and starts the outbox: e-mail over the configured SMTP server, or (in
@@ -33,13 +35,22 @@ func (s *Server) startMessages(opt Options) error {
 	for _, c := range opt.MessageChannels {
 		channels = append(channels, c) // a later channel of a name replaces an earlier one
 	}
-	svc, err := messages.New(messages.Options{Data: s.Data, Channels: channels, Tokens: s.Tokens, PublicBaseURL: s.Config.PublicBaseURL,
+	// The outbox runs on a pool of its own: River's polling and the deliveries are background work,
+	// never counted as a request's statements (servertest's Wire) nor holding the requests' connections.
+	data, err := database.Open(s.baseCtx, s.Config.AppDatabaseURL, 12, tracing.Database(opt.TracerProvider))
+	if err != nil {
+		return fmt.Errorf("messages: database: %w", err)
+	}
+	s.messagesData = data
+	svc, err := messages.New(messages.Options{Data: data, Channels: channels, Tokens: s.Tokens, PublicBaseURL: s.Config.PublicBaseURL,
 		PollInterval: cmp.Or(opt.MessagePollInterval, mc.PollInterval), MaxAttempts: cmp.Or(opt.MessageMaxAttempts, mc.MaxAttempts),
 		RetryBase: cmp.Or(opt.MessageRetryBase, mc.RetryBase), Now: opt.Now, Log: s.Log, Limiter: s.Limits})
 	if err != nil {
+		data.Close()
 		return err
 	}
 	if err := svc.Start(s.baseCtx); err != nil {
+		data.Close()
 		return fmt.Errorf("messages: %w", err)
 	}
 	s.Messages = svc

@@ -76,6 +76,8 @@ type Server struct {
 	// MailCatcher keeps a development server's e-mails when no SMTP server is configured (/_mail).
 	Messages    *messages.Service
 	MailCatcher *mail.Catcher
+	// messagesData is the outbox's own pool (startMessages).
+	messagesData *database.DB
 
 	// Background rounds: hold expiry, requests not decided in time, reconciliation with imoje, spent
 	// rate-limit buckets.
@@ -280,6 +282,7 @@ func (s *Server) Close() {
 			s.Log.Warn("messages stopped", "error", err.Error())
 		}
 		cancel()
+		s.messagesData.Close()
 		if s.Imoje != nil {
 			s.Imoje.Close()
 		}
