@@ -71,8 +71,8 @@ func TestSettledNotificationStatementCount(t *testing.T) {
 	statements, roundTrips := post(d2)
 	t.Logf("settled notification: %d statements in %d round trips", statements, roundTrips)
 	settled(second, secondPay)
-	if statements > 12 || roundTrips > 2 {
-		t.Fatalf("a settled notification ran %d statements in %d round trips; want at most 12 in 2", statements, roundTrips)
+	if statements > 13 || roundTrips > 2 { // 13: with its messages' INSERT, in the same round trips
+		t.Fatalf("a settled notification ran %d statements in %d round trips; want at most 13 in 2", statements, roundTrips)
 	}
 
 	// The same body again is a duplicate: answered ok, nothing written, one round trip to read and
