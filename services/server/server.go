@@ -29,6 +29,8 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/imojehook"
+	"github.com/slotpay/slotpay/services/mail"
+	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
@@ -71,6 +73,12 @@ type Server struct {
 	// at /metrics unless SLOTPAY_METRICS_ADDR names a listener of its own (Run serves it there).
 	Metrics        *metrics.Metrics
 	MetricsHandler http.Handler
+	// Messages is the outbox (River's client, the relay, the delivery worker) of this instance;
+	// MailCatcher keeps a development server's e-mails when no SMTP server is configured (/_mail).
+	Messages    *messages.Service
+	MailCatcher *mail.Catcher
+	// messagesData is the outbox's own pool (startMessages).
+	messagesData *database.DB
 
 	// Background rounds: hold expiry, requests not decided in time, reconciliation with imoje, spent
 	// rate-limit buckets.
@@ -113,6 +121,13 @@ type Options struct {
 	// QueryTracers see every statement of the application's pool besides tracing's (tests count
 	// statements with a database.StatementCounter; production installs none).
 	QueryTracers []pgx.QueryTracer
+	// MessageChannels replace or add delivery channels (by name) to the configured ones.
+	MessageChannels []messages.Channel
+	// MessagePollInterval, MessageRetryBase and MessageMaxAttempts override the configuration's
+	// (SLOTPAY_MESSAGES_*) when not zero.
+	MessagePollInterval time.Duration
+	MessageRetryBase    time.Duration
+	MessageMaxAttempts  int
 }
 
 // New prepares the database (creating it and applying migrations as the owner, unless
@@ -159,6 +174,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	s.Booking.UseRefunder(s.Payments)
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
+	if err := s.startMessages(opt); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
 	s.decisions = s.Booking.StartDecisionWorker(s.baseCtx, opt.HoldExpiryInterval)
@@ -189,7 +208,7 @@ func mustName(u string) string {
 func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
 	records := customers.NewService(s.Data, opt.Now)
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events,
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events, Messages: s.Messages,
 		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
 		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now)}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
@@ -211,6 +230,9 @@ func (s *Server) routes(opt Options) http.Handler {
 	mux.Handle("POST "+imojehook.Path, &imojehook.Handler{Payments: s.Payments, Log: s.Log, Metrics: s.Metrics})
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
+	}
+	if s.MailCatcher != nil {
+		mux.Handle("GET /_mail/", http.StripPrefix("/_mail", s.MailCatcher))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
@@ -260,6 +282,12 @@ func (s *Server) Close() {
 		s.reconciler.Stop()
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
 		s.limitsGC.Stop()
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.Messages.Stop(stopCtx); err != nil {
+			s.Log.Warn("messages stopped", "error", err.Error())
+		}
+		cancel()
+		s.messagesData.Close()
 		if s.Imoje != nil {
 			s.Imoje.Close()
 		}
