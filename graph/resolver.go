@@ -9,6 +9,7 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -24,6 +25,8 @@ type Resolver struct {
 	BookingForms    *bookingfields.Service
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
+	// SMS holds businesses' text-message settings and customers' opt-outs.
+	SMS *sms.Service
 }
 
 func deref[T any](p *T) T {

@@ -5,7 +5,12 @@
 // customers' opt-out (settings.go).
 package sms
 
-import "unicode/utf16"
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/slotpay/slotpay/services/apperr"
+)
 
 // Encoding is how a text travels: GSM-7 (the GSM 03.38 default alphabet, 7 bits a character) or
 // UCS-2 (16 bits a character) as soon as one character is outside GSM-7.
@@ -118,4 +123,18 @@ func Count(text string) Segments {
 	}
 	s.Remaining = part - used
 	return s
+}
+
+// MaxPreview is the longest text Preview measures.
+const MaxPreview = 2000
+
+// Preview is what text costs as SMS, transliterated first when asked (the smsSegments query).
+func Preview(text string, transliterate bool) (Segments, error) {
+	if n := utf8.RuneCountInString(text); n > MaxPreview {
+		return Segments{}, apperr.Input("text", apperr.TooLong, "the text must be at most 2000 characters").With("max", MaxPreview)
+	}
+	if transliterate {
+		text = Transliterate(text)
+	}
+	return Count(text), nil
 }
