@@ -341,12 +341,17 @@ var (
 // Recipient is who a message goes to: the customer record (its phone and opt-out), or, for a
 // message to no customer (staff), a phone number alone.
 type Recipient struct {
-	CustomerID uuid.UUID
-	Phone      string
+	// ReservationID: the message is about this reservation; its customer is the recipient (when
+	// CustomerID is not given) and its start is the visit quiet hours give way to.
+	ReservationID uuid.UUID
+	CustomerID    uuid.UUID
+	// Phone is the number when there is no customer record (or the record has none).
+	Phone string
 }
 
 // Prepare decides how one of a business's texts goes out: with which account and sender, to which
-// number, when (quiet hours in the business's zone, unless the visit at visitAt comes first), as
+// number (the customer record's; to.Phone when it has none), when (quiet hours in the business's
+// zone, unless the visit — visitAt, else the reservation's start — comes first), as
 // what text (transliterated when the business chose so). key is the outbox message's id (the
 // provider's duplicate check). ErrNotSending, ErrOptedOut and ErrNoPhone say why it is not sent.
 func (s *Service) Prepare(ctx context.Context, tenantID uuid.UUID, to Recipient, text, key string, visitAt time.Time) (*Outgoing, error) {
@@ -356,6 +361,26 @@ func (s *Service) Prepare(ctx context.Context, tenantID uuid.UUID, to Recipient,
 	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
 		queueSettings(tx, &row)
 		tx.Queue(`SELECT time_zone FROM tenants WHERE id = $1`).QueryRow(func(r pgx.Row) error { return r.Scan(&tenant.TimeZone) })
+		if to.ReservationID != uuid.Nil {
+			var visit struct {
+				CustomerID uuid.UUID
+				StartsAt   time.Time
+			}
+			tx.Queue(`SELECT customer_id, starts_at FROM reservations WHERE tenant_id = $1 AND id = $2`, to.ReservationID).
+				QueryRow(func(r pgx.Row) error { return r.Scan(&visit.CustomerID, &visit.StartsAt) })
+			if err := tx.Send(); err != nil {
+				if errors.Is(err, pgx.ErrNoRows) {
+					return ErrReservationNotFound
+				}
+				return err
+			}
+			if to.CustomerID == uuid.Nil {
+				to.CustomerID = visit.CustomerID
+			}
+			if visitAt.IsZero() {
+				visitAt = visit.StartsAt
+			}
+		}
 		if to.CustomerID != uuid.Nil {
 			database.QueueRows(tx, `SELECT `+database.Columns[models.Customer]()+` FROM customers WHERE tenant_id = $1 AND id = $2`,
 				[]any{to.CustomerID}, &customer)
@@ -377,7 +402,6 @@ func (s *Service) Prepare(ctx context.Context, tenantID uuid.UUID, to Recipient,
 		if customer[0].SmsOptedOutAt != nil {
 			return nil, ErrOptedOut
 		}
-		phone = ""
 		if customer[0].PhoneNormalized != nil {
 			phone = *customer[0].PhoneNormalized
 		}
