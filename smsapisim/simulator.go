@@ -103,6 +103,7 @@ func New(cfg Config) *Simulator {
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/sms.do", s.smsDo)
+	s.mux.HandleFunc("GET /profile", s.profile)
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "_sim/") // relative, so it also works under a mount prefix
 		w.WriteHeader(http.StatusFound)
@@ -329,6 +330,24 @@ func (s *Simulator) smsDo(w http.ResponseWriter, r *http.Request) {
 		items = append(items, item)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(items), "list": items})
+}
+
+// profile answers GET /profile: the account of the bearer token, or 401 (the REST endpoints answer
+// a refused token with HTTP 401 and a string error code; the exact wording is ours).
+func (s *Simulator) profile(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	token, ok := s.token(r)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "authorization_failed", "message": "Authorization failed"})
+		return
+	}
+	points := s.tokens[token]
+	if s.cfg.Points <= 0 {
+		points = 1000
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": "Stand-in account", "username": "standin" + hint(token)[len("••••"):],
+		"payment_type": "prepaid", "user_type": "native", "points": points})
 }
 
 func (s *Simulator) count() {

@@ -115,6 +115,8 @@ func pl(text string) translations { return translations{Polish: {text}} }
 // far), its text is not.
 var byMessage = map[string]translations{
 	// sms
+	"SMSAPI refused this token: generate a new one in SMSAPI's panel (API tokens) with the sms scope":                  pl("SMSAPI odrzuciło ten token: wygeneruj nowy w panelu SMSAPI (Tokeny API) z uprawnieniem sms."),
+	"SMSAPI did not answer, so the token could not be checked: try again in a moment":                                  pl("SMSAPI nie odpowiedziało, więc nie udało się sprawdzić tokenu: spróbuj ponownie za chwilę."),
 	"SMS needs an SMSAPI token: enter the business's own (SMSAPI panel → API tokens) — this platform has none to lend": pl("Wysyłka SMS wymaga tokenu SMSAPI: wpisz własny token firmy (panel SMSAPI → Tokeny API) — ta platforma nie udostępnia swojego."),
 	"the sender name may have letters A–Z without diacritics, digits, '-', '.' and spaces, with at least one letter":   pl("Nazwa nadawcy może zawierać litery A–Z bez polskich znaków, cyfry, „-”, „.” i spacje, w tym co najmniej jedną literę."),
 	"the SMSAPI token looks wrong: copy it from SMSAPI's panel (API tokens, OAuth)":                                    pl("Token SMSAPI wygląda na nieprawidłowy: skopiuj go z panelu SMSAPI (Tokeny API, OAuth)."),

@@ -40,6 +40,12 @@ func TestSmsSettingsOverGraphQL(t *testing.T) {
 	}
 
 	const secret = "my-own-smsapi-token-7890"
+	// A token SMSAPI (here the stand-in) does not know is refused before it is stored.
+	if e := b.MustFail(b.owner.AccessToken, `mutation($t: String) { updateSmsSettings(input: {token: $t}) { ownToken } }`,
+		map[string]any{"t": secret}, "BAD_USER_INPUT"); e.Field() != "input.token" {
+		t.Fatalf("unknown token: field %q", e.Field())
+	}
+	b.Server.SMSAPI.AddToken(secret)
 	var upd struct{ UpdateSmsSettings view }
 	b.Must(b.owner.AccessToken, `mutation($t: String) { updateSmsSettings(input: {enabled: true, senderName: "SalonAnna", token: $t}) { `+settings+` } }`,
 		map[string]any{"t": secret}, &upd)

@@ -22,6 +22,9 @@ import (
 var (
 	ErrNoToken = apperr.New(apperr.BadUserInput, "SMS needs an SMSAPI token: enter the business's own (SMSAPI panel → API tokens) — this platform has none to lend").
 			WithReason(apperr.Inconsistent)
+	ErrTokenRefused = apperr.New(apperr.BadUserInput, "SMSAPI refused this token: generate a new one in SMSAPI's panel (API tokens) with the sms scope").
+			WithReason(apperr.InvalidValue)
+	ErrSMSAPIUnavailable   = apperr.New(apperr.Conflict, "SMSAPI did not answer, so the token could not be checked: try again in a moment")
 	ErrCustomerNotFound    = apperr.New(apperr.NotFound, "customer not found")
 	ErrReservationNotFound = apperr.New(apperr.NotFound, "reservation not found")
 	// ErrNotSending: the business has SMS off or no token to send with (not an error a client sees:
@@ -194,7 +197,8 @@ func (u *Update) validate() error {
 }
 
 // UpdateSettings changes the caller's business's SMS setup (OWNER, ADMIN). SMS cannot be on
-// without a token to send with (the business's own, or the platform's).
+// without a token to send with (the business's own, or the platform's); a new token of the
+// business's own is checked with SMSAPI (GET /profile) before it is stored.
 func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, u Update) (*Settings, error) {
 	if err := admin(p); err != nil {
 		return nil, err
@@ -204,6 +208,14 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, u Updat
 	}
 	var sealed, hint *string
 	if u.Token != nil && *u.Token != "" {
+		// SMSAPI must accept the token before it is stored: a typo is heard of now, not at the
+		// first reminder.
+		if _, err := s.o.SMSAPI.Client(*u.Token).Profile(ctx); err != nil {
+			if e, ok := AsError(err); ok && e.Kind == KindCredentials {
+				return nil, ErrTokenRefused.WithField("token").Wrap(err)
+			}
+			return nil, ErrSMSAPIUnavailable.Wrap(err)
+		}
 		v, err := s.o.Box.Seal(p.TenantID, fieldToken, *u.Token)
 		if err != nil {
 			return nil, apperr.Op("seal sms token", err)

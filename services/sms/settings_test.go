@@ -95,6 +95,12 @@ func TestSettingsNeverRevealTheToken(t *testing.T) {
 	if e, ok := apperr.As(err); !ok || e.Field != "enabled" || e.Code != apperr.BadUserInput {
 		t.Fatalf("enable without a token: %v", err)
 	}
+	// A token SMSAPI does not accept is refused before anything is stored.
+	if _, err := f.svc.UpdateSettings(ctx, p, sms.Update{Enabled: ptr(true), Token: ptr("unknown-token-1234")}); !errors.Is(err, sms.ErrTokenRefused) {
+		t.Fatalf("unknown token: %v", err)
+	} else if e, _ := apperr.As(err); e.Field != "token" {
+		t.Fatalf("unknown token on %q", e.Field)
+	}
 	s, err = f.svc.UpdateSettings(ctx, p, sms.Update{Enabled: ptr(true), Token: ptr(" own-token-abcdefgh "), SenderName: ptr("SalonAnna")})
 	if err != nil || !s.Enabled || s.TokenHint != "••••efgh" || s.SenderName != "SalonAnna" || !s.Sending() {
 		t.Fatalf("saved: %+v %v", s, err)

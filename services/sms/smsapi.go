@@ -246,3 +246,47 @@ func refusal(code int, message string) (Receipt, error) {
 	}
 	return Receipt{}, &Error{Kind: c.kind, Retryable: c.retryable, Code: fmt.Sprint(code), Message: message}
 }
+
+// Profile is the account a token belongs to (GET <base>/profile, as smsapi-go's ProfileApi.Details):
+// asking it proves SMSAPI accepts the token, before a business's token is stored. Points is the
+// account's balance.
+type Profile struct {
+	Name     string  `json:"name"`
+	Username string  `json:"username"`
+	Points   float64 `json:"points"`
+}
+
+// Profile asks SMSAPI whose token c has. A refused token is KindCredentials; no answer is retryable.
+func (c *SMSAPI) Profile(ctx context.Context) (Profile, error) {
+	base := strings.TrimRight(c.BaseURL, "/")
+	if base == "" {
+		base = SMSAPIBaseURL
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/profile", nil)
+	if err != nil {
+		return Profile{}, &Error{Kind: KindRejected, Message: "bad SMSAPI base URL", cause: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Accept", "application/json")
+	httpc := c.HTTP
+	if httpc == nil {
+		httpc = DefaultHTTPClient
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return Profile{}, &Error{Kind: KindUnavailable, Retryable: true, Message: "SMSAPI did not answer", cause: err}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return Profile{}, &Error{Kind: KindCredentials, Code: "HTTP " + strconv.Itoa(resp.StatusCode), Message: "SMSAPI refused the token"}
+	case resp.StatusCode != http.StatusOK:
+		return Profile{}, &Error{Kind: KindUnavailable, Retryable: true, Code: "HTTP " + strconv.Itoa(resp.StatusCode), Message: "SMSAPI could not answer"}
+	}
+	var p Profile
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Profile{}, &Error{Kind: KindUnavailable, Retryable: true, Message: "SMSAPI's profile is not JSON", cause: err}
+	}
+	return p, nil
+}

@@ -134,3 +134,16 @@ func TestSMSAPIUnreachableIsRetryableAndCancelIsNot(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+func TestSMSAPIProfileChecksTheToken(t *testing.T) {
+	t.Parallel()
+	_, conn := standIn(t, smsapisim.Config{Points: 12.5})
+	p, err := conn.Client(token).Profile(context.Background())
+	if err != nil || p.Points != 12.5 {
+		t.Fatalf("profile %+v %v", p, err)
+	}
+	_, err = conn.Client("nope-nope-nope").Profile(context.Background())
+	if e, ok := sms.AsError(err); !ok || e.Kind != sms.KindCredentials || e.Retryable {
+		t.Fatalf("refused token: %v", err)
+	}
+}
