@@ -105,6 +105,8 @@ type Config struct {
 	// accepts no other operation.
 	PersistedQueries     map[string]string
 	PersistedQueriesOnly bool
+	// Messages configures e-mail delivery and the outbox (messages.go).
+	Messages Messages
 	// SMS is how text messages are sent (SLOTPAY_SMSAPI_*, SLOTPAY_SMS_SENDER; sms.go).
 	SMS SMSConfig
 
@@ -150,6 +152,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.loadStartup(get)...)
 	errs = append(errs, c.loadHTTP(get)...)
 	errs = append(errs, c.loadLimits(get)...)
+	errs = append(errs, c.loadMessages(get)...)
 	errs = append(errs, c.loadSMS(get)...)
 	if c.AppDatabaseURL == "" {
 		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
