@@ -7,6 +7,7 @@ import (
 	"github.com/slotpay/slotpay/services/bookingfields"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/sms"
@@ -25,6 +26,8 @@ type Resolver struct {
 	BookingForms    *bookingfields.Service
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
+	// Messages is the outbox: the delivery log, resends, templates and message settings.
+	Messages *messages.Service
 	// SMS holds businesses' text-message settings and customers' opt-outs.
 	SMS *sms.Service
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/slotpay/slotpay/graph/scalar"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -41,6 +42,8 @@ type ResolverRoot interface {
 	BusinessProfile() BusinessProfileResolver
 	Customer() CustomerResolver
 	ImojeSetup() ImojeSetupResolver
+	MessageDelivery() MessageDeliveryResolver
+	MessageSettings() MessageSettingsResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
 	PaymentEvent() PaymentEventResolver
@@ -316,6 +319,49 @@ type ComplexityRoot struct {
 		TenantSlug func(childComplexity int) int
 	}
 
+	MessageDelivery struct {
+		Attempts      func(childComplexity int) int
+		Audience      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		Locale        func(childComplexity int) int
+		ProviderRef   func(childComplexity int) int
+		Recipient     func(childComplexity int) int
+		ResendOf      func(childComplexity int) int
+		ReservationID func(childComplexity int) int
+		ScheduledAt   func(childComplexity int) int
+		SentAt        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subject       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	MessageDeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MessageDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MessagePreview struct {
+		HTML    func(childComplexity int) int
+		Subject func(childComplexity int) int
+		Text    func(childComplexity int) int
+	}
+
+	MessageSettings struct {
+		FromAddress            func(childComplexity int) int
+		FromName               func(childComplexity int) int
+		ReminderOffsetsMinutes func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -352,9 +398,11 @@ type ComplexityRoot struct {
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
 		ReorderBookingFields    func(childComplexity int, ids []uuid.UUID) int
 		RescheduleReservation   func(childComplexity int, id uuid.UUID, input model.RescheduleReservationInput) int
+		ResendMessage           func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetCustomerSmsOptOut    func(childComplexity int, customerID uuid.UUID, optedOut bool) int
+		SetMessageTemplate      func(childComplexity int, input model.MessageTemplateInput) int
 		SetMySmsOptOut          func(childComplexity int, optedOut bool) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
 		SetWeeklySchedule       func(childComplexity int, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) int
@@ -363,6 +411,7 @@ type ComplexityRoot struct {
 		UpdateBookingSettings   func(childComplexity int, input model.BookingSettingsInput) int
 		UpdateCustomer          func(childComplexity int, id uuid.UUID, input model.CustomerUpdateInput) int
 		UpdateMemberRole        func(childComplexity int, input model.UpdateMemberRoleInput) int
+		UpdateMessageSettings   func(childComplexity int, input model.MessageSettingsInput) int
 		UpdatePaymentMethod     func(childComplexity int, id uuid.UUID, input model.PaymentMethodInput) int
 		UpdateService           func(childComplexity int, id uuid.UUID, input model.ServiceInput) int
 		UpdateSmsSettings       func(childComplexity int, input model.UpdateSmsSettingsInput) int
@@ -473,6 +522,9 @@ type ComplexityRoot struct {
 		Me                     func(childComplexity int) int
 		Members                func(childComplexity int) int
 		MembersConnection      func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.MembershipOrder) int
+		MessageDeliveries      func(childComplexity int, filter *model.MessageDeliveryFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) int
+		MessageSettings        func(childComplexity int) int
+		MessageTemplatePreview func(childComplexity int, input model.MessageTemplateInput) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
 		Payment                func(childComplexity int, id uuid.UUID) int
@@ -759,6 +811,16 @@ type ImojeSetupResolver interface {
 	Channels(ctx context.Context, obj *payments.ImojeSetup) ([]model.PaymentChannel, error)
 	ShopChannels(ctx context.Context, obj *payments.ImojeSetup) ([]*model.ImojeChannel, error)
 }
+type MessageDeliveryResolver interface {
+	Channel(ctx context.Context, obj *messages.Entry) (model.MessageChannel, error)
+	Audience(ctx context.Context, obj *messages.Entry) (model.MessageAudience, error)
+	Recipient(ctx context.Context, obj *messages.Entry) (string, error)
+
+	Status(ctx context.Context, obj *messages.Entry) (model.MessageStatus, error)
+}
+type MessageSettingsResolver interface {
+	ReminderOffsetsMinutes(ctx context.Context, obj *messages.Settings) ([]int, error)
+}
 type MutationResolver interface {
 	CreateReservation(ctx context.Context, input model.CreateReservationInput) (*booking.Created, error)
 	CancelReservation(ctx context.Context, id uuid.UUID, reason *string, refund *model.CancellationRefund, refundAmount *int) (*models.Reservation, error)
@@ -786,6 +848,9 @@ type MutationResolver interface {
 	ArchiveBookingField(ctx context.Context, id uuid.UUID) (*models.BookingField, error)
 	UpdateCustomer(ctx context.Context, id uuid.UUID, input model.CustomerUpdateInput) (*models.Customer, error)
 	MergeCustomers(ctx context.Context, keepID uuid.UUID, mergeID uuid.UUID) (*models.Customer, error)
+	ResendMessage(ctx context.Context, id uuid.UUID) (*messages.Entry, error)
+	SetMessageTemplate(ctx context.Context, input model.MessageTemplateInput) (*model.MessagePreview, error)
+	UpdateMessageSettings(ctx context.Context, input model.MessageSettingsInput) (*messages.Settings, error)
 	CreatePaymentMethod(ctx context.Context, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	UpdatePaymentMethod(ctx context.Context, id uuid.UUID, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	ArchivePaymentMethod(ctx context.Context, id uuid.UUID) (bool, error)
@@ -852,6 +917,9 @@ type QueryResolver interface {
 	BookingFields(ctx context.Context, serviceID *uuid.UUID, includeArchived *bool) ([]*models.BookingField, error)
 	Customers(ctx context.Context, search *string, first *int, after *string, last *int, before *string) (*model.CustomerConnection, error)
 	Customer(ctx context.Context, id uuid.UUID) (*models.Customer, error)
+	MessageDeliveries(ctx context.Context, filter *model.MessageDeliveryFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.MessageDeliveryConnection, error)
+	MessageTemplatePreview(ctx context.Context, input model.MessageTemplateInput) (*model.MessagePreview, error)
+	MessageSettings(ctx context.Context) (*messages.Settings, error)
 	PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error)
 	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
 	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
@@ -1949,6 +2017,179 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipSummary.TenantSlug(childComplexity), true
 
+	case "MessageDelivery.attempts":
+		if e.ComplexityRoot.MessageDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Attempts(childComplexity), true
+	case "MessageDelivery.audience":
+		if e.ComplexityRoot.MessageDelivery.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Audience(childComplexity), true
+	case "MessageDelivery.channel":
+		if e.ComplexityRoot.MessageDelivery.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Channel(childComplexity), true
+	case "MessageDelivery.createdAt":
+		if e.ComplexityRoot.MessageDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.CreatedAt(childComplexity), true
+	case "MessageDelivery.id":
+		if e.ComplexityRoot.MessageDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.ID(childComplexity), true
+	case "MessageDelivery.kind":
+		if e.ComplexityRoot.MessageDelivery.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Kind(childComplexity), true
+	case "MessageDelivery.lastError":
+		if e.ComplexityRoot.MessageDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.LastError(childComplexity), true
+	case "MessageDelivery.locale":
+		if e.ComplexityRoot.MessageDelivery.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Locale(childComplexity), true
+	case "MessageDelivery.providerRef":
+		if e.ComplexityRoot.MessageDelivery.ProviderRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.ProviderRef(childComplexity), true
+	case "MessageDelivery.recipient":
+		if e.ComplexityRoot.MessageDelivery.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Recipient(childComplexity), true
+	case "MessageDelivery.resendOf":
+		if e.ComplexityRoot.MessageDelivery.ResendOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.ResendOf(childComplexity), true
+	case "MessageDelivery.reservationId":
+		if e.ComplexityRoot.MessageDelivery.ReservationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.ReservationID(childComplexity), true
+	case "MessageDelivery.scheduledAt":
+		if e.ComplexityRoot.MessageDelivery.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.ScheduledAt(childComplexity), true
+	case "MessageDelivery.sentAt":
+		if e.ComplexityRoot.MessageDelivery.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.SentAt(childComplexity), true
+	case "MessageDelivery.status":
+		if e.ComplexityRoot.MessageDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Status(childComplexity), true
+	case "MessageDelivery.subject":
+		if e.ComplexityRoot.MessageDelivery.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.Subject(childComplexity), true
+	case "MessageDelivery.updatedAt":
+		if e.ComplexityRoot.MessageDelivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDelivery.UpdatedAt(childComplexity), true
+
+	case "MessageDeliveryConnection.edges":
+		if e.ComplexityRoot.MessageDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeliveryConnection.Edges(childComplexity), true
+	case "MessageDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.MessageDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeliveryConnection.PageInfo(childComplexity), true
+	case "MessageDeliveryConnection.totalCount":
+		if e.ComplexityRoot.MessageDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeliveryConnection.TotalCount(childComplexity), true
+
+	case "MessageDeliveryEdge.cursor":
+		if e.ComplexityRoot.MessageDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeliveryEdge.Cursor(childComplexity), true
+	case "MessageDeliveryEdge.node":
+		if e.ComplexityRoot.MessageDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageDeliveryEdge.Node(childComplexity), true
+
+	case "MessagePreview.html":
+		if e.ComplexityRoot.MessagePreview.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePreview.HTML(childComplexity), true
+	case "MessagePreview.subject":
+		if e.ComplexityRoot.MessagePreview.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePreview.Subject(childComplexity), true
+	case "MessagePreview.text":
+		if e.ComplexityRoot.MessagePreview.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePreview.Text(childComplexity), true
+
+	case "MessageSettings.fromAddress":
+		if e.ComplexityRoot.MessageSettings.FromAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSettings.FromAddress(childComplexity), true
+	case "MessageSettings.fromName":
+		if e.ComplexityRoot.MessageSettings.FromName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSettings.FromName(childComplexity), true
+	case "MessageSettings.reminderOffsetsMinutes":
+		if e.ComplexityRoot.MessageSettings.ReminderOffsetsMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSettings.ReminderOffsetsMinutes(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -2292,6 +2533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RescheduleReservation(childComplexity, args["id"].(uuid.UUID), args["input"].(model.RescheduleReservationInput)), true
+	case "Mutation.resendMessage":
+		if e.ComplexityRoot.Mutation.ResendMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendMessage(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -2325,6 +2577,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCustomerSmsOptOut(childComplexity, args["customerId"].(uuid.UUID), args["optedOut"].(bool)), true
+	case "Mutation.setMessageTemplate":
+		if e.ComplexityRoot.Mutation.SetMessageTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMessageTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMessageTemplate(childComplexity, args["input"].(model.MessageTemplateInput)), true
 	case "Mutation.setMySmsOptOut":
 		if e.ComplexityRoot.Mutation.SetMySmsOptOut == nil {
 			break
@@ -2413,6 +2676,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMemberRole(childComplexity, args["input"].(model.UpdateMemberRoleInput)), true
+	case "Mutation.updateMessageSettings":
+		if e.ComplexityRoot.Mutation.UpdateMessageSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMessageSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMessageSettings(childComplexity, args["input"].(model.MessageSettingsInput)), true
 	case "Mutation.updatePaymentMethod":
 		if e.ComplexityRoot.Mutation.UpdatePaymentMethod == nil {
 			break
@@ -2925,6 +3199,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MembersConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.MembershipOrder)), true
+	case "Query.messageDeliveries":
+		if e.ComplexityRoot.Query.MessageDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_messageDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MessageDeliveries(childComplexity, args["filter"].(*model.MessageDeliveryFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CreationOrder)), true
+	case "Query.messageSettings":
+		if e.ComplexityRoot.Query.MessageSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MessageSettings(childComplexity), true
+	case "Query.messageTemplatePreview":
+		if e.ComplexityRoot.Query.MessageTemplatePreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_messageTemplatePreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MessageTemplatePreview(childComplexity, args["input"].(model.MessageTemplateInput)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -4096,6 +4398,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
 			graphql.NewInputUnmarshaler("LocalizedTextInput", ec.unmarshalInputLocalizedTextInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("MessageDeliveryFilter", ec.unmarshalInputMessageDeliveryFilter),
+			graphql.NewInputUnmarshaler("MessageSettingsInput", ec.unmarshalInputMessageSettingsInput),
+			graphql.NewInputUnmarshaler("MessageTemplateInput", ec.unmarshalInputMessageTemplateInput),
 			graphql.NewInputUnmarshaler("PaymentFilter", ec.unmarshalInputPaymentFilter),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 			graphql.NewInputUnmarshaler("PaymentNotificationFilter", ec.unmarshalInputPaymentNotificationFilter),
@@ -5612,6 +5917,203 @@ type Subscription {
     "Last date watched (inclusive), in the business's zone."
     to: Date!
   ): AvailabilityEvent!
+}
+`, BuiltIn: false},
+	{Name: "../schema/messages.graphqls", Input: `"How a message is delivered."
+enum MessageChannel {
+  "E-mail over SMTP."
+  EMAIL
+  "A text message."
+  SMS
+}
+
+"Where a message is in its delivery."
+enum MessageStatus {
+  "Waiting for its time or a worker (also between retries)."
+  QUEUED
+  "Handed to the provider; no result recorded yet."
+  SENDING
+  "The provider accepted it."
+  SENT
+  "The last attempt failed; it will be tried again (attempts, lastError)."
+  FAILED
+  "Every attempt failed, or the provider refused it for good; not tried again (resendMessage sends it anew)."
+  DEAD
+  "An attempt stopped between handing it over and recording the result: it may or may not have arrived, and is never sent again by itself (resendMessage sends it anew)."
+  UNKNOWN
+  "No longer wanted before it went out (a reminder of a visit cancelled or moved)."
+  CANCELLED
+  "Not sent at delivery: the visit no longer needed it, or the recipient opted out (lastError says why)."
+  SKIPPED
+}
+
+"Who a message is for."
+enum MessageAudience {
+  "The customer of the reservation."
+  CUSTOMER
+  "The business's staff (the staff member of the visit and the owners)."
+  STAFF
+  "The business's owners."
+  OWNER
+}
+
+"One message in the business's delivery log. Its content and data are not shown (a sign-in link is a secret)."
+type MessageDelivery {
+  "The message's id."
+  id: UUID!
+  "What the message is (BOOKING_CONFIRMATION, PAYMENT_REQUEST, PAYMENT_RECEIVED, REMINDER, RESCHEDULED, CANCELLATION, APPROVAL_REQUESTED, APPROVAL_APPROVED, APPROVAL_DECLINED, STAFF_NEW_BOOKING, STAFF_CANCELLATION, STAFF_PAYMENT_FAILED, IMOJE_NOTIFICATIONS_SILENT, …): it names the template."
+  kind: String!
+  "The channel."
+  channel: MessageChannel!
+  "Who it is for."
+  audience: MessageAudience!
+  "The recipient, masked (j***@example.com, +48******200)."
+  recipient: String!
+  "The language it is written in (pl or en)."
+  locale: String!
+  "The reservation it is about, if any."
+  reservationId: UUID
+  "Its delivery status."
+  status: MessageStatus!
+  "Attempts made so far."
+  attempts: Int!
+  "The last failure (or why it was skipped); null when none."
+  lastError: String
+  "The subject as sent (e-mail); null before the first attempt."
+  subject: String
+  "The provider's id of the message (an e-mail's Message-ID); null until sent."
+  providerRef: String
+  "When it may go at the earliest (UTC): now for most, the reminder's moment for reminders."
+  scheduledAt: Time!
+  "When the provider accepted it (UTC); null until then."
+  sentAt: Time
+  "The message this one sends again (resendMessage), if any."
+  resendOf: UUID
+  "When it was recorded (UTC)."
+  createdAt: Time!
+  "When its status last changed (UTC)."
+  updatedAt: Time!
+}
+
+"A message in a page of the delivery log."
+type MessageDeliveryEdge {
+  "Opaque cursor of this message (pass it as after or before)."
+  cursor: String!
+  "The message."
+  node: MessageDelivery!
+}
+
+"A page of the delivery log."
+type MessageDeliveryConnection {
+  "The messages of this page."
+  edges: [MessageDeliveryEdge!]!
+  "Whether there are more, and the cursors."
+  pageInfo: PageInfo!
+  "How many messages match the filter, all pages together (counted only when asked for)."
+  totalCount: Int!
+}
+
+"Narrows the delivery log; fields left out match everything."
+input MessageDeliveryFilter {
+  "Only these statuses."
+  statuses: [MessageStatus!]
+  "Only these channels."
+  channels: [MessageChannel!]
+  "Only these kinds."
+  kinds: [String!]
+  "Only the messages about this reservation."
+  reservationId: UUID
+  "Recorded at or after (UTC)."
+  from: Time
+  "Recorded before (UTC)."
+  to: Time
+}
+
+"A business's own wording of one kind of message, in one language. Placeholders are {name}; each kind knows its own (an unknown one is BAD_USER_INPUT on input.subject or input.body, listing those it knows)."
+input MessageTemplateInput {
+  "The kind (BOOKING_CONFIRMATION, REMINDER, …; BAD_USER_INPUT on input.kind for an unknown one)."
+  kind: String!
+  "The channel."
+  channel: MessageChannel! = EMAIL
+  "pl or en (BAD_USER_INPUT on input.locale otherwise)."
+  locale: String!
+  "The subject (e-mail), one line, at most 300 characters; null or empty keeps the built-in one."
+  subject: String
+  "The text, at most 10000 characters; null or empty returns to the built-in text (setMessageTemplate) or previews the current one (messageTemplatePreview)."
+  body: String
+}
+
+"A message rendered with sample values."
+type MessagePreview {
+  "The subject (e-mail); null for SMS."
+  subject: String
+  "The plain text."
+  text: String!
+  "The HTML alternative of the text (e-mail)."
+  html: String!
+}
+
+"The business's message settings."
+type MessageSettings {
+  "The sender name of its e-mails; null: the business's name."
+  fromName: String
+  "The sender address of its e-mails; null: the platform's (SLOTPAY_MAIL_FROM). The business's contact e-mail is always the Reply-To."
+  fromAddress: String
+  "Reminders before each visit, in minutes (1440 = 24 h by default; empty: none)."
+  reminderOffsetsMinutes: [Int!]!
+}
+
+"Changes the message settings; fields left out stay, an empty text clears."
+input MessageSettingsInput {
+  "The sender name, at most 200 characters."
+  fromName: String
+  "A plain e-mail address (BAD_USER_INPUT on input.fromAddress otherwise); it must be one the platform's SMTP server may send as."
+  fromAddress: String
+  "Up to 5 offsets, each 1 minute to 30 days (43200) before the visit (BAD_USER_INPUT on input.reminderOffsetsMinutes.<i>); applies to reminders scheduled from then on."
+  reminderOffsetsMinutes: [Int!]
+}
+
+extend type Query {
+  "The business's delivery log, newest first unless orderBy says otherwise, a page at a time (BAD_USER_INPUT for bad page arguments as for reservations). Any staff role."
+  messageDeliveries(
+    "Optional narrowing."
+    filter: MessageDeliveryFilter
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100, with before (not together with first; BAD_USER_INPUT otherwise)."
+    last: Int
+    "The startCursor of the next page, to page backwards."
+    before: String
+    "The order (by recording); a cursor belongs to the order it was made in."
+    orderBy: CreationOrder = CREATED_AT_DESC
+  ): MessageDeliveryConnection! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "A template rendered with sample values: the given wording (validated as setMessageTemplate does), or with no body the business's current one. Any staff role."
+  messageTemplatePreview(
+    "The wording to render."
+    input: MessageTemplateInput!
+  ): MessagePreview! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The business's message settings. Any staff role."
+  messageSettings: MessageSettings! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+extend type Mutation {
+  "Sends a message again as a new message (resendOf names the old one), at once. CONFLICT while it is still QUEUED or SENDING, or when it carried a one-time link; NOT_FOUND for another business's; RATE_LIMITED beyond 3 per message or 30 per business an hour."
+  resendMessage(
+    "The message's id."
+    id: UUID!
+  ): MessageDelivery! @hasRole(roles: [OWNER, ADMIN])
+  "Sets (or, with an empty body, removes) the business's own wording of a kind of message in one language; answers its preview. Every bad field is reported at once and nothing is stored."
+  setMessageTemplate(
+    "The wording."
+    input: MessageTemplateInput!
+  ): MessagePreview! @hasRole(roles: [OWNER, ADMIN])
+  "Changes the business's message settings; every bad field is reported at once and nothing changes."
+  updateMessageSettings(
+    "The changes."
+    input: MessageSettingsInput!
+  ): MessageSettings! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/payments.graphqls", Input: `"The kind of a payment method."
@@ -7187,6 +7689,92 @@ func (ec *executionContext) childFields_MembershipSummary(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type MembershipSummary", field.Name)
 }
 
+func (ec *executionContext) childFields_MessageDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MessageDelivery_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_MessageDelivery_kind(ctx, field)
+	case "channel":
+		return ec.fieldContext_MessageDelivery_channel(ctx, field)
+	case "audience":
+		return ec.fieldContext_MessageDelivery_audience(ctx, field)
+	case "recipient":
+		return ec.fieldContext_MessageDelivery_recipient(ctx, field)
+	case "locale":
+		return ec.fieldContext_MessageDelivery_locale(ctx, field)
+	case "reservationId":
+		return ec.fieldContext_MessageDelivery_reservationId(ctx, field)
+	case "status":
+		return ec.fieldContext_MessageDelivery_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_MessageDelivery_attempts(ctx, field)
+	case "lastError":
+		return ec.fieldContext_MessageDelivery_lastError(ctx, field)
+	case "subject":
+		return ec.fieldContext_MessageDelivery_subject(ctx, field)
+	case "providerRef":
+		return ec.fieldContext_MessageDelivery_providerRef(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_MessageDelivery_scheduledAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_MessageDelivery_sentAt(ctx, field)
+	case "resendOf":
+		return ec.fieldContext_MessageDelivery_resendOf(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MessageDelivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MessageDelivery_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MessageDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MessageDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MessageDeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MessageDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MessageDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageDeliveryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MessagePreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_MessagePreview_subject(ctx, field)
+	case "text":
+		return ec.fieldContext_MessagePreview_text(ctx, field)
+	case "html":
+		return ec.fieldContext_MessagePreview_html(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessagePreview", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromName":
+		return ec.fieldContext_MessageSettings_fromName(ctx, field)
+	case "fromAddress":
+		return ec.fieldContext_MessageSettings_fromAddress(ctx, field)
+	case "reminderOffsetsMinutes":
+		return ec.fieldContext_MessageSettings_reminderOffsetsMinutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageSettings", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "amount":
@@ -8469,6 +9057,20 @@ func (ec *executionContext) field_Mutation_rescheduleReservation_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8516,6 +9118,20 @@ func (ec *executionContext) field_Mutation_setCustomerSmsOptOut_args(ctx context
 		return nil, err
 	}
 	args["optedOut"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMessageTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MessageTemplateInput, error) {
+			return ec.unmarshalNMessageTemplateInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -8663,6 +9279,20 @@ func (ec *executionContext) field_Mutation_updateMemberRole_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateMemberRoleInput, error) {
 			return ec.unmarshalNUpdateMemberRoleInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐUpdateMemberRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMessageSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MessageSettingsInput, error) {
+			return ec.unmarshalNMessageSettingsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8972,6 +9602,74 @@ func (ec *executionContext) field_Query_membersConnection_args(ctx context.Conte
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_messageDeliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MessageDeliveryFilter, error) {
+			return ec.unmarshalOMessageDeliveryFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CreationOrder, error) {
+			return ec.unmarshalOCreationOrder2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCreationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_messageTemplatePreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MessageTemplateInput, error) {
+			return ec.unmarshalNMessageTemplateInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -13838,6 +14536,677 @@ func (ec *executionContext) fieldContext_MembershipSummary_role(_ context.Contex
 	return graphql.NewScalarFieldContext("MembershipSummary", field, false, false, "Role")
 }
 
+func (ec *executionContext) _MessageDelivery_id(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _MessageDelivery_kind(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_channel(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelivery().Channel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MessageChannel) graphql.Marshaler {
+			return ec.marshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, true, true, "MessageChannel")
+}
+
+func (ec *executionContext) _MessageDelivery_audience(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelivery().Audience(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MessageAudience) graphql.Marshaler {
+			return ec.marshalNMessageAudience2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageAudience(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, true, true, "MessageAudience")
+}
+
+func (ec *executionContext) _MessageDelivery_recipient(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_recipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelivery().Recipient(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, true, true, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_locale(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_reservationId(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_reservationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReservationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_reservationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _MessageDelivery_status(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageDelivery().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MessageStatus) graphql.Marshaler {
+			return ec.marshalNMessageStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, true, true, "MessageStatus")
+}
+
+func (ec *executionContext) _MessageDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_subject(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_providerRef(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_providerRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_providerRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDelivery_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageDelivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageDelivery_resendOf(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_resendOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResendOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_resendOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _MessageDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageDelivery_updatedAt(ctx context.Context, field graphql.CollectedField, obj *messages.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDelivery_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDelivery_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MessageDeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MessageDeliveryEdge) graphql.Marshaler {
+			return ec.marshalNMessageDeliveryEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDeliveryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageDeliveryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MessageDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageDeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *messages.Entry) graphql.Marshaler {
+			return ec.marshalNMessageDelivery2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageDeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessagePreview_subject(ctx context.Context, field graphql.CollectedField, obj *model.MessagePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePreview_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePreview_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessagePreview_text(ctx context.Context, field graphql.CollectedField, obj *model.MessagePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePreview_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePreview_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessagePreview_html(ctx context.Context, field graphql.CollectedField, obj *model.MessagePreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePreview_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePreview_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagePreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageSettings_fromName(ctx context.Context, field graphql.CollectedField, obj *messages.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSettings_fromName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSettings_fromName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageSettings_fromAddress(ctx context.Context, field graphql.CollectedField, obj *messages.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSettings_fromAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSettings_fromAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageSettings_reminderOffsetsMinutes(ctx context.Context, field graphql.CollectedField, obj *messages.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSettings_reminderOffsetsMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageSettings().ReminderOffsetsMinutes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSettings_reminderOffsetsMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSettings", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *models.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15436,6 +16805,192 @@ func (ec *executionContext) fieldContext_Mutation_mergeCustomers(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_mergeCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendMessage(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *messages.Entry
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *messages.Entry
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *messages.Entry) graphql.Marshaler {
+			return ec.marshalNMessageDelivery2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageDelivery(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMessageTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMessageTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMessageTemplate(ctx, fc.Args["input"].(model.MessageTemplateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *model.MessagePreview
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MessagePreview
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessagePreview) graphql.Marshaler {
+			return ec.marshalNMessagePreview2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessagePreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMessageTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessagePreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMessageTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMessageSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMessageSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMessageSettings(ctx, fc.Args["input"].(model.MessageSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *messages.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *messages.Settings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *messages.Settings) graphql.Marshaler {
+			return ec.marshalNMessageSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMessageSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMessageSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18890,6 +20445,180 @@ func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_customer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_messageDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_messageDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MessageDeliveries(ctx, fc.Args["filter"].(*model.MessageDeliveryFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.CreationOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.MessageDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MessageDeliveryConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessageDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNMessageDeliveryConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_messageDeliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageDeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_messageDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_messageTemplatePreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_messageTemplatePreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MessageTemplatePreview(ctx, fc.Args["input"].(model.MessageTemplateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.MessagePreview
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.MessagePreview
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessagePreview) graphql.Marshaler {
+			return ec.marshalNMessagePreview2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessagePreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_messageTemplatePreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessagePreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_messageTemplatePreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_messageSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_messageSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MessageSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *messages.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *messages.Settings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *messages.Settings) graphql.Marshaler {
+			return ec.marshalNMessageSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_messageSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -25918,6 +27647,213 @@ func UnmarshalLogInInput(ctx context.Context, raw any) (model.LogInInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMessageDeliveryFilter(ctx context.Context, obj any) (model.MessageDeliveryFilter, error) {
+	var it model.MessageDeliveryFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses", "channels", "kinds", "reservationId", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOMessageStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalOMessageChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "reservationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservationId"))
+			data, err := ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReservationID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMessageDeliveryFilter unmarshals raw into the MessageDeliveryFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMessageDeliveryFilter(ctx context.Context, raw any) (model.MessageDeliveryFilter, error) {
+	var out model.MessageDeliveryFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MessageDeliveryFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMessageSettingsInput(ctx context.Context, obj any) (model.MessageSettingsInput, error) {
+	var it model.MessageSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fromName", "fromAddress", "reminderOffsetsMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fromName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromName = data
+		case "fromAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddress = data
+		case "reminderOffsetsMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminderOffsetsMinutes"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReminderOffsetsMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMessageSettingsInput unmarshals raw into the MessageSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMessageSettingsInput(ctx context.Context, raw any) (model.MessageSettingsInput, error) {
+	var out model.MessageSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MessageSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMessageTemplateInput(ctx context.Context, obj any) (model.MessageTemplateInput, error) {
+	var it model.MessageTemplateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["channel"]; !present {
+		asMap["channel"] = "EMAIL"
+	}
+
+	fieldsInOrder := [...]string{"kind", "channel", "locale", "subject", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMessageTemplateInput unmarshals raw into the MessageTemplateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMessageTemplateInput(ctx context.Context, raw any) (model.MessageTemplateInput, error) {
+	var out model.MessageTemplateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MessageTemplateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPaymentFilter(ctx context.Context, obj any) (model.PaymentFilter, error) {
 	var it model.PaymentFilter
 	if obj == nil {
@@ -28916,6 +30852,291 @@ func (ec *executionContext) _MembershipSummary(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var messageDeliveryImplementors = []string{"MessageDelivery"}
+
+func (ec *executionContext) _MessageDelivery(ctx context.Context, sel ast.SelectionSet, obj *messages.Entry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageDelivery")
+		case "id":
+			out.Values[i] = ec._MessageDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._MessageDelivery_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelivery_channel(ctx, field, obj)
+				})
+		case "audience":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelivery_audience(ctx, field, obj)
+				})
+		case "recipient":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelivery_recipient(ctx, field, obj)
+				})
+		case "locale":
+			out.Values[i] = ec._MessageDelivery_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reservationId":
+			out.Values[i] = ec._MessageDelivery_reservationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageDelivery_status(ctx, field, obj)
+				})
+		case "attempts":
+			out.Values[i] = ec._MessageDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._MessageDelivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subject":
+			out.Values[i] = ec._MessageDelivery_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerRef":
+			out.Values[i] = ec._MessageDelivery_providerRef(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scheduledAt":
+			out.Values[i] = ec._MessageDelivery_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sentAt":
+			out.Values[i] = ec._MessageDelivery_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resendOf":
+			out.Values[i] = ec._MessageDelivery_resendOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._MessageDelivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MessageDelivery_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageDeliveryConnectionImplementors = []string{"MessageDeliveryConnection"}
+
+func (ec *executionContext) _MessageDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MessageDeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageDeliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageDeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._MessageDeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MessageDeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MessageDeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageDeliveryEdgeImplementors = []string{"MessageDeliveryEdge"}
+
+func (ec *executionContext) _MessageDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageDeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageDeliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageDeliveryEdge")
+		case "cursor":
+			out.Values[i] = ec._MessageDeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MessageDeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messagePreviewImplementors = []string{"MessagePreview"}
+
+func (ec *executionContext) _MessagePreview(ctx context.Context, sel ast.SelectionSet, obj *model.MessagePreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messagePreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessagePreview")
+		case "subject":
+			out.Values[i] = ec._MessagePreview_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._MessagePreview_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "html":
+			out.Values[i] = ec._MessagePreview_html(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageSettingsImplementors = []string{"MessageSettings"}
+
+func (ec *executionContext) _MessageSettings(ctx context.Context, sel ast.SelectionSet, obj *messages.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageSettings")
+		case "fromName":
+			out.Values[i] = ec._MessageSettings_fromName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromAddress":
+			out.Values[i] = ec._MessageSettings_fromAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reminderOffsetsMinutes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MessageSettings_reminderOffsetsMinutes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *models.Money) graphql.Marshaler {
@@ -29151,6 +31372,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "mergeCustomers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_mergeCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMessageTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMessageTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMessageSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMessageSettings(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -30037,6 +32279,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_customer(ctx, field)
+				})
+		case "messageDeliveries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_messageDeliveries(ctx, field)
+				})
+		case "messageTemplatePreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_messageTemplatePreview(ctx, field)
+				})
+		case "messageSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_messageSettings(ctx, field)
 				})
 		case "paymentMethods":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32415,6 +34675,35 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNInvitation2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐInvitation(ctx context.Context, sel ast.SelectionSet, v models.Invitation) graphql.Marshaler {
 	return ec._Invitation(ctx, sel, &v)
 }
@@ -32576,6 +34865,102 @@ func (ec *executionContext) marshalNMembershipSummary2ᚕgithubᚗcomᚋslotpay�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNMessageAudience2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageAudience(ctx context.Context, v any) (model.MessageAudience, error) {
+	var res model.MessageAudience
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMessageAudience2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageAudience(ctx context.Context, sel ast.SelectionSet, v model.MessageAudience) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx context.Context, v any) (model.MessageChannel, error) {
+	var res model.MessageChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx context.Context, sel ast.SelectionSet, v model.MessageChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNMessageDelivery2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐEntry(ctx context.Context, sel ast.SelectionSet, v *messages.Entry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageDelivery!")
+		return graphql.Null
+	}
+	return ec._MessageDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageDeliveryConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *model.MessageDeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageDeliveryConnection!")
+		return graphql.Null
+	}
+	return ec._MessageDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageDeliveryEdge2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MessageDeliveryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageDeliveryEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessageDeliveryEdge2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *model.MessageDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageDeliveryEdge!")
+		return graphql.Null
+	}
+	return ec._MessageDeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessagePreview2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessagePreview(ctx context.Context, sel ast.SelectionSet, v *model.MessagePreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessagePreview!")
+		return graphql.Null
+	}
+	return ec._MessagePreview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋservicesᚋmessagesᚐSettings(ctx context.Context, sel ast.SelectionSet, v *messages.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageSettings!")
+		return graphql.Null
+	}
+	return ec._MessageSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMessageSettingsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageSettingsInput(ctx context.Context, v any) (model.MessageSettingsInput, error) {
+	res, err := ec.unmarshalInputMessageSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMessageStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatus(ctx context.Context, v any) (model.MessageStatus, error) {
+	var res model.MessageStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMessageStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatus(ctx context.Context, sel ast.SelectionSet, v model.MessageStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNMessageTemplateInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageTemplateInput(ctx context.Context, v any) (model.MessageTemplateInput, error) {
+	res, err := ec.unmarshalInputMessageTemplateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v models.Money) graphql.Marshaler {
@@ -33866,6 +36251,41 @@ func (ec *executionContext) marshalOImojeSetup2ᚖgithubᚗcomᚋslotpayᚋslotp
 	return ec._ImojeSetup(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -33922,6 +36342,86 @@ func (ec *executionContext) marshalOMembershipOrder2ᚖgithubᚗcomᚋslotpayᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOMessageChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannelᚄ(ctx context.Context, v any) ([]model.MessageChannel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MessageChannel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMessageChannel2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MessageChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageChannel2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOMessageDeliveryFilter2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageDeliveryFilter(ctx context.Context, v any) (*model.MessageDeliveryFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMessageDeliveryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMessageStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatusᚄ(ctx context.Context, v any) ([]model.MessageStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MessageStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMessageStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOMessageStatus2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MessageStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMessageStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *models.Money) graphql.Marshaler {

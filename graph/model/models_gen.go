@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/slotpay/slotpay/models"
 	"github.com/slotpay/slotpay/services/booking"
+	"github.com/slotpay/slotpay/services/messages"
 )
 
 // Accepting an invitation.
@@ -382,6 +383,74 @@ type MembershipEdge struct {
 	Cursor string `json:"cursor"`
 	// The membership.
 	Node *models.Membership `json:"node"`
+}
+
+// A page of the delivery log.
+type MessageDeliveryConnection struct {
+	// The messages of this page.
+	Edges []*MessageDeliveryEdge `json:"edges"`
+	// Whether there are more, and the cursors.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many messages match the filter, all pages together (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+}
+
+// A message in a page of the delivery log.
+type MessageDeliveryEdge struct {
+	// Opaque cursor of this message (pass it as after or before).
+	Cursor string `json:"cursor"`
+	// The message.
+	Node *messages.Entry `json:"node"`
+}
+
+// Narrows the delivery log; fields left out match everything.
+type MessageDeliveryFilter struct {
+	// Only these statuses.
+	Statuses []MessageStatus `json:"statuses,omitempty"`
+	// Only these channels.
+	Channels []MessageChannel `json:"channels,omitempty"`
+	// Only these kinds.
+	Kinds []string `json:"kinds,omitempty"`
+	// Only the messages about this reservation.
+	ReservationID *uuid.UUID `json:"reservationId,omitempty"`
+	// Recorded at or after (UTC).
+	From *time.Time `json:"from,omitempty"`
+	// Recorded before (UTC).
+	To *time.Time `json:"to,omitempty"`
+}
+
+// A message rendered with sample values.
+type MessagePreview struct {
+	// The subject (e-mail); null for SMS.
+	Subject *string `json:"subject,omitempty"`
+	// The plain text.
+	Text string `json:"text"`
+	// The HTML alternative of the text (e-mail).
+	HTML string `json:"html"`
+}
+
+// Changes the message settings; fields left out stay, an empty text clears.
+type MessageSettingsInput struct {
+	// The sender name, at most 200 characters.
+	FromName *string `json:"fromName,omitempty"`
+	// A plain e-mail address (BAD_USER_INPUT on input.fromAddress otherwise); it must be one the platform's SMTP server may send as.
+	FromAddress *string `json:"fromAddress,omitempty"`
+	// Up to 5 offsets, each 1 minute to 30 days (43200) before the visit (BAD_USER_INPUT on input.reminderOffsetsMinutes.<i>); applies to reminders scheduled from then on.
+	ReminderOffsetsMinutes []int `json:"reminderOffsetsMinutes,omitempty"`
+}
+
+// A business's own wording of one kind of message, in one language. Placeholders are {name}; each kind knows its own (an unknown one is BAD_USER_INPUT on input.subject or input.body, listing those it knows).
+type MessageTemplateInput struct {
+	// The kind (BOOKING_CONFIRMATION, REMINDER, …; BAD_USER_INPUT on input.kind for an unknown one).
+	Kind string `json:"kind"`
+	// The channel.
+	Channel MessageChannel `json:"channel"`
+	// pl or en (BAD_USER_INPUT on input.locale otherwise).
+	Locale string `json:"locale"`
+	// The subject (e-mail), one line, at most 300 characters; null or empty keeps the built-in one.
+	Subject *string `json:"subject,omitempty"`
+	// The text, at most 10000 characters; null or empty returns to the built-in text (setMessageTemplate) or previews the current one (messageTemplatePreview).
+	Body *string `json:"body,omitempty"`
 }
 
 // Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing.
@@ -1207,6 +1276,201 @@ func (e *MembershipOrder) UnmarshalJSON(b []byte) error {
 }
 
 func (e MembershipOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who a message is for.
+type MessageAudience string
+
+const (
+	// The customer of the reservation.
+	MessageAudienceCustomer MessageAudience = "CUSTOMER"
+	// The business's staff (the staff member of the visit and the owners).
+	MessageAudienceStaff MessageAudience = "STAFF"
+	// The business's owners.
+	MessageAudienceOwner MessageAudience = "OWNER"
+)
+
+var AllMessageAudience = []MessageAudience{
+	MessageAudienceCustomer,
+	MessageAudienceStaff,
+	MessageAudienceOwner,
+}
+
+func (e MessageAudience) IsValid() bool {
+	switch e {
+	case MessageAudienceCustomer, MessageAudienceStaff, MessageAudienceOwner:
+		return true
+	}
+	return false
+}
+
+func (e MessageAudience) String() string {
+	return string(e)
+}
+
+func (e *MessageAudience) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageAudience(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageAudience", str)
+	}
+	return nil
+}
+
+func (e MessageAudience) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageAudience) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageAudience) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a message is delivered.
+type MessageChannel string
+
+const (
+	// E-mail over SMTP.
+	MessageChannelEmail MessageChannel = "EMAIL"
+	// A text message.
+	MessageChannelSms MessageChannel = "SMS"
+)
+
+var AllMessageChannel = []MessageChannel{
+	MessageChannelEmail,
+	MessageChannelSms,
+}
+
+func (e MessageChannel) IsValid() bool {
+	switch e {
+	case MessageChannelEmail, MessageChannelSms:
+		return true
+	}
+	return false
+}
+
+func (e MessageChannel) String() string {
+	return string(e)
+}
+
+func (e *MessageChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageChannel", str)
+	}
+	return nil
+}
+
+func (e MessageChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a message is in its delivery.
+type MessageStatus string
+
+const (
+	// Waiting for its time or a worker (also between retries).
+	MessageStatusQueued MessageStatus = "QUEUED"
+	// Handed to the provider; no result recorded yet.
+	MessageStatusSending MessageStatus = "SENDING"
+	// The provider accepted it.
+	MessageStatusSent MessageStatus = "SENT"
+	// The last attempt failed; it will be tried again (attempts, lastError).
+	MessageStatusFailed MessageStatus = "FAILED"
+	// Every attempt failed, or the provider refused it for good; not tried again (resendMessage sends it anew).
+	MessageStatusDead MessageStatus = "DEAD"
+	// An attempt stopped between handing it over and recording the result: it may or may not have arrived, and is never sent again by itself (resendMessage sends it anew).
+	MessageStatusUnknown MessageStatus = "UNKNOWN"
+	// No longer wanted before it went out (a reminder of a visit cancelled or moved).
+	MessageStatusCancelled MessageStatus = "CANCELLED"
+	// Not sent at delivery: the visit no longer needed it, or the recipient opted out (lastError says why).
+	MessageStatusSkipped MessageStatus = "SKIPPED"
+)
+
+var AllMessageStatus = []MessageStatus{
+	MessageStatusQueued,
+	MessageStatusSending,
+	MessageStatusSent,
+	MessageStatusFailed,
+	MessageStatusDead,
+	MessageStatusUnknown,
+	MessageStatusCancelled,
+	MessageStatusSkipped,
+}
+
+func (e MessageStatus) IsValid() bool {
+	switch e {
+	case MessageStatusQueued, MessageStatusSending, MessageStatusSent, MessageStatusFailed, MessageStatusDead, MessageStatusUnknown, MessageStatusCancelled, MessageStatusSkipped:
+		return true
+	}
+	return false
+}
+
+func (e MessageStatus) String() string {
+	return string(e)
+}
+
+func (e *MessageStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageStatus", str)
+	}
+	return nil
+}
+
+func (e MessageStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

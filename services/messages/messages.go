@@ -71,6 +71,9 @@ const (
 var (
 	ErrMessageNotFound = apperr.New(apperr.NotFound, "message not found")
 	ErrNotResendable   = apperr.New(apperr.Conflict, "this message is still being delivered").WithReason(apperr.NotAllowed)
+	// ErrSecretNotResendable: a message that carried a one-time secret (a sign-in link) is not sent
+	// again; ask for a new one.
+	ErrSecretNotResendable = apperr.New(apperr.Conflict, "this message carried a one-time link and cannot be resent").WithReason(apperr.NotAllowed)
 )
 
 // Message is one message to record. Recipient and Locale are required; ID, ScheduledAt (now) and

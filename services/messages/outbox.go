@@ -17,6 +17,7 @@ import (
 
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/periodic"
+	"github.com/slotpay/slotpay/services/ratelimit"
 )
 
 // Defaults of Options.
@@ -55,6 +56,15 @@ type Options struct {
 	Workers int
 	Now     func() time.Time
 	Log     *slog.Logger
+	// SilentCheckInterval is how often the owners' imoje warning is checked (a minute when zero).
+	SilentCheckInterval time.Duration
+	// Limiter counts resends (ResendPerMessage, ResendPerBusiness); nil: not limited.
+	Limiter Limiter
+}
+
+// Limiter counts attempts in buckets shared by every instance (ratelimit.Store).
+type Limiter interface {
+	Take(ctx context.Context, reqs ...ratelimit.Request) (ratelimit.Decision, error)
 }
 
 // Service is the outbox of one instance: the relay, River's client and the delivery worker.
@@ -64,6 +74,7 @@ type Service struct {
 	channels map[ChannelName]Channel
 	river    *river.Client[pgx.Tx]
 	relay    *periodic.Loop
+	silent   *periodic.Loop
 	mu       sync.Mutex
 	started  bool
 }
@@ -92,6 +103,7 @@ func New(o Options) (*Service, error) {
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, DefaultMaxAttempts)
 	o.RetryBase = cmp.Or(o.RetryBase, DefaultRetryBase)
 	o.Workers = cmp.Or(o.Workers, 10)
+	o.SilentCheckInterval = cmp.Or(o.SilentCheckInterval, time.Minute)
 	o.CustomerTokenTTL = cmp.Or(o.CustomerTokenTTL, 30*24*time.Hour)
 	s := &Service{o: o, data: o.Data, channels: map[ChannelName]Channel{}}
 	for _, c := range o.Channels {
@@ -153,6 +165,11 @@ func (s *Service) Start(ctx context.Context) error {
 			s.o.Log.Warn("messages relay", "error", err.Error())
 		}
 	})
+	s.silent = periodic.Start(ctx, s.o.SilentCheckInterval, func(ctx context.Context) {
+		if _, err := s.CheckSilentImoje(ctx); err != nil && ctx.Err() == nil {
+			s.o.Log.Warn("imoje silence check", "error", err.Error())
+		}
+	})
 	s.started = true
 	return nil
 }
@@ -167,6 +184,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	}
 	s.started = false
 	s.relay.Stop()
+	s.silent.Stop()
 	err := s.river.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -39,7 +39,7 @@ func (s *Server) startMessages(opt Options) error {
 	}
 	svc, err := messages.New(messages.Options{Data: s.Data, Channels: channels, Tokens: s.Tokens, PublicBaseURL: s.Config.PublicBaseURL,
 		PollInterval: cmp.Or(opt.MessagePollInterval, mc.PollInterval), MaxAttempts: cmp.Or(opt.MessageMaxAttempts, mc.MaxAttempts),
-		RetryBase: cmp.Or(opt.MessageRetryBase, mc.RetryBase), Now: opt.Now, Log: s.Log})
+		RetryBase: cmp.Or(opt.MessageRetryBase, mc.RetryBase), Now: opt.Now, Log: s.Log, Limiter: s.Limits})
 	if err != nil {
 		return err
 	}

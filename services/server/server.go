@@ -211,7 +211,7 @@ func mustName(u string) string {
 func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
 	records := customers.NewService(s.Data, opt.Now)
-	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events,
+	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events, Messages: s.Messages,
 		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
 		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now), SMS: s.SMS}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
