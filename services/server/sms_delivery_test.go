@@ -123,6 +123,23 @@ func TestSMSProviderErrorsRetriedThenDeadLettered(t *testing.T) {
 	if len(b.Server.SMSAPI.Messages()) != 0 {
 		t.Fatal("a message went out")
 	}
+	// The staff's delivery log shows it: masked number, DEAD, the attempts and SMSAPI's error.
+	var log struct {
+		MessageDeliveries struct {
+			Edges []struct {
+				Node struct {
+					Recipient, Status, Kind string
+					Attempts                int
+					LastError               *string
+				}
+			}
+		}
+	}
+	b.Must(b.owner.AccessToken, `{ messageDeliveries(filter: {channels: [SMS], kinds: ["BOOKING_CONFIRMATION"]}) { edges { node { recipient status kind attempts lastError } } } }`, nil, &log)
+	if e := log.MessageDeliveries.Edges; len(e) != 1 || e[0].Node.Recipient != "+48******200" || e[0].Node.Status != "DEAD" ||
+		e[0].Node.Attempts != 3 || !strings.Contains(deref(e[0].Node.LastError), "201") {
+		t.Fatalf("delivery log %+v", e)
+	}
 }
 
 func TestSMSPermanentRefusalIsDeadAtOnce(t *testing.T) {

@@ -46,13 +46,3 @@ func E164(phone string) (string, bool) {
 	}
 	return n, true
 }
-
-// MaskNumber is how logs and the delivery log show a number: the country code and the last three
-// digits ("+48******200").
-func MaskNumber(e164 string) string {
-	if len(e164) < 7 {
-		return strings.Repeat("*", len(e164))
-	}
-	cc := 3 // "+48"; other countries' codes are 1 to 3 digits, 3 shown is at most one more
-	return e164[:cc] + strings.Repeat("*", len(e164)-cc-3) + e164[len(e164)-3:]
-}

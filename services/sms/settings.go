@@ -340,8 +340,6 @@ type Outgoing struct {
 	Segments Segments
 	// SendAt is when it may go out (quiet hours): now, or the next morning.
 	SendAt time.Time
-	// Masked is the recipient as the delivery log shows it.
-	Masked string
 }
 
 // Why a message is not sent by SMS (Prepare's skip reasons, for the delivery log).
@@ -444,6 +442,5 @@ func (s *Service) Prepare(ctx context.Context, tenantID uuid.UUID, to Recipient,
 		Message:  Message{To: number, Text: text, From: from, Key: key},
 		Segments: Count(text),
 		SendAt:   settings.Quiet.SendAt(s.o.Now(), loc, visitAt),
-		Masked:   MaskNumber(number),
 	}, nil
 }
