@@ -102,6 +102,15 @@ func TestBookingConfirmationSMSReachesTheStandIn(t *testing.T) {
 	if n := len(b.Server.SMSAPI.Messages()); n != 1 {
 		t.Fatalf("%d SMS; want exactly 1", n)
 	}
+	// The reminder goes by SMS at its offset (24 h before: 10:00 in Warsaw the day before).
+	if row := b.smsRow(t, "REMINDER"); row.Status != "QUEUED" || !row.ScheduledAt.Equal(start.Add(-24*time.Hour)) {
+		t.Fatalf("reminder %+v", row)
+	}
+	b.clock.Set(start.Add(-24 * time.Hour))
+	b.waitSMS(t, "REMINDER", "SENT")
+	if got := b.Server.SMSAPI.Messages(); len(got) != 2 || !strings.Contains(got[1].Text, "przypominamy") {
+		t.Fatalf("reminder SMS %+v", got)
+	}
 }
 
 // SMSAPI's system error is retried with backoff, then the message is dead-lettered, with the
