@@ -96,7 +96,7 @@ func publicBuckets(l ratelimit.Limits, fc *graphql.FieldContext, ip string) []ra
 			out = append(out, req(l.BookingEmail, "booking-email", slug, strings.ToLower(strings.TrimSpace(in.Customer.Email))))
 		}
 		return out
-	case "cancelReservation", "rescheduleReservation":
+	case "cancelReservation", "rescheduleReservation", "setMySmsOptOut":
 		return []ratelimit.Request{req(l.BookingIP, "booking-ip", ip)}
 	case "initiatePayment":
 		out := []ratelimit.Request{req(l.PaymentIP, "payment-ip", ip)}

@@ -10,6 +10,7 @@ import (
 	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -27,6 +28,8 @@ type Resolver struct {
 	Events *events.Broker
 	// Messages is the outbox: the delivery log, resends, templates and message settings.
 	Messages *messages.Service
+	// SMS holds businesses' text-message settings and customers' opt-outs.
+	SMS *sms.Service
 }
 
 func deref[T any](p *T) T {

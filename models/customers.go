@@ -23,8 +23,12 @@ type Customer struct {
 	MarketingSms     bool
 	MarketingSmsAt   *time.Time
 	Tags             []string `gorm:"type:text[]"`
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// SmsOptedOutAt is when the customer asked for no more text messages from the business (nil:
+	// they may get them); SmsOptOutSource who recorded it (STAFF or CUSTOMER). services/sms.
+	SmsOptedOutAt   *time.Time
+	SmsOptOutSource *string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 
 	// Snapshot marks a Customer made from a reservation (Reservation.Customer): Name, Email and
 	// Phone are the reservation's, and the record's other fields were not read.

@@ -198,6 +198,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Notes       func(childComplexity int) int
 		PhoneOrNull func(childComplexity int) int
+		SmsOptOut   func(childComplexity int) int
 		Stats       func(childComplexity int) int
 		Tags        func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
@@ -406,7 +407,9 @@ type ComplexityRoot struct {
 		ResendMessage           func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
+		SetCustomerSmsOptOut    func(childComplexity int, customerID uuid.UUID, optedOut bool) int
 		SetMessageTemplate      func(childComplexity int, input model.MessageTemplateInput) int
+		SetMySmsOptOut          func(childComplexity int, optedOut bool) int
 		SetScheduleException    func(childComplexity int, staffMemberID uuid.UUID, date models.Date, intervals []*model.ClockIntervalInput) int
 		SetWeeklySchedule       func(childComplexity int, staffMemberID uuid.UUID, intervals []*model.WeeklyIntervalInput) int
 		SignUp                  func(childComplexity int, input model.SignUpInput) int
@@ -417,6 +420,7 @@ type ComplexityRoot struct {
 		UpdateMessageSettings   func(childComplexity int, input model.MessageSettingsInput) int
 		UpdatePaymentMethod     func(childComplexity int, id uuid.UUID, input model.PaymentMethodInput) int
 		UpdateService           func(childComplexity int, id uuid.UUID, input model.ServiceInput) int
+		UpdateSmsSettings       func(childComplexity int, input model.UpdateSmsSettingsInput) int
 		UpdateStaffMember       func(childComplexity int, id uuid.UUID, input model.StaffMemberInput) int
 		UpdateTenant            func(childComplexity int, input model.UpdateTenantInput) int
 	}
@@ -543,6 +547,8 @@ type ComplexityRoot struct {
 		Service                func(childComplexity int, id uuid.UUID) int
 		Services               func(childComplexity int, includeArchived *bool) int
 		ServicesConnection     func(childComplexity int, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) int
+		SmsSegments            func(childComplexity int, text string, transliterate *bool) int
+		SmsSettings            func(childComplexity int) int
 		StaffMember            func(childComplexity int, id uuid.UUID) int
 		StaffMembers           func(childComplexity int, includeArchived *bool) int
 		StaffMembersConnection func(childComplexity int, includeArchived *bool, first *int, after *string, last *int, before *string, orderBy *model.CatalogueOrder) int
@@ -675,6 +681,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SmsOptOut struct {
+		At     func(childComplexity int) int
+		Source func(childComplexity int) int
+	}
+
+	SmsSegments struct {
+		Characters func(childComplexity int) int
+		Encoding   func(childComplexity int) int
+		Parts      func(childComplexity int) int
+		PerPart    func(childComplexity int) int
+		Remaining  func(childComplexity int) int
+		Units      func(childComplexity int) int
+	}
+
+	SmsSettings struct {
+		Enabled                func(childComplexity int) int
+		OwnToken               func(childComplexity int) int
+		PlatformTokenAvailable func(childComplexity int) int
+		QuietHoursEnd          func(childComplexity int) int
+		QuietHoursStart        func(childComplexity int) int
+		SenderName             func(childComplexity int) int
+		Sending                func(childComplexity int) int
+		TokenHint              func(childComplexity int) int
+		Transliterate          func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+	}
+
 	StaffMember struct {
 		Active             func(childComplexity int) int
 		ArchivedAt         func(childComplexity int) int
@@ -769,6 +802,7 @@ type CustomerResolver interface {
 	Visits(ctx context.Context, obj *models.Customer, first *int, after *string, last *int, before *string) (*model.ReservationConnection, error)
 	CreatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error)
 	UpdatedAt(ctx context.Context, obj *models.Customer) (*time.Time, error)
+	SmsOptOut(ctx context.Context, obj *models.Customer) (*model.SmsOptOut, error)
 }
 type ImojeSetupResolver interface {
 	MerchantID(ctx context.Context, obj *payments.ImojeSetup) (*string, error)
@@ -830,6 +864,9 @@ type MutationResolver interface {
 	InitiatePayment(ctx context.Context, input model.InitiatePaymentInput) (*models.Payment, error)
 	RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*models.Refund, error)
 	MarkReservationPaid(ctx context.Context, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) (*models.Reservation, error)
+	UpdateSmsSettings(ctx context.Context, input model.UpdateSmsSettingsInput) (*model.SmsSettings, error)
+	SetCustomerSmsOptOut(ctx context.Context, customerID uuid.UUID, optedOut bool) (*models.Customer, error)
+	SetMySmsOptOut(ctx context.Context, optedOut bool) (bool, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*tenancy.Session, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*tenancy.Session, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*tenancy.Session, error)
@@ -896,6 +933,8 @@ type QueryResolver interface {
 	Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
+	SmsSettings(ctx context.Context) (*model.SmsSettings, error)
+	SmsSegments(ctx context.Context, text string, transliterate *bool) (*model.SmsSegments, error)
 	Business(ctx context.Context, slug string) (*models.Tenant, error)
 	Me(ctx context.Context) (*tenancy.Me, error)
 	Tenant(ctx context.Context) (*models.Tenant, error)
@@ -1534,6 +1573,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.PhoneOrNull(childComplexity), true
+	case "Customer.smsOptOut":
+		if e.ComplexityRoot.Customer.SmsOptOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.SmsOptOut(childComplexity), true
 	case "Customer.stats":
 		if e.ComplexityRoot.Customer.Stats == nil {
 			break
@@ -2544,6 +2589,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveImojeCredentials(childComplexity, args["input"].(model.ImojeCredentialsInput)), true
+	case "Mutation.setCustomerSmsOptOut":
+		if e.ComplexityRoot.Mutation.SetCustomerSmsOptOut == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCustomerSmsOptOut_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCustomerSmsOptOut(childComplexity, args["customerId"].(uuid.UUID), args["optedOut"].(bool)), true
 	case "Mutation.setMessageTemplate":
 		if e.ComplexityRoot.Mutation.SetMessageTemplate == nil {
 			break
@@ -2555,6 +2611,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetMessageTemplate(childComplexity, args["input"].(model.MessageTemplateInput)), true
+	case "Mutation.setMySmsOptOut":
+		if e.ComplexityRoot.Mutation.SetMySmsOptOut == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMySmsOptOut_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMySmsOptOut(childComplexity, args["optedOut"].(bool)), true
 	case "Mutation.setScheduleException":
 		if e.ComplexityRoot.Mutation.SetScheduleException == nil {
 			break
@@ -2665,6 +2732,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateService(childComplexity, args["id"].(uuid.UUID), args["input"].(model.ServiceInput)), true
+	case "Mutation.updateSmsSettings":
+		if e.ComplexityRoot.Mutation.UpdateSmsSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSmsSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSmsSettings(childComplexity, args["input"].(model.UpdateSmsSettingsInput)), true
 	case "Mutation.updateStaffMember":
 		if e.ComplexityRoot.Mutation.UpdateStaffMember == nil {
 			break
@@ -3343,6 +3421,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServicesConnection(childComplexity, args["includeArchived"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.CatalogueOrder)), true
+	case "Query.smsSegments":
+		if e.ComplexityRoot.Query.SmsSegments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_smsSegments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SmsSegments(childComplexity, args["text"].(string), args["transliterate"].(*bool)), true
+	case "Query.smsSettings":
+		if e.ComplexityRoot.Query.SmsSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SmsSettings(childComplexity), true
 	case "Query.staffMember":
 		if e.ComplexityRoot.Query.StaffMember == nil {
 			break
@@ -3935,6 +4030,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceEdge.Node(childComplexity), true
 
+	case "SmsOptOut.at":
+		if e.ComplexityRoot.SmsOptOut.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsOptOut.At(childComplexity), true
+	case "SmsOptOut.source":
+		if e.ComplexityRoot.SmsOptOut.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsOptOut.Source(childComplexity), true
+
+	case "SmsSegments.characters":
+		if e.ComplexityRoot.SmsSegments.Characters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.Characters(childComplexity), true
+	case "SmsSegments.encoding":
+		if e.ComplexityRoot.SmsSegments.Encoding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.Encoding(childComplexity), true
+	case "SmsSegments.parts":
+		if e.ComplexityRoot.SmsSegments.Parts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.Parts(childComplexity), true
+	case "SmsSegments.perPart":
+		if e.ComplexityRoot.SmsSegments.PerPart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.PerPart(childComplexity), true
+	case "SmsSegments.remaining":
+		if e.ComplexityRoot.SmsSegments.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.Remaining(childComplexity), true
+	case "SmsSegments.units":
+		if e.ComplexityRoot.SmsSegments.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSegments.Units(childComplexity), true
+
+	case "SmsSettings.enabled":
+		if e.ComplexityRoot.SmsSettings.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.Enabled(childComplexity), true
+	case "SmsSettings.ownToken":
+		if e.ComplexityRoot.SmsSettings.OwnToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.OwnToken(childComplexity), true
+	case "SmsSettings.platformTokenAvailable":
+		if e.ComplexityRoot.SmsSettings.PlatformTokenAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.PlatformTokenAvailable(childComplexity), true
+	case "SmsSettings.quietHoursEnd":
+		if e.ComplexityRoot.SmsSettings.QuietHoursEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.QuietHoursEnd(childComplexity), true
+	case "SmsSettings.quietHoursStart":
+		if e.ComplexityRoot.SmsSettings.QuietHoursStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.QuietHoursStart(childComplexity), true
+	case "SmsSettings.senderName":
+		if e.ComplexityRoot.SmsSettings.SenderName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.SenderName(childComplexity), true
+	case "SmsSettings.sending":
+		if e.ComplexityRoot.SmsSettings.Sending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.Sending(childComplexity), true
+	case "SmsSettings.tokenHint":
+		if e.ComplexityRoot.SmsSettings.TokenHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.TokenHint(childComplexity), true
+	case "SmsSettings.transliterate":
+		if e.ComplexityRoot.SmsSettings.Transliterate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.Transliterate(childComplexity), true
+	case "SmsSettings.updatedAt":
+		if e.ComplexityRoot.SmsSettings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsSettings.UpdatedAt(childComplexity), true
+
 	case "StaffMember.active":
 		if e.ComplexityRoot.StaffMember.Active == nil {
 			break
@@ -4231,6 +4437,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("StaffMemberInput", ec.unmarshalInputStaffMemberInput),
 			graphql.NewInputUnmarshaler("TimeOffInput", ec.unmarshalInputTimeOffInput),
 			graphql.NewInputUnmarshaler("UpdateMemberRoleInput", ec.unmarshalInputUpdateMemberRoleInput),
+			graphql.NewInputUnmarshaler("UpdateSmsSettingsInput", ec.unmarshalInputUpdateSmsSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTenantInput", ec.unmarshalInputUpdateTenantInput),
 			graphql.NewInputUnmarshaler("WeeklyIntervalInput", ec.unmarshalInputWeeklyIntervalInput),
 		)
@@ -6567,6 +6774,122 @@ extend type Query {
   ): [Node]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/sms.graphqls", Input: `# Text messages (services/sms): a business's SMS settings (SMSAPI.pl), customers' opt-out, and the
+# cost of a text as SMS.
+
+"A business's text-message setup. The SMSAPI token itself is write-only: only whether one is set and its last four characters are shown."
+type SmsSettings {
+  "Whether the business sends text messages (reminders, confirmations) to its customers."
+  enabled: Boolean!
+  "Whether the business's messages actually go out: enabled, and a token to send with (its own or the platform's)."
+  sending: Boolean!
+  "The sender name customers see (at most 11 of A–Z a–z 0–9 - . and space, registered in SMSAPI's panel); null for the account's default."
+  senderName: String
+  "Whether the business entered an SMSAPI token of its own (otherwise the platform's account sends, when platformTokenAvailable)."
+  ownToken: Boolean!
+  "The last four characters of the business's own token, as ••••abcd; null when it has none."
+  tokenHint: String
+  "Whether this platform has an SMSAPI account of its own that businesses without a token send through."
+  platformTokenAvailable: Boolean!
+  "Whether Polish letters are sent without diacritics (ą → a), which keeps a text in GSM-7: 160 characters a part instead of 70."
+  transliterate: Boolean!
+  "Start of the quiet hours in the business's time zone, HH:MM: no text message goes out from then until quietHoursEnd, unless the visit it is about comes first."
+  quietHoursStart: String!
+  "End of the quiet hours in the business's time zone, HH:MM: a message held overnight goes out then."
+  quietHoursEnd: String!
+  "When the settings last changed (UTC); null while never saved."
+  updatedAt: Time
+}
+
+"How a text is encoded as SMS."
+enum SmsEncoding {
+  "The GSM 03.38 default alphabet (7 bits a character): 160 characters in one part, 153 a part when longer. ^ { } [ ] ~ \\ | € count twice."
+  GSM_7
+  "UCS-2 (16 bits a character), as soon as one character is outside GSM-7 (a Polish letter, an emoji): 70 characters in one part, 67 a part when longer."
+  UCS_2
+}
+
+"What a text costs as SMS."
+type SmsSegments {
+  "How it is encoded."
+  encoding: SmsEncoding!
+  "Its length in characters as a person counts them."
+  characters: Int!
+  "Its length in the encoding's units (GSM-7 septets, an extension character counting two; UTF-16 units, an emoji counting two)."
+  units: Int!
+  "How many parts it is sent and billed as (0 for an empty text)."
+  parts: Int!
+  "How many units one part holds at this length (160 or 153; 70 or 67)."
+  perPart: Int!
+  "How many units still fit in the last part."
+  remaining: Int!
+}
+
+"Who recorded a customer's opt-out from text messages."
+enum SmsOptOutSource {
+  "Staff, at the customer's request (setCustomerSmsOptOut)."
+  STAFF
+  "The customer, through their booking's link (setMySmsOptOut)."
+  CUSTOMER
+}
+
+"A customer's wish to get no text messages from the business."
+type SmsOptOut {
+  "Since when (UTC)."
+  at: Time!
+  "Who recorded it."
+  source: SmsOptOutSource!
+}
+
+"What changes in a business's SMS settings; a field left out stays as it is."
+input UpdateSmsSettingsInput {
+  "Turn text messages on or off. On needs a token to send with (BAD_USER_INPUT on input.enabled, reason INCONSISTENT, otherwise)."
+  enabled: Boolean
+  "The sender name (1 to 11 of A–Z a–z 0–9 - . and space, at least one letter; it must be registered in SMSAPI's panel, or SMSAPI refuses the messages). An empty string clears it."
+  senderName: String
+  "The business's own SMSAPI OAuth token (SMSAPI panel → API tokens), stored encrypted and never shown again. An empty string removes it (the platform's account sends then, if there is one)."
+  token: String
+  "Send Polish letters without diacritics (cheaper: GSM-7)."
+  transliterate: Boolean
+}
+
+extend type Query {
+  "The business's SMS settings. OWNER and ADMIN."
+  smsSettings: SmsSettings! @hasRole(roles: [OWNER, ADMIN])
+  "How a text would be sent as SMS (encoding, parts), e.g. to preview a template; transliterate as a business with transliteration on would send it. At most 2000 characters (BAD_USER_INPUT on text). Staff."
+  smsSegments(
+    "The text."
+    text: String!
+    "Whether to transliterate Polish letters first."
+    transliterate: Boolean = false
+  ): SmsSegments! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+extend type Mutation {
+  "Change the business's SMS settings; every bad field is reported at once (BAD_USER_INPUT on input.senderName, input.token, input.enabled) and nothing changes then. OWNER and ADMIN."
+  updateSmsSettings(
+    "The changes."
+    input: UpdateSmsSettingsInput!
+  ): SmsSettings! @hasRole(roles: [OWNER, ADMIN])
+  "Record (optedOut true) or withdraw a customer's wish to get no text messages from the business, e.g. after a phone call. Another business's customer is NOT_FOUND. Staff."
+  setCustomerSmsOptOut(
+    "The customer."
+    customerId: UUID!
+    "True: no more text messages; false: they may get them again."
+    optedOut: Boolean!
+  ): Customer! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "The customer holding a reservation's access token opts out of (true) or back into (false) the business's text messages; e-mail still comes. Answers the new state. Needs a customer token (FORBIDDEN otherwise); rate-limited per client (RATE_LIMITED)."
+  setMySmsOptOut(
+    "True: no more text messages from this business."
+    optedOut: Boolean!
+  ): Boolean!
+}
+
+extend type Customer {
+  "The customer's opt-out from the business's text messages; null while they may get them. Staff only."
+  smsOptOut: SmsOptOut @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"A business using slotpay."
 type Tenant implements Node {
   "The business's id; a UUID, also its global id for node(id:)."
@@ -7185,6 +7508,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Customer_updatedAt(ctx, field)
+	case "smsOptOut":
+		return ec.fieldContext_Customer_smsOptOut(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -7957,6 +8282,60 @@ func (ec *executionContext) childFields_ServiceEdge(ctx context.Context, field g
 		return ec.fieldContext_ServiceEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SmsOptOut(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_SmsOptOut_at(ctx, field)
+	case "source":
+		return ec.fieldContext_SmsOptOut_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SmsOptOut", field.Name)
+}
+
+func (ec *executionContext) childFields_SmsSegments(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "encoding":
+		return ec.fieldContext_SmsSegments_encoding(ctx, field)
+	case "characters":
+		return ec.fieldContext_SmsSegments_characters(ctx, field)
+	case "units":
+		return ec.fieldContext_SmsSegments_units(ctx, field)
+	case "parts":
+		return ec.fieldContext_SmsSegments_parts(ctx, field)
+	case "perPart":
+		return ec.fieldContext_SmsSegments_perPart(ctx, field)
+	case "remaining":
+		return ec.fieldContext_SmsSegments_remaining(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SmsSegments", field.Name)
+}
+
+func (ec *executionContext) childFields_SmsSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_SmsSettings_enabled(ctx, field)
+	case "sending":
+		return ec.fieldContext_SmsSettings_sending(ctx, field)
+	case "senderName":
+		return ec.fieldContext_SmsSettings_senderName(ctx, field)
+	case "ownToken":
+		return ec.fieldContext_SmsSettings_ownToken(ctx, field)
+	case "tokenHint":
+		return ec.fieldContext_SmsSettings_tokenHint(ctx, field)
+	case "platformTokenAvailable":
+		return ec.fieldContext_SmsSettings_platformTokenAvailable(ctx, field)
+	case "transliterate":
+		return ec.fieldContext_SmsSettings_transliterate(ctx, field)
+	case "quietHoursStart":
+		return ec.fieldContext_SmsSettings_quietHoursStart(ctx, field)
+	case "quietHoursEnd":
+		return ec.fieldContext_SmsSettings_quietHoursEnd(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SmsSettings_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SmsSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_StaffMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8785,6 +9164,28 @@ func (ec *executionContext) field_Mutation_saveImojeCredentials_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setCustomerSmsOptOut_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "optedOut",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["optedOut"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setMessageTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8796,6 +9197,20 @@ func (ec *executionContext) field_Mutation_setMessageTemplate_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMySmsOptOut_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "optedOut",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["optedOut"] = arg0
 	return args, nil
 }
 
@@ -8992,6 +9407,20 @@ func (ec *executionContext) field_Mutation_updateService_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSmsSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSmsSettingsInput, error) {
+			return ec.unmarshalNUpdateSmsSettingsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐUpdateSmsSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -9724,6 +10153,28 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["includeArchived"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_smsSegments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "transliterate",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["transliterate"] = arg1
 	return args, nil
 }
 
@@ -12454,6 +12905,56 @@ func (ec *executionContext) _Customer_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Customer_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Customer_smsOptOut(ctx context.Context, field graphql.CollectedField, obj *models.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_smsOptOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().SmsOptOut(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.SmsOptOut
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SmsOptOut
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SmsOptOut) graphql.Marshaler {
+			return ec.marshalOSmsOptOut2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsOptOut(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_smsOptOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsOptOut(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
@@ -17055,6 +17556,174 @@ func (ec *executionContext) fieldContext_Mutation_markReservationPaid(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateSmsSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSmsSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSmsSettings(ctx, fc.Args["input"].(model.UpdateSmsSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *model.SmsSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SmsSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SmsSettings) graphql.Marshaler {
+			return ec.marshalNSmsSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSmsSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSmsSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCustomerSmsOptOut(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCustomerSmsOptOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCustomerSmsOptOut(ctx, fc.Args["customerId"].(uuid.UUID), fc.Args["optedOut"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *models.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *models.Customer
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCustomerSmsOptOut(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCustomerSmsOptOut_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMySmsOptOut(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMySmsOptOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMySmsOptOut(ctx, fc.Args["optedOut"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMySmsOptOut(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMySmsOptOut_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20553,6 +21222,118 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_smsSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_smsSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SmsSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *model.SmsSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SmsSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SmsSettings) graphql.Marshaler {
+			return ec.marshalNSmsSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_smsSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_smsSegments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_smsSegments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SmsSegments(ctx, fc.Args["text"].(string), fc.Args["transliterate"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.SmsSegments
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SmsSegments
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SmsSegments) graphql.Marshaler {
+			return ec.marshalNSmsSegments2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsSegments(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_smsSegments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsSegments(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_smsSegments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_business(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23291,6 +24072,420 @@ func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SmsOptOut_at(ctx context.Context, field graphql.CollectedField, obj *model.SmsOptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsOptOut_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsOptOut_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsOptOut", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SmsOptOut_source(ctx context.Context, field graphql.CollectedField, obj *model.SmsOptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsOptOut_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SmsOptOutSource) graphql.Marshaler {
+			return ec.marshalNSmsOptOutSource2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsOptOutSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsOptOut_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsOptOut", field, false, false, "SmsOptOutSource")
+}
+
+func (ec *executionContext) _SmsSegments_encoding(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_encoding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Encoding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SmsEncoding) graphql.Marshaler {
+			return ec.marshalNSmsEncoding2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsEncoding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_encoding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "SmsEncoding")
+}
+
+func (ec *executionContext) _SmsSegments_characters(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_characters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Characters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_characters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SmsSegments_units(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SmsSegments_parts(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_parts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_parts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SmsSegments_perPart(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_perPart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PerPart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_perPart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SmsSegments_remaining(ctx context.Context, field graphql.CollectedField, obj *model.SmsSegments) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSegments_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSegments_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSegments", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SmsSettings_enabled(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SmsSettings_sending(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_sending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_sending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SmsSettings_senderName(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_senderName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SenderName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_senderName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _SmsSettings_ownToken(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_ownToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_ownToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SmsSettings_tokenHint(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_tokenHint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenHint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_tokenHint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _SmsSettings_platformTokenAvailable(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_platformTokenAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformTokenAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_platformTokenAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SmsSettings_transliterate(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_transliterate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transliterate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_transliterate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SmsSettings_quietHoursStart(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_quietHoursStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietHoursStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_quietHoursStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _SmsSettings_quietHoursEnd(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_quietHoursEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietHoursEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_quietHoursEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _SmsSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.SmsSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsSettings_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SmsSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsSettings", field, false, false, "Time")
 }
 
 func (ec *executionContext) _StaffMember_id(ctx context.Context, field graphql.CollectedField, obj *models.StaffMember) (ret graphql.Marshaler) {
@@ -27775,6 +28970,69 @@ func UnmarshalUpdateMemberRoleInput(ctx context.Context, raw any) (model.UpdateM
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateSmsSettingsInput(ctx context.Context, obj any) (model.UpdateSmsSettingsInput, error) {
+	var it model.UpdateSmsSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enabled", "senderName", "token", "transliterate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "senderName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderName = data
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "transliterate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transliterate"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Transliterate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSmsSettingsInput unmarshals raw into the UpdateSmsSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSmsSettingsInput(ctx context.Context, raw any) (model.UpdateSmsSettingsInput, error) {
+	var out model.UpdateSmsSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSmsSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateTenantInput(ctx context.Context, obj any) (model.UpdateTenantInput, error) {
 	var it model.UpdateTenantInput
 	if obj == nil {
@@ -28924,6 +30182,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_updatedAt(ctx, field, obj)
+				})
+		case "smsOptOut":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_smsOptOut(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30367,6 +31631,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateSmsSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSmsSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCustomerSmsOptOut":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCustomerSmsOptOut(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMySmsOptOut":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMySmsOptOut(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -31251,6 +32536,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nodes(ctx, field)
 				})
+		case "smsSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_smsSettings(ctx, field)
+				})
+		case "smsSegments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_smsSegments(ctx, field)
+				})
 		case "business":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -32107,6 +33404,180 @@ func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._ServiceEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var smsOptOutImplementors = []string{"SmsOptOut"}
+
+func (ec *executionContext) _SmsOptOut(ctx context.Context, sel ast.SelectionSet, obj *model.SmsOptOut) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, smsOptOutImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SmsOptOut")
+		case "at":
+			out.Values[i] = ec._SmsOptOut_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._SmsOptOut_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var smsSegmentsImplementors = []string{"SmsSegments"}
+
+func (ec *executionContext) _SmsSegments(ctx context.Context, sel ast.SelectionSet, obj *model.SmsSegments) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, smsSegmentsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SmsSegments")
+		case "encoding":
+			out.Values[i] = ec._SmsSegments_encoding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "characters":
+			out.Values[i] = ec._SmsSegments_characters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "units":
+			out.Values[i] = ec._SmsSegments_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parts":
+			out.Values[i] = ec._SmsSegments_parts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "perPart":
+			out.Values[i] = ec._SmsSegments_perPart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._SmsSegments_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var smsSettingsImplementors = []string{"SmsSettings"}
+
+func (ec *executionContext) _SmsSettings(ctx context.Context, sel ast.SelectionSet, obj *model.SmsSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, smsSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SmsSettings")
+		case "enabled":
+			out.Values[i] = ec._SmsSettings_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sending":
+			out.Values[i] = ec._SmsSettings_sending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "senderName":
+			out.Values[i] = ec._SmsSettings_senderName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownToken":
+			out.Values[i] = ec._SmsSettings_ownToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenHint":
+			out.Values[i] = ec._SmsSettings_tokenHint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "platformTokenAvailable":
+			out.Values[i] = ec._SmsSettings_platformTokenAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transliterate":
+			out.Values[i] = ec._SmsSettings_transliterate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietHoursStart":
+			out.Values[i] = ec._SmsSettings_quietHoursStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietHoursEnd":
+			out.Values[i] = ec._SmsSettings_quietHoursEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SmsSettings_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -34313,6 +35784,42 @@ func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋslotpayᚋslotp
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSmsEncoding2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsEncoding(ctx context.Context, v any) (model.SmsEncoding, error) {
+	var res model.SmsEncoding
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSmsEncoding2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsEncoding(ctx context.Context, sel ast.SelectionSet, v model.SmsEncoding) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSmsOptOutSource2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsOptOutSource(ctx context.Context, v any) (model.SmsOptOutSource, error) {
+	var res model.SmsOptOutSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSmsOptOutSource2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsOptOutSource(ctx context.Context, sel ast.SelectionSet, v model.SmsOptOutSource) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSmsSegments2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsSegments(ctx context.Context, sel ast.SelectionSet, v *model.SmsSegments) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SmsSegments!")
+		return graphql.Null
+	}
+	return ec._SmsSegments(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSmsSettings2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsSettings(ctx context.Context, sel ast.SelectionSet, v *model.SmsSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SmsSettings!")
+		return graphql.Null
+	}
+	return ec._SmsSettings(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNStaffMember2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐStaffMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.StaffMember) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34535,6 +36042,11 @@ func (ec *executionContext) marshalNUUID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUID�
 
 func (ec *executionContext) unmarshalNUpdateMemberRoleInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐUpdateMemberRoleInput(ctx context.Context, v any) (model.UpdateMemberRoleInput, error) {
 	res, err := ec.unmarshalInputUpdateMemberRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSmsSettingsInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐUpdateSmsSettingsInput(ctx context.Context, v any) (model.UpdateSmsSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateSmsSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -35508,6 +37020,13 @@ func (ec *executionContext) unmarshalOReservationsChangedFilter2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputReservationsChangedFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSmsOptOut2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐSmsOptOut(ctx context.Context, sel ast.SelectionSet, v *model.SmsOptOut) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SmsOptOut(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

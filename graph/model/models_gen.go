@@ -767,6 +767,54 @@ type SignUpInput struct {
 	Password string `json:"password"`
 }
 
+// A customer's wish to get no text messages from the business.
+type SmsOptOut struct {
+	// Since when (UTC).
+	At time.Time `json:"at"`
+	// Who recorded it.
+	Source SmsOptOutSource `json:"source"`
+}
+
+// What a text costs as SMS.
+type SmsSegments struct {
+	// How it is encoded.
+	Encoding SmsEncoding `json:"encoding"`
+	// Its length in characters as a person counts them.
+	Characters int `json:"characters"`
+	// Its length in the encoding's units (GSM-7 septets, an extension character counting two; UTF-16 units, an emoji counting two).
+	Units int `json:"units"`
+	// How many parts it is sent and billed as (0 for an empty text).
+	Parts int `json:"parts"`
+	// How many units one part holds at this length (160 or 153; 70 or 67).
+	PerPart int `json:"perPart"`
+	// How many units still fit in the last part.
+	Remaining int `json:"remaining"`
+}
+
+// A business's text-message setup. The SMSAPI token itself is write-only: only whether one is set and its last four characters are shown.
+type SmsSettings struct {
+	// Whether the business sends text messages (reminders, confirmations) to its customers.
+	Enabled bool `json:"enabled"`
+	// Whether the business's messages actually go out: enabled, and a token to send with (its own or the platform's).
+	Sending bool `json:"sending"`
+	// The sender name customers see (at most 11 of A–Z a–z 0–9 - . and space, registered in SMSAPI's panel); null for the account's default.
+	SenderName *string `json:"senderName,omitempty"`
+	// Whether the business entered an SMSAPI token of its own (otherwise the platform's account sends, when platformTokenAvailable).
+	OwnToken bool `json:"ownToken"`
+	// The last four characters of the business's own token, as ••••abcd; null when it has none.
+	TokenHint *string `json:"tokenHint,omitempty"`
+	// Whether this platform has an SMSAPI account of its own that businesses without a token send through.
+	PlatformTokenAvailable bool `json:"platformTokenAvailable"`
+	// Whether Polish letters are sent without diacritics (ą → a), which keeps a text in GSM-7: 160 characters a part instead of 70.
+	Transliterate bool `json:"transliterate"`
+	// Start of the quiet hours in the business's time zone, HH:MM: no text message goes out from then until quietHoursEnd, unless the visit it is about comes first.
+	QuietHoursStart string `json:"quietHoursStart"`
+	// End of the quiet hours in the business's time zone, HH:MM: a message held overnight goes out then.
+	QuietHoursEnd string `json:"quietHoursEnd"`
+	// When the settings last changed (UTC); null while never saved.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+}
+
 // A page of staff members.
 type StaffMemberConnection struct {
 	// The staff members of this page.
@@ -821,6 +869,18 @@ type UpdateMemberRoleInput struct {
 	UserID uuid.UUID `json:"userId"`
 	// The new role; not above the caller's own (FORBIDDEN); the last owner cannot be demoted (CONFLICT).
 	Role models.Role `json:"role"`
+}
+
+// What changes in a business's SMS settings; a field left out stays as it is.
+type UpdateSmsSettingsInput struct {
+	// Turn text messages on or off. On needs a token to send with (BAD_USER_INPUT on input.enabled, reason INCONSISTENT, otherwise).
+	Enabled *bool `json:"enabled,omitempty"`
+	// The sender name (1 to 11 of A–Z a–z 0–9 - . and space, at least one letter; it must be registered in SMSAPI's panel, or SMSAPI refuses the messages). An empty string clears it.
+	SenderName *string `json:"senderName,omitempty"`
+	// The business's own SMSAPI OAuth token (SMSAPI panel → API tokens), stored encrypted and never shown again. An empty string removes it (the platform's account sends then, if there is one).
+	Token *string `json:"token,omitempty"`
+	// Send Polish letters without diacritics (cheaper: GSM-7).
+	Transliterate *bool `json:"transliterate,omitempty"`
 }
 
 // Changes to the business; fields left out stay as they are.
@@ -1867,6 +1927,122 @@ func (e *ReservationOrder) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReservationOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a text is encoded as SMS.
+type SmsEncoding string
+
+const (
+	// The GSM 03.38 default alphabet (7 bits a character): 160 characters in one part, 153 a part when longer. ^ { } [ ] ~ \ | € count twice.
+	SmsEncodingGsm7 SmsEncoding = "GSM_7"
+	// UCS-2 (16 bits a character), as soon as one character is outside GSM-7 (a Polish letter, an emoji): 70 characters in one part, 67 a part when longer.
+	SmsEncodingUcs2 SmsEncoding = "UCS_2"
+)
+
+var AllSmsEncoding = []SmsEncoding{
+	SmsEncodingGsm7,
+	SmsEncodingUcs2,
+}
+
+func (e SmsEncoding) IsValid() bool {
+	switch e {
+	case SmsEncodingGsm7, SmsEncodingUcs2:
+		return true
+	}
+	return false
+}
+
+func (e SmsEncoding) String() string {
+	return string(e)
+}
+
+func (e *SmsEncoding) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SmsEncoding(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SmsEncoding", str)
+	}
+	return nil
+}
+
+func (e SmsEncoding) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SmsEncoding) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SmsEncoding) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who recorded a customer's opt-out from text messages.
+type SmsOptOutSource string
+
+const (
+	// Staff, at the customer's request (setCustomerSmsOptOut).
+	SmsOptOutSourceStaff SmsOptOutSource = "STAFF"
+	// The customer, through their booking's link (setMySmsOptOut).
+	SmsOptOutSourceCustomer SmsOptOutSource = "CUSTOMER"
+)
+
+var AllSmsOptOutSource = []SmsOptOutSource{
+	SmsOptOutSourceStaff,
+	SmsOptOutSourceCustomer,
+}
+
+func (e SmsOptOutSource) IsValid() bool {
+	switch e {
+	case SmsOptOutSourceStaff, SmsOptOutSourceCustomer:
+		return true
+	}
+	return false
+}
+
+func (e SmsOptOutSource) String() string {
+	return string(e)
+}
+
+func (e *SmsOptOutSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SmsOptOutSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SmsOptOutSource", str)
+	}
+	return nil
+}
+
+func (e SmsOptOutSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SmsOptOutSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SmsOptOutSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -107,6 +107,8 @@ type Config struct {
 	PersistedQueriesOnly bool
 	// Messages configures e-mail delivery and the outbox (messages.go).
 	Messages Messages
+	// SMS is how text messages are sent (SLOTPAY_SMSAPI_*, SLOTPAY_SMS_SENDER; sms.go).
+	SMS SMSConfig
 
 	// settings are the variables Load read, with their effective values.
 	settings []setting
@@ -151,6 +153,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.loadHTTP(get)...)
 	errs = append(errs, c.loadLimits(get)...)
 	errs = append(errs, c.loadMessages(get)...)
+	errs = append(errs, c.loadSMS(get)...)
 	if c.AppDatabaseURL == "" {
 		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))

@@ -342,7 +342,8 @@ func queueSave(tx *database.Tx, c *models.Customer) {
 	database.QueueUpdateRow(tx, "customers", c.ID, map[string]any{"name": c.Name, "email": c.Email, "email_normalized": c.EmailNormalized,
 		"phone": c.Phone, "phone_normalized": c.PhoneNormalized, "locale": c.Locale, "notes": c.Notes, "tags": c.Tags,
 		"marketing_email": c.MarketingEmail, "marketing_email_at": c.MarketingEmailAt, "marketing_sms": c.MarketingSms,
-		"marketing_sms_at": c.MarketingSmsAt, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt})
+		"marketing_sms_at": c.MarketingSmsAt, "sms_opted_out_at": c.SmsOptedOutAt, "sms_opt_out_source": c.SmsOptOutSource,
+		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt})
 }
 
 // lockCustomers reads customers of tx's business FOR UPDATE, in the order of ids (locked in id
@@ -378,7 +379,8 @@ func idField(n, i int) string {
 // MergeCustomers folds the customer mergeID into keepID (staff), in one transaction: every
 // reservation of the merged record moves to the kept one, tags are united, notes joined (the
 // kept record's first), a consent given on either is kept with its earliest date, the kept
-// record's phone and locale are filled from the merged one when it has none, and the merged
+// record's phone and locale are filled from the merged one when it has none, an opt-out from text
+// messages on either holds for the kept one, and the merged
 // record is deleted. Both must be the caller's business's (NOT_FOUND otherwise, as if absent).
 func (s *Service) MergeCustomers(ctx context.Context, p *auth.Principal, keepID, mergeID uuid.UUID) (*models.Customer, error) {
 	if err := staff(p); err != nil {
@@ -430,6 +432,10 @@ func merged(keep, other models.Customer, now time.Time) models.Customer {
 	}
 	out.MarketingEmail, out.MarketingEmailAt = mergedConsent(keep.MarketingEmail, keep.MarketingEmailAt, other.MarketingEmail, other.MarketingEmailAt)
 	out.MarketingSms, out.MarketingSmsAt = mergedConsent(keep.MarketingSms, keep.MarketingSmsAt, other.MarketingSms, other.MarketingSmsAt)
+	// An opt-out from text messages on either record holds for the person (the earliest is kept).
+	if other.SmsOptedOutAt != nil && (out.SmsOptedOutAt == nil || other.SmsOptedOutAt.Before(*out.SmsOptedOutAt)) {
+		out.SmsOptedOutAt, out.SmsOptOutSource = other.SmsOptedOutAt, other.SmsOptOutSource
+	}
 	if out.Phone == nil {
 		out.Phone, out.PhoneNormalized = other.Phone, other.PhoneNormalized
 	}

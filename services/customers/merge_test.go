@@ -49,3 +49,22 @@ func TestMerged(t *testing.T) {
 		t.Errorf("merged notes %d characters", n)
 	}
 }
+
+// An SMS opt-out on either record holds for the merged one, with the earliest date and its source.
+func TestMergedKeepsTheSmsOptOut(t *testing.T) {
+	t.Parallel()
+	day := func(d int) *time.Time { v := time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC); return &v }
+	text := func(s string) *string { return &s }
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	other := models.Customer{SmsOptedOutAt: day(4), SmsOptOutSource: text("CUSTOMER")}
+	if got := merged(models.Customer{}, other, now); got.SmsOptedOutAt == nil || !got.SmsOptedOutAt.Equal(*day(4)) || *got.SmsOptOutSource != "CUSTOMER" {
+		t.Errorf("opt-out of the merged record lost: %v %v", got.SmsOptedOutAt, got.SmsOptOutSource)
+	}
+	keep := models.Customer{SmsOptedOutAt: day(2), SmsOptOutSource: text("STAFF")}
+	if got := merged(keep, other, now); !got.SmsOptedOutAt.Equal(*day(2)) || *got.SmsOptOutSource != "STAFF" {
+		t.Errorf("the earliest opt-out is not kept: %v %v", got.SmsOptedOutAt, *got.SmsOptOutSource)
+	}
+	if got := merged(models.Customer{}, models.Customer{}, now); got.SmsOptedOutAt != nil || got.SmsOptOutSource != nil {
+		t.Error("an opt-out appeared from nowhere")
+	}
+}

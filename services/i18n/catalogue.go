@@ -114,6 +114,14 @@ func pl(text string) translations { return translations{Polish: {text}} }
 // sentinel's sub-code and field may be shared by several (the start time in the past, too soon, too
 // far), its text is not.
 var byMessage = map[string]translations{
+	// sms
+	"SMSAPI refused this token: generate a new one in SMSAPI's panel (API tokens) with the sms scope":                  pl("SMSAPI odrzuciło ten token: wygeneruj nowy w panelu SMSAPI (Tokeny API) z uprawnieniem sms."),
+	"SMSAPI did not answer, so the token could not be checked: try again in a moment":                                  pl("SMSAPI nie odpowiedziało, więc nie udało się sprawdzić tokenu: spróbuj ponownie za chwilę."),
+	"SMS needs an SMSAPI token: enter the business's own (SMSAPI panel → API tokens) — this platform has none to lend": pl("Wysyłka SMS wymaga tokenu SMSAPI: wpisz własny token firmy (panel SMSAPI → Tokeny API) — ta platforma nie udostępnia swojego."),
+	"the sender name may have letters A–Z without diacritics, digits, '-', '.' and spaces, with at least one letter":   pl("Nazwa nadawcy może zawierać litery A–Z bez polskich znaków, cyfry, „-”, „.” i spacje, w tym co najmniej jedną literę."),
+	"the SMSAPI token looks wrong: copy it from SMSAPI's panel (API tokens, OAuth)":                                    pl("Token SMSAPI wygląda na nieprawidłowy: skopiuj go z panelu SMSAPI (Tokeny API, OAuth)."),
+	"the sender name must be at most 11 characters":                                                                    pl("Nazwa nadawcy może mieć co najwyżej 11 znaków."),
+	"the text must be at most 2000 characters":                                                                         pl("Tekst może mieć co najwyżej 2000 znaków."),
 	// booking
 	"this time is no longer available":                                       pl("Ten termin został już zajęty."),
 	"service not found":                                                      pl("Nie znaleziono usługi."),

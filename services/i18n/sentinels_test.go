@@ -10,6 +10,7 @@ import (
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/i18n"
 	"github.com/slotpay/slotpay/services/payments"
+	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -37,6 +38,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		auth.ErrNotMember,
 		customers.ErrCustomerNotFound, customers.ErrEmailTaken, customers.ErrMergeWithItself,
 		bookingfields.ErrFieldNotFound, bookingfields.ErrServiceNotFound, bookingfields.ErrKeyTaken,
+		sms.ErrNoToken, sms.ErrTokenRefused, sms.ErrSMSAPIUnavailable, sms.ErrCustomerNotFound, sms.ErrReservationNotFound,
 	} {
 		generic := i18n.Message(i18n.Polish, apperr.New(e.Code, "a message without a translation"))
 		if got := i18n.Message(i18n.Polish, e); got == e.Message || got == generic {

@@ -8,6 +8,7 @@ import (
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/mail"
 	"github.com/slotpay/slotpay/services/messages"
+	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tracing"
 )
 
@@ -31,6 +32,9 @@ func (s *Server) startMessages(opt Options) error {
 		s.Log.Info("no SMTP server configured (SLOTPAY_SMTP_HOST): e-mails are kept at " + s.Config.PublicBaseURL + "/_mail/")
 	default:
 		s.Log.Warn("no SMTP server configured (SLOTPAY_SMTP_HOST): e-mails stay queued")
+	}
+	if s.SMS != nil {
+		channels = append(channels, sms.Channel{SMS: s.SMS})
 	}
 	for _, c := range opt.MessageChannels {
 		channels = append(channels, c) // a later channel of a name replaces an earlier one

@@ -37,10 +37,12 @@ import (
 	"github.com/slotpay/slotpay/services/periodic"
 	"github.com/slotpay/slotpay/services/ratelimit"
 	"github.com/slotpay/slotpay/services/secrets"
+	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tenancy"
 	"github.com/slotpay/slotpay/services/tracing"
 	"github.com/slotpay/slotpay/services/web"
 	"github.com/slotpay/slotpay/services/web/graphiql"
+	"github.com/slotpay/slotpay/smsapisim"
 	webapps "github.com/slotpay/slotpay/web"
 )
 
@@ -62,6 +64,11 @@ type Server struct {
 	// Imoje is the built-in imoje simulator, mounted under /_imoje in development when no imoje base
 	// URL is configured; nil otherwise.
 	Imoje *imojesim.Simulator
+	// SMS holds businesses' text-message settings and sends through SMSAPI; SMSAPI is the built-in
+	// SMSAPI stand-in, mounted under /_smsapi in development when no SMSAPI base URL is configured
+	// (nil otherwise).
+	SMS    *sms.Service
+	SMSAPI *smsapisim.Simulator
 	// Events fans changes out to this instance's subscribers; Listener feeds it from PostgreSQL
 	// (every instance's changes) on its own connection.
 	Events   *events.Broker
@@ -172,6 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
 	s.Booking.UseRefunder(s.Payments)
+	s.SMS = s.newSMS(box, opt)
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	if err := s.startMessages(opt); err != nil {
@@ -210,7 +218,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	records := customers.NewService(s.Data, opt.Now)
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events, Messages: s.Messages,
 		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
-		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now)}, graph.HandlerOptions{
+		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now), SMS: s.SMS}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
 		Now: opt.Now, KeepAlive: opt.WebSocketKeepAlive, InitTimeout: opt.WebSocketInitTimeout, Shutdown: s.baseCtx,
 		Metrics:   s.Metrics,
@@ -233,6 +241,9 @@ func (s *Server) routes(opt Options) http.Handler {
 	}
 	if s.MailCatcher != nil {
 		mux.Handle("GET /_mail/", http.StripPrefix("/_mail", s.MailCatcher))
+	}
+	if s.SMSAPI != nil {
+		mux.Handle("/_smsapi/", http.StripPrefix("/_smsapi", s.SMSAPI))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
