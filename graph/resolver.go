@@ -5,8 +5,10 @@ package graph
 import (
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/calendar"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -24,6 +26,9 @@ type Resolver struct {
 	BookingForms    *bookingfields.Service
 	// Events is this instance's event broker, which subscriptions subscribe to.
 	Events *events.Broker
+	// Calendar writes calendar files and manages feeds; MyBookings the "my bookings" links.
+	Calendar   *calendar.Service
+	MyBookings *mybookings.Service
 }
 
 func deref[T any](p *T) T {

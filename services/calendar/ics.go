@@ -57,6 +57,9 @@ type Event struct {
 	// objects; empty writes none.
 	Organizer     string
 	OrganizerName string
+	// Attendee is the customer's e-mail on REQUEST and CANCEL objects.
+	Attendee     string
+	AttendeeName string
 }
 
 // Calendar is a VCALENDAR of events in one zone.
@@ -141,6 +144,13 @@ func (c *Calendar) writeEvent(w *writer, e *Event) {
 			name = ";CN=" + quoteParam(e.OrganizerName)
 		}
 		w.line("ORGANIZER"+name, "mailto:"+e.Organizer)
+	}
+	if e.Attendee != "" {
+		name := ""
+		if e.AttendeeName != "" {
+			name = ";CN=" + quoteParam(e.AttendeeName)
+		}
+		w.line("ATTENDEE"+name+";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED", "mailto:"+e.Attendee)
 	}
 	if !e.Created.IsZero() {
 		w.line("CREATED", utcStamp(e.Created))

@@ -23,6 +23,7 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/calendar"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
@@ -30,6 +31,7 @@ import (
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/imojehook"
 	"github.com/slotpay/slotpay/services/metrics"
+	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/periodic"
@@ -56,6 +58,10 @@ type Server struct {
 	Tenancy  *tenancy.Service
 	Booking  *booking.Service
 	Payments *payments.Service
+	// Calendar writes calendar files and serves feeds (/calendar/); MyBookings issues and redeems
+	// "my bookings" links.
+	Calendar   *calendar.Service
+	MyBookings *mybookings.Service
 	// Imoje is the built-in imoje simulator, mounted under /_imoje in development when no imoje base
 	// URL is configured; nil otherwise.
 	Imoje *imojesim.Simulator
@@ -154,6 +160,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
 	s.Booking.UseRefunder(s.Payments)
+	s.Calendar = calendar.NewService(data, cfg.PublicBaseURL, opt.Now)
+	s.MyBookings = mybookings.NewService(data, s.Tenancy, tokens, mybookings.Options{PublicBaseURL: cfg.PublicBaseURL,
+		Now: opt.Now, Log: log, Background: s.baseCtx})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	s.Handler = s.routes(opt)
@@ -187,6 +196,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
 	records := customers.NewService(s.Data, opt.Now)
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events,
+		Calendar: s.Calendar, MyBookings: s.MyBookings,
 		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
 		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now)}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
@@ -205,6 +215,8 @@ func (s *Server) routes(opt Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.Tenancy,
 		web.ClientIP(s.Config.TrustedProxies, graph.WithRetryAfter(gql)))))
+	mux.Handle("GET "+calendar.FeedPath, web.ClientIP(s.Config.TrustedProxies, calendar.TokenFromQuery(web.Authenticate(s.Tokens, s.Tenancy,
+		&calendar.Handler{Calendar: s.Calendar, Limiter: s.Limits, Limit: s.Config.RateLimits.CalendarFeed, Log: s.Log}))))
 	mux.Handle("POST "+imojehook.Path, &imojehook.Handler{Payments: s.Payments, Log: s.Log, Metrics: s.Metrics})
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
@@ -254,6 +266,7 @@ func (s *Server) Close() {
 		s.decisions.Stop()
 		s.reconciler.Stop()
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
+		s.MyBookings.Wait()
 		s.limitsGC.Stop()
 		if s.Imoje != nil {
 			s.Imoje.Close()
