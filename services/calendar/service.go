@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/auth"
@@ -204,18 +205,23 @@ type FeedFile struct {
 // ErrNoFeed is a token that is not a live feed's (never issued, revoked, rotated).
 var ErrNoFeed = errors.New("calendar: no live feed with this token")
 
+type feedRow struct {
+	TenantID      uuid.UUID
+	FeedID        uuid.UUID
+	StaffMemberID *uuid.UUID
+}
+
 // FeedByToken resolves a feed URL's token (the only credential of a subscribed calendar) and
 // writes its calendar: METHOD:PUBLISH, the window FeedPast..FeedAhead around now, visits that hold
 // or held a slot (cancelled, declined and expired ones are left out, so subscribed clients drop
 // them on their next refresh), staff's view of each.
 func (s *Service) FeedByToken(ctx context.Context, raw string) (*FeedFile, error) {
-	var feeds []struct {
-		TenantID      uuid.UUID
-		FeedID        uuid.UUID
-		StaffMemberID *uuid.UUID
+	var feeds []feedRow
+	rows, err := s.data.Pool().Query(ctx, `SELECT tenant_id, feed_id, staff_member_id FROM calendar_feed_by_token($1)`, tokenHash(raw))
+	if err == nil {
+		feeds, err = pgx.CollectRows(rows, pgx.RowToStructByName[feedRow])
 	}
-	if err := s.data.Gorm().WithContext(ctx).Raw(`SELECT tenant_id, feed_id, staff_member_id FROM calendar_feed_by_token(?)`,
-		tokenHash(raw)).Scan(&feeds).Error; err != nil {
+	if err != nil {
 		return nil, apperr.Op("calendar feed", err)
 	}
 	if len(feeds) == 0 {
@@ -226,7 +232,7 @@ func (s *Service) FeedByToken(ctx context.Context, raw string) (*FeedFile, error
 	var biz []Business
 	var visits []Visit
 	var staff []struct{ Name string }
-	err := s.data.InTenant(ctx, f.TenantID, func(tx *database.Tx) error {
+	err = s.data.InTenant(ctx, f.TenantID, func(tx *database.Tx) error {
 		queueBusiness(tx, &biz)
 		queueFeedVisits(tx, f.StaffMemberID, now.Add(-FeedPast), now.Add(FeedAhead), &visits)
 		if f.StaffMemberID != nil {
