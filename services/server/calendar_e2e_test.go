@@ -37,7 +37,13 @@ func otherBusiness(t *testing.T, b *bookingEnv, slug string) *bookingEnv {
 func (b *bookingEnv) bookAt(t *testing.T, start time.Time, email string) createdReservation {
 	t.Helper()
 	in := b.reservationInput(start, "")
-	in["customer"] = map[string]any{"name": "Jan Kowalski", "email": email, "phone": "+48 600 100 200"}
+	// Customers are matched by e-mail, then phone: each test customer has their own phone.
+	phones := map[string]string{"jan@example.com": "+48 600 100 200", "ola@example.com": "+48 600 100 201", "ewa@example.com": "+48 600 100 202"}
+	customer := map[string]any{"name": "Jan Kowalski", "email": email}
+	if phone, ok := phones[strings.ToLower(email)]; ok {
+		customer["phone"] = phone
+	}
+	in["customer"] = customer
 	var out struct{ CreateReservation createdReservation }
 	b.Must("", createReservationOp, map[string]any{"in": in}, &out)
 	return out.CreateReservation
