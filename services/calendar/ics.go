@@ -226,6 +226,9 @@ func (w *writer) raw(l string) {
 			for cut > 0 && !utf8.RuneStart(l[cut]) {
 				cut--
 			}
+			if cut == 0 { // not UTF-8: cut by octets
+				cut = room
+			}
 		}
 		w.b.WriteString(l[:cut])
 		w.b.WriteString("\r\n")

@@ -222,3 +222,42 @@ func TestEscapeText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzContentLine: any text written as a property folds into lines of at most 75 octets that
+// unfold to the escaped text, splitting no character of valid UTF-8.
+func FuzzContentLine(f *testing.F) {
+	f.Add("Strzyżenie; koloryzacja, \\ zażółć gęślą jaźń\nnowa linia")
+	f.Add(strings.Repeat("ą", 100))
+	f.Add(strings.Repeat("\x80", 200))
+	f.Fuzz(func(t *testing.T, s string) {
+		w := &writer{}
+		w.line("SUMMARY", escapeText(s))
+		out := w.b.String()
+		if !strings.HasSuffix(out, "\r\n") && s != "" {
+			t.Fatalf("no CRLF: %q", out)
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n")
+		var unfolded strings.Builder
+		for i, l := range lines {
+			if len(l) > 75 {
+				t.Fatalf("line of %d octets", len(l))
+			}
+			if i > 0 {
+				if !strings.HasPrefix(l, " ") {
+					t.Fatalf("continuation without a space: %q", l)
+				}
+				l = l[1:]
+			}
+			if utf8.ValidString(s) && !utf8.ValidString(l) {
+				t.Fatalf("a character split: %q", l)
+			}
+			unfolded.WriteString(l)
+		}
+		if unfolded.String() != "SUMMARY:"+escapeText(s) {
+			t.Fatalf("unfolds to %q", unfolded.String())
+		}
+		if strings.ContainsAny(escapeText(s), "\r\n") {
+			t.Fatal("a raw line break in a value")
+		}
+	})
+}
