@@ -8,3 +8,6 @@ import "embed"
 //
 //go:embed *.sql
 var FS embed.FS
+
+// RiverVersion is the newest of River's own migrations that 00017_river_queue.sql applies.
+const RiverVersion = 8

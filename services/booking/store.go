@@ -14,6 +14,7 @@ import (
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
 	"github.com/slotpay/slotpay/services/events"
+	"github.com/slotpay/slotpay/services/messages"
 )
 
 // This file holds the SQL the reservation paths share. Every function takes the transaction it runs
@@ -106,9 +107,12 @@ func historyArgs(h models.ReservationHistory) []any {
 		h.FromStartsAt, h.ToStartsAt, h.FromStaffMemberID, h.ToStaffMemberID, h.CreatedAt}
 }
 
-// queueHistoryRow queues the insert of a history row of tx's tenant.
+// queueHistoryRow queues the insert of a history row of tx's tenant, and of the messages the change
+// calls for (messages.Decide): every change of a reservation made here writes its history row here,
+// so this is the one place a change records its e-mails, in the change's own round trips.
 func queueHistoryRow(tx *database.Tx, h models.ReservationHistory) {
 	tx.Queue(insertHistorySQL, historyArgs(h)...)
+	messages.RecordReservationChange(tx, h)
 }
 
 // recordTransition queues the history row of a change and its live update into tx's commit.

@@ -105,6 +105,8 @@ type Config struct {
 	// accepts no other operation.
 	PersistedQueries     map[string]string
 	PersistedQueriesOnly bool
+	// Messages configures e-mail delivery and the outbox (messages.go).
+	Messages Messages
 
 	// settings are the variables Load read, with their effective values.
 	settings []setting
@@ -148,6 +150,7 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.loadStartup(get)...)
 	errs = append(errs, c.loadHTTP(get)...)
 	errs = append(errs, c.loadLimits(get)...)
+	errs = append(errs, c.loadMessages(get)...)
 	if c.AppDatabaseURL == "" {
 		if c.AppDatabaseURL, err = WithUser(c.DatabaseURL, c.AppRole); err != nil {
 			errs = append(errs, fmt.Errorf("SLOTPAY_DATABASE_URL: %w", err))

@@ -30,6 +30,8 @@ import (
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/imoje"
 	"github.com/slotpay/slotpay/services/imojehook"
+	"github.com/slotpay/slotpay/services/mail"
+	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/metrics"
 	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/node"
@@ -76,6 +78,10 @@ type Server struct {
 	// at /metrics unless SLOTPAY_METRICS_ADDR names a listener of its own (Run serves it there).
 	Metrics        *metrics.Metrics
 	MetricsHandler http.Handler
+	// Messages is the outbox (River's client, the relay, the delivery worker) of this instance;
+	// MailCatcher keeps a development server's e-mails when no SMTP server is configured (/_mail).
+	Messages    *messages.Service
+	MailCatcher *mail.Catcher
 
 	// Background rounds: hold expiry, requests not decided in time, reconciliation with imoje, spent
 	// rate-limit buckets.
@@ -116,6 +122,13 @@ type Options struct {
 	// QueryTracers see every statement of the application's pool besides tracing's (tests count
 	// statements with a database.StatementCounter; production installs none).
 	QueryTracers []pgx.QueryTracer
+	// MessageChannels replace or add delivery channels (by name) to the configured ones.
+	MessageChannels []messages.Channel
+	// MessagePollInterval, MessageRetryBase and MessageMaxAttempts override the configuration's
+	// (SLOTPAY_MESSAGES_*) when not zero.
+	MessagePollInterval time.Duration
+	MessageRetryBase    time.Duration
+	MessageMaxAttempts  int
 }
 
 // New prepares the database (creating it and applying migrations as the owner, unless
@@ -165,6 +178,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Now: opt.Now, Log: log, Background: s.baseCtx})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
+	if err := s.startMessages(opt); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	s.Handler = s.routes(opt)
 	s.expiry = s.Booking.StartExpiryWorker(s.baseCtx, opt.HoldExpiryInterval)
 	s.decisions = s.Booking.StartDecisionWorker(s.baseCtx, opt.HoldExpiryInterval)
@@ -221,6 +238,9 @@ func (s *Server) routes(opt Options) http.Handler {
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
 	}
+	if s.MailCatcher != nil {
+		mux.Handle("GET /_mail/", http.StripPrefix("/_mail", s.MailCatcher))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
 	})
@@ -268,6 +288,11 @@ func (s *Server) Close() {
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
 		s.MyBookings.Wait()
 		s.limitsGC.Stop()
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.Messages.Stop(stopCtx); err != nil {
+			s.Log.Warn("messages stopped", "error", err.Error())
+		}
+		cancel()
 		if s.Imoje != nil {
 			s.Imoje.Close()
 		}

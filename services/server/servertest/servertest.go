@@ -277,3 +277,14 @@ func CountAsOwner(t testing.TB, db *dbtest.DB, sql string, args ...any) int {
 
 // Sprintf is fmt.Sprintf, re-exported for query building in tests.
 var Sprintf = fmt.Sprintf
+
+// WithSMTP sends the server's e-mails to an SMTP server on host:port without TLS (a test's Mailpit,
+// services/mail/mailtest), with the relay looking for due messages every 20 ms and retries 50 ms
+// apart (doubling).
+func WithSMTP(host string, port int) Option {
+	return func(c *config.Config, o *server.Options) {
+		c.Messages.SMTPHost, c.Messages.SMTPPort, c.Messages.SMTPSecurity = host, port, "none"
+		c.Messages.MailFrom, c.Messages.MailFromName = "no-reply@slotpay.test", "slotpay"
+		o.MessagePollInterval, o.MessageRetryBase = 20*time.Millisecond, 50*time.Millisecond
+	}
+}
