@@ -270,8 +270,10 @@ type FileOptions struct {
 	View View
 	// Method: MethodPublish for a download, MethodRequest (or MethodCancel) for a message.
 	Method Method
-	// CustomerToken, when known, gives the customer's event its manage link.
+	// CustomerToken, when known, gives the customer's event its manage link; ManageURL is that
+	// link as a message already made it.
 	CustomerToken string
+	ManageURL     string
 }
 
 // ReservationFile is one reservation's calendar file for a caller that may read it (staff of its
@@ -288,6 +290,12 @@ func (s *Service) ReservationFile(ctx context.Context, p *auth.Principal, id uui
 // File writes reservation id of tenantID as a calendar file (the caller has authorised it: a
 // message about it, or ReservationFile).
 func (s *Service) File(ctx context.Context, tenantID, id uuid.UUID, o FileOptions) ([]byte, error) {
+	b, _, err := s.file(ctx, tenantID, id, o)
+	return b, err
+}
+
+// file is File with the METHOD it wrote (a message's attachment names it in its content type).
+func (s *Service) file(ctx context.Context, tenantID, id uuid.UUID, o FileOptions) ([]byte, Method, error) {
 	var biz []Business
 	var visits []Visit
 	err := s.data.InTenant(ctx, tenantID, func(tx *database.Tx) error {
@@ -296,20 +304,20 @@ func (s *Service) File(ctx context.Context, tenantID, id uuid.UUID, o FileOption
 		return nil
 	})
 	if err != nil {
-		return nil, apperr.Op("calendar file", err)
+		return nil, "", apperr.Op("calendar file", err)
 	}
 	if len(biz) == 0 || len(visits) == 0 {
-		return nil, booking.ErrReservationNotFound.WithField("id")
+		return nil, "", booking.ErrReservationNotFound.WithField("id")
 	}
 	b, v := &biz[0], &visits[0]
 	loc, err := time.LoadLocation(b.TimeZone)
 	if err != nil {
-		return nil, apperr.Op("calendar file", err)
+		return nil, "", apperr.Op("calendar file", err)
 	}
 	now := s.now()
-	manage := ""
+	manage := o.ManageURL
 	if o.CustomerToken != "" && o.View == ForCustomer {
-		manage = ManageURL(s.base, b.Slug, o.CustomerToken)
+		manage = ManageURL(s.base, b.Slug, v.ID, o.CustomerToken)
 	}
 	e := v.event(b, s.host, o.View, manage, now)
 	method := o.Method
@@ -329,7 +337,7 @@ func (s *Service) File(ctx context.Context, tenantID, id uuid.UUID, o FileOption
 		}
 	}
 	c := Calendar{Method: method, Name: b.Name, Location: loc, Stamp: now, Events: []Event{e}}
-	return c.Write(), nil
+	return c.Write(), method, nil
 }
 
 // FileName is a reservation's calendar file's name.

@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/slotpay/slotpay/services/apperr"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
+	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/tenancy"
 )
 
@@ -57,11 +59,19 @@ type Link struct {
 	URL string
 }
 
-// Sender records the message carrying l inside tx, the transaction that issued it (the outbox), so
-// a link exists exactly when its message does. Nil sends nothing (the link can only be read back
-// by IssueLink's caller).
-type Sender interface {
-	SendMyBookingsLink(tx *database.Tx, l Link) error
+// LinkMessage is the kind of the e-mail that carries a link (services/messages).
+const LinkMessage messages.Kind = "MY_BOOKINGS_LINK"
+
+func init() {
+	messages.Register(messages.Template{Kind: LinkMessage, Channel: messages.Email, Placeholders: []string{"link", "validMinutes"},
+		Subject: map[string]string{
+			"pl": "Twoje rezerwacje w {businessName}",
+			"en": "Your bookings at {businessName}"},
+		Body: map[string]string{
+			"pl": "Dzień dobry {recipientName},\n\nktoś (mamy nadzieję, że Ty) poprosił o dostęp do Twoich rezerwacji w {businessName}. Otwórz ten link w ciągu {validMinutes} minut; działa jeden raz:\n{link}\n\nJeśli to nie Ty, zignoruj tę wiadomość: bez linku nikt nie zobaczy Twoich rezerwacji.\n\n{businessName}",
+			"en": "Hello {recipientName},\n\nsomeone (we hope you) asked to see your bookings at {businessName}. Open this link within {validMinutes} minutes; it works once:\n{link}\n\nIf this was not you, ignore this message: without the link nobody sees your bookings.\n\n{businessName}"},
+		Sample: messages.Facts{"link": "https://slotpay.example/b/salon/my-bookings#token=…", "validMinutes": "15"},
+	})
 }
 
 // Service issues and redeems links.
@@ -69,7 +79,6 @@ type Service struct {
 	data     *database.DB
 	tenancy  *tenancy.Service
 	sessions Sessions
-	sender   Sender
 	base     string
 	now      func() time.Time
 	log      *slog.Logger
@@ -81,7 +90,6 @@ type Service struct {
 // Options configure the service.
 type Options struct {
 	PublicBaseURL string
-	Sender        Sender
 	Now           func() time.Time
 	Log           *slog.Logger
 	// Background ends the asynchronous work (the server's lifetime).
@@ -99,12 +107,9 @@ func NewService(data *database.DB, t *tenancy.Service, sessions Sessions, o Opti
 	if o.Background == nil {
 		o.Background = context.Background()
 	}
-	return &Service{data: data, tenancy: t, sessions: sessions, sender: o.Sender, base: strings.TrimRight(o.PublicBaseURL, "/"),
+	return &Service{data: data, tenancy: t, sessions: sessions, base: strings.TrimRight(o.PublicBaseURL, "/"),
 		now: o.Now, log: o.Log, background: o.Background}
 }
-
-// UseSender sets the sender of the links (the messages outbox).
-func (s *Service) UseSender(sender Sender) { s.sender = sender }
 
 // Wait waits for the asynchronous work in flight.
 func (s *Service) Wait() { s.wg.Wait() }
@@ -152,9 +157,11 @@ type tenantRow struct {
 }
 
 // IssueLink issues a link for the customer of tenantID with e-mail email (matched as bookings
-// match customers: customers.NormalizeEmail) and hands it to the sender in the same transaction;
-// found is false (and nothing is written) when the business has no such customer. The link is
-// returned to the caller too: RequestLink drops it; tests read it.
+// match customers: customers.NormalizeEmail) and records the e-mail that carries it in the same
+// transaction (the outbox: the link exists exactly when its message does; the message is
+// Sensitive, so its data is emptied once delivered and it is never resent); found is false (and
+// nothing is written) when the business has no such customer. The link is returned to the caller
+// too: RequestLink drops it.
 func (s *Service) IssueLink(ctx context.Context, tenantID uuid.UUID, email string) (l Link, found bool, err error) {
 	raw, hash := newToken()
 	now := s.now().UTC()
@@ -180,10 +187,9 @@ func (s *Service) IssueLink(ctx context.Context, tenantID uuid.UUID, email strin
 		}
 		tx.Queue(`INSERT INTO my_bookings_links (tenant_id, id, customer_id, token_hash, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, uuid.New(), c.ID, hash, now, l.ExpiresAt)
-		if s.sender != nil {
-			return s.sender.SendMyBookingsLink(tx, l)
-		}
-		return nil
+		return messages.Record(tx, messages.Message{Kind: LinkMessage, Channel: messages.Email, Audience: messages.Customer,
+			Recipient: c.Email, RecipientName: c.Name, Locale: messages.Locale(deref(c.Locale), biz[0].Locale),
+			Data: map[string]string{"link": l.URL, "validMinutes": strconv.Itoa(int(LinkTTL.Minutes()))}, Sensitive: true}, now)
 	})
 	if err != nil {
 		return Link{}, false, apperr.Op("issue my bookings link", err)
@@ -257,4 +263,11 @@ func newToken() (raw string, hash []byte) {
 func tokenHash(raw string) []byte {
 	h := sha256.Sum256([]byte(raw))
 	return h[:]
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -107,7 +107,9 @@ func TestMyBookingsLinkWorksOnce(t *testing.T) {
 	b.MustFail(session, `{ reservations { totalCount } }`, nil, "FORBIDDEN")
 	b.MustFail(second.CustomerAccessToken, myBookingsOp, nil, "FORBIDDEN")
 	b.MustFail("", myBookingsOp, nil, "UNAUTHENTICATED")
-	var staffView struct{ Reservation struct{ CustomerAccessToken *string } }
+	var staffView struct {
+		Reservation struct{ CustomerAccessToken *string }
+	}
 	b.Must(b.owner.AccessToken, `query($id: UUID!) { reservation(id: $id) { customerAccessToken } }`, map[string]any{"id": second.Reservation.ID}, &staffView)
 	if staffView.Reservation.CustomerAccessToken != nil {
 		t.Fatal("staff read a customer's token")

@@ -146,7 +146,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		return nil, err
 	}
 	s := &Server{Config: cfg, Log: log, Data: data, DB: db, Pool: pool, Tokens: tokens}
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	s.Calendar = calendar.NewService(data, cfg.PublicBaseURL, opt.Now)
+	// The outbox's deliveries start from baseCtx: the calendar files they attach are this server's.
+	s.baseCtx, s.cancelBase = context.WithCancel(calendar.WithService(context.Background(), s.Calendar))
 	reconcileAfter := cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge, payments.DefaultReconcileAfter)
 	s.Metrics = metrics.New(metrics.Options{Pool: pool, ReconcileAfter: reconcileAfter, Now: opt.Now, Log: log})
 	s.MetricsHandler = s.Metrics.Handler()
@@ -173,7 +175,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Background: s.baseCtx, Now: opt.Now, Log: log, Metrics: s.Metrics, Tracing: opt.TracerProvider,
 	})
 	s.Booking.UseRefunder(s.Payments)
-	s.Calendar = calendar.NewService(data, cfg.PublicBaseURL, opt.Now)
 	s.MyBookings = mybookings.NewService(data, s.Tenancy, tokens, mybookings.Options{PublicBaseURL: cfg.PublicBaseURL,
 		Now: opt.Now, Log: log, Background: s.baseCtx})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
