@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,4 +204,44 @@ func TestMyBookingsRateLimited(t *testing.T) {
 		b.MustFail("", redeemLinkOp, map[string]any{"slug": b.owner.Slug, "token": "guess"}, "UNAUTHENTICATED")
 	}
 	b.MustFail("", redeemLinkOp, map[string]any{"slug": b.owner.Slug, "token": "guess"}, "RATE_LIMITED")
+}
+
+// TestMyBookingsLinkRedeemedOnceAtOnce: eight redemptions of one link at the same moment open one
+// session; the others are refused as any spent link is.
+func TestMyBookingsLinkRedeemedOnceAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBookingEnv(t, "mine-race", nil)
+	b.bookAt(t, time.Date(2026, 3, 10, 10, 0, 0, 0, warsaw), "jan@example.com")
+	link := b.issueLink(t, "jan@example.com")
+	const n = 8
+	codes := make(chan string, n)
+	var start sync.WaitGroup
+	start.Add(1)
+	var done sync.WaitGroup
+	for i := 0; i < n; i++ {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			r, err := b.post("", redeemLinkOp, map[string]any{"slug": b.owner.Slug, "token": link.Token})
+			switch {
+			case err != nil:
+				codes <- "transport: " + err.Error()
+			case len(r.Errors) > 0:
+				codes <- r.Errors[0].Code()
+			default:
+				codes <- "OK"
+			}
+		}()
+	}
+	start.Done()
+	done.Wait()
+	close(codes)
+	got := map[string]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got["OK"] != 1 || got["UNAUTHENTICATED"] != n-1 {
+		t.Fatalf("outcomes %v, want one OK and %d UNAUTHENTICATED", got, n-1)
+	}
 }
