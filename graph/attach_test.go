@@ -57,6 +57,7 @@ func TestReservationFieldsAttachRelations(t *testing.T) {
 		"Mutation.markNoShow",
 		"Mutation.markReservationPaid",   // TestPaymentMethodsAndManualPayments
 		"Mutation.rescheduleReservation", // TestRescheduleKeepsPaymentAndPublishesBothRanges
+		"Query.myBookings",               // TestMyBookingsLinkWorksOnce (service selected under edges.node)
 		"Query.node",                     // TestNodeResolvesEveryNodeType (attaches on ... on Reservation)
 		"Query.nodes",                    // same test; node shares its code (Resolver.nodes)
 		"Query.reservation",              // TestEveryReservationResultCarriesItsRelations

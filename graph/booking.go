@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"github.com/slotpay/slotpay/services/calendar"
 	"time"
 
 	"github.com/google/uuid"
@@ -152,4 +153,8 @@ func (r *Resolver) reservationTerms(ctx context.Context, obj *models.Reservation
 	}
 	return booking.ReservationTerms(business.CancellationRules, obj.Service.CancellationOverrides, obj,
 		payments.NetPaid(obj.Payments, refunds), r.Booking.Now()), nil
+}
+
+func calendarFeed(f calendar.Feed) *model.CalendarFeed {
+	return &model.CalendarFeed{ID: f.ID, StaffMemberID: f.StaffMemberID, CreatedAt: f.CreatedAt}
 }

@@ -19,7 +19,8 @@ import (
 
 // authMutations check a secret (a password, a refresh token, an invitation): each is limited per
 // attempt, and a request may hold at most one of them, so aliases cannot guess many at once.
-var authMutations = map[string]bool{"signUp": true, "logIn": true, "refreshToken": true, "acceptInvitation": true}
+var authMutations = map[string]bool{"signUp": true, "logIn": true, "refreshToken": true, "acceptInvitation": true,
+	"redeemMyBookingsLink": true}
 
 // OneAuthentication refuses, before anything executes, a mutation operation that selects more than
 // one authentication field (aliases, fragments and inline fragments included).
@@ -43,7 +44,7 @@ func (OneAuthentication) MutateOperationContext(_ context.Context, op *graphql.O
 	}
 	if n := countAuthFields(op.Operation.SelectionSet, map[string]bool{}); n > 1 {
 		return &gqlerror.Error{
-			Message:    "at most one authentication mutation (signUp, logIn, refreshToken, acceptInvitation) per request",
+			Message:    "at most one authentication mutation (signUp, logIn, refreshToken, acceptInvitation, redeemMyBookingsLink) per request",
 			Extensions: map[string]any{"code": string(apperr.BadUserInput), "count": n},
 		}
 	}
@@ -96,6 +97,14 @@ func publicBuckets(l ratelimit.Limits, fc *graphql.FieldContext, ip string) []ra
 			out = append(out, req(l.BookingEmail, "booking-email", slug, strings.ToLower(strings.TrimSpace(in.Customer.Email))))
 		}
 		return out
+	case "requestMyBookingsLink":
+		out := []ratelimit.Request{req(l.MyBookingsIP, "mybookings-ip", ip)}
+		if in, ok := fc.Args["input"].(model.RequestMyBookingsLinkInput); ok {
+			out = append(out, req(l.MyBookingsEmail, "mybookings-email", in.TenantSlug, strings.ToLower(strings.TrimSpace(in.Email))))
+		}
+		return out
+	case "redeemMyBookingsLink":
+		return []ratelimit.Request{req(l.MyBookingsIP, "mybookings-redeem-ip", ip)}
 	case "cancelReservation", "rescheduleReservation", "setMySmsOptOut":
 		return []ratelimit.Request{req(l.BookingIP, "booking-ip", ip)}
 	case "initiatePayment":

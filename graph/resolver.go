@@ -5,9 +5,11 @@ package graph
 import (
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/calendar"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/events"
 	"github.com/slotpay/slotpay/services/messages"
+	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/sms"
@@ -30,6 +32,9 @@ type Resolver struct {
 	Messages *messages.Service
 	// SMS holds businesses' text-message settings and customers' opt-outs.
 	SMS *sms.Service
+	// Calendar writes calendar files and manages feeds; MyBookings the "my bookings" links.
+	Calendar   *calendar.Service
+	MyBookings *mybookings.Service
 }
 
 func deref[T any](p *T) T {

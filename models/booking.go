@@ -336,6 +336,9 @@ type Reservation struct {
 	CancelReason     *string
 	IdempotencyKey   *string
 	RequestHash      []byte
+	// CalendarSequence is the iCalendar SEQUENCE of the visit's event: one more on every reschedule
+	// (services/calendar).
+	CalendarSequence int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 

@@ -107,7 +107,7 @@ func init() {
 		"createdAt":        {Index: 20, Type: nil},
 		"updatedAt":        {Index: 21, Type: nil},
 		"history":          {Index: 22, Type: fastTypeReservationHistoryEntry},
-		"payments":         {Index: 32, Type: fastTypePayment},
+		"payments":         {Index: 35, Type: fastTypePayment},
 	}
 	fastTypeReservationConnection.Fields = map[string]fastpath.FieldInfo{
 		"edges":      {Index: 0, Type: fastTypeReservationEdge},
@@ -579,7 +579,7 @@ func (ec *executionContext) _fast_Reservation(ctx context.Context, w *bytes.Buff
 				}
 			}
 			w.WriteByte(']')
-		case 32: // payments
+		case 35: // payments
 			v := obj.Payments
 			w.WriteByte('[')
 			for j0 := range v {

@@ -173,6 +173,12 @@ type ComplexityRoot struct {
 		TimeZone           func(childComplexity int) int
 	}
 
+	CalendarFeed struct {
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		StaffMemberID func(childComplexity int) int
+	}
+
 	CancellationRules struct {
 		CustomerCancelUntilHours     func(childComplexity int) int
 		CustomerMayCancel            func(childComplexity int) int
@@ -291,6 +297,11 @@ type ComplexityRoot struct {
 		Token      func(childComplexity int) int
 	}
 
+	IssuedCalendarFeed struct {
+		Feed func(childComplexity int) int
+		URL  func(childComplexity int) int
+	}
+
 	LocalizedText struct {
 		En func(childComplexity int) int
 		Pl func(childComplexity int) int
@@ -392,19 +403,23 @@ type ComplexityRoot struct {
 		DeclineReservation      func(childComplexity int, id uuid.UUID, reason *string) int
 		InitiatePayment         func(childComplexity int, input model.InitiatePaymentInput) int
 		InviteStaff             func(childComplexity int, input model.InviteStaffInput) int
+		IssueCalendarFeed       func(childComplexity int, staffMemberID *uuid.UUID) int
 		LogIn                   func(childComplexity int, input model.LogInInput) int
 		LogOut                  func(childComplexity int, refreshToken *string, everywhere *bool) int
 		MarkNoShow              func(childComplexity int, id uuid.UUID, reason *string) int
 		MarkReservationPaid     func(childComplexity int, reservationID uuid.UUID, paymentMethodID uuid.UUID, note *string) int
 		MergeCustomers          func(childComplexity int, keepID uuid.UUID, mergeID uuid.UUID) int
+		RedeemMyBookingsLink    func(childComplexity int, input model.RedeemMyBookingsLinkInput) int
 		RefreshToken            func(childComplexity int, refreshToken string) int
 		RefundPayment           func(childComplexity int, input model.RefundPaymentInput) int
 		RemoveMember            func(childComplexity int, userID uuid.UUID) int
 		RemoveScheduleException func(childComplexity int, staffMemberID uuid.UUID, date models.Date) int
 		RemoveTimeOff           func(childComplexity int, id uuid.UUID) int
 		ReorderBookingFields    func(childComplexity int, ids []uuid.UUID) int
+		RequestMyBookingsLink   func(childComplexity int, input model.RequestMyBookingsLinkInput) int
 		RescheduleReservation   func(childComplexity int, id uuid.UUID, input model.RescheduleReservationInput) int
 		ResendMessage           func(childComplexity int, id uuid.UUID) int
+		RevokeCalendarFeed      func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation        func(childComplexity int, id uuid.UUID) int
 		SaveImojeCredentials    func(childComplexity int, input model.ImojeCredentialsInput) int
 		SetCustomerSmsOptOut    func(childComplexity int, customerID uuid.UUID, optedOut bool) int
@@ -423,6 +438,16 @@ type ComplexityRoot struct {
 		UpdateSmsSettings       func(childComplexity int, input model.UpdateSmsSettingsInput) int
 		UpdateStaffMember       func(childComplexity int, id uuid.UUID, input model.StaffMemberInput) int
 		UpdateTenant            func(childComplexity int, input model.UpdateTenantInput) int
+	}
+
+	MyBookingsLinkRequest struct {
+		Accepted         func(childComplexity int) int
+		LinkValidMinutes func(childComplexity int) int
+	}
+
+	MyBookingsSession struct {
+		AccessToken func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -521,6 +546,7 @@ type ComplexityRoot struct {
 		BookingFields          func(childComplexity int, serviceID *uuid.UUID, includeArchived *bool) int
 		BookingSettings        func(childComplexity int) int
 		Business               func(childComplexity int, slug string) int
+		CalendarFeeds          func(childComplexity int) int
 		Customer               func(childComplexity int, id uuid.UUID) int
 		Customers              func(childComplexity int, search *string, first *int, after *string, last *int, before *string) int
 		Health                 func(childComplexity int) int
@@ -531,6 +557,7 @@ type ComplexityRoot struct {
 		MessageDeliveries      func(childComplexity int, filter *model.MessageDeliveryFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) int
 		MessageSettings        func(childComplexity int) int
 		MessageTemplatePreview func(childComplexity int, input model.MessageTemplateInput) int
+		MyBookings             func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
 		Payment                func(childComplexity int, id uuid.UUID) int
@@ -583,12 +610,15 @@ type ComplexityRoot struct {
 		Answers               func(childComplexity int) int
 		BalanceDue            func(childComplexity int) int
 		Business              func(childComplexity int) int
+		CalendarFile          func(childComplexity int) int
+		CalendarFileURL       func(childComplexity int) int
 		CanCancel             func(childComplexity int) int
 		CanReschedule         func(childComplexity int) int
 		CancelReason          func(childComplexity int) int
 		CancellationDeadline  func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		Customer              func(childComplexity int) int
+		CustomerAccessToken   func(childComplexity int) int
 		DecisionDeadline      func(childComplexity int) int
 		DeclineReason         func(childComplexity int) int
 		DepositDue            func(childComplexity int) int
@@ -852,11 +882,15 @@ type MutationResolver interface {
 	UpdateBookingField(ctx context.Context, id uuid.UUID, input model.BookingFieldInput) (*models.BookingField, error)
 	ReorderBookingFields(ctx context.Context, ids []uuid.UUID) ([]*models.BookingField, error)
 	ArchiveBookingField(ctx context.Context, id uuid.UUID) (*models.BookingField, error)
+	IssueCalendarFeed(ctx context.Context, staffMemberID *uuid.UUID) (*model.IssuedCalendarFeed, error)
+	RevokeCalendarFeed(ctx context.Context, id uuid.UUID) (*model.CalendarFeed, error)
 	UpdateCustomer(ctx context.Context, id uuid.UUID, input model.CustomerUpdateInput) (*models.Customer, error)
 	MergeCustomers(ctx context.Context, keepID uuid.UUID, mergeID uuid.UUID) (*models.Customer, error)
 	ResendMessage(ctx context.Context, id uuid.UUID) (*messages.Entry, error)
 	SetMessageTemplate(ctx context.Context, input model.MessageTemplateInput) (*model.MessagePreview, error)
 	UpdateMessageSettings(ctx context.Context, input model.MessageSettingsInput) (*messages.Settings, error)
+	RequestMyBookingsLink(ctx context.Context, input model.RequestMyBookingsLinkInput) (*model.MyBookingsLinkRequest, error)
+	RedeemMyBookingsLink(ctx context.Context, input model.RedeemMyBookingsLinkInput) (*model.MyBookingsSession, error)
 	CreatePaymentMethod(ctx context.Context, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	UpdatePaymentMethod(ctx context.Context, id uuid.UUID, input model.PaymentMethodInput) (*models.PaymentMethod, error)
 	ArchivePaymentMethod(ctx context.Context, id uuid.UUID) (bool, error)
@@ -919,11 +953,13 @@ type QueryResolver interface {
 	StaffMember(ctx context.Context, id uuid.UUID) (*models.StaffMember, error)
 	BookingSettings(ctx context.Context) (*models.BookingSettings, error)
 	BookingFields(ctx context.Context, serviceID *uuid.UUID, includeArchived *bool) ([]*models.BookingField, error)
+	CalendarFeeds(ctx context.Context) ([]*model.CalendarFeed, error)
 	Customers(ctx context.Context, search *string, first *int, after *string, last *int, before *string) (*model.CustomerConnection, error)
 	Customer(ctx context.Context, id uuid.UUID) (*models.Customer, error)
 	MessageDeliveries(ctx context.Context, filter *model.MessageDeliveryFilter, first *int, after *string, last *int, before *string, orderBy *model.CreationOrder) (*model.MessageDeliveryConnection, error)
 	MessageTemplatePreview(ctx context.Context, input model.MessageTemplateInput) (*model.MessagePreview, error)
 	MessageSettings(ctx context.Context) (*messages.Settings, error)
+	MyBookings(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ReservationConnection, error)
 	PaymentMethods(ctx context.Context) ([]*models.PaymentMethod, error)
 	PublicPaymentMethods(ctx context.Context, tenantSlug string) ([]*models.PaymentMethod, error)
 	PaymentOptions(ctx context.Context, reservationID uuid.UUID) ([]*model.PaymentOption, error)
@@ -960,6 +996,9 @@ type ReservationResolver interface {
 	RefundIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
 	FeeIfCancelledNow(ctx context.Context, obj *models.Reservation) (*models.Money, error)
 	Answers(ctx context.Context, obj *models.Reservation) ([]*models.ReservationAnswer, error)
+	CalendarFile(ctx context.Context, obj *models.Reservation) (string, error)
+	CalendarFileURL(ctx context.Context, obj *models.Reservation) (string, error)
+	CustomerAccessToken(ctx context.Context, obj *models.Reservation) (*string, error)
 }
 type ReservationEventResolver interface {
 	Reservation(ctx context.Context, obj *model.ReservationEvent) (*models.Reservation, error)
@@ -1463,6 +1502,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BusinessProfile.TimeZone(childComplexity), true
 
+	case "CalendarFeed.createdAt":
+		if e.ComplexityRoot.CalendarFeed.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.CreatedAt(childComplexity), true
+	case "CalendarFeed.id":
+		if e.ComplexityRoot.CalendarFeed.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.ID(childComplexity), true
+	case "CalendarFeed.staffMemberId":
+		if e.ComplexityRoot.CalendarFeed.StaffMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.StaffMemberID(childComplexity), true
+
 	case "CancellationRules.customerCancelUntilHours":
 		if e.ComplexityRoot.CancellationRules.CustomerCancelUntilHours == nil {
 			break
@@ -1937,6 +1995,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InviteStaffPayload.Token(childComplexity), true
+
+	case "IssuedCalendarFeed.feed":
+		if e.ComplexityRoot.IssuedCalendarFeed.Feed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssuedCalendarFeed.Feed(childComplexity), true
+	case "IssuedCalendarFeed.url":
+		if e.ComplexityRoot.IssuedCalendarFeed.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssuedCalendarFeed.URL(childComplexity), true
 
 	case "LocalizedText.en":
 		if e.ComplexityRoot.LocalizedText.En == nil {
@@ -2424,6 +2495,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteStaff(childComplexity, args["input"].(model.InviteStaffInput)), true
+	case "Mutation.issueCalendarFeed":
+		if e.ComplexityRoot.Mutation.IssueCalendarFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueCalendarFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueCalendarFeed(childComplexity, args["staffMemberId"].(*uuid.UUID)), true
 	case "Mutation.logIn":
 		if e.ComplexityRoot.Mutation.LogIn == nil {
 			break
@@ -2479,6 +2561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["keepId"].(uuid.UUID), args["mergeId"].(uuid.UUID)), true
+	case "Mutation.redeemMyBookingsLink":
+		if e.ComplexityRoot.Mutation.RedeemMyBookingsLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeemMyBookingsLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeemMyBookingsLink(childComplexity, args["input"].(model.RedeemMyBookingsLinkInput)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -2545,6 +2638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReorderBookingFields(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Mutation.requestMyBookingsLink":
+		if e.ComplexityRoot.Mutation.RequestMyBookingsLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestMyBookingsLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestMyBookingsLink(childComplexity, args["input"].(model.RequestMyBookingsLinkInput)), true
 	case "Mutation.rescheduleReservation":
 		if e.ComplexityRoot.Mutation.RescheduleReservation == nil {
 			break
@@ -2567,6 +2671,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResendMessage(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.revokeCalendarFeed":
+		if e.ComplexityRoot.Mutation.RevokeCalendarFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeCalendarFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeCalendarFeed(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -2765,6 +2880,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTenant(childComplexity, args["input"].(model.UpdateTenantInput)), true
+
+	case "MyBookingsLinkRequest.accepted":
+		if e.ComplexityRoot.MyBookingsLinkRequest.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyBookingsLinkRequest.Accepted(childComplexity), true
+	case "MyBookingsLinkRequest.linkValidMinutes":
+		if e.ComplexityRoot.MyBookingsLinkRequest.LinkValidMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyBookingsLinkRequest.LinkValidMinutes(childComplexity), true
+
+	case "MyBookingsSession.accessToken":
+		if e.ComplexityRoot.MyBookingsSession.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyBookingsSession.AccessToken(childComplexity), true
+	case "MyBookingsSession.expiresAt":
+		if e.ComplexityRoot.MyBookingsSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyBookingsSession.ExpiresAt(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -3164,6 +3305,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Business(childComplexity, args["slug"].(string)), true
+	case "Query.calendarFeeds":
+		if e.ComplexityRoot.Query.CalendarFeeds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CalendarFeeds(childComplexity), true
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
 			break
@@ -3250,6 +3397,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MessageTemplatePreview(childComplexity, args["input"].(model.MessageTemplateInput)), true
+	case "Query.myBookings":
+		if e.ComplexityRoot.Query.MyBookings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myBookings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyBookings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3589,6 +3747,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Business(childComplexity), true
+	case "Reservation.calendarFile":
+		if e.ComplexityRoot.Reservation.CalendarFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CalendarFile(childComplexity), true
+	case "Reservation.calendarFileUrl":
+		if e.ComplexityRoot.Reservation.CalendarFileURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CalendarFileURL(childComplexity), true
 	case "Reservation.canCancel":
 		if e.ComplexityRoot.Reservation.CanCancel == nil {
 			break
@@ -3625,6 +3795,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reservation.Customer(childComplexity), true
+	case "Reservation.customerAccessToken":
+		if e.ComplexityRoot.Reservation.CustomerAccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reservation.CustomerAccessToken(childComplexity), true
 	case "Reservation.decisionDeadline":
 		if e.ComplexityRoot.Reservation.DecisionDeadline == nil {
 			break
@@ -4427,8 +4603,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PaymentFilter", ec.unmarshalInputPaymentFilter),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 			graphql.NewInputUnmarshaler("PaymentNotificationFilter", ec.unmarshalInputPaymentNotificationFilter),
+			graphql.NewInputUnmarshaler("RedeemMyBookingsLinkInput", ec.unmarshalInputRedeemMyBookingsLinkInput),
 			graphql.NewInputUnmarshaler("RefundFilter", ec.unmarshalInputRefundFilter),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
+			graphql.NewInputUnmarshaler("RequestMyBookingsLinkInput", ec.unmarshalInputRequestMyBookingsLinkInput),
 			graphql.NewInputUnmarshaler("RescheduleReservationInput", ec.unmarshalInputRescheduleReservationInput),
 			graphql.NewInputUnmarshaler("ReservationFilter", ec.unmarshalInputReservationFilter),
 			graphql.NewInputUnmarshaler("ReservationsChangedFilter", ec.unmarshalInputReservationsChangedFilter),
@@ -5647,6 +5825,52 @@ extend type Mutation {
   ): BookingField! @hasRole(roles: [OWNER, ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/calendar.graphqls", Input: `# Calendar files and feeds (services/calendar): RFC 5545 with the business's zone (TZID and a
+# VTIMEZONE), a UID stable per reservation, SEQUENCE bumped on every reschedule.
+
+extend type Query {
+  "The live calendar feeds the caller may manage, the business's first: OWNER and ADMIN see every feed of the business, a STAFF member only the feed of the staff member linked to their own account. Their URLs are not shown again (only a hash of each is kept): issue a new one to see a URL. FORBIDDEN for callers who are not staff."
+  calendarFeeds: [CalendarFeed!]! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+extend type Mutation {
+  "Issues a secret calendar-subscription URL (Google Calendar: Other calendars → From URL; Outlook: Add calendar → Subscribe from web; Apple: File → New Calendar Subscription) for one staff member's visits, or for the whole business's when staffMemberId is null, and revokes the one it had (rotation: the old URL answers 404 from then on). OWNER and ADMIN may issue any feed; a STAFF member only the feed of the staff member linked to their own account (FORBIDDEN otherwise); NOT_FOUND for a staff member not of this business."
+  issueCalendarFeed(
+    "The staff member whose visits the feed lists; null for every visit of the business (OWNER and ADMIN only)."
+    staffMemberId: UUID
+  ): IssuedCalendarFeed! @hasRole(roles: [OWNER, ADMIN, STAFF])
+  "Revokes a live feed: its URL answers 404 from then on. NOT_FOUND when it is not live, another business's, or (for STAFF) not the caller's own."
+  revokeCalendarFeed(
+    "The feed's id."
+    id: UUID!
+  ): CalendarFeed! @hasRole(roles: [OWNER, ADMIN, STAFF])
+}
+
+"A live calendar feed: a secret URL serving text/calendar (METHOD:PUBLISH) with the visits from 30 days ago to 365 days ahead that hold or held a slot: requested and unpaid ones TENTATIVE, confirmed, completed and no-shows CONFIRMED. Cancelled, declined and expired visits are left out, so subscribed calendars drop them at their next refresh. Each event shows the service, the customer's name, e-mail, phone and note, and the staff member."
+type CalendarFeed {
+  "The feed's id (a UUID)."
+  id: UUID!
+  "The staff member whose visits it lists; null for the whole business."
+  staffMemberId: UUID
+  "When it was issued (UTC)."
+  createdAt: Time!
+}
+
+"A feed just issued, with its URL: shown only now."
+type IssuedCalendarFeed {
+  "The feed."
+  feed: CalendarFeed!
+  "The subscription URL, <public base URL>/calendar/<secret>.ics: anyone holding it reads the feed, so share it only with its owner. Clients may send If-None-Match (the ETag) and get 304; fetches are rate-limited per feed (SLOTPAY_RATE_LIMIT_CALENDAR_FEED, 429 with Retry-After)."
+  url: String!
+}
+
+extend type Reservation {
+  "The reservation as an iCalendar file (text/calendar, METHOD:PUBLISH), for staff of its business (the staff view: customer and contact) or its customer token (the customer's view: service, business, address); a cancelled, declined or expired visit is STATUS:CANCELLED. The same file is served at calendarFileUrl."
+  calendarFile: String!
+  "Where the reservation's calendar file downloads (GET, text/calendar): <public base URL>/calendar/reservations/<id>.ics, with the caller's token as Authorization: Bearer, or a customer token appended as ?token=<customerAccessToken> (a link on the manage page). 404 for anyone else."
+  calendarFileUrl: String!
+}
+`, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"A UUID (RFC 9562), written in its canonical lower-case 8-4-4-4-12 hex form, e.g. 3f0c1e9a-8d1b-4c6e-9f3a-2b7d5e4c1a90. A malformed value is rejected (BAD_USER_INPUT)."
 scalar UUID @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc9562")
 "An RFC 3339 date-time (e.g. 2026-12-07T08:00:00Z); inputs may carry any offset, outputs are always in UTC. A malformed value is rejected (BAD_USER_INPUT)."
@@ -6167,6 +6391,73 @@ extend type Mutation {
     "The changes."
     input: MessageSettingsInput!
   ): MessageSettings! @hasRole(roles: [OWNER, ADMIN])
+}
+`, BuiltIn: false},
+	{Name: "../schema/mybookings.graphqls", Input: `# "My bookings" by magic link (services/mybookings): a customer without an account gets back to
+# their bookings at one business through a link sent to their e-mail.
+
+extend type Mutation {
+  "Asks for a \"my bookings\" link for an e-mail at a business (public). The answer is the same whether or not the e-mail is one of the business's customers, and is given before that is looked up: when it is, an e-mail with a single-use link valid for linkValidMinutes follows; otherwise nothing is sent. BAD_USER_INPUT for a malformed e-mail (field input.email), NOT_FOUND for an unknown business (input.tenantSlug); RATE_LIMITED per client (SLOTPAY_RATE_LIMIT_MY_BOOKINGS_IP) and per business and e-mail (MY_BOOKINGS_EMAIL)."
+  requestMyBookingsLink(
+    "The business and the e-mail."
+    input: RequestMyBookingsLinkInput!
+  ): MyBookingsLinkRequest!
+  "Redeems a \"my bookings\" link (public): once, within its lifetime, it opens the customer's session at the business, whose accessToken (as Authorization: Bearer) reads myBookings. Redeeming a link spends every other link of that customer. UNAUTHENTICATED for a link that is unknown, used, expired or another business's (one answer for all); RATE_LIMITED per client (MY_BOOKINGS_IP). At most one per request, like logIn."
+  redeemMyBookingsLink(
+    "The business and the link's token."
+    input: RedeemMyBookingsLinkInput!
+  ): MyBookingsSession!
+}
+
+extend type Query {
+  "The signed-in customer's reservations at the business, the latest start first, a page at a time (BAD_USER_INPUT for bad page arguments as for reservations). Only with a \"my bookings\" session (redeemMyBookingsLink): UNAUTHENTICATED without a token, FORBIDDEN with any other. Each reservation's customerAccessToken is its capability: with it, reservation(id), cancelReservation, rescheduleReservation and initiatePayment act under the business's policy, exactly as with the token the booking returned."
+  myBookings(
+    "Page size from the start, 1 to 100 (BAD_USER_INPUT otherwise); 20 when neither first nor last is given."
+    first: Int
+    "The endCursor of the previous page; null for the first page."
+    after: String
+    "Page size from the end, 1 to 100; not together with first."
+    last: Int
+    "The startCursor of the next page, to page backward."
+    before: String
+  ): ReservationConnection!
+}
+
+"Which business and e-mail a link is asked for."
+input RequestMyBookingsLinkInput {
+  "The business's public slug."
+  tenantSlug: String!
+  "The e-mail the customer booked with (matched trimmed and case-insensitively, as bookings match customers)."
+  email: String!
+}
+
+"The answer to requestMyBookingsLink: the same for every e-mail."
+type MyBookingsLinkRequest {
+  "Always true: the request was taken. It does not say whether an e-mail was sent."
+  accepted: Boolean!
+  "How long a link sent for it works, in minutes."
+  linkValidMinutes: Int!
+}
+
+"A link to redeem."
+input RedeemMyBookingsLinkInput {
+  "The business's public slug (the link's page is under it)."
+  tenantSlug: String!
+  "The token the link carries."
+  token: String!
+}
+
+"A customer's session at one business, opened by a \"my bookings\" link."
+type MyBookingsSession {
+  "The session's access token, for Authorization: Bearer; it reads myBookings only."
+  accessToken: String!
+  "When it expires (UTC); ask for a new link afterwards."
+  expiresAt: Time!
+}
+
+extend type Reservation {
+  "The reservation's customer access token, issued again: only in myBookings (a \"my bookings\" session of the reservation's customer), null everywhere else."
+  customerAccessToken: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/payments.graphqls", Input: `"The kind of a payment method."
@@ -7450,6 +7741,18 @@ func (ec *executionContext) childFields_BusinessProfile(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type BusinessProfile", field.Name)
 }
 
+func (ec *executionContext) childFields_CalendarFeed(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CalendarFeed_id(ctx, field)
+	case "staffMemberId":
+		return ec.fieldContext_CalendarFeed_staffMemberId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CalendarFeed_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarFeed", field.Name)
+}
+
 func (ec *executionContext) childFields_CancellationRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "freeCancellationHours":
@@ -7686,6 +7989,16 @@ func (ec *executionContext) childFields_InviteStaffPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type InviteStaffPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_IssuedCalendarFeed(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "feed":
+		return ec.fieldContext_IssuedCalendarFeed_feed(ctx, field)
+	case "url":
+		return ec.fieldContext_IssuedCalendarFeed_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssuedCalendarFeed", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "pl":
@@ -7848,6 +8161,26 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_MyBookingsLinkRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_MyBookingsLinkRequest_accepted(ctx, field)
+	case "linkValidMinutes":
+		return ec.fieldContext_MyBookingsLinkRequest_linkValidMinutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MyBookingsLinkRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_MyBookingsSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_MyBookingsSession_accessToken(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_MyBookingsSession_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MyBookingsSession", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8140,6 +8473,12 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_feeIfCancelledNow(ctx, field)
 	case "answers":
 		return ec.fieldContext_Reservation_answers(ctx, field)
+	case "calendarFile":
+		return ec.fieldContext_Reservation_calendarFile(ctx, field)
+	case "calendarFileUrl":
+		return ec.fieldContext_Reservation_calendarFileUrl(ctx, field)
+	case "customerAccessToken":
+		return ec.fieldContext_Reservation_customerAccessToken(ctx, field)
 	case "payments":
 		return ec.fieldContext_Reservation_payments(ctx, field)
 	}
@@ -8898,6 +9237,20 @@ func (ec *executionContext) field_Mutation_inviteStaff_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_issueCalendarFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "staffMemberId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["staffMemberId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9008,6 +9361,20 @@ func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_redeemMyBookingsLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RedeemMyBookingsLinkInput, error) {
+			return ec.unmarshalNRedeemMyBookingsLinkInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRedeemMyBookingsLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9100,6 +9467,20 @@ func (ec *executionContext) field_Mutation_reorderBookingFields_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestMyBookingsLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestMyBookingsLinkInput, error) {
+			return ec.unmarshalNRequestMyBookingsLinkInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRequestMyBookingsLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rescheduleReservation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9123,6 +9504,20 @@ func (ec *executionContext) field_Mutation_rescheduleReservation_args(ctx contex
 }
 
 func (ec *executionContext) field_Mutation_resendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeCalendarFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -9735,6 +10130,44 @@ func (ec *executionContext) field_Query_messageTemplatePreview_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myBookings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -12200,6 +12633,75 @@ func (ec *executionContext) fieldContext_BusinessProfile_paymentMethods(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CalendarFeed_id(ctx context.Context, field graphql.CollectedField, obj *model.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _CalendarFeed_staffMemberId(ctx context.Context, field graphql.CollectedField, obj *model.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_staffMemberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_staffMemberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "UUID")
+}
+
+func (ec *executionContext) _CalendarFeed_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "Time")
+}
+
 func (ec *executionContext) _CancellationRules_freeCancellationHours(ctx context.Context, field graphql.CollectedField, obj *models.RulesView) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14255,6 +14757,61 @@ func (ec *executionContext) _InviteStaffPayload_token(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_InviteStaffPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InviteStaffPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _IssuedCalendarFeed_feed(ctx context.Context, field graphql.CollectedField, obj *model.IssuedCalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedCalendarFeed_feed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarFeed) graphql.Marshaler {
+			return ec.marshalNCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedCalendarFeed_feed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IssuedCalendarFeed",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IssuedCalendarFeed_url(ctx context.Context, field graphql.CollectedField, obj *model.IssuedCalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssuedCalendarFeed_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssuedCalendarFeed_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssuedCalendarFeed", field, false, false, "String")
 }
 
 func (ec *executionContext) _LocalizedText_pl(ctx context.Context, field graphql.CollectedField, obj *model.LocalizedText) (ret graphql.Marshaler) {
@@ -16830,6 +17387,130 @@ func (ec *executionContext) fieldContext_Mutation_archiveBookingField(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_issueCalendarFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_issueCalendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IssueCalendarFeed(ctx, fc.Args["staffMemberId"].(*uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.IssuedCalendarFeed
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.IssuedCalendarFeed
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IssuedCalendarFeed) graphql.Marshaler {
+			return ec.marshalNIssuedCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐIssuedCalendarFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_issueCalendarFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IssuedCalendarFeed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_issueCalendarFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeCalendarFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeCalendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeCalendarFeed(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal *model.CalendarFeed
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CalendarFeed
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarFeed) graphql.Marshaler {
+			return ec.marshalNCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeCalendarFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeCalendarFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17134,6 +17815,94 @@ func (ec *executionContext) fieldContext_Mutation_updateMessageSettings(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateMessageSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestMyBookingsLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestMyBookingsLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestMyBookingsLink(ctx, fc.Args["input"].(model.RequestMyBookingsLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MyBookingsLinkRequest) graphql.Marshaler {
+			return ec.marshalNMyBookingsLinkRequest2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMyBookingsLinkRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestMyBookingsLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MyBookingsLinkRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestMyBookingsLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redeemMyBookingsLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redeemMyBookingsLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedeemMyBookingsLink(ctx, fc.Args["input"].(model.RedeemMyBookingsLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MyBookingsSession) graphql.Marshaler {
+			return ec.marshalNMyBookingsSession2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMyBookingsSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redeemMyBookingsLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MyBookingsSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redeemMyBookingsLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18252,6 +19021,98 @@ func (ec *executionContext) fieldContext_Mutation_updateTenant(ctx context.Conte
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MyBookingsLinkRequest_accepted(ctx context.Context, field graphql.CollectedField, obj *model.MyBookingsLinkRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyBookingsLinkRequest_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MyBookingsLinkRequest_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MyBookingsLinkRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MyBookingsLinkRequest_linkValidMinutes(ctx context.Context, field graphql.CollectedField, obj *model.MyBookingsLinkRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyBookingsLinkRequest_linkValidMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkValidMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MyBookingsLinkRequest_linkValidMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MyBookingsLinkRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MyBookingsSession_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.MyBookingsSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyBookingsSession_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MyBookingsSession_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MyBookingsSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _MyBookingsSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.MyBookingsSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyBookingsSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MyBookingsSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MyBookingsSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -20468,6 +21329,56 @@ func (ec *executionContext) fieldContext_Query_bookingFields(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_calendarFeeds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_calendarFeeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CalendarFeeds(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN", "STAFF"})
+				if err != nil {
+					var zeroVal []*model.CalendarFeed
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.CalendarFeed
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CalendarFeed) graphql.Marshaler {
+			return ec.marshalNCalendarFeed2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_calendarFeeds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20762,6 +21673,50 @@ func (ec *executionContext) fieldContext_Query_messageSettings(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MessageSettings(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myBookings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myBookings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyBookings(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationConnection) graphql.Marshaler {
+			return ec.marshalNReservationConnection2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐReservationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myBookings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myBookings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -22897,6 +23852,75 @@ func (ec *executionContext) fieldContext_Reservation_answers(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_calendarFile(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_calendarFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CalendarFile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_calendarFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Reservation_calendarFileUrl(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_calendarFileUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CalendarFileURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_calendarFileUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Reservation_customerAccessToken(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_customerAccessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reservation().CustomerAccessToken(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_customerAccessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reservation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Reservation_payments(ctx context.Context, field graphql.CollectedField, obj *models.Reservation) (ret graphql.Marshaler) {
@@ -28228,6 +29252,55 @@ func UnmarshalPaymentNotificationFilter(ctx context.Context, raw any) (model.Pay
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRedeemMyBookingsLinkInput(ctx context.Context, obj any) (model.RedeemMyBookingsLinkInput, error) {
+	var it model.RedeemMyBookingsLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenantSlug", "token"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantSlug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantSlug = data
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRedeemMyBookingsLinkInput unmarshals raw into the RedeemMyBookingsLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRedeemMyBookingsLinkInput(ctx context.Context, raw any) (model.RedeemMyBookingsLinkInput, error) {
+	var out model.RedeemMyBookingsLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RedeemMyBookingsLinkInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefundFilter(ctx context.Context, obj any) (model.RefundFilter, error) {
 	var it model.RefundFilter
 	if obj == nil {
@@ -28337,6 +29410,55 @@ func (ec *executionContext) unmarshalInputRefundPaymentInput(ctx context.Context
 func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaymentInput, error) {
 	var out model.RefundPaymentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefundPaymentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestMyBookingsLinkInput(ctx context.Context, obj any) (model.RequestMyBookingsLinkInput, error) {
+	var it model.RequestMyBookingsLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenantSlug", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantSlug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantSlug = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestMyBookingsLinkInput unmarshals raw into the RequestMyBookingsLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestMyBookingsLinkInput(ctx context.Context, raw any) (model.RequestMyBookingsLinkInput, error) {
+	var out model.RequestMyBookingsLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestMyBookingsLinkInput", raw, &out)
 	return out, err
 }
 
@@ -29998,6 +31120,49 @@ func (ec *executionContext) _BusinessProfile(ctx context.Context, sel ast.Select
 	return out
 }
 
+var calendarFeedImplementors = []string{"CalendarFeed"}
+
+func (ec *executionContext) _CalendarFeed(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarFeed) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarFeedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarFeed")
+		case "id":
+			out.Values[i] = ec._CalendarFeed_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staffMemberId":
+			out.Values[i] = ec._CalendarFeed_staffMemberId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CalendarFeed_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cancellationRulesImplementors = []string{"CancellationRules"}
 
 func (ec *executionContext) _CancellationRules(ctx context.Context, sel ast.SelectionSet, obj *models.RulesView) graphql.Marshaler {
@@ -30789,6 +31954,44 @@ func (ec *executionContext) _InviteStaffPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var issuedCalendarFeedImplementors = []string{"IssuedCalendarFeed"}
+
+func (ec *executionContext) _IssuedCalendarFeed(ctx context.Context, sel ast.SelectionSet, obj *model.IssuedCalendarFeed) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, issuedCalendarFeedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IssuedCalendarFeed")
+		case "feed":
+			out.Values[i] = ec._IssuedCalendarFeed_feed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._IssuedCalendarFeed_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var localizedTextImplementors = []string{"LocalizedText"}
 
 func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.SelectionSet, obj *model.LocalizedText) graphql.Marshaler {
@@ -31547,6 +32750,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "issueCalendarFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_issueCalendarFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeCalendarFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeCalendarFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updateCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateCustomer(ctx, field)
@@ -31578,6 +32795,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateMessageSettings":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateMessageSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestMyBookingsLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestMyBookingsLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemMyBookingsLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redeemMyBookingsLink(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31719,6 +32950,82 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateTenant(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var myBookingsLinkRequestImplementors = []string{"MyBookingsLinkRequest"}
+
+func (ec *executionContext) _MyBookingsLinkRequest(ctx context.Context, sel ast.SelectionSet, obj *model.MyBookingsLinkRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, myBookingsLinkRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MyBookingsLinkRequest")
+		case "accepted":
+			out.Values[i] = ec._MyBookingsLinkRequest_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkValidMinutes":
+			out.Values[i] = ec._MyBookingsLinkRequest_linkValidMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var myBookingsSessionImplementors = []string{"MyBookingsSession"}
+
+func (ec *executionContext) _MyBookingsSession(ctx context.Context, sel ast.SelectionSet, obj *model.MyBookingsSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, myBookingsSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MyBookingsSession")
+		case "accessToken":
+			out.Values[i] = ec._MyBookingsSession_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._MyBookingsSession_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32452,6 +33759,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_bookingFields(ctx, field)
 				})
+		case "calendarFeeds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_calendarFeeds(ctx, field)
+				})
 		case "customers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -32481,6 +33794,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_messageSettings(ctx, field)
+				})
+		case "myBookings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myBookings(ctx, field)
 				})
 		case "paymentMethods":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32943,6 +34262,24 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reservation_answers(ctx, field, obj)
+				})
+		case "calendarFile":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_calendarFile(ctx, field, obj)
+				})
+		case "calendarFileUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_calendarFileUrl(ctx, field, obj)
+				})
+		case "customerAccessToken":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reservation_customerAccessToken(ctx, field, obj)
 				})
 		case "payments":
 			out.Values[i] = ec._Reservation_payments(ctx, field, obj)
@@ -34564,6 +35901,30 @@ func (ec *executionContext) marshalNBusinessProfile2ᚖgithubᚗcomᚋslotpayᚋ
 	return ec._BusinessProfile(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCalendarFeed2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeedᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CalendarFeed) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeed(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐCalendarFeed(ctx context.Context, sel ast.SelectionSet, v *model.CalendarFeed) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CalendarFeed!")
+		return graphql.Null
+	}
+	return ec._CalendarFeed(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCancellationRules2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRulesView(ctx context.Context, sel ast.SelectionSet, v *models.RulesView) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CancellationRules!")
@@ -34963,6 +36324,14 @@ func (ec *executionContext) marshalNInviteStaffPayload2ᚖgithubᚗcomᚋslotpay
 	return ec._InviteStaffPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIssuedCalendarFeed2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐIssuedCalendarFeed(ctx context.Context, sel ast.SelectionSet, v *model.IssuedCalendarFeed) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IssuedCalendarFeed!")
+		return graphql.Null
+	}
+	return ec._IssuedCalendarFeed(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNLateCancellationFee2githubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐLateCancellationFee(ctx context.Context, v any) (models.LateCancellationFee, error) {
 	var res models.LateCancellationFee
 	err := res.UnmarshalGQL(v)
@@ -35191,6 +36560,22 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋ
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMyBookingsLinkRequest2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMyBookingsLinkRequest(ctx context.Context, sel ast.SelectionSet, v *model.MyBookingsLinkRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MyBookingsLinkRequest!")
+		return graphql.Null
+	}
+	return ec._MyBookingsLinkRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMyBookingsSession2ᚖgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐMyBookingsSession(ctx context.Context, sel ast.SelectionSet, v *model.MyBookingsSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MyBookingsSession!")
+		return graphql.Null
+	}
+	return ec._MyBookingsSession(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -35496,6 +36881,11 @@ func (ec *executionContext) marshalNPublicPaymentMethod2ᚖgithubᚗcomᚋslotpa
 	return ec._PublicPaymentMethod(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRedeemMyBookingsLinkInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRedeemMyBookingsLinkInput(ctx context.Context, v any) (model.RedeemMyBookingsLinkInput, error) {
+	res, err := ec.unmarshalInputRedeemMyBookingsLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋslotpayᚋslotpayᚋmodelsᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Refund) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -35565,6 +36955,11 @@ func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋslotpayᚋslot
 
 func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRefundStatus(ctx context.Context, sel ast.SelectionSet, v model.RefundStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRequestMyBookingsLinkInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRequestMyBookingsLinkInput(ctx context.Context, v any) (model.RequestMyBookingsLinkInput, error) {
+	res, err := ec.unmarshalInputRequestMyBookingsLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRescheduleReservationInput2githubᚗcomᚋslotpayᚋslotpayᚋgraphᚋmodelᚐRescheduleReservationInput(ctx context.Context, v any) (model.RescheduleReservationInput, error) {

@@ -151,6 +151,16 @@ type BookingSettingsInput struct {
 	CancellationRules *CancellationRulesInput `json:"cancellationRules,omitempty"`
 }
 
+// A live calendar feed: a secret URL serving text/calendar (METHOD:PUBLISH) with the visits from 30 days ago to 365 days ahead that hold or held a slot: requested and unpaid ones TENTATIVE, confirmed, completed and no-shows CONFIRMED. Cancelled, declined and expired visits are left out, so subscribed calendars drop them at their next refresh. Each event shows the service, the customer's name, e-mail, phone and note, and the staff member.
+type CalendarFeed struct {
+	// The feed's id (a UUID).
+	ID uuid.UUID `json:"id"`
+	// The staff member whose visits it lists; null for the whole business.
+	StaffMemberID *uuid.UUID `json:"staffMemberId,omitempty"`
+	// When it was issued (UTC).
+	CreatedAt time.Time `json:"createdAt"`
+}
+
 // Changes to cancellation rules; fields left out stay as they are (for a service: keep following the business, or keep the service's own value).
 type CancellationRulesInput struct {
 	// See CancellationRules.freeCancellationHours; 0 to 8760.
@@ -349,6 +359,14 @@ type InviteStaffInput struct {
 	Role models.Role `json:"role"`
 }
 
+// A feed just issued, with its URL: shown only now.
+type IssuedCalendarFeed struct {
+	// The feed.
+	Feed *CalendarFeed `json:"feed"`
+	// The subscription URL, <public base URL>/calendar/<secret>.ics: anyone holding it reads the feed, so share it only with its owner. Clients may send If-None-Match (the ETag) and get 304; fetches are rate-limited per feed (SLOTPAY_RATE_LIMIT_CALENDAR_FEED, 429 with Retry-After).
+	URL string `json:"url"`
+}
+
 // A text in the languages slotpay speaks; null where it has no translation.
 type LocalizedText struct {
 	// Polish.
@@ -463,6 +481,22 @@ type MessageTemplateInput struct {
 
 // Changes. Errors carry the same extensions.code values as Query's; a failed mutation changes nothing.
 type Mutation struct {
+}
+
+// The answer to requestMyBookingsLink: the same for every e-mail.
+type MyBookingsLinkRequest struct {
+	// Always true: the request was taken. It does not say whether an e-mail was sent.
+	Accepted bool `json:"accepted"`
+	// How long a link sent for it works, in minutes.
+	LinkValidMinutes int `json:"linkValidMinutes"`
+}
+
+// A customer's session at one business, opened by a "my bookings" link.
+type MyBookingsSession struct {
+	// The session's access token, for Authorization: Bearer; it reads myBookings only.
+	AccessToken string `json:"accessToken"`
+	// When it expires (UTC); ask for a new link afterwards.
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // Relay-style page information.
@@ -592,6 +626,14 @@ type PublicPaymentMethod struct {
 type Query struct {
 }
 
+// A link to redeem.
+type RedeemMyBookingsLinkInput struct {
+	// The business's public slug (the link's page is under it).
+	TenantSlug string `json:"tenantSlug"`
+	// The token the link carries.
+	Token string `json:"token"`
+}
+
 // A page of refunds.
 type RefundConnection struct {
 	// The refunds of this page.
@@ -628,6 +670,14 @@ type RefundPaymentInput struct {
 	Amount *int `json:"amount,omitempty"`
 	// Why; optional.
 	Reason *string `json:"reason,omitempty"`
+}
+
+// Which business and e-mail a link is asked for.
+type RequestMyBookingsLinkInput struct {
+	// The business's public slug.
+	TenantSlug string `json:"tenantSlug"`
+	// The e-mail the customer booked with (matched trimmed and case-insensitively, as bookings match customers).
+	Email string `json:"email"`
 }
 
 // Where a reservation moves.

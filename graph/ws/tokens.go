@@ -115,7 +115,8 @@ func sameCaller(current, renewed *auth.Principal) bool {
 		return false
 	}
 	return current.Kind == renewed.Kind && current.TenantID == renewed.TenantID &&
-		current.UserID == renewed.UserID && current.ReservationID == renewed.ReservationID
+		current.UserID == renewed.UserID && current.ReservationID == renewed.ReservationID &&
+		current.CustomerID == renewed.CustomerID
 }
 
 // bearerToken reads the access token of a connection_init or ping payload: Authorization (or

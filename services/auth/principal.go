@@ -20,12 +20,17 @@ const (
 	RoleStaff = models.RoleStaff
 )
 
-// Kind tells a staff member (JWT from log-in) from a customer holding one reservation's access token.
+// Kind tells a staff member (JWT from log-in) from a customer holding one reservation's access token,
+// and from a customer signed in to one business by a "my bookings" link.
 type Kind string
 
 const (
 	KindStaff    Kind = "staff"
 	KindCustomer Kind = "customer"
+	// KindCustomerSession is a customer of one business (TenantID, CustomerID), signed in by a
+	// "my bookings" link: it lists that customer's reservations there and receives each one's
+	// customer token (KindCustomer), which is what acts on a reservation. It acts on nothing itself.
+	KindCustomerSession Kind = "customer_session"
 )
 
 // Principal is the verified caller. The tenant comes only from here, never from client input.
@@ -35,12 +40,16 @@ type Principal struct {
 	TenantID      uuid.UUID
 	Role          Role
 	ReservationID uuid.UUID // KindCustomer only
+	CustomerID    uuid.UUID // KindCustomerSession only
 	TokenID       string
 	ExpiresAt     int64
 }
 
 // IsStaff reports a signed-in member of a tenant.
 func (p *Principal) IsStaff() bool { return p != nil && p.Kind == KindStaff }
+
+// IsCustomerSession reports a customer signed in to a business by a "my bookings" link.
+func (p *Principal) IsCustomerSession() bool { return p != nil && p.Kind == KindCustomerSession }
 
 // HasRole reports whether the principal is staff with one of roles.
 func (p *Principal) HasRole(roles ...Role) bool {

@@ -16,6 +16,8 @@ import (
 const (
 	AudienceStaff    = "slotpay-api"
 	AudienceCustomer = "slotpay-reservation"
+	// AudienceCustomerSession is a customer's session at one business ("my bookings").
+	AudienceCustomerSession = "slotpay-customer-session"
 )
 
 // signingMethod is pinned: tokens with any other alg (including "none") are refused.
@@ -27,6 +29,7 @@ type Claims struct {
 	TenantID      string `json:"tid"`
 	Role          Role   `json:"role,omitempty"`
 	ReservationID string `json:"rid,omitempty"`
+	CustomerID    string `json:"cid,omitempty"`
 }
 
 // Tokens issues and verifies access tokens. keys[0] signs; every key verifies until removed from
@@ -74,6 +77,16 @@ func (t *Tokens) IssueCustomer(tenantID, reservationID uuid.UUID, exp time.Time)
 	return t.sign(claims)
 }
 
+// IssueCustomerSession signs a "my bookings" session of one customer of a business, valid until exp.
+func (t *Tokens) IssueCustomerSession(tenantID, customerID uuid.UUID, exp time.Time) (string, error) {
+	claims := Claims{
+		RegisteredClaims: t.registered("customer:"+customerID.String(), AudienceCustomerSession, exp),
+		TenantID:         tenantID.String(),
+		CustomerID:       customerID.String(),
+	}
+	return t.sign(claims)
+}
+
 func (t *Tokens) registered(subject, audience string, exp time.Time) jwt.RegisteredClaims {
 	now := t.now()
 	return jwt.RegisteredClaims{
@@ -102,7 +115,7 @@ func (t *Tokens) Verify(raw string) (*Principal, error) {
 	_, err := jwt.ParseWithClaims(raw, &claims, t.keyFor,
 		jwt.WithValidMethods([]string{signingMethod.Alg()}),
 		jwt.WithIssuer(t.issuer),
-		jwt.WithAudience(AudienceStaff, AudienceCustomer),
+		jwt.WithAudience(AudienceStaff, AudienceCustomer, AudienceCustomerSession),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(5*time.Second),
@@ -136,6 +149,13 @@ func (c *Claims) principal() (*Principal, error) {
 		if p.ReservationID, err = uuid.Parse(c.ReservationID); err != nil {
 			return nil, ErrInvalidToken.Wrap(errors.New("bad reservation id"))
 		}
+	case AudienceCustomerSession:
+		p.Kind = KindCustomerSession
+		if p.CustomerID, err = uuid.Parse(c.CustomerID); err != nil {
+			return nil, ErrInvalidToken.Wrap(errors.New("bad customer id"))
+		}
+	default:
+		return nil, ErrInvalidToken.Wrap(errors.New("unknown audience"))
 	}
 	return p, nil
 }

@@ -132,8 +132,11 @@ func (s *Service) reschedule(tx *database.Tx, p *auth.Principal, id uuid.UUID, i
 	}
 	// A hold and a request's deadline keep their time, but never outlast the new start.
 	moved.HoldExpiresAt, moved.DecisionDeadline = notAfter(r.HoldExpiresAt, moved.StartsAt), notAfter(r.DecisionDeadline, moved.StartsAt)
+	// Calendars holding the visit's event (by its UID) take the new time from a higher SEQUENCE.
+	moved.CalendarSequence = r.CalendarSequence + 1
 	tx.Queue(`UPDATE reservations SET occupation_id = $3, staff_member_id = $4, starts_at = $5, ends_at = $6, updated_at = $7,
-			hold_expires_at = $8, decision_deadline = $9, service_id = $10, price_amount = $11, payment_status = $12
+			hold_expires_at = $8, decision_deadline = $9, service_id = $10, price_amount = $11, payment_status = $12,
+			calendar_sequence = calendar_sequence + 1
 		WHERE tenant_id = $1 AND id = $2`, r.ID, moved.OccupationID, moved.StaffMemberID, moved.StartsAt, moved.EndsAt, now,
 		moved.HoldExpiresAt, moved.DecisionDeadline, moved.ServiceID, moved.PriceAmount, moved.PaymentStatus).
 		Exec(func(tag pgconn.CommandTag) error {

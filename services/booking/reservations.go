@@ -496,10 +496,16 @@ func reservationCreated(r *models.Reservation) (any, uuid.UUID) { return r.Creat
 // ReservationPage is one page of reservations in the order asked for.
 type ReservationPage = paging.Page[models.Reservation]
 
-// Reservations lists the caller's reservations (staff only), a page at a time (paging: first/after,
-// last/before, the total when asked), in one round trip.
+// Reservations lists the caller's reservations, a page at a time (paging: first/after,
+// last/before, the total when asked), in one round trip: staff their business's, a customer
+// signed in by a "my bookings" link (auth.KindCustomerSession) only their own at that business,
+// whatever the filter says of the customer.
 func (s *Service) Reservations(ctx context.Context, p *auth.Principal, f ReservationFilter, order string, args paging.Args) (*ReservationPage, error) {
-	if !p.IsStaff() {
+	switch {
+	case p.IsStaff():
+	case p.IsCustomerSession():
+		f.CustomerID, f.Search = &p.CustomerID, ""
+	default:
 		return nil, apperr.ErrForbidden
 	}
 	o := reservationOrders.Pick(order)
@@ -561,3 +567,11 @@ func stringsOf[T ~string](in []T) []string {
 	}
 	return out
 }
+
+// ReservationScope is scope for other domains that serve one reservation to the callers booking
+// serves it to (the calendar file): the tenant to read it in, or the same refusal.
+func ReservationScope(p *auth.Principal, id uuid.UUID) (uuid.UUID, error) { return scope(p, id) }
+
+// CustomerToken is reservation r's customer token (the capability its booking returned), issued
+// again: a "my bookings" session hands it to the customer it belongs to.
+func (s *Service) CustomerToken(r *models.Reservation) (string, error) { return s.customerToken(r) }

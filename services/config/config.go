@@ -405,6 +405,7 @@ func rateLimits(get func(name, def string) string) (ratelimit.Limits, error) {
 		"SIGNUP_IP": &l.SignUpIP, "SIGNUP_EMAIL": &l.SignUpEmail, "REFRESH_IP": &l.RefreshIP,
 		"INVITATION_IP": &l.InvitationIP, "BOOKING_IP": &l.BookingIP, "BOOKING_EMAIL": &l.BookingEmail,
 		"PAYMENT_IP": &l.PaymentIP, "PAYMENT_RESERVATION": &l.PaymentReservation,
+		"CALENDAR_FEED": &l.CalendarFeed, "MY_BOOKINGS_IP": &l.MyBookingsIP, "MY_BOOKINGS_EMAIL": &l.MyBookingsEmail,
 	} {
 		raw := get("RATE_LIMIT_"+name, "")
 		if raw == "" {

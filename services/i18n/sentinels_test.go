@@ -7,8 +7,10 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/calendar"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/i18n"
+	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/sms"
 	"github.com/slotpay/slotpay/services/tenancy"
@@ -39,6 +41,7 @@ func TestSentinelsAreTranslated(t *testing.T) {
 		customers.ErrCustomerNotFound, customers.ErrEmailTaken, customers.ErrMergeWithItself,
 		bookingfields.ErrFieldNotFound, bookingfields.ErrServiceNotFound, bookingfields.ErrKeyTaken,
 		sms.ErrNoToken, sms.ErrTokenRefused, sms.ErrSMSAPIUnavailable, sms.ErrCustomerNotFound, sms.ErrReservationNotFound,
+		calendar.ErrFeedNotFound, calendar.ErrStaffNotFound, mybookings.ErrBadLink,
 	} {
 		generic := i18n.Message(i18n.Polish, apperr.New(e.Code, "a message without a translation"))
 		if got := i18n.Message(i18n.Polish, e); got == e.Message || got == generic {

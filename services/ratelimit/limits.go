@@ -28,6 +28,12 @@ type Limits struct {
 	BookingIP, BookingEmail Limit
 	// PaymentIP: initiatePayment by customers per client IP; PaymentReservation: per reservation.
 	PaymentIP, PaymentReservation Limit
+	// CalendarFeed: fetches of one calendar feed (its secret URL), and of per-reservation calendar
+	// files per client IP.
+	CalendarFeed Limit
+	// MyBookingsIP: requests for and redemptions of a "my bookings" link per client IP;
+	// MyBookingsEmail: requests per business and e-mail (each may send an e-mail).
+	MyBookingsIP, MyBookingsEmail Limit
 }
 
 // DefaultLimits are production's rules: an attacker at one address gets 5 guesses at an account,
@@ -49,5 +55,8 @@ func DefaultLimits() Limits {
 		BookingEmail:       Limit{N: 5, Per: 10 * time.Minute},
 		PaymentIP:          Limit{N: 20, Per: 10 * time.Minute},
 		PaymentReservation: Limit{N: 10, Per: 10 * time.Minute},
+		CalendarFeed:       Limit{N: 60, Per: time.Hour},
+		MyBookingsIP:       Limit{N: 20, Per: 15 * time.Minute},
+		MyBookingsEmail:    Limit{N: 3, Per: 15 * time.Minute},
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/slotpay/slotpay/services/auth"
 	"github.com/slotpay/slotpay/services/booking"
 	"github.com/slotpay/slotpay/services/bookingfields"
+	"github.com/slotpay/slotpay/services/calendar"
 	"github.com/slotpay/slotpay/services/config"
 	"github.com/slotpay/slotpay/services/customers"
 	"github.com/slotpay/slotpay/services/database"
@@ -32,6 +33,7 @@ import (
 	"github.com/slotpay/slotpay/services/mail"
 	"github.com/slotpay/slotpay/services/messages"
 	"github.com/slotpay/slotpay/services/metrics"
+	"github.com/slotpay/slotpay/services/mybookings"
 	"github.com/slotpay/slotpay/services/node"
 	"github.com/slotpay/slotpay/services/payments"
 	"github.com/slotpay/slotpay/services/periodic"
@@ -61,6 +63,10 @@ type Server struct {
 	Tenancy  *tenancy.Service
 	Booking  *booking.Service
 	Payments *payments.Service
+	// Calendar writes calendar files and serves feeds (/calendar/); MyBookings issues and redeems
+	// "my bookings" links.
+	Calendar   *calendar.Service
+	MyBookings *mybookings.Service
 	// Imoje is the built-in imoje simulator, mounted under /_imoje in development when no imoje base
 	// URL is configured; nil otherwise.
 	Imoje *imojesim.Simulator
@@ -152,7 +158,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		return nil, err
 	}
 	s := &Server{Config: cfg, Log: log, Data: data, DB: db, Pool: pool, Tokens: tokens}
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	s.Calendar = calendar.NewService(data, cfg.PublicBaseURL, opt.Now)
+	// The outbox's deliveries start from baseCtx: the calendar files they attach are this server's.
+	s.baseCtx, s.cancelBase = context.WithCancel(calendar.WithService(context.Background(), s.Calendar))
 	reconcileAfter := cmp.Or(opt.ReconcileAfter, cfg.ReconcileMinAge, payments.DefaultReconcileAfter)
 	s.Metrics = metrics.New(metrics.Options{Pool: pool, ReconcileAfter: reconcileAfter, Now: opt.Now, Log: log})
 	s.MetricsHandler = s.Metrics.Handler()
@@ -180,6 +188,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	})
 	s.Booking.UseRefunder(s.Payments)
 	s.SMS = s.newSMS(box, opt)
+	s.MyBookings = mybookings.NewService(data, s.Tenancy, tokens, mybookings.Options{PublicBaseURL: cfg.PublicBaseURL,
+		Now: opt.Now, Log: log, Background: s.baseCtx})
 	s.Events = events.NewBroker(events.BrokerOptions{BufferSize: opt.EventBufferSize, Log: log, Metrics: s.Metrics})
 	s.Listener = events.NewListener(cfg.AppDatabaseURL, s.Events, events.ListenerOptions{Log: log})
 	if err := s.startMessages(opt); err != nil {
@@ -217,6 +227,7 @@ func (s *Server) routes(opt Options) http.Handler {
 	dev := s.Config.Env == config.Development
 	records := customers.NewService(s.Data, opt.Now)
 	gql := graph.NewHandler(&graph.Resolver{Tenancy: s.Tenancy, Booking: s.Booking, Payments: s.Payments, Events: s.Events, Messages: s.Messages,
+		Calendar: s.Calendar, MyBookings: s.MyBookings,
 		Nodes:           node.NewRegistry(s.Data, s.Booking, s.Payments, s.Tenancy, records),
 		CustomerRecords: records, BookingForms: bookingfields.NewService(s.Data, opt.Now), SMS: s.SMS}, graph.HandlerOptions{
 		Development: dev, Logger: s.Log, Tokens: s.Tokens, Memberships: s.Tenancy, AllowedOrigins: s.Config.AllowedOrigins,
@@ -235,6 +246,8 @@ func (s *Server) routes(opt Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", web.LimitBody(MaxBodyBytes, web.Authenticate(s.Tokens, s.Tenancy,
 		web.ClientIP(s.Config.TrustedProxies, graph.WithRetryAfter(gql)))))
+	mux.Handle("GET "+calendar.FeedPath, web.ClientIP(s.Config.TrustedProxies, calendar.TokenFromQuery(web.Authenticate(s.Tokens, s.Tenancy,
+		&calendar.Handler{Calendar: s.Calendar, Limiter: s.Limits, Limit: s.Config.RateLimits.CalendarFeed, Log: s.Log}))))
 	mux.Handle("POST "+imojehook.Path, &imojehook.Handler{Payments: s.Payments, Log: s.Log, Metrics: s.Metrics})
 	if s.Imoje != nil {
 		mux.Handle("/_imoje/", http.StripPrefix("/_imoje", s.Imoje))
@@ -292,6 +305,7 @@ func (s *Server) Close() {
 		s.decisions.Stop()
 		s.reconciler.Stop()
 		s.Payments.Wait() // automatic refunds in flight (they stop with baseCtx)
+		s.MyBookings.Wait()
 		s.limitsGC.Stop()
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := s.Messages.Stop(stopCtx); err != nil {

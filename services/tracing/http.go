@@ -30,6 +30,9 @@ func HTTP(tp trace.TracerProvider, routes Routes, next http.Handler) http.Handle
 		if pattern != "" {
 			span.SetAttributes(semconv.HTTPRoute(pattern))
 		}
+		if redacted := RedactPath(r.URL.Path); redacted != r.URL.Path {
+			span.SetAttributes(semconv.URLPath(redacted))
+		}
 		next.ServeHTTP(w, r)
 	})
 	return otelhttp.NewHandler(named, "slotpay",
@@ -97,4 +100,18 @@ func imojeEndpoint(path string) string {
 		}
 	}
 	return out
+}
+
+// secretPaths are routes whose rest is a secret (a calendar feed's token is its URL): spans and
+// the access log show the prefix only.
+var secretPaths = []string{"/calendar/"}
+
+// RedactPath is path as spans and logs may show it.
+func RedactPath(path string) string {
+	for _, p := range secretPaths {
+		if strings.HasPrefix(path, p) && len(path) > len(p) {
+			return p + "…"
+		}
+	}
+	return path
 }

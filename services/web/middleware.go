@@ -129,7 +129,7 @@ func Observe(log *slog.Logger, next http.Handler) http.Handler {
 					http.Error(rec, `{"error":"internal error"}`, http.StatusInternalServerError)
 				}
 			}
-			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", tracing.RedactPath(r.URL.Path)), slog.Int("status", rec.status),
 				slog.Int("bytes", rec.bytes), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)}
 			log.LogAttrs(ctx, slog.LevelInfo, "request", append(attrs, added.added()...)...)
 		}()
