@@ -1,6 +1,8 @@
 package calendar
 
 import (
+	"github.com/slotpay/slotpay/services/messages"
+
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -317,7 +319,7 @@ func (s *Service) file(ctx context.Context, tenantID, id uuid.UUID, o FileOption
 	now := s.now()
 	manage := o.ManageURL
 	if o.CustomerToken != "" && o.View == ForCustomer {
-		manage = ManageURL(s.base, b.Slug, v.ID, o.CustomerToken)
+		manage = messages.ManageURL(s.base, b.Slug, v.ID, o.CustomerToken)
 	}
 	e := v.event(b, s.host, o.View, manage, now)
 	method := o.Method

@@ -2,7 +2,6 @@ package calendar
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -162,11 +161,4 @@ func (v *Visit) event(b *Business, host string, view View, manage string, now ti
 	}
 	e.Description = strings.Join(d, "\n")
 	return e
-}
-
-// ManageURL is the customer's manage page of a reservation: the booking widget's page under
-// base (the messages' manage links are the same), the capability in the fragment (never sent to a
-// server, so never in an access log).
-func ManageURL(base, slug string, id uuid.UUID, customerToken string) string {
-	return strings.TrimRight(base, "/") + "/b/" + url.PathEscape(slug) + "/reservation/" + id.String() + "#token=" + url.QueryEscape(customerToken)
 }

@@ -1,6 +1,8 @@
 package messages
 
 import (
+	"github.com/google/uuid"
+
 	"errors"
 	"fmt"
 	"net/url"
@@ -145,7 +147,7 @@ func (s *Service) loadFacts(tx *database.Tx, m *row, now time.Time) (Facts, send
 			}
 			f["manageLink"] = link
 		} else {
-			f["manageLink"] = strings.TrimRight(s.o.PublicBaseURL, "/") + "/panel/reservations/" + m.ReservationID.String()
+			f["manageLink"] = StaffURL(s.o.PublicBaseURL, *m.ReservationID)
 		}
 		// The refunds under way or made (not failed), whatever imoje has settled yet.
 		f["refundAmount"] = FormatMoney(res.refunding, res.currency, loc)
@@ -174,8 +176,19 @@ func (s *Service) manageLink(m *row, slug string, endsAt time.Time) (string, err
 	if err != nil {
 		return "", fmt.Errorf("manage link: %w", err)
 	}
-	return strings.TrimRight(s.o.PublicBaseURL, "/") + "/b/" + url.PathEscape(slug) + "/reservation/" + m.ReservationID.String() +
-		"#token=" + url.QueryEscape(tok), nil
+	return ManageURL(s.o.PublicBaseURL, slug, *m.ReservationID, tok), nil
+}
+
+// ManageURL is the customer's manage page of a reservation: the booking widget's page
+// /b/<slug>/r/<id> under base, the capability in the fragment (never sent to a server, so never in
+// an access log). Every customer link to a reservation (e-mails, calendar files) is this one.
+func ManageURL(base, slug string, id uuid.UUID, customerToken string) string {
+	return strings.TrimRight(base, "/") + "/b/" + url.PathEscape(slug) + "/r/" + id.String() + "#token=" + url.QueryEscape(customerToken)
+}
+
+// StaffURL is a reservation's page in the staff panel (/panel/#/reservations/<id>).
+func StaffURL(base string, id uuid.UUID) string {
+	return strings.TrimRight(base, "/") + "/panel/#/reservations/" + id.String()
 }
 
 func deref(s *string) string {

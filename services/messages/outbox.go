@@ -42,7 +42,7 @@ type Options struct {
 	// QUEUED until an instance with it runs).
 	Channels []Channel
 	Tokens   CustomerTokens
-	// PublicBaseURL builds the manage links (<base>/b/<slug>/reservation/<id>#token=<token>).
+	// PublicBaseURL builds the manage links (ManageURL: <base>/b/<slug>/r/<id>#token=<token>).
 	PublicBaseURL string
 	// CustomerTokenTTL is how long after a visit's end its manage link works (30 days when zero).
 	CustomerTokenTTL time.Duration

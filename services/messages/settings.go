@@ -87,7 +87,7 @@ func sampleFacts(locale string, now time.Time) Facts {
 		"businessAddress": "ul. Długa 1, 00-001 Warszawa", "recipientName": "Jan Kowalski", "customerName": "Jan Kowalski",
 		"serviceName": "Strzyżenie", "staffName": "Anna", "startsAt": FormatTime(start, zone, locale), "date": FormatDate(start, zone, locale),
 		"time": FormatClock(start, zone), "endsAt": FormatClock(start.Add(time.Hour), zone), "duration": "60 min",
-		"price": FormatMoney(12000, "PLN", locale), "manageLink": "https://slotpay.example/b/salon-ewa/reservation/…",
+		"price": FormatMoney(12000, "PLN", locale), "manageLink": "https://slotpay.example/b/salon-ewa/r/…",
 		"status": statusText("CONFIRMED", locale), "balanceDue": FormatMoney(0, "PLN", locale),
 		"holdDeadline": FormatTime(now.Add(30*time.Minute), zone, locale), "amountDueNow": FormatMoney(12000, "PLN", locale),
 		"amountPaid": FormatMoney(12000, "PLN", locale), "paymentMethod": "BLIK", "refundAmount": FormatMoney(12000, "PLN", locale),

@@ -273,7 +273,7 @@ func TestReservationCalendarFile(t *testing.T) {
 		t.Fatalf("download: %d %v", link.status, link.header)
 	}
 	e = parseICS(t, link.body).Events()[0]
-	manage := b.URL + "/b/cal-file/reservation/" + mine.Reservation.ID + "#token="
+	manage := b.URL + "/b/cal-file/r/" + mine.Reservation.ID + "#token="
 	if !strings.HasPrefix(prop(e, ics.ComponentPropertyUrl), manage) || !strings.Contains(ics.FromText(prop(e, ics.ComponentPropertyDescription)), manage) {
 		t.Fatalf("manage link missing:\n%s", link.body)
 	}

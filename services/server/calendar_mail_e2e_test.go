@@ -54,7 +54,7 @@ func TestVisitMailsCarryTheCalendarFile(t *testing.T) {
 		prop(e, ics.ComponentPropertySequence) != "0" || !strings.HasPrefix(e.Id(), r.Reservation.ID+"@") ||
 		prop(e, ics.ComponentPropertyOrganizer) != "mailto:salon@cal-mail.example.com" ||
 		!strings.Contains(prop(e, ics.ComponentPropertyAttendee), "mailto:jan@example.com") ||
-		!strings.Contains(prop(e, ics.ComponentPropertyUrl), "/b/cal-mail/reservation/"+r.Reservation.ID+"#token=") {
+		!strings.Contains(prop(e, ics.ComponentPropertyUrl), "/b/cal-mail/r/"+r.Reservation.ID+"#token=") {
 		t.Fatalf("confirmation's file (%s):\n%s", contentType, body)
 	}
 	uid := e.Id()

@@ -95,7 +95,7 @@ func TestBookingConfirmationReachesMailpitOnce(t *testing.T) {
 	if msg.Subject != "Rezerwacja potwierdzona: Haircut, wtorek, 10 marca 2026, 10:00" {
 		t.Errorf("subject %q", msg.Subject)
 	}
-	if !strings.Contains(msg.Text, "/b/mail-confirm/reservation/"+out.CreateReservation.Reservation.ID+"#token=") ||
+	if !strings.Contains(msg.Text, "/b/mail-confirm/r/"+out.CreateReservation.Reservation.ID+"#token=") ||
 		!strings.Contains(msg.Text, "Cena: 100,00\u00a0zł") {
 		t.Errorf("text %q", msg.Text)
 	}
