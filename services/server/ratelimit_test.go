@@ -181,7 +181,7 @@ func TestBatchedLogInRefusedBeforeAnyPasswordCheck(t *testing.T) {
 		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || string(r.Data) != "" && string(r.Data) != "null" {
 			t.Fatalf("%s: data %s errors %+v, want one BAD_USER_INPUT and no data", name, r.Data, r.Errors)
 		}
-		if msg := r.Errors[0].Message; msg != "at most one authentication mutation (signUp, logIn, refreshToken, acceptInvitation) per request" {
+		if msg := r.Errors[0].Message; msg != "at most one authentication mutation (signUp, logIn, refreshToken, acceptInvitation, redeemMyBookingsLink) per request" {
 			t.Fatalf("%s: message %q", name, msg)
 		}
 	}
