@@ -73,4 +73,17 @@ func TestWidgetJourneys(t *testing.T) {
 			}
 		}
 	})
+
+	// "My bookings": a link asked for by e-mail, read from the server's e-mail, lists the booking
+	// and opens its page; the spent link says so.
+	t.Run("my bookings by e-mailed link", func(t *testing.T) {
+		res := b.journey(t, "widget-mybookings")
+		var out struct {
+			Reservation struct{ Customer struct{ Email string } }
+		}
+		b.Must(owner, `query($id: UUID!) { reservation(id: $id) { customer { email } } }`, map[string]any{"id": res.str("reservationId")}, &out)
+		if out.Reservation.Customer.Email != res.str("email") {
+			t.Fatalf("reservation's customer %q, the journey booked for %q", out.Reservation.Customer.Email, res.str("email"))
+		}
+	})
 }

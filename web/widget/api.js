@@ -54,3 +54,14 @@ export const RESCHEDULE = `mutation Reschedule($id: UUID!, $in: RescheduleReserv
 export const RESERVATION_UPDATED = `subscription ReservationUpdated($id: UUID!) { reservationUpdated(id: $id) { kind } }`;
 
 export const PAYMENT_UPDATED = `subscription PaymentUpdated($id: UUID!) { paymentUpdated(reservationId: $id) { kind payment { id status } } }`;
+
+// "My bookings" by magic link: ask for a link (public, the same answer for every e-mail), redeem it
+// for a session, read the customer's reservations with that session as the Bearer token.
+export const REQUEST_MY_BOOKINGS = `mutation RequestMyBookings($in: RequestMyBookingsLinkInput!) {
+  requestMyBookingsLink(input: $in) { accepted linkValidMinutes } }`;
+
+export const REDEEM_MY_BOOKINGS = `mutation RedeemMyBookings($in: RedeemMyBookingsLinkInput!) {
+  redeemMyBookingsLink(input: $in) { accessToken expiresAt } }`;
+
+export const MY_BOOKINGS = `query MyBookings { myBookings(first: 50) {
+  edges { node { id status startsAt customerAccessToken service { id name } staffMember { id name } } } } }`;

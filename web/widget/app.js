@@ -1,4 +1,5 @@
-// The booking widget: /b/<slug> books, /b/<slug>/r/<id> is a reservation's own page. It talks to the
+// The booking widget: /b/<slug> books, /b/<slug>/r/<id> is a reservation's own page, /b/<slug>/my-bookings
+// lists a customer's bookings through an e-mailed link. It talks to the
 // public GraphQL API only (shared/gql.js) and speaks Polish or English (a switch in the header; the
 // API answers in the same language through Accept-Language). ?embed=1 (embed.js's iframe) tells the
 // host page the widget's height.
@@ -7,14 +8,15 @@ import { Client } from '../shared/gql.js';
 import { BUSINESS } from './api.js';
 import { Flow } from './flow.js';
 import { ReservationPage } from './reservation.js';
+import { MyBookingsPage } from './mybookings.js';
 import { formats, languages, pickLanguage, saveLanguage } from './i18n.js';
 
 const params = new URLSearchParams(location.search);
 const embedded = params.get('embed') === '1' && window.parent !== window;
 
 function route() {
-  const m = /^\/b\/([^/]+)(?:\/r\/([0-9a-f-]{36}))?\/?$/.exec(location.pathname);
-  return m ? { slug: decodeURIComponent(m[1]), reservation: m[2] || null } : { slug: null };
+  const m = /^\/b\/([^/]+)(?:\/r\/([0-9a-f-]{36})|\/(my-bookings))?\/?$/.exec(location.pathname);
+  return m ? { slug: decodeURIComponent(m[1]), reservation: m[2] || null, myBookings: !!m[3] } : { slug: null };
 }
 
 function App() {
@@ -32,10 +34,15 @@ function App() {
     if (embedded) parent.postMessage({ type: 'slotpay:top' }, '*');
     window.scrollTo(0, 0);
   };
+  // A "my bookings" link opened in a tab already on that page changes only the fragment: the page
+  // starts again with the link's token.
+  const [visit, setVisit] = useState(0);
   useEffect(() => {
     const onPop = () => setWhere(route());
+    const onHash = () => { if (/(?:^#|&)token=/.test(location.hash)) { setWhere(route()); setVisit((v) => v + 1); } };
     addEventListener('popstate', onPop);
-    return () => removeEventListener('popstate', onPop);
+    addEventListener('hashchange', onHash);
+    return () => { removeEventListener('popstate', onPop); removeEventListener('hashchange', onHash); };
   }, []);
 
   const load = () => {
@@ -57,6 +64,7 @@ function App() {
   else if (error) body = html`<div class="notice bad" role="alert">${t.networkError} <button type="button" class="link" onClick=${load}>${t.retry}</button></div>`;
   else if (!data) body = html`<p aria-busy="true">${t.loading}</p>`;
   else if (where.reservation) body = html`<${ReservationPage} key=${where.reservation} client=${client} slug=${where.slug} id=${where.reservation} t=${t} f=${f} embedded=${embedded} navigate=${navigate} />`;
+  else if (where.myBookings) body = html`<${MyBookingsPage} key=${visit} client=${client} slug=${where.slug} t=${t} f=${f} navigate=${navigate} />`;
   else body = html`<${Flow} client=${client} business=${business} services=${data.publicServices} t=${t} f=${f} navigate=${navigate} initialService=${params.get('service')} />`;
 
   return html`

@@ -36,6 +36,8 @@ export function Flow({ client, business, services, t, f, navigate, initialServic
       ${service && step !== 'service' && html`<${Picked} service=${service} staff=${step === 'slot' || step === 'form' ? staff : undefined} slot=${step === 'form' ? slot : null} t=${t} f=${f} />`}
       ${message && html`<div class="notice warn" role="alert">${message}</div>`}
       ${step === 'service' && html`<${Services} services=${services} t=${t} f=${f} onPick=${(s) => { setServiceId(s.id); setStaff(null); setSlot(null); go('staff'); }} />`}
+      ${step === 'service' && html`<p class="my-bookings-link"><a href=${'/b/' + business.slug + '/my-bookings'} data-my-bookings-link
+        onClick=${(e) => { e.preventDefault(); navigate('/b/' + business.slug + '/my-bookings'); }}>${t.myBookings}</a></p>`}
       ${step === 'staff' && html`<${StaffPicker} client=${client} slug=${business.slug} service=${service} t=${t}
         onPick=${(m) => { setStaff(m); setSlot(null); go('slot'); }} />`}
       ${step === 'slot' && html`<${Week} client=${client} slug=${business.slug} serviceId=${service.id} staffId=${staff?.id} timeZone=${business.timeZone}

@@ -3,6 +3,16 @@
 // the same language (the client sends Accept-Language).
 
 const pl = {
+  myBookings: 'Moje rezerwacje',
+  myBookingsTitle: 'Twoje rezerwacje',
+  myBookingsIntro: 'Podaj e-mail, którego użyto przy rezerwacji. Wyślemy na niego link do Twoich rezerwacji w tej firmie.',
+  sendLink: 'Wyślij link',
+  sending: 'Wysyłanie…',
+  myBookingsSent: (n) => `Jeśli ten adres ma tu rezerwacje, wysłaliśmy na niego link (ważny ${n} minut). Sprawdź skrzynkę.`,
+  myBookingsExpiredTitle: 'Ten link już nie działa',
+  myBookingsExpired: 'Ten link został już użyty albo wygasł. Poproś poniżej o nowy.',
+  myBookingsEmpty: 'Nie masz rezerwacji w tej firmie.',
+  backToBooking: 'Zarezerwuj wizytę',
   langName: 'Polski',
   switchLang: 'Język',
   loading: 'Wczytywanie…',
@@ -135,6 +145,16 @@ const pl = {
 };
 
 const en = {
+  myBookings: 'My bookings',
+  myBookingsTitle: 'Your bookings',
+  myBookingsIntro: 'Enter the e-mail you booked with. We will send it a link to your bookings at this business.',
+  sendLink: 'Send the link',
+  sending: 'Sending…',
+  myBookingsSent: (n) => `If this address has bookings here, we've sent it a link (valid ${n} minutes). Check your inbox.`,
+  myBookingsExpiredTitle: 'This link no longer works',
+  myBookingsExpired: 'This link has been used or has expired. Ask for a new one below.',
+  myBookingsEmpty: 'You have no bookings at this business.',
+  backToBooking: 'Book a visit',
   langName: 'English',
   switchLang: 'Language',
   loading: 'Loading…',
